@@ -1,0 +1,148 @@
+"""``csv`` kind: a label table plus an image folder (ISIC, INbreast, CBIS-DDSM exports, ...).
+
+The table names each image by a path column or by an id column (+ suffix), gives its label and,
+optionally, the patient/lesion group, metadata for subgroup analysis and an official split.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from core.datasets.errors import DatasetError
+from core.datasets.loaders.files import require_dir
+from core.datasets.spec import DatasetSpec
+from core.datasets.table import LoadedDataset, finalize, normalize_split_name
+
+
+def load_csv(spec: DatasetSpec) -> LoadedDataset:
+    root = require_dir(spec.root, f"Dataset folder of {spec.name!r}", "set path to the folder")
+    if not spec.csv:
+        raise DatasetError(f"Dataset {spec.name!r} of kind 'csv' needs csv = \"labels.csv\".")
+    csv_path = spec.resolve(spec.csv)
+    frame = read_csv_strict(csv_path)
+    image_dir = require_dir(
+        spec.resolve(spec.image_dir) if spec.image_dir else root,
+        f"Image folder of {spec.name!r}",
+        "set image_dir relative to the dataset folder",
+    )
+    _require_columns(spec, frame, csv_path)
+
+    rel_paths = _relative_paths(spec, frame)
+    paths = [_inside(image_dir, rel, csv_path, row) for row, rel in enumerate(rel_paths, start=2)]
+    rows = pd.DataFrame(
+        {
+            "sample_id": rel_paths,
+            "path": [str(p) for p in paths],
+            "raw_label": frame[spec.label_column].astype(str).str.strip(),
+        }
+    )
+    blank = rows["raw_label"].isin(["", "nan", "None"])
+    if blank.any():
+        raise DatasetError(
+            f"{int(blank.sum())} row(s) have an empty label in column {spec.label_column!r} "
+            f"(first at CSV line {int(blank.idxmax()) + 2}).",
+            where=csv_path,
+            fix="fill in the labels or remove those rows",
+        )
+    if spec.group_column:
+        rows["group"] = frame[spec.group_column].astype(str).str.strip()
+    if spec.split_column:
+        rows["official_split"] = [normalize_split_name(v, csv_path) for v in frame[spec.split_column]]
+    for col in spec.metadata_columns:
+        rows[f"meta_{col}"] = frame[col].to_numpy()
+
+    exists = rows["path"].map(os.path.isfile)
+    notes = []
+    if not exists.any():
+        raise DatasetError(
+            f"None of the {len(rows)} images listed in the CSV exist under {image_dir}.",
+            where=csv_path,
+            fix="set image_dir (and id_suffix for id columns) so that the listed names resolve",
+        )
+    if not exists.all():
+        missing = rows.loc[~exists, "sample_id"].tolist()
+        notes.append(
+            f"{len(missing)} image(s) listed in {csv_path.name} are missing and were skipped: "
+            + ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        )
+        rows = rows[exists]
+    return finalize(spec, rows, where=csv_path, notes=notes)
+
+
+def read_csv_strict(path: Path) -> pd.DataFrame:
+    """Read a CSV as text, refusing anything that is not UTF-8 with a message that says how
+    to re-save it (guessing an encoding would silently garble patient ids and labels)."""
+    if not path.is_file():
+        raise DatasetError("The label CSV does not exist.", where=path, fix="check the csv setting")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(
+            f"The CSV is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start}).",
+            where=path,
+            fix="re-save it as UTF-8 (Excel: Save As > 'CSV UTF-8'; or iconv -f latin1 -t utf-8)",
+        ) from exc
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DatasetError(
+            f"The CSV cannot be parsed: {exc}".strip(),
+            where=path,
+            fix="check the delimiter (comma) and quoting",
+        ) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _require_columns(spec: DatasetSpec, frame: pd.DataFrame, where: Path) -> None:
+    if bool(spec.path_column) == bool(spec.id_column):
+        raise DatasetError(
+            f"Dataset {spec.name!r}: set exactly one of path_column or id_column.",
+            where=where,
+            fix=f"columns in the CSV: {', '.join(frame.columns)}",
+        )
+    if not spec.label_column:
+        raise DatasetError(
+            f"Dataset {spec.name!r}: label_column is not set.",
+            where=where,
+            fix=f"columns in the CSV: {', '.join(frame.columns)}",
+        )
+    wanted = [spec.path_column or spec.id_column, spec.label_column]
+    wanted += [c for c in (spec.group_column, spec.split_column) if c]
+    wanted += list(spec.metadata_columns)
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise DatasetError(
+            f"Column(s) {', '.join(map(repr, missing))} not found in the CSV.",
+            where=where,
+            fix=f"the CSV has: {', '.join(frame.columns)}",
+        )
+
+
+def _relative_paths(spec: DatasetSpec, frame: pd.DataFrame) -> list[str]:
+    if spec.path_column:
+        return [str(v).strip() for v in frame[spec.path_column]]
+    return [f"{str(v).strip()}{spec.id_suffix}" for v in frame[spec.id_column]]
+
+
+def _inside(image_dir: Path, rel: str, csv_path: Path, line: int) -> Path:
+    """Join ``rel`` to the image folder, refusing absolute paths and ``..`` escapes.
+
+    The check is lexical (normpath), not ``resolve()``: symlinked files inside the dataset are
+    legitimate, a listed ``../../etc/passwd`` is not.
+    """
+    candidate = Path(rel)
+    joined = Path(os.path.normpath(image_dir / candidate))
+    base = Path(os.path.normpath(image_dir))
+    if candidate.is_absolute() or rel == "" or not joined.is_relative_to(base) or joined == base:
+        raise DatasetError(
+            f"CSV line {line}: path {rel!r} points outside the dataset folder {base}.",
+            where=csv_path,
+            fix="list image paths relative to the image folder, without '..'",
+        )
+    return joined

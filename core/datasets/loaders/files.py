@@ -1,0 +1,49 @@
+"""File-system helpers shared by the folder-based loaders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from core.datasets.errors import DatasetError
+
+IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
+
+
+def is_image(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith(".")
+
+
+def require_dir(path: Path, what: str, fix: str) -> Path:
+    if not path.exists():
+        raise DatasetError(f"{what} does not exist.", where=path, fix=fix)
+    if not path.is_dir():
+        raise DatasetError(f"{what} is not a folder.", where=path, fix=fix)
+    return path
+
+
+def subdirs(path: Path) -> list[Path]:
+    return sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def walk_images(root: Path) -> list[Path]:
+    """Every image below ``root``, sorted, without following symlinked folders.
+
+    ``os.walk`` with ``followlinks=False`` cannot loop on a symlink cycle; symlinked *files*
+    are kept (a common way to assemble a dataset without copying).
+    """
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        base = Path(dirpath)
+        found.extend(base / f for f in sorted(filenames) if is_image(base / f))
+    return found
+
+
+def images_in(folder: Path) -> list[Path]:
+    """Images directly or below ``folder`` (class folders may have sub-folders)."""
+    return walk_images(folder)
+
+
+def relative_id(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()

@@ -1,0 +1,87 @@
+"""``folders`` kind: ``root/<class>/*`` or the pre-split ``root/{train,val|validation,test}/<class>/*``.
+
+This is the Keras ``flow_from_directory`` layout used by the melanoma and BreakHis studies and
+by BUSI. A pre-split layout is recognised when every top-level folder is a split name; its split
+is then the official one.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from core.datasets.errors import DatasetError
+from core.datasets.loaders.files import images_in, relative_id, require_dir, subdirs
+from core.datasets.spec import DatasetSpec
+from core.datasets.table import SPLIT_ALIASES, LoadedDataset, finalize
+
+LAYOUT_FIX = "arrange images as root/<class>/*.png or root/{train,val,test}/<class>/*.png"
+
+
+def load_folders(spec: DatasetSpec) -> LoadedDataset:
+    root = require_dir(spec.root, f"Dataset folder of {spec.name!r}", LAYOUT_FIX)
+    top = subdirs(root)
+    if not top:
+        raise DatasetError(f"No class folders in dataset {spec.name!r}.", where=root, fix=LAYOUT_FIX)
+    split_names = {d.name.lower() for d in top}
+    pre_split = split_names <= set(SPLIT_ALIASES)
+    group_re = _compile_group_regex(spec)
+
+    records = []
+    sources = [(SPLIT_ALIASES[d.name.lower()], d) for d in top] if pre_split else [("", root)]
+    for split, base in sources:
+        class_dirs = subdirs(base)
+        if not class_dirs:
+            raise DatasetError(
+                f"Split folder {base.name!r} has no class folders.", where=base, fix=LAYOUT_FIX
+            )
+        for class_dir in class_dirs:
+            files = images_in(class_dir)
+            if not files:
+                raise DatasetError(
+                    f"Class folder {class_dir.name!r} holds no images "
+                    "(.png .jpg .jpeg .tif .tiff .bmp).",
+                    where=class_dir,
+                    fix="add images or remove the empty folder",
+                )
+            for f in files:
+                rec = {
+                    "sample_id": relative_id(f, root),
+                    "path": str(f),
+                    "raw_label": class_dir.name,
+                    "official_split": split,
+                }
+                if group_re is not None:
+                    rec["group"] = _group_of(group_re, f.name, f)
+                records.append(rec)
+    return finalize(spec, pd.DataFrame.from_records(records), where=root)
+
+
+def _compile_group_regex(spec: DatasetSpec) -> re.Pattern[str] | None:
+    if not spec.group_regex:
+        return None
+    try:
+        pattern = re.compile(spec.group_regex)
+    except re.error as exc:
+        raise DatasetError(
+            f"group_regex of dataset {spec.name!r} is not a valid regular expression: {exc}.",
+            fix="e.g. group_regex = \"^(?P<group>[^_]+)_\"",
+        ) from exc
+    if "group" not in pattern.groupindex:
+        raise DatasetError(
+            f"group_regex of dataset {spec.name!r} has no named group 'group'.",
+            fix="write it as (?P<group>...)",
+        )
+    return pattern
+
+
+def _group_of(pattern: re.Pattern[str], filename: str, where: object) -> str:
+    match = pattern.search(filename)
+    if not match:
+        raise DatasetError(
+            f"File name {filename!r} does not match group_regex {pattern.pattern!r}.",
+            where=where,
+            fix="fix the regular expression so that it matches every file name",
+        )
+    return match.group("group")

@@ -1,0 +1,106 @@
+"""``medmnist`` kind: a MedMNIST ``.npz`` with official train/val/test arrays.
+
+Images stay in memory (``LoadedDataset.arrays``): MedMNIST files are small and already decoded.
+Grayscale ``(N, H, W)`` becomes RGB. Labels may be ``(N,)`` or ``(N, 1)``; multi-label files
+(ChestMNIST) are refused. The raw label is the integer; ``class_names`` turns it into a name so
+that ``positive_class`` can say which label is positive (in BreastMNIST label 0 is malignant).
+"""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pandas as pd
+
+from core.datasets.errors import DatasetError
+from core.datasets.spec import DatasetSpec
+from core.datasets.table import LoadedDataset, finalize
+
+SPLITS = (("train", "train"), ("val", "val"), ("test", "test"))
+
+
+def load_medmnist(spec: DatasetSpec) -> LoadedDataset:
+    path = spec.root
+    if not path.is_file():
+        raise DatasetError(
+            "MedMNIST file not found.", where=path, fix="set path to the .npz file itself"
+        )
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise DatasetError(
+            f"Not a readable .npz file: {exc}.", where=path, fix="re-download the MedMNIST file"
+        ) from exc
+    with npz:
+        parts, frames, offset = [], [], 0
+        for key, split in SPLITS:
+            if f"{key}_images" not in npz.files:
+                continue
+            images = _as_rgb(npz[f"{key}_images"], path, key)
+            labels = _as_vector(npz[f"{key}_labels"], path, key, len(images))
+            parts.append(images)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "sample_id": [f"{split}/{i}" for i in range(len(images))],
+                        "array_index": np.arange(offset, offset + len(images)),
+                        "raw_label": [_label_name(spec, int(v)) for v in labels],
+                        "official_split": split,
+                    }
+                )
+            )
+            offset += len(images)
+    if not parts:
+        raise DatasetError(
+            "The .npz has no train_images / val_images / test_images arrays.",
+            where=path,
+            fix="use a MedMNIST file (keys train_images, train_labels, ...)",
+        )
+    shapes = {p.shape[1:] for p in parts}
+    if len(shapes) != 1:
+        raise DatasetError(f"Splits have different image shapes {shapes}.", where=path)
+    return finalize(spec, pd.concat(frames, ignore_index=True), where=path,
+                    arrays=np.concatenate(parts))
+
+
+def _as_rgb(images: np.ndarray, where: object, key: str) -> np.ndarray:
+    if images.ndim == 3:
+        images = np.repeat(images[..., None], 3, axis=-1)
+    elif images.ndim == 4 and images.shape[-1] == 1:
+        images = np.repeat(images, 3, axis=-1)
+    elif not (images.ndim == 4 and images.shape[-1] == 3):
+        raise DatasetError(f"{key}_images has shape {images.shape}; expected (N,H,W) or (N,H,W,3).",
+                           where=where)
+    if images.dtype != np.uint8:
+        if np.issubdtype(images.dtype, np.integer) and images.max() > 255:
+            images = (images.astype(np.float64) / images.max() * 255).round()
+        images = np.clip(images, 0, 255).astype(np.uint8)
+    return images
+
+
+def _as_vector(labels: np.ndarray, where: object, key: str, n: int) -> np.ndarray:
+    labels = np.asarray(labels)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.ndim != 1:
+        raise DatasetError(
+            f"{key}_labels has shape {labels.shape}: multi-label MedMNIST sets are not supported.",
+            where=where,
+            fix="use a single-label MedMNIST dataset",
+        )
+    if len(labels) != n:
+        raise DatasetError(f"{key}_labels has {len(labels)} labels for {n} images.", where=where)
+    return labels
+
+
+def _label_name(spec: DatasetSpec, value: int) -> str:
+    if spec.class_names:
+        if not 0 <= value < len(spec.class_names):
+            raise DatasetError(
+                f"Label {value} has no entry in class_names {list(spec.class_names)}.",
+                where=spec.path,
+                fix="list one class name per label value, in label order",
+            )
+        return spec.class_names[value]
+    return str(value)

@@ -1,0 +1,179 @@
+"""The loaded form of every dataset kind: one sample table with a fixed set of columns.
+
+Whatever the folder layout, a loader produces a pandas DataFrame with these columns, so that
+splitting, checking, fingerprinting, the tf.data pipeline and the dashboard never care which
+kind a dataset was:
+
+``sample_id``       stable, unique id (relative path for files, ``<split>/<index>`` for arrays)
+``path``            absolute file path ('' for array-backed samples)
+``array_index``     row in ``LoadedDataset.arrays`` (-1 for file-backed samples)
+``raw_label``       the label as found on disk / in the CSV
+``label``           the class name after ``label_map``
+``target``          the integer the model learns: 0/1 for the binary task, class index otherwise
+``group``           patient / lesion id; equals ``sample_id`` when none is known
+``official_split``  train / val / test from the data's own split, '' when none
+``meta_<name>``     metadata kept for subgroup slicing (age, sex, site, magnification, ...)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.datasets.errors import DatasetError
+from core.datasets.spec import DatasetSpec
+
+BASE_COLUMNS = (
+    "sample_id",
+    "path",
+    "array_index",
+    "raw_label",
+    "label",
+    "target",
+    "group",
+    "official_split",
+)
+SPLIT_ALIASES = {"train": "train", "training": "train", "val": "val", "valid": "val",
+                 "validation": "val", "test": "test", "testing": "test"}
+
+
+@dataclass
+class LoadedDataset:
+    """A dataset ready for splitting and training.
+
+    ``class_names`` are the task's classes in target order: for the binary task
+    ``(negative, positive)``; for multiclass the sorted label names.
+    """
+
+    spec: DatasetSpec
+    table: pd.DataFrame
+    class_names: tuple[str, ...]
+    arrays: np.ndarray | None = None
+    synthetic: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def positive_index(self) -> int:
+        """Index of the positive class in ``class_names`` (1 for binary tasks)."""
+        if self.spec.task == "binary":
+            return 1
+        return self.class_names.index(self.spec.positive_class)
+
+    @property
+    def has_groups(self) -> bool:
+        return bool((self.table["group"] != self.table["sample_id"]).any())
+
+    @property
+    def metadata_columns(self) -> list[str]:
+        return [c for c in self.table.columns if c.startswith("meta_")]
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def finalize(
+    spec: DatasetSpec,
+    rows: pd.DataFrame,
+    *,
+    where: object,
+    arrays: np.ndarray | None = None,
+    synthetic: bool = False,
+    notes: list[str] | None = None,
+) -> LoadedDataset:
+    """Apply the label map, derive targets, validate, and return the loaded dataset.
+
+    ``rows`` must hold at least ``sample_id`` and ``raw_label``; the other base columns get
+    defaults. Validation here is shared by every loader, so each bad-input message is written
+    once: no samples, a label outside the mapping, one class only, a missing positive class.
+    """
+    if rows.empty:
+        raise DatasetError(
+            f"Dataset {spec.name!r} has no images.",
+            where=where,
+            fix="check the path and the layout described in the README for kind "
+            f"{spec.kind!r}",
+        )
+    table = rows.copy()
+    for col, default in (("path", ""), ("array_index", -1), ("official_split", "")):
+        if col not in table:
+            table[col] = default
+    table["raw_label"] = table["raw_label"].astype(str).str.strip()
+    table["label"] = _apply_label_map(spec, table["raw_label"], where)
+    if "group" not in table:
+        table["group"] = table["sample_id"]
+    table["group"] = table["group"].astype(str)
+    table["sample_id"] = table["sample_id"].astype(str)
+    if table["sample_id"].duplicated().any():
+        dup = table.loc[table["sample_id"].duplicated(), "sample_id"].iloc[0]
+        raise DatasetError(
+            f"Sample id {dup!r} appears more than once in dataset {spec.name!r}.",
+            where=where,
+            fix="each image must be listed once",
+        )
+    table["official_split"] = table["official_split"].fillna("").astype(str)
+
+    labels = sorted(table["label"].unique())
+    if len(labels) < 2:
+        raise DatasetError(
+            f"Dataset {spec.name!r} has a single class ({labels[0]!r}); a classifier needs two.",
+            where=where,
+            fix="add images of the other class, or check the label column / class folders",
+        )
+    if spec.task == "binary":
+        if spec.positive_class not in labels:
+            raise DatasetError(
+                f"Positive class {spec.positive_class!r} is not among the labels of dataset "
+                f"{spec.name!r}: {', '.join(labels)}.",
+                where=where,
+                fix="set positive_class to one of those labels",
+            )
+        others = [lab for lab in labels if lab != spec.positive_class]
+        negative = others[0] if len(others) == 1 else f"non-{spec.positive_class}"
+        class_names: tuple[str, ...] = (negative, spec.positive_class)
+        table["target"] = (table["label"] == spec.positive_class).astype("int64")
+    else:
+        class_names = tuple(labels)
+        table["target"] = table["label"].map({c: i for i, c in enumerate(labels)}).astype("int64")
+
+    ordered = list(BASE_COLUMNS) + sorted(c for c in table.columns if c.startswith("meta_"))
+    table = table[ordered].reset_index(drop=True)
+    return LoadedDataset(spec, table, class_names, arrays, synthetic, list(notes or []))
+
+
+def _apply_label_map(spec: DatasetSpec, raw: pd.Series, where: object) -> pd.Series:
+    if not spec.label_map:
+        return raw
+    mapped = raw.map(spec.label_map)
+    missing = mapped.isna()
+    if missing.any():
+        if spec.label_map_default is None:
+            bad = sorted(raw[missing].unique())[:5]
+            raise DatasetError(
+                f"Label(s) {', '.join(map(repr, bad))} of dataset {spec.name!r} are not in its "
+                "label_map.",
+                where=where,
+                fix="add them to label_map, or set label_map_default to the class of every "
+                "unmapped label",
+            )
+        mapped = mapped.fillna(spec.label_map_default)
+    return mapped.astype(str)
+
+
+def normalize_split_name(value: object, where: object) -> str:
+    """Map train/val/validation/test spellings to train/val/test; '' for missing."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
+        return ""
+    key = str(value).strip().lower()
+    if key not in SPLIT_ALIASES:
+        raise DatasetError(
+            f"Unknown split name {value!r}.",
+            where=where,
+            fix="use train, val (or validation) and test",
+        )
+    return SPLIT_ALIASES[key]
