@@ -1,0 +1,21 @@
+"""Lesionlab's Streamlit entry script: `streamlit run app.py`.
+
+Only navigation lives here; every page is a file in `pages/`, shared widgets in `dashboard/`,
+and everything that computes lives in `core/` (no Streamlit there).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import streamlit as st  # noqa: E402
+
+st.set_page_config(page_title="Lesionlab", page_icon=":microscope:", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+]
+
+st.navigation(PAGES).run()
