@@ -1,0 +1,58 @@
+"""Evaluation figures: result objects or plain arrays in, ``plotly.graph_objects.Figure`` out.
+
+Why a separate display layer (as scikit-learn's ``sklearn.metrics._plot``):
+the numbers are computed once by :mod:`core.evaluation` and cached; drawing
+them must not recompute anything, must not import Streamlit, and must accept
+numbers from any caller (bootstrap CIs, DeLong p-values, cross-validation)
+as plain floats and tuples.  Every figure uses :mod:`._style`, so runs keep
+their colours across figures: build ``colour_map(all_run_names)`` once and
+pass each run's colour to the builders.
+"""
+
+from __future__ import annotations
+
+from ._format import Estimate, format_estimate, format_p
+from ._overlay import with_operating_points
+from ._style import PALETTE, colour_map, run_colour
+from .bars import binary_per_class_metrics, metric_bars_figure
+from .calibration import CalibrationSpec, reliability_figure
+from .confusion import confusion_matrix_figure
+from .crossval import FoldCurves, crossval_roc_figure
+from .export import figure_to_html, figure_to_png, png_export_available, report_html
+from .pr import PrCurveSpec, pr_overlay_figure
+from .pvalues import pvalue_matrix_figure
+from .roc import CurveSpec, roc_overlay_figure
+from .simplify import simplify_polyline
+from .table import metrics_table, metrics_table_numeric
+from .threshold import ScoreSpec, score_distribution_figure
+
+__all__ = [
+    "PALETTE",
+    "CalibrationSpec",
+    "CurveSpec",
+    "Estimate",
+    "FoldCurves",
+    "PrCurveSpec",
+    "ScoreSpec",
+    "binary_per_class_metrics",
+    "colour_map",
+    "confusion_matrix_figure",
+    "crossval_roc_figure",
+    "figure_to_html",
+    "figure_to_png",
+    "format_estimate",
+    "format_p",
+    "metric_bars_figure",
+    "metrics_table",
+    "metrics_table_numeric",
+    "png_export_available",
+    "pr_overlay_figure",
+    "pvalue_matrix_figure",
+    "reliability_figure",
+    "report_html",
+    "roc_overlay_figure",
+    "run_colour",
+    "score_distribution_figure",
+    "simplify_polyline",
+    "with_operating_points",
+]
