@@ -1,0 +1,72 @@
+"""Exclusive inter-process locks on files, with a timeout.
+
+``fcntl.flock`` is used rather than "create a lock file if absent" because the kernel releases
+a flock when its holder dies, however it dies: a killed trainer can never leave a stale lock
+that blocks the next run forever. The lock files themselves are never deleted (unlinking a
+lock file while another process waits on it would let a third process lock a new file and
+break the exclusion); they are empty and one per run id.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.store.errors import StoreError, os_error
+
+__all__ = ["Claim", "exclusive_lock"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What :meth:`ResultsStore.claim` yields: which run is held, and how long we waited for it.
+
+    ``waited_s`` lets a caller say "another process trained this; reused its result".
+    """
+
+    run_id: str
+    lock_path: Path
+    waited_s: float
+
+
+@contextmanager
+def exclusive_lock(path: Path, timeout: float | None, what: str) -> Iterator[float]:
+    """Hold an exclusive ``flock`` on ``path`` for the ``with`` body; yields seconds waited.
+
+    ``timeout=None`` waits as long as the holder lives (safe: a dead holder's lock vanishes).
+    Otherwise polls with backoff (10 ms up to 0.5 s) and raises :class:`StoreError` in time.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise os_error(exc, f"open the lock file for {what}", path) from exc
+    start = time.monotonic()
+    try:
+        if timeout is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:
+            delay = 0.01
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    left = timeout - (time.monotonic() - start)
+                    if left <= 0:
+                        raise StoreError(
+                            f"Timed out after {timeout:g} s waiting for {what}: another process "
+                            "holds its lock (probably training it right now).",
+                            where=path,
+                            fix="wait for that process to finish (or stop it), then try again; "
+                            "a process that dies releases the lock by itself",
+                        ) from None
+                    time.sleep(min(delay, left))
+                    delay = min(delay * 2, 0.5)
+        yield time.monotonic() - start
+    finally:
+        os.close(fd)  # closing the only descriptor drops the flock

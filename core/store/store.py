@@ -1,0 +1,445 @@
+"""The results store: content-addressed training runs, written atomically, indexed in SQLite.
+
+Layout under ``root`` (default ``core.config.store_root()``)::
+
+    runs/<run_id>/       manifest.json + predictions.parquet, history.parquet, record.json,
+                         identity.json, model.keras (optional), extra files
+    work/<run_id>/       the trainer's scratch (checkpoints survive an interruption, so a rerun
+                         resumes); never read by the store
+    locks/<run_id>.lock  flock target for claim(); locks/index.lock serialises index writers
+    tmp/                 folders being written (flock-ed by their live writer) and leftovers
+    index.sqlite         rebuildable summary of runs/ for fast listing
+
+Guarantees: a run folder appears in ``runs/`` only complete (written in ``tmp/``, fsynced,
+manifest last, then one ``rename``); the first writer of an id wins; the index follows the
+folders, never the other way round, and heals itself from them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+import warnings
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pyarrow.lib import ArrowException
+
+from core import config
+from core.store.errors import CorruptRunError, RunNotFound, StoreError, os_error
+from core.store.fsutil import (
+    ScratchDir, copy_durable, fsync_dir, try_lock_abandoned, write_durable,
+)
+from core.store.identity import canonical_identity, check_run_id, is_run_id, run_id
+from core.store.index import LIST_COLUMNS, SUMMARY_COLUMNS, RunIndex, index_row
+from core.store.locks import Claim, exclusive_lock
+from core.store.manifest import (
+    HISTORY, IDENTITY, MANIFEST, MODEL, PREDICTIONS, RECORD, RESERVED_NAMES, build_manifest,
+    check_files, read_manifest,
+)
+from core.store.run import StoredRun
+from core.store.schema import record_json, validate_history, validate_predictions, validate_record
+
+__all__ = ["AUTO_CLEANUP_AGE_S", "ResultsStore"]
+
+AUTO_CLEANUP_AGE_S = 3600.0
+"""Leftovers in tmp/ older than this are removed by every commit (only if their writer is dead)."""
+
+_EXTRA_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+
+
+def _parquet_bytes(frame: pd.DataFrame, what: str, where: str) -> bytes:
+    """Serialise in memory first, so a column pyarrow cannot store fails before any write."""
+    try:
+        return frame.to_parquet(index=False)
+    except (ValueError, TypeError, ArrowException) as exc:
+        raise StoreError(
+            f"The {what} table cannot be stored as parquet ({type(exc).__name__}: {exc}).",
+            where=where, fix="give every column a single type (numbers, strings or booleans)",
+        ) from exc
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class ResultsStore:
+    """Content-addressed store of finished training runs (see the module docstring)."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root is not None else config.store_root()
+        self.runs_dir = self.root / "runs"
+        self.work_root = self.root / "work"
+        self.locks_dir = self.root / "locks"
+        self.tmp_dir = self.root / "tmp"
+        for folder in (self.runs_dir, self.work_root, self.locks_dir, self.tmp_dir):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise os_error(exc, "create the results store folder", folder) from exc
+            if not folder.is_dir():  # mkdir(exist_ok) accepts nothing else, but be explicit
+                raise StoreError("A file is in the way of a store folder.", where=folder,
+                                 fix="move that file away or set LESIONLAB_STORE elsewhere")
+        self.index = RunIndex(self.root / "index.sqlite", self.locks_dir / "index.lock",
+                              self.tmp_dir, self._scan_rows)
+
+    def __repr__(self) -> str:
+        return f"ResultsStore({str(self.root)!r})"
+
+    # -- paths ---------------------------------------------------------------------------------
+
+    def run_dir(self, rid: str) -> Path:
+        return self.runs_dir / check_run_id(rid)
+
+    def work_dir(self, rid: str) -> Path:
+        """The trainer's scratch folder for this run (created on demand, kept across crashes)."""
+        path = self.work_root / check_run_id(rid)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise os_error(exc, "create the run's work folder", path) from exc
+        return path
+
+    def clear_work(self, rid: str) -> None:
+        """Remove the run's scratch (call after a successful commit; resuming is then moot)."""
+        shutil.rmtree(self.work_root / check_run_id(rid), ignore_errors=True)
+
+    # -- lookups -------------------------------------------------------------------------------
+
+    def has(self, rid: str) -> bool:
+        """True when a folder for this id is in runs/ (complete by construction; maybe corrupt
+        later, which :meth:`get` reports rather than hiding it behind a silent retrain)."""
+        return self.run_dir(rid).is_dir()
+
+    def get(self, rid: str) -> StoredRun:
+        """The stored run; :class:`RunNotFound` if absent, :class:`CorruptRunError` if damaged
+        (the index then shows it as corrupt)."""
+        return self._load(rid, quiet=False)
+
+    def _load(self, rid: str, *, quiet: bool) -> StoredRun:
+        """Read manifest, identity and record, verified. ``quiet`` skips marking the index
+        (needed while the index lock is held, e.g. during a rebuild)."""
+        folder = self.run_dir(rid)
+        if not folder.is_dir():
+            raise RunNotFound(rid, where=folder)
+        mark = None if quiet else self._marker(rid)
+        try:
+            manifest = read_manifest(folder, rid)
+        except CorruptRunError as exc:
+            if mark is not None:
+                mark(exc.problem)
+            raise
+        bare = StoredRun(rid, {}, {}, folder, manifest, on_corrupt=mark)
+        identity = bare.read_json(IDENTITY)
+        try:
+            address = run_id(identity)
+        except StoreError as exc:
+            raise bare.corruption(f"{IDENTITY} is not a valid identity ({exc.problem})",
+                                  folder / IDENTITY) from exc
+        if address != rid:
+            raise bare.corruption(f"{IDENTITY} hashes to {address}, not to the run id",
+                                  folder / IDENTITY)
+        record = bare.read_json(RECORD)
+        return StoredRun(rid, identity, record, folder, manifest, on_corrupt=mark)
+
+    def _marker(self, rid: str) -> Callable[[str], None]:
+        """A callback that flags the run as corrupt in the index (best effort, never raises)."""
+        def mark(problem: str) -> None:
+            try:
+                self.index.set_status(rid, "corrupt")
+            except StoreError as exc:
+                warnings.warn(f"could not mark run {rid} corrupt in the index: {exc}",
+                              stacklevel=3)
+        return mark
+
+    def list_runs(self, **filters: Any) -> pd.DataFrame:
+        """One row per run: identity columns, created_at, device, wall_time_s, status
+        ('ok'|'corrupt'), code_version and the record's summary numbers (test_auc, ...).
+
+        Filters are column equalities (``list_runs(dataset="demo", model="tiny_cnn")``; ``None``
+        matches missing values). Before listing, the index is reconciled with runs/: a folder
+        without a row (its writer died between rename and index update) gets a row, a row
+        without a folder is shown as corrupt.
+        """
+        rows = self._reconciled_rows()
+        frame = self._frame(rows)
+        for column, value in filters.items():
+            if column not in frame.columns:
+                raise StoreError(f"Cannot filter runs by {column!r}: no such column.",
+                                 where=self.index.path,
+                                 fix=f"use one of {', '.join(frame.columns)}")
+            mask = frame[column].isna() if value is None else frame[column] == value
+            frame = frame[mask.fillna(False).astype(bool)]
+        return frame.reset_index(drop=True)
+
+    def _reconciled_rows(self) -> list[dict[str, Any]]:
+        rows = self.index.rows()
+        indexed = {r["run_id"] for r in rows}
+        on_disk = set(self._folder_ids())
+        changed = False
+        for rid in sorted(on_disk - indexed):
+            self.index.upsert(self._row_from_folder(rid))
+            changed = True
+        for row in rows:
+            if row["run_id"] not in on_disk and row["status"] != "corrupt":
+                self.index.set_status(row["run_id"], "corrupt")
+                changed = True
+        return self.index.rows() if changed else rows
+
+    @staticmethod
+    def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+        summaries = [json.loads(r.pop("summary_json") or "{}") for r in rows]
+        extra = sorted({k for s in summaries for k in s} - set(SUMMARY_COLUMNS))
+        columns = list(LIST_COLUMNS) + extra
+        data = [{**r, **s} for r, s in zip(rows, summaries)]
+        frame = pd.DataFrame(data, columns=columns)
+        for col in ("seed", "fold"):
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
+        for col in ("wall_time_s", *SUMMARY_COLUMNS, *extra):
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+        return frame
+
+    def _folder_ids(self) -> list[str]:
+        try:
+            return sorted(p.name for p in self.runs_dir.iterdir() if is_run_id(p.name))
+        except FileNotFoundError:
+            return []
+
+    def _row_from_folder(self, rid: str, status: str | None = None) -> dict[str, Any]:
+        """Index row for a folder; its status fully verified unless given. Never touches the
+        index, so it is safe inside a rebuild (which holds the index lock)."""
+        try:
+            run = self._load(rid, quiet=True)
+        except (CorruptRunError, RunNotFound):
+            return index_row(rid, None, None, None, "corrupt")
+        if status is None:
+            status = "corrupt" if check_files(run.path, run.manifest) else "ok"
+        return index_row(rid, run.identity, run.record, run.created_at, status)
+
+    def _scan_rows(self) -> Iterator[dict[str, Any]]:
+        for rid in self._folder_ids():
+            yield self._row_from_folder(rid)
+
+    def rebuild_index(self) -> None:
+        """Rebuild index.sqlite from runs/*/manifest.json (new file renamed over the old one)."""
+        self.index.rebuild()
+
+    # -- claiming ------------------------------------------------------------------------------
+
+    @contextmanager
+    def claim(self, rid: str, timeout: float | None = None) -> Iterator[Claim]:
+        """Hold the run's exclusive inter-process lock for the ``with`` body.
+
+        Usage: ``with store.claim(rid): run = store.get(rid) if store.has(rid) else train()``.
+        A second process asking for the same id blocks until the first leaves the block, then
+        finds the committed run and reuses it. ``timeout=None`` waits as long as the holder
+        lives (a killed holder releases the lock at once); a number raises :class:`StoreError`.
+        """
+        path = self.locks_dir / f"{check_run_id(rid)}.lock"
+        with exclusive_lock(path, timeout, f"run {rid}") as waited:
+            yield Claim(rid, path, waited)
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def commit(
+        self,
+        rid: str,
+        identity: Mapping[str, Any],
+        record: dict[str, Any],
+        predictions: pd.DataFrame,
+        history: pd.DataFrame,
+        model_file: Path | None,
+        extra_files: Mapping[str, Path] | None = None,
+    ) -> StoredRun:
+        """Store a finished run atomically and return it; if the id exists, keep and return that.
+
+        Everything is validated first, then written into ``tmp/<id>-<random>/`` and fsynced,
+        ``manifest.json`` (sha256 + size of every file) is written last, and one ``rename``
+        publishes the folder as ``runs/<id>``; the index row is written after that. A crash
+        at any point leaves either no run or the complete run. The DataFrame index is not
+        stored (predictions read back with a fresh RangeIndex).
+        """
+        check_run_id(rid)
+        where = f"commit of run {rid}"
+        canon = canonical_identity(identity)
+        if run_id(canon) != rid:
+            raise StoreError(
+                f"Run id {rid} is not the content address of the given identity "
+                f"(that would be {run_id(canon)}).", where=where,
+                fix="compute the id with core.store.run_id(identity) from the same identity",
+            )
+        class_names = validate_record(record, where)
+        validate_predictions(predictions, class_names, where)
+        validate_history(history, where)
+        sources = self._check_sources(model_file, extra_files or {}, where)
+        tables = {PREDICTIONS: _parquet_bytes(predictions, "predictions", where),
+                  HISTORY: _parquet_bytes(history, "history", where)}
+        if self.has(rid):
+            return self.get(rid)
+        self.cleanup(max_age_s=AUTO_CLEANUP_AGE_S)
+
+        try:
+            scratch = ScratchDir(self.tmp_dir, f"{rid}-")
+        except OSError as exc:
+            raise os_error(exc, f"create a scratch folder for run {rid}", self.tmp_dir) from exc
+        try:
+            self._write_artifacts(scratch.path, rid, canon, record, tables, sources)
+            published = self._publish(scratch.path, self.runs_dir / rid)
+        except OSError as exc:
+            scratch.discard()
+            raise os_error(exc, f"write run {rid} into the results store", self.root) from exc
+        except BaseException:
+            scratch.discard()
+            raise
+        if not published:  # another writer got there first: theirs is as good as ours
+            scratch.discard()
+            return self.get(rid)
+        scratch.release()
+        run = self.get(rid)
+        try:
+            self.index.upsert(index_row(rid, run.identity, run.record, run.created_at, "ok"))
+        except StoreError as exc:  # the run is safe; list_runs() re-adds the row later
+            warnings.warn(f"run {rid} is stored but the index was not updated: {exc}",
+                          stacklevel=2)
+        return run
+
+    @staticmethod
+    def _check_sources(model_file: Path | None, extra_files: Mapping[str, Path],
+                       where: str) -> dict[str, Path]:
+        """Map stored name -> source path, after checking each source is a usable file."""
+        sources: dict[str, Path] = {}
+        if model_file is not None:
+            model_file = Path(model_file)
+            if model_file.suffix != ".keras" or not zipfile.is_zipfile(model_file):
+                raise StoreError(
+                    f"The model file {model_file} is not a Keras 3 '.keras' archive"
+                    f"{'' if model_file.is_file() else ' (it does not exist)'}.", where=where,
+                    fix="save the model with model.save('<name>.keras')",
+                )
+            sources[MODEL] = model_file
+        for name, src in extra_files.items():
+            src = Path(src)
+            if not name or not set(name) <= _EXTRA_NAME_CHARS or name.startswith(".") \
+                    or name in RESERVED_NAMES:
+                raise StoreError(
+                    f"Extra file name {name!r} is not allowed.", where=where,
+                    fix="use a plain file name (letters, digits, . _ -) other than "
+                    f"{', '.join(sorted(RESERVED_NAMES))}",
+                )
+            if not src.is_file():
+                raise StoreError(f"Extra file {name!r} does not exist or is not a file.",
+                                 where=src, fix="pass the path of an existing file")
+            sources[name] = src
+        return sources
+
+    def _write_artifacts(
+        self, folder: Path, rid: str, canon: dict[str, Any], record: dict[str, Any],
+        tables: dict[str, bytes], sources: dict[str, Path],
+    ) -> None:
+        """Write and fsync every file, then the manifest (last: it vouches for the others)."""
+        for name, data in tables.items():
+            write_durable(folder / name, data)
+        write_durable(folder / RECORD, record_json(record, folder / RECORD).encode("utf-8"))
+        write_durable(folder / IDENTITY,
+                      json.dumps(canon, indent=2, sort_keys=True).encode("utf-8"))
+        for name, src in sources.items():
+            copy_durable(src, folder / name)
+        names = [PREDICTIONS, HISTORY, RECORD, IDENTITY, *sources]
+        manifest = build_manifest(rid, folder, names, _now())
+        write_durable(folder / MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
+        fsync_dir(folder)
+
+    def _publish(self, folder: Path, target: Path) -> bool:
+        """Atomically rename the finished folder to ``runs/<id>``; False if the id is taken.
+
+        ``rename(2)`` replaces only an *empty* directory; a non-empty target means another
+        writer published first (ENOTEMPTY/EEXIST), and their run stays.
+        """
+        try:
+            os.rename(folder, target)
+        except OSError as exc:
+            if target.is_dir() and any(target.iterdir()):
+                return False
+            raise exc
+        fsync_dir(self.runs_dir)
+        return True
+
+    # -- integrity and removal -----------------------------------------------------------------
+
+    def verify(self, rid: str) -> list[str]:
+        """Every problem with a stored run ([] when healthy); updates its index row to match.
+
+        Checks: folder present, manifest readable and about this run, every listed file
+        present with the recorded size and sha256, identity.json hashing to the run id, record
+        and identity readable JSON. A run listed in the index whose folder is gone is reported
+        too (``RunNotFound`` only when neither exists).
+        """
+        folder = self.run_dir(rid)
+        if not folder.is_dir():
+            if not any(r["run_id"] == rid for r in self.index.rows()):
+                raise RunNotFound(rid, where=folder)
+            self.index.set_status(rid, "corrupt")
+            return [f"the run folder is missing ({folder}) but the index lists the run"]
+        try:
+            problems = check_files(folder, read_manifest(folder, rid))
+            if not problems:
+                self._load(rid, quiet=True)
+        except CorruptRunError as exc:
+            problems = [exc.problem]
+        self.index.upsert(self._row_from_folder(rid, "corrupt" if problems else "ok"))
+        return problems
+
+    def delete(self, rid: str) -> None:
+        """Remove a run (folder and index row) so it can be trained again; work/ is kept.
+
+        The folder is first renamed into tmp/ (atomic), so readers never see a half-deleted
+        run; if removal is interrupted, :meth:`cleanup` finishes it.
+        """
+        folder = self.run_dir(rid)
+        if folder.is_dir():
+            doomed = self.tmp_dir / f"{rid}-deleted-{uuid.uuid4().hex[:8]}"
+            try:
+                os.rename(folder, doomed)
+            except OSError as exc:
+                raise os_error(exc, f"delete run {rid}", folder) from exc
+            shutil.rmtree(doomed, ignore_errors=True)
+        self.index.remove(rid)
+
+    def cleanup(self, max_age_s: float = 0.0) -> list[Path]:
+        """Remove leftovers in tmp/ whose writer is dead and that are older than ``max_age_s``.
+
+        A live writer keeps a flock on its folder, so even ``max_age_s=0`` never removes a
+        commit in progress. Returns the removed paths.
+        """
+        removed = []
+        try:
+            entries = list(self.tmp_dir.iterdir())
+        except FileNotFoundError:
+            return removed
+        now = time.time()
+        for entry in entries:
+            try:
+                if now - entry.lstat().st_mtime < max_age_s:
+                    continue
+            except FileNotFoundError:
+                continue
+            fd = try_lock_abandoned(entry)
+            if fd is None:
+                continue
+            try:
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+                removed.append(entry)
+            finally:
+                os.close(fd)
+        return removed
