@@ -1,0 +1,91 @@
+"""Metrics per subgroup (site, magnification, age band, ...) at one threshold.
+
+Why: a model that is excellent overall can fail for one scanner, one hospital or one age group,
+and that is what a clinician must see before trusting it.  Subgroups are small, so every row
+shows how many samples (and positives) stand behind it and is flagged when too small to read;
+a subgroup with a single class gets NaN for the metrics it cannot define, with the reason,
+rather than an error that would hide the other subgroups.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from .counts import SortedScores
+from .errors import EvaluationError
+from .frames import binary_split, check_predictions
+from .metrics import METRIC_NAMES, metrics_from_counts
+
+__all__ = ["MISSING", "age_bands", "subgroup_metrics"]
+
+#: Subgroup label for rows whose metadata value is missing (kept visible, never dropped).
+MISSING = "(missing)"
+
+
+def age_bands(series: pd.Series, edges: Sequence[float]) -> pd.Series:
+    """Age bands ``[lo, hi)`` as strings like ``"40-<50"``; missing ages stay missing.
+
+    An age outside all bands raises instead of silently vanishing from the table; use
+    ``float('inf')`` as the last edge for an open-ended band (labelled ``">=80"``).
+    """
+    e = np.asarray(edges, dtype=np.float64)
+    if e.ndim != 1 or e.size < 2 or np.any(np.diff(e) <= 0) or np.isnan(e).any():
+        raise EvaluationError(f"edges must be >= 2 strictly increasing numbers, got {list(edges)}")
+    age = pd.to_numeric(series, errors="coerce")
+    if (age.isna() & series.notna()).any():
+        raise EvaluationError("ages must be numbers; found non-numeric values")
+    outside = age.notna() & ((age < e[0]) | (age >= e[-1]))
+    if outside.any():
+        raise EvaluationError(
+            f"{int(outside.sum())} ages fall outside [{e[0]:g}, {e[-1]:g}); widen the edges"
+        )
+    labels = [f">={lo:g}" if np.isinf(hi) else f"{lo:g}-<{hi:g}" for lo, hi in zip(e[:-1], e[1:])]
+    return pd.cut(age, bins=e, right=False, labels=labels)
+
+
+def _auc_or_reason(y: np.ndarray, s: np.ndarray) -> tuple[float, str]:
+    n_pos = int(y.sum())
+    if n_pos == 0 or n_pos == y.shape[0]:
+        which = "positive" if n_pos == 0 else "negative"
+        return float("nan"), f"AUC undefined: no {which} samples"
+    return float(roc_auc_score(y, s)), ""
+
+
+def subgroup_metrics(
+    pred: pd.DataFrame, column: str, threshold: float, *, positive_index: int = 1,
+    split: str = "test", min_n: int = 30, min_pos: int = 5,
+) -> pd.DataFrame:
+    """One row per value of ``column``: n, n_pos, n_neg, every threshold metric, AUC.
+
+    ``column`` may be given with or without its ``meta_`` prefix; for age bands add a column
+    first: ``pred.assign(meta_age_band=age_bands(pred["meta_age"], [0, 40, 60, inf]))``.  ``small`` is True when a
+    subgroup has fewer than ``min_n`` samples or fewer than ``min_pos`` of either class;
+    ``reason`` lists every NaN metric and why.
+    """
+    check_predictions(pred)
+    col = column if column in pred.columns else f"meta_{column}"
+    if col not in pred.columns:
+        meta = [c for c in pred.columns if str(c).startswith("meta_")]
+        raise EvaluationError(f"no metadata column {column!r}; available: {meta}")
+    data = binary_split(pred, split, positive_index, checked=True)
+    rows_split = pred[pred["split"].astype(str) == split]
+    groups = rows_split.reset_index(drop=True).groupby(col, sort=True, dropna=False, observed=True)
+    out = []
+    for value, sub in groups:
+        idx = sub.index.to_numpy()
+        value = MISSING if pd.isna(value) else value
+        y, s = data.y[idx], data.scores[idx]
+        m = metrics_from_counts(SortedScores(y, s).counts(float(threshold)), float(threshold))
+        auc, auc_why = _auc_or_reason(y, s)
+        n_pos = int(y.sum())
+        reasons = [f"{k}: {v}" for k, v in m.undefined.items()] + ([auc_why] if auc_why else [])
+        out.append({
+            column: value, "n": int(y.shape[0]), "n_pos": n_pos, "n_neg": int(y.shape[0] - n_pos),
+            "small": bool(y.shape[0] < min_n or min(n_pos, y.shape[0] - n_pos) < min_pos),
+            **{k: getattr(m, k) for k in METRIC_NAMES}, "auc": auc, "reason": "; ".join(reasons),
+        })
+    return pd.DataFrame(out)
