@@ -87,9 +87,20 @@ def _read(path: Path) -> list[DatasetSpec]:
         raise DatasetError(f"The datasets registry is not valid TOML: {exc}.", where=path,
                            fix="fix the syntax (see README, 'Datasets')") from exc
     entries = data.get("dataset", [])
-    if not isinstance(entries, list):
-        raise DatasetError("Use [[dataset]] tables in the registry.", where=path)
-    return [DatasetSpec.from_dict(entry) for entry in entries]
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise DatasetError("Use [[dataset]] tables in the registry.", where=path,
+                           fix="start each dataset with a [[dataset]] line")
+    specs = []
+    for entry in entries:
+        try:
+            specs.append(DatasetSpec.from_dict(entry))
+        except DatasetError as exc:
+            # The spec cannot know which file it came from; the user needs to.
+            raise DatasetError(exc.problem, where=path, fix=exc.fix) from exc
+        except TypeError as exc:  # a value of the wrong type, e.g. name = 3
+            raise DatasetError(f"Dataset {entry.get('name', '?')!r}: {exc}.", where=path,
+                               fix="check the value types against the README") from exc
+    return specs
 
 
 def _write(path: Path, specs: list[DatasetSpec]) -> None:

@@ -38,8 +38,8 @@ class DatasetSpec:
     ``folders`` kind: optional ``group_regex`` with a named group ``group`` applied to each file
     name, for data sets whose file names carry a patient id.
 
-    ``breakhis`` kind: ``folds_csv`` (the official ``Folds.csv``) and ``fold`` (1-5); ``label_level``
-    ``tumor`` (benign/malignant, default) or ``subtype`` (the 8 subtypes).
+    ``breakhis`` kind: ``folds_csv`` (the official ``Folds.csv``) and ``fold`` (1-5);
+    ``label_level`` ``tumor`` (benign/malignant, default) or ``subtype`` (the 8 subtypes).
 
     ``medmnist`` kind: ``class_names`` in label order (e.g. BreastMNIST: ``["malignant",
     "normal/benign"]``), so ``positive_class`` can name the positive label.
@@ -105,7 +105,10 @@ class DatasetSpec:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            if f.default is not dataclasses.MISSING:
+                default = f.default
+            else:
+                default = f.default_factory()  # type: ignore[misc]
             if f.name in ("name", "kind") or value != default:
                 out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
@@ -123,9 +126,33 @@ class DatasetSpec:
         clean = dict(data)
         for key in ("metadata_columns", "class_names"):
             if key in clean:
-                clean[key] = tuple(str(v) for v in clean[key])
+                clean[key] = _as_names(clean[key], key, name)
         if "label_map" in clean:
+            if not isinstance(clean["label_map"], dict):
+                raise DatasetError(
+                    f"label_map of dataset {name!r} must be a table of raw label = class name.",
+                    fix='write it as label_map = { "4" = "malignant", "5" = "malignant" }',
+                )
             clean["label_map"] = {str(k): str(v) for k, v in clean["label_map"].items()}
         if "fold" in clean:
-            clean["fold"] = int(clean["fold"])
+            try:
+                clean["fold"] = int(clean["fold"])
+            except (TypeError, ValueError):
+                raise DatasetError(
+                    f"fold of dataset {name!r} must be a whole number, not {clean['fold']!r}.",
+                    fix="write e.g. fold = 1",
+                ) from None
         return cls(**clean)
+
+
+def _as_names(value: Any, key: str, dataset: str) -> tuple[str, ...]:
+    """A list of names from TOML; a lone string is one name (iterating it would split it into
+    characters, turning ``metadata_columns = "age"`` into columns a, g, e)."""
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, (list, tuple)):
+        raise DatasetError(
+            f"{key} of dataset {dataset!r} must be a list of names, not {value!r}.",
+            fix=f'write it as {key} = ["first", "second"]',
+        )
+    return tuple(str(v) for v in value)

@@ -105,10 +105,9 @@ def finalize(
             table[col] = default
     table["raw_label"] = table["raw_label"].astype(str).str.strip()
     table["label"] = _apply_label_map(spec, table["raw_label"], where)
-    if "group" not in table:
-        table["group"] = table["sample_id"]
-    table["group"] = table["group"].astype(str)
     table["sample_id"] = table["sample_id"].astype(str)
+    notes = list(notes or [])
+    table["group"] = _groups_or_own_id(table, notes)
     if table["sample_id"].duplicated().any():
         dup = table.loc[table["sample_id"].duplicated(), "sample_id"].iloc[0]
         raise DatasetError(
@@ -125,14 +124,16 @@ def finalize(
             where=where,
             fix="add images of the other class, or check the label column / class folders",
         )
+    # Multiclass runs still report one-vs-rest results for the positive class, so it must
+    # exist in both tasks (checked here, not later when positive_index is first used).
+    if spec.positive_class not in labels:
+        raise DatasetError(
+            f"Positive class {spec.positive_class!r} is not among the labels of dataset "
+            f"{spec.name!r}: {', '.join(labels)}.",
+            where=where,
+            fix="set positive_class to one of those labels",
+        )
     if spec.task == "binary":
-        if spec.positive_class not in labels:
-            raise DatasetError(
-                f"Positive class {spec.positive_class!r} is not among the labels of dataset "
-                f"{spec.name!r}: {', '.join(labels)}.",
-                where=where,
-                fix="set positive_class to one of those labels",
-            )
         others = [lab for lab in labels if lab != spec.positive_class]
         negative = others[0] if len(others) == 1 else f"non-{spec.positive_class}"
         class_names: tuple[str, ...] = (negative, spec.positive_class)
@@ -143,7 +144,27 @@ def finalize(
 
     ordered = list(BASE_COLUMNS) + sorted(c for c in table.columns if c.startswith("meta_"))
     table = table[ordered].reset_index(drop=True)
-    return LoadedDataset(spec, table, class_names, arrays, synthetic, list(notes or []))
+    return LoadedDataset(spec, table, class_names, arrays, synthetic, notes)
+
+
+def _groups_or_own_id(table: pd.DataFrame, notes: list[str]) -> pd.Series:
+    """The group column, where a blank group becomes the sample's own id.
+
+    A blank patient id (common in ISIC-style tables) must not put every such image into one
+    shared group '' (that would force them all into the same split); an image of unknown
+    patient is its own group, and the user is told how many there are.
+    """
+    if "group" not in table:
+        return table["sample_id"].copy()
+    group = table["group"].astype(str).str.strip()
+    blank = group.isin(["", "nan", "None", "NaN"]) | table["group"].isna()
+    if blank.any():
+        notes.append(
+            f"{int(blank.sum())} image(s) have no group (patient) id; each counts as its own "
+            "group when splitting."
+        )
+        group = group.where(~blank, table["sample_id"])
+    return group
 
 
 def _apply_label_map(spec: DatasetSpec, raw: pd.Series, where: object) -> pd.Series:

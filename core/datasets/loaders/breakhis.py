@@ -72,7 +72,8 @@ def load_breakhis(spec: DatasetSpec) -> LoadedDataset:
         )
     if not records:
         raise DatasetError(
-            f"No BreakHis images (SOB_<B|M>_<subtype>-<yy>-<slide>-<mag>-<seq>.png) in {spec.name!r}.",
+            "No BreakHis images (SOB_<B|M>_<subtype>-<yy>-<slide>-<mag>-<seq>.png) in "
+            f"{spec.name!r}.",
             where=root,
             fix="point path at the BreaKHis_v1 folder",
         )
@@ -100,5 +101,8 @@ def _official_split(spec: DatasetSpec, rows: pd.DataFrame) -> list[str]:
             where=path,
             fix=f"folds present: {', '.join(sorted(folds['fold'].astype(str).unique()))}",
         )
-    by_name = {Path(fn).name: normalize_split_name(g, path) for fn, g in zip(chosen["filename"], chosen["grp"])}
+    by_name = {
+        Path(fn).name: normalize_split_name(g, path)
+        for fn, g in zip(chosen["filename"], chosen["grp"])
+    }
     return [by_name.get(name, "") for name in rows["file_name"]]

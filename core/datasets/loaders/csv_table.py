@@ -21,7 +21,11 @@ from core.datasets.table import LoadedDataset, finalize, normalize_split_name
 def load_csv(spec: DatasetSpec) -> LoadedDataset:
     root = require_dir(spec.root, f"Dataset folder of {spec.name!r}", "set path to the folder")
     if not spec.csv:
-        raise DatasetError(f"Dataset {spec.name!r} of kind 'csv' needs csv = \"labels.csv\".")
+        raise DatasetError(
+            f"Dataset {spec.name!r} of kind 'csv' names no label table.",
+            where=root,
+            fix='add csv = "labels.csv" (relative to the dataset folder, or absolute)',
+        )
     csv_path = spec.resolve(spec.csv)
     frame = read_csv_strict(csv_path)
     image_dir = require_dir(
@@ -51,7 +55,9 @@ def load_csv(spec: DatasetSpec) -> LoadedDataset:
     if spec.group_column:
         rows["group"] = frame[spec.group_column].astype(str).str.strip()
     if spec.split_column:
-        rows["official_split"] = [normalize_split_name(v, csv_path) for v in frame[spec.split_column]]
+        rows["official_split"] = [
+            normalize_split_name(v, csv_path) for v in frame[spec.split_column]
+        ]
     for col in spec.metadata_columns:
         rows[f"meta_{col}"] = frame[col].to_numpy()
 
@@ -117,10 +123,14 @@ def _require_columns(spec: DatasetSpec, frame: pd.DataFrame, where: Path) -> Non
     wanted += list(spec.metadata_columns)
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
+        fix = f"the CSV has: {', '.join(frame.columns)}"
+        if len(frame.columns) == 1 and any(sep in frame.columns[0] for sep in ";\t|"):
+            fix = ("the CSV seems to use another delimiter than a comma (European Excel uses ';'); "
+                   "re-save it comma-separated")
         raise DatasetError(
             f"Column(s) {', '.join(map(repr, missing))} not found in the CSV.",
             where=where,
-            fix=f"the CSV has: {', '.join(frame.columns)}",
+            fix=fix,
         )
 
 

@@ -22,8 +22,17 @@ def require_dir(path: Path, what: str, fix: str) -> Path:
     return path
 
 
+#: Folders that archive tools add and that are never classes or patients.
+IGNORED_DIRS = frozenset({"__MACOSX"})
+
+
 def subdirs(path: Path) -> list[Path]:
-    return sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+    """Visible sub-folders, sorted; hidden folders and ``__MACOSX`` (left by unzipping a Mac
+    archive) are skipped so they are not taken for a class or a patient."""
+    return sorted(
+        p for p in path.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name not in IGNORED_DIRS
+    )
 
 
 def walk_images(root: Path) -> list[Path]:
@@ -34,7 +43,9 @@ def walk_images(root: Path) -> list[Path]:
     """
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and d not in IGNORED_DIRS
+        )
         base = Path(dirpath)
         found.extend(base / f for f in sorted(filenames) if is_image(base / f))
     return found

@@ -1,4 +1,4 @@
-"""``folders`` kind: ``root/<class>/*`` or the pre-split ``root/{train,val|validation,test}/<class>/*``.
+"""``folders`` kind: ``root/<class>/*`` or pre-split ``root/{train,val|validation,test}/<class>/*``.
 
 This is the Keras ``flow_from_directory`` layout used by the melanoma and BreakHis studies and
 by BUSI. A pre-split layout is recognised when every top-level folder is a split name; its split
@@ -8,11 +8,12 @@ is then the official one.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 
 from core.datasets.errors import DatasetError
-from core.datasets.loaders.files import images_in, relative_id, require_dir, subdirs
+from core.datasets.loaders.files import images_in, is_image, relative_id, require_dir, subdirs
 from core.datasets.spec import DatasetSpec
 from core.datasets.table import SPLIT_ALIASES, LoadedDataset, finalize
 
@@ -23,10 +24,21 @@ def load_folders(spec: DatasetSpec) -> LoadedDataset:
     root = require_dir(spec.root, f"Dataset folder of {spec.name!r}", LAYOUT_FIX)
     top = subdirs(root)
     if not top:
-        raise DatasetError(f"No class folders in dataset {spec.name!r}.", where=root, fix=LAYOUT_FIX)
-    split_names = {d.name.lower() for d in top}
-    pre_split = split_names <= set(SPLIT_ALIASES)
+        raise DatasetError(
+            f"No class folders in dataset {spec.name!r}.", where=root, fix=LAYOUT_FIX
+        )
+    is_split = [d.name.lower() in SPLIT_ALIASES for d in top]
+    pre_split = all(is_split)
+    if any(is_split) and not pre_split:
+        names = ", ".join(d.name for d in top)
+        raise DatasetError(
+            f"Dataset {spec.name!r} mixes split folders (train/val/test) and other folders at "
+            f"its top level: {names}.",
+            where=root,
+            fix=LAYOUT_FIX,
+        )
     group_re = _compile_group_regex(spec)
+    notes = _loose_image_notes(root)
 
     records = []
     sources = [(SPLIT_ALIASES[d.name.lower()], d) for d in top] if pre_split else [("", root)]
@@ -55,7 +67,19 @@ def load_folders(spec: DatasetSpec) -> LoadedDataset:
                 if group_re is not None:
                     rec["group"] = _group_of(group_re, f.name, f)
                 records.append(rec)
-    return finalize(spec, pd.DataFrame.from_records(records), where=root)
+    return finalize(spec, pd.DataFrame.from_records(records), where=root, notes=notes)
+
+
+def _loose_image_notes(root: Path) -> list[str]:
+    """Images lying beside the class (or split) folders have no class; say so rather than drop
+    them silently."""
+    loose = [p.name for p in sorted(root.iterdir()) if p.is_file() and is_image(p)]
+    if not loose:
+        return []
+    return [
+        f"{len(loose)} image(s) directly in {root} are outside every class folder and were "
+        "not used: " + ", ".join(loose[:5]) + (" ..." if len(loose) > 5 else "")
+    ]
 
 
 def _compile_group_regex(spec: DatasetSpec) -> re.Pattern[str] | None:

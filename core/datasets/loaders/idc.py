@@ -18,7 +18,9 @@ from core.datasets.spec import DatasetSpec
 from core.datasets.table import LoadedDataset, finalize
 
 IDC_CLASSES = {"0": "benign", "1": "malignant"}
-PATCH_RE = re.compile(r"^(?P<patient>[^_]+)_idx\d+_x(?P<x>\d+)_y(?P<y>\d+)_class(?P<cls>[01])\.", re.I)
+PATCH_RE = re.compile(
+    r"^(?P<patient>[^_]+)_idx\d+_x(?P<x>\d+)_y(?P<y>\d+)_class(?P<cls>[01])\.", re.I
+)
 LAYOUT_FIX = "expected root/<patient>/<0|1>/<patient>_idx5_x.._y.._class<0|1>.png"
 
 

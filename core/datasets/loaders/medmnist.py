@@ -32,11 +32,23 @@ def load_medmnist(spec: DatasetSpec) -> LoadedDataset:
         raise DatasetError(
             f"Not a readable .npz file: {exc}.", where=path, fix="re-download the MedMNIST file"
         ) from exc
+    if not isinstance(npz, np.lib.npyio.NpzFile):  # a plain .npy array loads without error
+        raise DatasetError(
+            "The file holds a single array, not a MedMNIST .npz archive.",
+            where=path,
+            fix="use the MedMNIST .npz (keys train_images, train_labels, ...)",
+        )
     with npz:
         parts, frames, offset = [], [], 0
         for key, split in SPLITS:
             if f"{key}_images" not in npz.files:
                 continue
+            if f"{key}_labels" not in npz.files:
+                raise DatasetError(
+                    f"The .npz has {key}_images but no {key}_labels.",
+                    where=path,
+                    fix=f"add the {key}_labels array (one label per image)",
+                )
             images = _as_rgb(npz[f"{key}_images"], path, key)
             labels = _as_vector(npz[f"{key}_labels"], path, key, len(images))
             parts.append(images)
@@ -73,9 +85,12 @@ def _as_rgb(images: np.ndarray, where: object, key: str) -> np.ndarray:
         raise DatasetError(f"{key}_images has shape {images.shape}; expected (N,H,W) or (N,H,W,3).",
                            where=where)
     if images.dtype != np.uint8:
-        if np.issubdtype(images.dtype, np.integer) and images.max() > 255:
-            images = (images.astype(np.float64) / images.max() * 255).round()
-        images = np.clip(images, 0, 255).astype(np.uint8)
+        top = float(images.max()) if images.size else 0.0
+        if np.issubdtype(images.dtype, np.floating) and top <= 1.0:
+            images = images * 255.0  # [0, 1] floats: clipping alone would leave black images
+        elif top > 255:
+            images = images.astype(np.float64) / top * 255
+        images = np.clip(np.rint(images), 0, 255).astype(np.uint8)
     return images
 
 
