@@ -107,9 +107,11 @@ class DatasetSpec:
             value = getattr(self, f.name)
             if f.default is not dataclasses.MISSING:
                 default = f.default
-            else:
-                default = f.default_factory()  # type: ignore[misc]
-            if f.name in ("name", "kind") or value != default:
+            elif f.default_factory is not dataclasses.MISSING:
+                default = f.default_factory()
+            else:  # name and kind: required, always written
+                default = dataclasses.MISSING
+            if value != default:
                 out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
 
