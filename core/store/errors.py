@@ -33,11 +33,13 @@ class StoreError(Exception):
 class CorruptRunError(StoreError):
     """A stored run's files no longer match its manifest (truncated, edited, missing).
 
-    ``run_id`` lets the caller offer "delete and train again" without parsing the message.
+    ``run_id`` lets the caller offer "delete and train again" without parsing the message;
+    ``detail`` is the bare problem (what :meth:`ResultsStore.verify` lists).
     """
 
     def __init__(self, run_id: str, problem: str, *, where: object = None) -> None:
         self.run_id = run_id
+        self.detail = problem
         super().__init__(
             f"Stored run {run_id} is corrupt: {problem}.",
             where=where,

@@ -83,11 +83,8 @@ class ResultsStore:
         for folder in (self.runs_dir, self.work_root, self.locks_dir, self.tmp_dir):
             try:
                 folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
+            except OSError as exc:  # includes "a regular file is in the way" (EEXIST/ENOTDIR)
                 raise os_error(exc, "create the results store folder", folder) from exc
-            if not folder.is_dir():  # mkdir(exist_ok) accepts nothing else, but be explicit
-                raise StoreError("A file is in the way of a store folder.", where=folder,
-                                 fix="move that file away or set LESIONLAB_STORE elsewhere")
         self.index = RunIndex(self.root / "index.sqlite", self.locks_dir / "index.lock",
                               self.tmp_dir, self._scan_rows)
 
@@ -135,7 +132,7 @@ class ResultsStore:
             manifest = read_manifest(folder, rid)
         except CorruptRunError as exc:
             if mark is not None:
-                mark(exc.problem)
+                mark(exc.detail)
             raise
         bare = StoredRun(rid, {}, {}, folder, manifest, on_corrupt=mark)
         identity = bare.read_json(IDENTITY)
@@ -151,10 +148,14 @@ class ResultsStore:
         return StoredRun(rid, identity, record, folder, manifest, on_corrupt=mark)
 
     def _marker(self, rid: str) -> Callable[[str], None]:
-        """A callback that flags the run as corrupt in the index (best effort, never raises)."""
+        """A callback that flags the run as corrupt in the index (best effort, never raises).
+
+        It upserts a whole row rather than updating one, so a run that had no row yet (its
+        writer died before indexing it) is not later re-indexed as "ok" by a size-only check.
+        """
         def mark(problem: str) -> None:
             try:
-                self.index.set_status(rid, "corrupt")
+                self.index.upsert(self._row_from_folder(rid, "corrupt"))
             except StoreError as exc:
                 warnings.warn(f"could not mark run {rid} corrupt in the index: {exc}",
                               stacklevel=3)
@@ -164,10 +165,12 @@ class ResultsStore:
         """One row per run: identity columns, created_at, device, wall_time_s, status
         ('ok'|'corrupt'), code_version and the record's summary numbers (test_auc, ...).
 
-        Filters are column equalities (``list_runs(dataset="demo", model="tiny_cnn")``; ``None``
-        matches missing values). Before listing, the index is reconciled with runs/: a folder
-        without a row (its writer died between rename and index update) gets a row, a row
-        without a folder is shown as corrupt.
+        Filters are column equalities (``list_runs(dataset="demo", model="tiny_cnn")``);
+        ``None`` matches missing values and a list/tuple/set matches any of its values.
+
+        Before listing, the index is reconciled with runs/: a folder without a row (its writer
+        died between rename and index update) gets a row, a row without a folder is shown as
+        corrupt.
         """
         rows = self._reconciled_rows()
         frame = self._frame(rows)
@@ -176,7 +179,12 @@ class ResultsStore:
                 raise StoreError(f"Cannot filter runs by {column!r}: no such column.",
                                  where=self.index.path,
                                  fix=f"use one of {', '.join(frame.columns)}")
-            mask = frame[column].isna() if value is None else frame[column] == value
+            if value is None:
+                mask = frame[column].isna()
+            elif isinstance(value, (list, tuple, set, frozenset)):
+                mask = frame[column].isin(list(value))
+            else:
+                mask = frame[column] == value
             frame = frame[mask.fillna(False).astype(bool)]
         return frame.reset_index(drop=True)
 
@@ -214,14 +222,20 @@ class ResultsStore:
             return []
 
     def _row_from_folder(self, rid: str, status: str | None = None) -> dict[str, Any]:
-        """Index row for a folder; its status fully verified unless given. Never touches the
-        index, so it is safe inside a rebuild (which holds the index lock)."""
+        """Index row for a folder. Never touches the index, so it is safe inside a rebuild
+        (which holds the index lock).
+
+        Unless ``status`` is given, it comes from the manifest, identity and record (fully
+        verified) and the *sizes* of the other files: hashing every model file would make a
+        rebuild of a large store take minutes while all index writers wait. Checksums are still
+        checked on every artifact read and by :meth:`verify`, which mark the run corrupt.
+        """
         try:
             run = self._load(rid, quiet=True)
         except (CorruptRunError, RunNotFound):
             return index_row(rid, None, None, None, "corrupt")
         if status is None:
-            status = "corrupt" if check_files(run.path, run.manifest) else "ok"
+            status = "corrupt" if check_files(run.path, run.manifest, full=False) else "ok"
         return index_row(rid, run.identity, run.record, run.created_at, status)
 
     def _scan_rows(self) -> Iterator[dict[str, Any]]:
@@ -265,7 +279,12 @@ class ResultsStore:
         ``manifest.json`` (sha256 + size of every file) is written last, and one ``rename``
         publishes the folder as ``runs/<id>``; the index row is written after that. A crash
         at any point leaves either no run or the complete run. The DataFrame index is not
-        stored (predictions read back with a fresh RangeIndex).
+        stored (tables read back with a fresh RangeIndex); JSON turns tuples into lists.
+
+        If the id is already stored, nothing is written and the stored run is returned (a
+        :class:`CorruptRunError` if that run is damaged: delete it first). Bad input raises
+        :class:`StoreError` before anything touches the disk; an ``OSError`` while writing
+        (disk full, permissions) raises :class:`StoreError` after removing the partial folder.
         """
         check_run_id(rid)
         where = f"commit of run {rid}"
@@ -393,7 +412,7 @@ class ResultsStore:
             if not problems:
                 self._load(rid, quiet=True)
         except CorruptRunError as exc:
-            problems = [exc.problem]
+            problems = [exc.detail]
         self.index.upsert(self._row_from_folder(rid, "corrupt" if problems else "ok"))
         return problems
 

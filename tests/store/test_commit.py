@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -148,3 +150,17 @@ def test_work_dir_lifecycle(store: ResultsStore) -> None:
     assert store.work_dir(rid) == work and (work / "ckpt.weights.h5").exists()
     store.clear_work(rid)
     assert not work.exists()
+
+
+def test_old_dead_leftovers_are_cleaned_by_the_next_commit(store: ResultsStore) -> None:
+    tmp = store.root / "tmp"
+    old, fresh = tmp / "0123-dead-writer", tmp / "4567-dead-writer"
+    for folder in (old, fresh):
+        folder.mkdir()
+        (folder / "predictions.parquet").write_bytes(b"partial")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    f.commit_sample(store)
+    assert not old.exists() and fresh.exists()  # fresh ones wait for cleanup() or an hour
+    assert store.cleanup() == [fresh]
+    assert list(tmp.iterdir()) == []
