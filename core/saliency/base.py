@@ -11,6 +11,7 @@ here so that every method behaves the same for the dashboard.
 
 from __future__ import annotations
 
+import inspect
 import threading
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Sequence
@@ -67,9 +68,16 @@ class Explainer(ABC):
         the caller owns, see ``modifiers``)."""
 
     @abstractmethod
-    def _compute(self, score: Score, images: np.ndarray, control: RunControl,
-                 **params: Any) -> np.ndarray:
-        """Raw (B, S, S) map from the tf-keras-vis object, in any non-negative scale."""
+    def _compute(self, score: Score, images: np.ndarray, control: RunControl) -> np.ndarray:
+        """Raw (B, S, S) map from the tf-keras-vis object, in any non-negative scale. A method's
+        options are keyword-only parameters with defaults (see ``options``)."""
+
+    @classmethod
+    def options(cls) -> dict[str, Any]:
+        """The method's options and their defaults, e.g. {"samples": 20, "noise": 0.2} for
+        SmoothGrad: what the Explain page may offer as controls."""
+        parameters = inspect.signature(cls._compute).parameters.values()
+        return {p.name: p.default for p in parameters if p.kind is p.KEYWORD_ONLY}
 
     def explain(self, images: np.ndarray, class_index: int | Sequence[int] | None = None, *,
                 progress: ProgressFn | None = None, cancel: threading.Event | None = None,
@@ -83,6 +91,10 @@ class Explainer(ABC):
         when ``cancel`` is set before the map is finished.
         """
         control = RunControl(progress, cancel)
+        unknown = sorted(set(params) - set(self.options()))
+        if unknown:
+            raise SaliencyError(f"{self.label} has no option {unknown[0]!r}; its options are "
+                                f"{self.options() or 'none'}")
         batch = self._check_images(images)
         with self._lock:
             control.check()
@@ -93,7 +105,8 @@ class Explainer(ABC):
 
     def predicted_classes(self, images: np.ndarray) -> list[int]:
         """The model's predicted class per image, read from the logit head."""
-        logits = self.visualizer.model(self._check_images(images), training=False)
+        # A one-element list: modifiers build models on ``model.inputs``, a list.
+        logits = self.visualizer.model([self._check_images(images)], training=False)
         return heads.predicted_from_logits(np.asarray(logits)[:, -1:] if self._two_logits()
                                            else np.asarray(logits), self.head)
 

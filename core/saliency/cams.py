@@ -9,8 +9,6 @@ off), because the block output of a ResNet is an ``Activation``, not a conv laye
 
 from __future__ import annotations
 
-from typing import Any
-
 import keras
 import numpy as np
 from tf_keras_vis.gradcam import Gradcam
@@ -20,7 +18,6 @@ from tf_keras_vis.utils.scores import Score
 
 from core.saliency.base import Explainer
 from core.saliency.control import RunControl
-from core.saliency.gradients import _no_params
 
 
 class GradCAM(Explainer):
@@ -34,9 +31,7 @@ class GradCAM(Explainer):
     def _make_visualizer(self, model: keras.Model, modifiers: list[ModelModifier]) -> Gradcam:
         return self.visualizer_class(model, model_modifier=modifiers, clone=False)
 
-    def _compute(self, score: Score, images: np.ndarray, control: RunControl,
-                 **params: Any) -> np.ndarray:
-        _no_params(self.label, params)
+    def _compute(self, score: Score, images: np.ndarray, control: RunControl) -> np.ndarray:
         return np.asarray(self.visualizer(score, images, penultimate_layer=self.penultimate_layer,
                                           seek_penultimate_conv_layer=False,
                                           normalize_cam=False))

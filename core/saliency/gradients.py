@@ -7,8 +7,6 @@ method (one gradient per noise sample), so it runs in chunks of samples to repor
 
 from __future__ import annotations
 
-from typing import Any
-
 import keras
 import numpy as np
 from tf_keras_vis.saliency import Saliency
@@ -32,9 +30,7 @@ class VanillaSaliency(_SaliencyExplainer):
     name = "vanilla"
     label = "Vanilla gradients"
 
-    def _compute(self, score: Score, images: np.ndarray, control: RunControl,
-                 **params: Any) -> np.ndarray:
-        _no_params(self.label, params)
+    def _compute(self, score: Score, images: np.ndarray, control: RunControl) -> np.ndarray:
         return np.asarray(self.visualizer(score, images, normalize_map=False))
 
 
@@ -67,8 +63,3 @@ class SmoothGrad(_SaliencyExplainer):
             done += n
             control.report(done / samples)
         return np.max(total / samples, axis=-1)
-
-
-def _no_params(label: str, params: dict[str, Any]) -> None:
-    if params:
-        raise SaliencyError(f"{label} takes no options, got {sorted(params)}")

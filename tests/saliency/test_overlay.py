@@ -1,0 +1,57 @@
+"""Heat-map overlay and PNG export."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.saliency import SaliencyError, colorize, overlay_heatmap, to_png_bytes
+from core.saliency.overlay import colormap_lut
+
+RNG = np.random.default_rng(0)
+IMAGE = RNG.integers(0, 256, (40, 30, 3), dtype=np.uint8)
+MAP = RNG.random((40, 30)).astype(np.float32)
+
+
+def test_viridis_runs_from_dark_purple_to_yellow_with_rising_lightness():
+    lut = colormap_lut("Viridis")
+    assert lut.shape == (256, 3) and lut.dtype == np.uint8
+    assert tuple(lut[0]) == (68, 1, 84) and tuple(lut[-1]) == (253, 231, 37)
+    luma = lut.astype(float) @ np.array([0.299, 0.587, 0.114])
+    assert (np.diff(luma) >= -0.5).all(), "a perceptual map must get lighter monotonically"
+
+
+def test_opacity_zero_is_the_image_and_one_is_the_map():
+    np.testing.assert_array_equal(overlay_heatmap(IMAGE, MAP, opacity=0.0), IMAGE)
+    np.testing.assert_array_equal(overlay_heatmap(IMAGE, MAP, opacity=1.0), colorize(MAP))
+    half = overlay_heatmap(IMAGE, MAP, opacity=0.5).astype(int)
+    low = np.minimum(IMAGE, colorize(MAP)).astype(int)
+    high = np.maximum(IMAGE, colorize(MAP)).astype(int)
+    assert ((half >= low - 1) & (half <= high + 1)).all()
+
+
+def test_map_is_resized_to_the_image_and_float_images_are_accepted():
+    small_map = np.zeros((8, 8), np.float32)
+    small_map[:4] = 1.0  # top half hot
+    out = overlay_heatmap(IMAGE.astype(np.float32), small_map, opacity=1.0)
+    assert out.shape == (40, 30, 3) and out.dtype == np.uint8
+    assert tuple(out[0, 0]) == (253, 231, 37) and tuple(out[-1, -1]) == (68, 1, 84)
+
+
+def test_png_bytes_decode_to_the_same_pixels():
+    rgb = overlay_heatmap(IMAGE, MAP)
+    data = to_png_bytes(rgb)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(data)).convert("RGB")), rgb)
+
+
+def test_bad_inputs_are_refused():
+    with pytest.raises(SaliencyError, match="opacity"):
+        overlay_heatmap(IMAGE, MAP, opacity=1.5)
+    with pytest.raises(SaliencyError, match="RGB image"):
+        overlay_heatmap(IMAGE[..., 0], MAP)
+    with pytest.raises(SaliencyError, match="colour scale"):
+        colorize(MAP, "NoSuchScale")
