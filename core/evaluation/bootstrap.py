@@ -138,11 +138,14 @@ def _percentiles(
             bounds[r] = np.quantile(draws[r, finite[r]], q)
         lo, hi = float(bounds[r, 0]), float(bounds[r, 1])
         intervals[name] = Interval(lo, hi)
+        said = []
         if lo == hi:
-            notes[name] = (f"every resample gives {lo:g}: a percentile bootstrap cannot "
-                           "show the uncertainty of an estimate at its boundary")
-        elif n_undef[name]:
-            notes[name] = f"undefined in {n_undef[name]} of {draws.shape[1]} resamples (left out)"
+            said.append(f"every resample gives {lo:g}: a percentile bootstrap cannot "
+                        "show the uncertainty of an estimate at its boundary")
+        if n_undef[name]:
+            said.append(f"undefined in {n_undef[name]} of {draws.shape[1]} resamples (left out)")
+        if said:
+            notes[name] = "; ".join(said)
     return BootstrapCIs(
         MappingProxyType(dict(estimates)), MappingProxyType(intervals),
         MappingProxyType(n_undef), MappingProxyType(notes), int(n_boot), int(seed), float(alpha),

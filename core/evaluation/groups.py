@@ -80,10 +80,10 @@ def _constant_meta(pred: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     meta = [c for c in pred.columns if str(c).startswith("meta_")]
     if not meta:
         return pd.DataFrame(index=pred.groupby(keys, sort=True).size().index)
-    g = pred.groupby(keys, sort=True)[meta]
-    varying = g.nunique(dropna=False).max()
+    grouped = pred.groupby(keys, sort=True)
+    varying = grouped[meta].nunique(dropna=False).max()
     keep = [c for c in meta if varying[c] <= 1]
-    return g[keep].first() if keep else pd.DataFrame(index=g.size().index)
+    return grouped[keep].first() if keep else pd.DataFrame(index=grouped.size().index)
 
 
 def aggregate_groups(
