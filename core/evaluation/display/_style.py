@@ -26,6 +26,7 @@ __all__ = [
     "PALETTE",
     "run_colour",
     "colour_map",
+    "require_unique_names",
     "resolve_colours",
     "with_alpha",
     "escape_label",
@@ -95,6 +96,12 @@ def colour_map(names: Sequence[str]) -> dict[str, str]:
     only a subset of the runs.
     """
     return {name: run_colour(i) for i, name in enumerate(dict.fromkeys(names))}
+
+
+def require_unique_names(names: Sequence[str]) -> None:
+    """Run names identify traces (legend groups, marker updates): duplicates would collide."""
+    if len(set(names)) != len(names):
+        raise ValueError(f"run names must be unique, got {list(names)}")
 
 
 def resolve_colours(explicit: Sequence[str | None]) -> list[str]:

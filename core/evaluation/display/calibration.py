@@ -115,6 +115,7 @@ def reliability_figure(
     title: str = "Calibration (reliability diagram)",
 ) -> go.Figure:
     """Diagonal of perfect calibration plus one curve per run; histogram panel on request."""
+    _style.require_unique_names([c.name for c in curves])
     colours = _style.resolve_colours([c.colour for c in curves])
     largest = max((float(np.max(c.bin_counts)) for c in curves if len(c.bin_counts)), default=0.0)
     if show_histogram:

@@ -132,6 +132,7 @@ def crossval_roc_figure(
     """
     if not runs or any(len(r.folds) == 0 for r in runs):
         raise ValueError("every run needs at least one fold")
+    _style.require_unique_names([r.name for r in runs])
     grid = np.linspace(0.0, 1.0, grid_points)
     colours = _style.resolve_colours([r.colour for r in runs])
     fig = go.Figure(_style.reference_line([0, 1], [0, 1], name="chance"))

@@ -76,9 +76,7 @@ def pr_overlay_figure(
     max_points: int = DEFAULT_MAX_POINTS,
 ) -> go.Figure:
     """PR curves of several runs; baselines first, curves, then operating-point markers."""
-    names = [c.name for c in curves]
-    if len(set(names)) != len(names):
-        raise ValueError(f"run names must be unique, got {names}")
+    _style.require_unique_names([c.name for c in curves])
     colours = _style.resolve_colours([c.colour for c in curves])
     fig = go.Figure()
     for spec, colour in zip(curves, colours):

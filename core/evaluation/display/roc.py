@@ -78,9 +78,7 @@ def roc_overlay_figure(
     Trace order: chance diagonal, one curve per run, then one marker per run
     that has an operating point (markers last so they draw on top).
     """
-    names = [c.name for c in curves]
-    if len(set(names)) != len(names):
-        raise ValueError(f"run names must be unique, got {names}")
+    _style.require_unique_names([c.name for c in curves])
     colours = _style.resolve_colours([c.colour for c in curves])
     fig = go.Figure()
     if show_chance:
