@@ -5,7 +5,7 @@ drags a threshold slider.  The curves are threshold-free and expensive to
 prepare (50,000-point curves are simplified once); only the markers move.
 Keeping the markers in their own traces, tagged with
 ``meta["role"] == "operating_point"``, lets :func:`with_operating_points`
-swap them on a cached figure in microseconds.
+swap them on a cached figure without re-simplifying any curve (~10 ms per run).
 """
 
 from __future__ import annotations
