@@ -299,8 +299,12 @@ class ResultsStore:
         validate_predictions(predictions, class_names, where)
         validate_history(history, where)
         sources = self._check_sources(model_file, extra_files or {}, where)
-        tables = {PREDICTIONS: _parquet_bytes(predictions, "predictions", where),
-                  HISTORY: _parquet_bytes(history, "history", where)}
+        texts = {
+            PREDICTIONS: _parquet_bytes(predictions, "predictions", where),
+            HISTORY: _parquet_bytes(history, "history", where),
+            RECORD: record_json(record, where).encode("utf-8"),
+            IDENTITY: json.dumps(canon, indent=2, sort_keys=True).encode("utf-8"),
+        }
         if self.has(rid):
             return self.get(rid)
         self.cleanup(max_age_s=AUTO_CLEANUP_AGE_S)
@@ -310,7 +314,7 @@ class ResultsStore:
         except OSError as exc:
             raise os_error(exc, f"create a scratch folder for run {rid}", self.tmp_dir) from exc
         try:
-            self._write_artifacts(scratch.path, rid, canon, record, tables, sources)
+            self._write_artifacts(scratch.path, rid, texts, sources)
             published = self._publish(scratch.path, self.runs_dir / rid)
         except OSError as exc:
             scratch.discard()
@@ -360,18 +364,17 @@ class ResultsStore:
         return sources
 
     def _write_artifacts(
-        self, folder: Path, rid: str, canon: dict[str, Any], record: dict[str, Any],
-        tables: dict[str, bytes], sources: dict[str, Path],
+        self, folder: Path, rid: str, contents: dict[str, bytes], sources: dict[str, Path],
     ) -> None:
-        """Write and fsync every file, then the manifest (last: it vouches for the others)."""
-        for name, data in tables.items():
+        """Write and fsync every file, then the manifest (last: it vouches for the others).
+
+        ``contents`` were serialised in memory beforehand, so bad input never gets this far.
+        """
+        for name, data in contents.items():
             write_durable(folder / name, data)
-        write_durable(folder / RECORD, record_json(record, folder / RECORD).encode("utf-8"))
-        write_durable(folder / IDENTITY,
-                      json.dumps(canon, indent=2, sort_keys=True).encode("utf-8"))
         for name, src in sources.items():
             copy_durable(src, folder / name)
-        names = [PREDICTIONS, HISTORY, RECORD, IDENTITY, *sources]
+        names = [*contents, *sources]
         manifest = build_manifest(rid, folder, names, _now())
         write_durable(folder / MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
         fsync_dir(folder)

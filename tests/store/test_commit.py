@@ -116,12 +116,14 @@ def test_schema_errors_are_clear_and_write_nothing(store: ResultsStore, case: st
     ("record", "pattern"),
     [({"positive_index": 1}, "class_names"),
      ({"class_names": ["a", "b"], "positive_index": 2}, "positive_index"),
-     ({"class_names": ["a", "b"], "summary": [0.8]}, "summary")],
+     ({"class_names": ["a", "b"], "summary": [0.8]}, "summary"),
+     ({"class_names": ["class_0", "class_1"], "tags": {"a", "b"}}, "cannot be written as JSON")],
 )
 def test_record_errors(store: ResultsStore, record: dict, pattern: str) -> None:
     ident = f.identity()
     with pytest.raises(StoreError, match=pattern):
         store.commit(run_id(ident), ident, record, f.predictions(), f.history(), None)
+    assert not store.has(run_id(ident)) and list((store.root / "tmp").iterdir()) == []
 
 
 def test_bad_files_are_refused(store: ResultsStore, tmp_path: Path) -> None:
@@ -164,3 +166,12 @@ def test_old_dead_leftovers_are_cleaned_by_the_next_commit(store: ResultsStore) 
     assert not old.exists() and fresh.exists()  # fresh ones wait for cleanup() or an hour
     assert store.cleanup() == [fresh]
     assert list(tmp.iterdir()) == []
+
+
+def test_unstorable_column_is_refused_before_writing(store: ResultsStore) -> None:
+    preds = f.predictions()
+    preds["meta_mixed"] = [1, "a"] * 20  # pyarrow cannot store a column of mixed types
+    ident = f.identity()
+    with pytest.raises(StoreError, match="predictions table cannot be stored as parquet"):
+        store.commit(run_id(ident), ident, f.record(), preds, f.history(), None)
+    assert not store.has(run_id(ident)) and list((store.root / "tmp").iterdir()) == []

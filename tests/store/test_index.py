@@ -7,7 +7,7 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from core.store import LIST_COLUMNS, ResultsStore, StoreError
+from core.store import LIST_COLUMNS, ResultsStore, StoreError, run_id
 from tests.store import factories as f
 
 
@@ -15,8 +15,6 @@ def _three_runs(store: ResultsStore) -> list[str]:
     ids = [f.commit_sample(store).run_id,
            f.commit_sample(store, k=3, model="resnet_small", seed=2).run_id]
     ident = f.identity(strategy="finetune", fold=None)
-    from core.store import run_id
-
     rec = f.record(2, test_auc=0.9, test_sensitivity=0.85)
     rec["summary"]["note"] = "text is not a number"
     ids.append(store.commit(run_id(ident), ident, rec, f.predictions(), f.history(), None).run_id)
