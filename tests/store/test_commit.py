@@ -175,3 +175,14 @@ def test_unstorable_column_is_refused_before_writing(store: ResultsStore) -> Non
     with pytest.raises(StoreError, match="predictions table cannot be stored as parquet"):
         store.commit(run_id(ident), ident, f.record(), preds, f.history(), None)
     assert not store.has(run_id(ident)) and list((store.root / "tmp").iterdir()) == []
+
+
+def test_importing_the_store_does_not_import_tensorflow() -> None:
+    """The dashboard lists runs without paying the TensorFlow import (fresh interpreter)."""
+    child = f.start_python(
+        "import sys, core.store\n"
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    )
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert out.strip() == "[]"
