@@ -200,7 +200,25 @@ def _carve(targets: np.ndarray, groups: np.ndarray, fraction: float, seed: int) 
     n_groups = len(pd.unique(groups))
     k_max = min(MAX_FOLDS, n_groups, _min_groups_per_class(targets, groups))
     k, m = _folds_for_fraction(fraction, max(2, k_max))
-    return _fold_of_rows(targets, groups, k, seed) < m
+    folds = _fold_of_rows(targets, groups, k, seed)
+    return _covering_window(folds, targets, k, m)
+
+
+def _covering_window(folds: np.ndarray, targets: np.ndarray, k: int, m: int) -> np.ndarray:
+    """Rows of ``m`` consecutive folds (cyclically) such that both the carved part and the rest
+    hold every class; the first window from fold 0 that does, else folds ``0..m-1``.
+
+    With few groups per class the greedy fold assignment can leave a class out of folds
+    ``0..m-1`` although another window holds it; trying the ``k`` windows in a fixed order
+    keeps the result a pure function of the seed.
+    """
+    classes = np.unique(targets)
+    for start in range(k):
+        chosen = np.isin(folds, [(start + i) % k for i in range(m)])
+        if (np.isin(classes, targets[chosen]).all()
+                and np.isin(classes, targets[~chosen]).all()):
+            return chosen
+    return folds < m
 
 
 def _folds_for_fraction(fraction: float, k_max: int) -> tuple[int, int]:
