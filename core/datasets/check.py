@@ -100,8 +100,11 @@ class DatasetCheck:
 
     def summary(self) -> list[str]:
         """A few sentences for a person: the findings, most serious first."""
-        return [f"{row.finding}. {row.detail}".strip() if row.detail else f"{row.finding}."
-                for row in self.findings().itertuples()]
+        sentences = []
+        for row in self.findings().itertuples():
+            text = f"{row.finding}. {row.detail}" if row.detail else row.finding
+            sentences.append(text if text.endswith((".", "?", "!")) else text + ".")
+        return sentences
 
 
 def check_dataset(ds: LoadedDataset, splits: pd.Series | None = None, *,
@@ -162,7 +165,7 @@ def _inspect_file(path: str) -> _ImageInfo:
     """
     try:
         if os.path.getsize(path) == 0:
-            return _ImageInfo(0, 0, "", "", "empty file (0 bytes)")
+            return _ImageInfo(0, 0, "", "", "empty file, 0 bytes")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(path) as img:
@@ -172,7 +175,7 @@ def _inspect_file(path: str) -> _ImageInfo:
                 rgb = img if img.mode == "RGB" else img.convert("RGB")
                 digest = _digest(rgb.tobytes(), width, height)
     except FileNotFoundError:
-        return _ImageInfo(0, 0, "", "", "file not found (moved or deleted after loading)")
+        return _ImageInfo(0, 0, "", "", "file not found: moved or deleted after loading")
     except Exception as exc:  # noqa: BLE001 - every decoder failure is reported, see above
         return _ImageInfo(0, 0, "", "", _reason(exc))
     return _ImageInfo(width, height, mode, digest, "")
@@ -195,9 +198,9 @@ def _digest(pixels: bytes, width: int, height: int) -> str:
 def _reason(exc: Exception) -> str:
     text = str(exc).strip()
     if "cannot identify image file" in text:
-        return "not an image Pillow can read (wrong extension or corrupt header)"
+        return "not an image Pillow can read: wrong extension or corrupt header"
     if "truncated" in text:
-        return "truncated file (incomplete download or copy)"
+        return "truncated file: incomplete download or copy"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
