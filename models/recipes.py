@@ -1,0 +1,241 @@
+"""Training recipes: the settings a study trained with, and their translation into Keras objects.
+
+A :class:`Recipe` is plain data (no TensorFlow import) so it can be shown, stored with a run and
+edited in the dashboard. The ``make_*`` functions import Keras lazily and turn a recipe into the
+optimizer, loss and callbacks the trainer passes to ``compile``/``fit``.
+
+Loss and head: a softmax head trains on one-hot targets with categorical cross-entropy, a sigmoid
+head on float 0/1 targets with binary cross-entropy. The IDC and BreakHis reports say "binary
+cross-entropy" over a 2-unit softmax; on one-hot targets, Keras' binary cross-entropy averaged
+over the two complementary units equals categorical cross-entropy term for term, so using the
+categorical loss reproduces them exactly and also works for more than two classes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from models.errors import RecipeError
+from models.vocab import (
+    AUGMENTATIONS,
+    CYCLICAL_MODES,
+    LOSS_FOR_HEAD,
+    LOSSES,
+    OPTIMIZERS,
+    SAMPLINGS,
+    SCHEDULES,
+)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one model is trained. Units: epochs, images and optimizer steps, as named."""
+
+    optimizer: str
+    learning_rate: float
+    loss: str
+    batch_size: int
+    epochs: int
+    input_size: int
+    momentum: float = 0.0
+    schedule: str = "constant"
+    #: exponential/inverse-time decay: rate per ``decay_steps`` optimizer steps
+    #: (None = one epoch's worth of steps, known only when the dataset is).
+    decay_rate: float | None = None
+    decay_steps: int | None = None
+    plateau_factor: float = 0.5
+    plateau_patience: int = 3
+    plateau_monitor: str = "val_loss"
+    min_learning_rate: float = 0.0
+    #: cyclical: the rate swings between ``learning_rate`` and this bound; a half cycle
+    #: (Smith's "step size") lasts ``cyclical_half_cycle_epochs`` epochs.
+    cyclical_max_learning_rate: float | None = None
+    cyclical_half_cycle_epochs: float = 3.0
+    cyclical_mode: str = "triangular"
+    early_stopping_patience: int | None = None
+    monitor: str = "val_loss"
+    augmentation: str = "none"
+    sampling: str = "none"
+    max_train_images: int | None = None
+    #: Where each value comes from and where it departs from the study (shown in the UI).
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _check_choice("schedule", self.schedule, SCHEDULES)
+        _check_choice("loss", self.loss, LOSSES)
+        _check_choice("augmentation", self.augmentation, AUGMENTATIONS)
+        _check_choice("sampling", self.sampling, SAMPLINGS)
+        _check_choice("cyclical_mode", self.cyclical_mode, CYCLICAL_MODES)
+        _check_positive("learning_rate", self.learning_rate)
+        for name in ("batch_size", "epochs", "input_size"):
+            _check_positive_int(name, getattr(self, name))
+        if not 0.0 <= self.momentum < 1.0:
+            raise RecipeError(f"Recipe momentum must be in [0, 1), got {self.momentum!r}.")
+        if self.max_train_images is not None:
+            _check_positive_int("max_train_images", self.max_train_images)
+        if self.early_stopping_patience is not None:
+            _check_positive_int("early_stopping_patience", self.early_stopping_patience)
+        if self.schedule in ("exponential_decay", "inverse_time_decay"):
+            if self.decay_rate is None or self.decay_rate <= 0:
+                raise RecipeError(
+                    f"Schedule {self.schedule!r} needs a positive decay_rate, got "
+                    f"{self.decay_rate!r}; set decay_rate (and optionally decay_steps)."
+                )
+            if self.decay_steps is not None:
+                _check_positive_int("decay_steps", self.decay_steps)
+        if self.schedule == "plateau":
+            if not 0.0 < self.plateau_factor < 1.0:
+                raise RecipeError(
+                    f"plateau_factor must be in (0, 1), got {self.plateau_factor!r}."
+                )
+            _check_positive_int("plateau_patience", self.plateau_patience)
+        if self.schedule == "cyclical":
+            if self.cyclical_max_learning_rate is None or self.cyclical_max_learning_rate <= 0:
+                raise RecipeError(
+                    "Schedule 'cyclical' needs cyclical_max_learning_rate (the other bound of "
+                    f"the cycle), got {self.cyclical_max_learning_rate!r}."
+                )
+            _check_positive("cyclical_half_cycle_epochs", self.cyclical_half_cycle_epochs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Recipe:
+        """Rebuild a stored recipe; unknown keys are an error so a typo never goes unnoticed."""
+        _check_field_names(data)
+        return cls(**data)
+
+    def replace(self, **changes: Any) -> Recipe:
+        """A copy with some fields changed (validated like a new recipe)."""
+        _check_field_names(changes)
+        return dataclasses.replace(self, **changes)
+
+
+def _check_field_names(data: dict[str, Any]) -> None:
+    known = {f.name for f in fields(Recipe)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise RecipeError(
+            f"Unknown recipe field(s) {', '.join(unknown)}; recipe fields are: "
+            f"{', '.join(sorted(known))}."
+        )
+
+
+def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise RecipeError(f"Recipe {name} {value!r} is not one of: {', '.join(allowed)}.")
+
+
+def _check_positive(name: str, value: object) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
+        raise RecipeError(f"Recipe {name} must be a positive number, got {value!r}.")
+
+
+def _check_positive_int(name: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise RecipeError(f"Recipe {name} must be a whole number >= 1, got {value!r}.")
+
+
+# --------------------------------------------------------------------------------------------
+# Recipe -> Keras objects (Keras is imported only when these are called).
+
+
+def make_learning_rate(recipe: Recipe, steps_per_epoch: int):
+    """The optimizer's learning rate: a float, or a schedule that counts optimizer steps.
+
+    Step-based schedules need the epoch length, which only the dataset knows; that is why the
+    recipe stores epochs and the caller passes ``steps_per_epoch``.
+    """
+    import keras
+
+    _check_positive_int("steps_per_epoch", steps_per_epoch)
+    if recipe.schedule in ("constant", "plateau"):
+        return float(recipe.learning_rate)
+    if recipe.schedule == "cyclical":
+        from models.schedules import CyclicalLearningRate
+
+        half_cycle = max(1, round(recipe.cyclical_half_cycle_epochs * steps_per_epoch))
+        return CyclicalLearningRate(
+            initial_learning_rate=recipe.learning_rate,
+            maximal_learning_rate=recipe.cyclical_max_learning_rate,
+            step_size=half_cycle,
+            mode=recipe.cyclical_mode,
+        )
+    decay_steps = recipe.decay_steps or steps_per_epoch
+    if recipe.schedule == "exponential_decay":
+        return keras.optimizers.schedules.ExponentialDecay(
+            recipe.learning_rate, decay_steps=decay_steps, decay_rate=recipe.decay_rate
+        )
+    return keras.optimizers.schedules.InverseTimeDecay(
+        recipe.learning_rate, decay_steps=decay_steps, decay_rate=recipe.decay_rate
+    )
+
+
+def make_optimizer(recipe: Recipe, steps_per_epoch: int):
+    """A fresh Keras optimizer for one training run (optimizers hold state: never share one)."""
+    import keras
+
+    learning_rate = make_learning_rate(recipe, steps_per_epoch)
+    if recipe.optimizer == "adagrad":
+        return keras.optimizers.Adagrad(learning_rate=learning_rate)
+    if recipe.optimizer == "sgd":
+        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=recipe.momentum)
+    return keras.optimizers.Adam(learning_rate=learning_rate)
+
+
+def make_loss(recipe_or_head: Recipe | str):
+    """The Keras loss for a recipe, or for a head ("softmax"/"sigmoid").
+
+    The registry guarantees every recipe's loss matches its entry's head, so both ways agree.
+    """
+    import keras
+
+    if isinstance(recipe_or_head, Recipe):
+        loss = recipe_or_head.loss
+    elif recipe_or_head in LOSS_FOR_HEAD:
+        loss = LOSS_FOR_HEAD[recipe_or_head]
+    else:
+        raise RecipeError(
+            f"make_loss needs a Recipe or a head ({', '.join(LOSS_FOR_HEAD)}), "
+            f"got {recipe_or_head!r}."
+        )
+    if loss == "categorical_crossentropy":
+        return keras.losses.CategoricalCrossentropy(name="categorical_crossentropy")
+    return keras.losses.BinaryCrossentropy(name="binary_crossentropy")
+
+
+def make_callbacks(recipe: Recipe) -> list:
+    """The recipe's own callbacks, in the order Keras should call them.
+
+    Learning-rate reduction comes before early stopping so both see the same epoch's logs.
+    ``plateau_monitor='accuracy'`` (the melanoma study's choice) needs the model compiled with
+    ``metrics=['accuracy']``. TerminateOnNaN stops a diverged run at once instead of spending
+    the remaining epochs on NaN weights.
+    """
+    import keras
+
+    callbacks: list = [keras.callbacks.TerminateOnNaN()]
+    if recipe.schedule == "plateau":
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=recipe.plateau_monitor,
+                factor=recipe.plateau_factor,
+                patience=recipe.plateau_patience,
+                min_lr=recipe.min_learning_rate,
+                verbose=0,
+            )
+        )
+    if recipe.early_stopping_patience is not None:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=recipe.monitor,
+                patience=recipe.early_stopping_patience,
+                restore_best_weights=True,
+                verbose=0,
+            )
+        )
+    return callbacks
