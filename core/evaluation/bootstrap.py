@@ -106,6 +106,27 @@ def stratified_bootstrap_indices(y, n_boot: int, rng: np.random.Generator) -> np
     return np.concatenate(cols, axis=1)
 
 
+def _row_quantiles(draws: np.ndarray, n_finite: np.ndarray, q: tuple[float, ...]) -> np.ndarray:
+    """Quantiles of each row's finite values, (rows, len(q)); NaN for rows with none.
+
+    numpy's default "linear" method (Hyndman & Fan type 7), equal to :func:`numpy.quantile`
+    (tested), but on all rows at once after one sort: NaNs sort last, so each row simply uses
+    its own count of finite values.  ``np.quantile`` per row costs ~4x more, which matters
+    for a slider that recomputes 8 metrics x 10 runs on every move.
+    """
+    ordered = np.sort(draws, axis=1)
+    last = np.maximum(n_finite - 1, 0).astype(np.float64)[:, None]
+    pos = last * np.asarray(q, dtype=np.float64)[None, :]
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, last.astype(np.intp))
+    frac = pos - lo
+    a = np.take_along_axis(ordered, lo, axis=1)
+    b = np.take_along_axis(ordered, hi, axis=1)
+    out = a + frac * (b - a)
+    out[n_finite == 0] = np.nan
+    return out
+
+
 def _percentiles(
     estimates: Mapping[str, float],
     samples: Mapping[str, np.ndarray],
@@ -115,59 +136,55 @@ def _percentiles(
 ) -> BootstrapCIs:
     names = list(estimates)
     draws = np.vstack([np.asarray(samples[m], dtype=np.float64) for m in names])
-    finite = np.isfinite(draws)
-    q = (alpha / 2.0, 1.0 - alpha / 2.0)
-    bounds = np.full((len(names), 2), np.nan)
-    complete = finite.all(axis=1)
-    if complete.any():  # one vectorized call for the usual case: no undefined resample
-        bounds[complete] = np.quantile(draws[complete], q, axis=1).T
+    n_finite = np.isfinite(draws).sum(axis=1)
+    bounds = _row_quantiles(draws, n_finite, (alpha / 2.0, 1.0 - alpha / 2.0)).tolist()
+    undefined = (draws.shape[1] - n_finite).tolist()
     intervals: dict[str, Interval] = {}
-    n_undef: dict[str, int] = {}
     notes: dict[str, str] = {}
-    for r, name in enumerate(names):
-        n_undef[name] = int(draws.shape[1] - finite[r].sum())
+    for name, (lo, hi), n_undef in zip(names, bounds, undefined):
         if not np.isfinite(estimates[name]):
             intervals[name] = Interval(np.nan, np.nan)
             notes[name] = "the estimate itself is undefined"
             continue
-        if not finite[r].any():
-            intervals[name] = Interval(np.nan, np.nan)
+        intervals[name] = Interval(lo, hi)
+        if n_undef == draws.shape[1]:
             notes[name] = "undefined in every bootstrap resample"
             continue
-        if not complete[r]:
-            bounds[r] = np.quantile(draws[r, finite[r]], q)
-        lo, hi = float(bounds[r, 0]), float(bounds[r, 1])
-        intervals[name] = Interval(lo, hi)
         said = []
         if lo == hi:
             said.append(f"every resample gives {lo:g}: a percentile bootstrap cannot "
                         "show the uncertainty of an estimate at its boundary")
-        if n_undef[name]:
-            said.append(f"undefined in {n_undef[name]} of {draws.shape[1]} resamples (left out)")
+        if n_undef:
+            said.append(f"undefined in {n_undef} of {draws.shape[1]} resamples (left out)")
         if said:
             notes[name] = "; ".join(said)
+    n_undef_map = dict(zip(names, undefined))
     return BootstrapCIs(
         MappingProxyType(dict(estimates)), MappingProxyType(intervals),
-        MappingProxyType(n_undef), MappingProxyType(notes), int(n_boot), int(seed), float(alpha),
+        MappingProxyType(n_undef_map), MappingProxyType(notes), int(n_boot), int(seed),
+        float(alpha),
     )
 
 
 def threshold_metric_cis(
     counts: ConfusionCounts, *, n_boot: int = 1000, seed: int = 0, alpha: float = 0.05,
-    metrics: Sequence[str] = METRIC_NAMES,
+    metrics: Sequence[str] = METRIC_NAMES, estimates: Mapping[str, float] | None = None,
 ) -> BootstrapCIs:
     """Percentile CIs of every threshold metric at these (scalar) counts.
 
     A fresh generator seeded with ``seed`` on every call: the same threshold always gives the
     same interval, so a slider moved back and forth does not make the CIs flicker.
+    ``estimates`` (the metrics at ``counts``) may be passed when the caller has them already.
     """
     _check_boot(n_boot, alpha)
     if int(counts.n_pos) + int(counts.n_neg) == 0:
         raise EvaluationError("no samples to bootstrap (empty input)")
     rng = np.random.default_rng(seed)
     boot = rates_from_counts(binomial_bootstrap_counts(counts, n_boot, rng))
-    point = rates_from_counts(counts)
-    est = {m: float(point[m]) for m in metrics}
+    if estimates is None:
+        point = rates_from_counts(counts)
+        estimates = {m: float(point[m]) for m in metrics}
+    est = {m: float(estimates[m]) for m in metrics}
     return _percentiles(est, boot, alpha, n_boot, seed)
 
 

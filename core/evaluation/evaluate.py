@@ -130,7 +130,8 @@ class RunEvaluation:
         t = float(threshold)
         counts = self.test.sorted.counts(t)
         metrics = metrics_from_counts(counts, t)
-        ci = threshold_metric_cis(counts, n_boot=self.n_boot, seed=self.seed, alpha=self.alpha)
+        ci = threshold_metric_cis(counts, n_boot=self.n_boot, seed=self.seed, alpha=self.alpha,
+                                  estimates={m: getattr(metrics, m) for m in METRIC_NAMES})
         return OperatingPoint(
             threshold=t,
             metrics=metrics,

@@ -95,14 +95,16 @@ class ScoredSamples:
     not validation data (see :func:`core.evaluation.thresholds.choose_threshold`).
     """
 
-    ids: np.ndarray
+    ids: pd.Index
     y: np.ndarray
     scores: np.ndarray
     split: str
 
     def __post_init__(self) -> None:
         y, s = check_binary_inputs(self.y, self.scores, name=f"{self.split} scores")
-        ids = np.asarray(self.ids)
+        # A pandas Index (hash-based look-ups) shares the frame's string storage: no copy of
+        # 50,000 ids per run, and aligning two runs is one get_indexer call.
+        ids = self.ids if isinstance(self.ids, pd.Index) else pd.Index(np.asarray(self.ids))
         if ids.shape != y.shape:
             raise EvaluationError(f"{ids.shape[0]} ids for {y.shape[0]} samples")
         object.__setattr__(self, "ids", ids)
@@ -138,7 +140,7 @@ def binary_split(
         raise EmptyInputError(f"the predictions have no {split!r} rows")
     col = f"prob_{positive_index}"
     return ScoredSamples(
-        ids=rows["sample_id"].astype(str).to_numpy(),
+        ids=pd.Index(rows["sample_id"]),
         y=(rows["target"].to_numpy() == positive_index).astype(np.int8),
         scores=rows[col].to_numpy(dtype=np.float64),
         split=split,

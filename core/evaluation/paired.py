@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.stats import binomtest, chi2
 
 from .bootstrap import BootstrapCIs, paired_bootstrap_difference
@@ -40,34 +41,32 @@ EXACT_BELOW = 25
 
 def align_runs(
     a: ScoredSamples, b: ScoredSamples
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]:
     """``(ids, y, scores_a, scores_b)`` in a's order, or :class:`SampleMismatchError`.
 
     Also refuses the same ids with different ground truth: that means the two runs were built
-    from different label files, and a paired test would compare apples and oranges.
+    from different label files, and a paired test would compare apples and oranges.  Ids are
+    compared as stored (the sample ids of one dataset have one type).
     """
-    ids_a, ids_b = a.ids.astype(str), b.ids.astype(str)
-    set_a, set_b = set(ids_a.tolist()), set(ids_b.tolist())
-    for name, ids, uniq in (("first", ids_a, set_a), ("second", ids_b, set_b)):
-        if len(uniq) != ids.shape[0]:
+    ids_a, ids_b = a.ids, b.ids
+    for name, ids in (("first", ids_a), ("second", ids_b)):
+        if not ids.is_unique:
             raise SampleMismatchError(
-                f"the {name} run repeats {ids.shape[0] - len(uniq)} sample id(s); "
+                f"the {name} run repeats {int(ids.duplicated().sum())} sample id(s); "
                 "paired tests need each sample once"
             )
-    if set_a != set_b:
-        only_a, only_b = len(set_a - set_b), len(set_b - set_a)
-        raise SampleMismatchError(
-            f"the two runs were not evaluated on the same samples: {only_a} sample id(s) only "
-            f"in the first run, {only_b} only in the second (of {len(set_a)} and {len(set_b)}); "
-            "a paired comparison needs identical test samples"
-        )
-    if np.array_equal(ids_a, ids_b):
-        order = np.arange(ids_b.shape[0])
+    if ids_a.equals(ids_b):
+        order = np.arange(len(ids_b))
     else:
-        pos_b = np.argsort(ids_b, kind="stable")
-        order = pos_b[np.searchsorted(ids_b[pos_b], ids_a)]
-    y_b = b.y[order]
-    disagree = int(np.count_nonzero(a.y != y_b))
+        only_a, only_b = len(ids_a.difference(ids_b)), len(ids_b.difference(ids_a))
+        if only_a or only_b:
+            raise SampleMismatchError(
+                f"the two runs were not evaluated on the same samples: {only_a} sample id(s) "
+                f"only in the first run, {only_b} only in the second (of {len(ids_a)} and "
+                f"{len(ids_b)}); a paired comparison needs identical test samples"
+            )
+        order = ids_b.get_indexer(ids_a)
+    disagree = int(np.count_nonzero(a.y != b.y[order]))
     if disagree:
         raise SampleMismatchError(
             f"the two runs give {disagree} of the same samples a different ground truth; "

@@ -163,3 +163,16 @@ def test_paired_bootstrap_refuses_nan_thresholds(small):
     y, s, _ = small
     with pytest.raises(ValueError, match="threshold"):
         paired_bootstrap_difference(y, s, np.nan, s, 0.5)
+
+
+def test_row_quantiles_equal_numpy_quantile_with_undefined_resamples():
+    rng = np.random.default_rng(0)
+    draws = rng.random((5, 101)).round(2)
+    draws[1, :30] = np.nan
+    draws[2, :] = np.nan
+    draws[3, :100] = np.nan  # a single defined value
+    n_finite = np.isfinite(draws).sum(axis=1)
+    got = bs._row_quantiles(draws, n_finite, (0.025, 0.5, 0.975))
+    for r in (0, 1, 3, 4):
+        np.testing.assert_allclose(got[r], np.nanquantile(draws[r], (0.025, 0.5, 0.975)))
+    assert np.isnan(got[2]).all()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score, roc_curve
 
@@ -82,3 +84,22 @@ def test_dropping_intermediate_points_keeps_the_curve(data):
 def test_curves_refuse_a_single_class(build):
     with pytest.raises(SingleClassError, match="only class 1"):
         build([1, 1, 1], [0.2, 0.5, 0.9])
+
+
+tied = st.integers(min_value=3, max_value=60).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.integers(0, 1), min_size=n, max_size=n).filter(lambda v: 0 < sum(v) < len(v)),
+        st.lists(st.sampled_from([0.0, 0.1, 0.4, 0.4, 0.6, 1.0]) | st.floats(0, 1),
+                 min_size=n, max_size=n),
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(tied)
+def test_auc_and_ap_from_the_thinned_curves_equal_sklearn_scores(data):
+    """AUC and AP are read off the (drop_intermediate) curves; they must equal sklearn's."""
+    y, s = np.asarray(data[0]), np.asarray(data[1])
+    assert compute_roc(y, s).auc == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+    assert compute_pr(y, s).average_precision == pytest.approx(
+        average_precision_score(y, s), abs=1e-12)
