@@ -46,7 +46,7 @@ class _ChunkedPredict:
         parts = []
         for start in range(0, len(batch), batch_size):
             self.control.check()
-            chunk = [batch[start:start + batch_size]]  # a list: the modified model's input structure
+            chunk = [batch[start:start + batch_size]]  # a list, like the model's inputs
             parts.append(np.asarray(self._model(chunk, training=False)))
             self.control.report(0.05 + 0.9 * min(start + batch_size, len(batch)) / len(batch))
         return np.concatenate(parts, axis=0)
