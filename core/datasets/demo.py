@@ -260,12 +260,15 @@ def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
     return np.fft.irfft2(np.fft.rfft2(img) * filt, s=(_N, _N))
 
 
-def _ellipses(cx, cy, a, b, theta, edge=0.7, wobble=None, phase=None) -> np.ndarray:
-    """Soft masks (k, N, N) in [0, 1] of k rotated ellipses; optional irregular outline."""
+def _ellipses(cx, cy, a, b, theta, edge=0.7, wobble=None, phase=None,
+              box=(0, _N, 0, _N)) -> np.ndarray:
+    """Soft masks (k, N, N) in [0, 1] of k rotated ellipses; optional irregular outline.
+    ``box`` (y0, y1, x0, x1) restricts the frame to a window of it."""
     cx, cy, a, b, theta = (np.asarray(v, dtype=np.float64)[:, None, None]
                            for v in (cx, cy, a, b, theta))
-    dx = _XX[None] - cx
-    dy = _YY[None] - cy
+    y0, y1, x0, x1 = box
+    dx = _XX[None, y0:y1, x0:x1] - cx
+    dy = _YY[None, y0:y1, x0:x1] - cy
     c, s = np.cos(theta), np.sin(theta)
     u = (dx * c + dy * s) / a
     v = (-dx * s + dy * c) / b
@@ -277,6 +280,27 @@ def _ellipses(cx, cy, a, b, theta, edge=0.7, wobble=None, phase=None) -> np.ndar
         r = r / (1 + w * (0.6 * np.sin(3 * ang + p) + 0.4 * np.sin(5 * ang + 2 * p)))
     size = np.sqrt(a * b)
     return np.clip((1 - r) * size / edge + 0.5, 0.0, 1.0)
+
+
+def _max_ellipses(weight, cx, cy, a, b, theta, edge, wobble, phase) -> np.ndarray:
+    """``max_k weight_k * _ellipses(...)_k``, each ellipse evaluated only in its bounding box.
+
+    Equal, pixel for pixel, to the full-frame version (same formula on the same values; the
+    mask is exactly 0 outside the box), and several times faster: a patch has up to ~80 nuclei
+    of a few pixels each, and the full frames were two thirds of the generation time.
+    """
+    out = np.zeros((_N, _N))
+    for i in range(len(cx)):
+        # mask > 0 needs r < 1 + edge / (2 size); the wobble shrinks r by at most 1 + |w|.
+        reach = max(a[i], b[i]) * (1 + abs(wobble[i])) * (1 + 0.5 * edge / math.sqrt(a[i] * b[i]))
+        x0, x1 = max(int(cx[i] - reach) - 1, 0), min(int(cx[i] + reach) + 2, _N)
+        y0, y1 = max(int(cy[i] - reach) - 1, 0), min(int(cy[i] + reach) + 2, _N)
+        if x0 >= x1 or y0 >= y1:
+            continue
+        mask = _ellipses([cx[i]], [cy[i]], [a[i]], [b[i]], [theta[i]], edge=edge,
+                         wobble=[wobble[i]], phase=[phase[i]], box=(y0, y1, x0, x1))[0]
+        np.maximum(out[y0:y1, x0:x1], mask * weight[i], out=out[y0:y1, x0:x1])
+    return out
 
 
 @dataclass(frozen=True)
@@ -444,12 +468,11 @@ def _render(rng: np.random.Generator, label: int, style: _PatientStyle) -> np.nd
         add(lym, r, r, np.zeros(n_lym), rng.uniform(1.3, 1.6, n_lym), np.zeros(n_lym))
 
     if parts_x:
-        masks = _ellipses(np.concatenate(parts_x), np.concatenate(parts_y),
-                          np.concatenate(parts_a), np.concatenate(parts_b),
-                          np.concatenate(parts_t), edge=0.8,
-                          wobble=np.concatenate(parts_w), phase=rng.uniform(0, 6.3, sum(
-                              len(p) for p in parts_x)))
-        nuclei = (masks * np.concatenate(parts_d)[:, None, None]).max(axis=0)
+        nuclei = _max_ellipses(np.concatenate(parts_d), np.concatenate(parts_x),
+                               np.concatenate(parts_y), np.concatenate(parts_a),
+                               np.concatenate(parts_b), np.concatenate(parts_t), edge=0.8,
+                               wobble=np.concatenate(parts_w),
+                               phase=rng.uniform(0, 6.3, sum(len(p) for p in parts_x)))
         chromatin = 1 + (0.10 + 0.15 * s) * _smooth_noise(rng, 0.7)
         hema = hema + nuclei * chromatin
         eosin = eosin * (1 - 0.5 * np.clip(nuclei, 0, 1))
