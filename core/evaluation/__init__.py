@@ -15,7 +15,7 @@ from .bootstrap import (
 )
 from .calibration import CalibrationResult, compute_calibration
 from .counts import ConfusionCounts, SortedScores
-from .crossval import CrossValRoc, cross_validated_roc
+from .crossval import CrossValRoc, cross_validated_roc, roc_folds_from_predictions
 from .curves import PrCurve, RocCurve, compute_pr, compute_roc
 from .delong import DelongAuc, PairedDelong, delong_auc, delong_test
 from .errors import (
@@ -31,7 +31,13 @@ from .metrics import METRIC_NAMES, ThresholdMetrics, metrics_at_threshold
 from .multiclass import MulticlassResult, evaluate_multiclass, multiclass_from_predictions
 from .paired import McNemarResult, PairedComparison, align_runs, compare_paired, mcnemar_test
 from .subgroups import age_bands, subgroup_metrics
-from .thresholds import METHODS, AppliedThreshold, ThresholdChoice, apply_threshold, choose_threshold
+from .thresholds import (
+    METHODS,
+    AppliedThreshold,
+    ThresholdChoice,
+    apply_threshold,
+    choose_threshold,
+)
 
 __all__ = [
     "AppliedThreshold",
@@ -81,6 +87,7 @@ __all__ = [
     "multiclass_from_predictions",
     "paired_bootstrap_difference",
     "pvalue_matrix",
+    "roc_folds_from_predictions",
     "subgroup_metrics",
     "threshold_metric_cis",
 ]

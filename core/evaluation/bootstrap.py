@@ -27,13 +27,13 @@ so the correlation between the runs is kept; this is done in vectorized chunks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Mapping, NamedTuple, Sequence
 
 import numpy as np
 
 from .counts import ConfusionCounts
 from .errors import EvaluationError, check_binary_inputs
+from .frozen import FrozenMap
 from .metrics import METRIC_NAMES, rates_from_counts
 
 __all__ = [
@@ -160,8 +160,8 @@ def _percentiles(
             notes[name] = "; ".join(said)
     n_undef_map = dict(zip(names, undefined))
     return BootstrapCIs(
-        MappingProxyType(dict(estimates)), MappingProxyType(intervals),
-        MappingProxyType(n_undef_map), MappingProxyType(notes), int(n_boot), int(seed),
+        FrozenMap(dict(estimates)), FrozenMap(intervals),
+        FrozenMap(n_undef_map), FrozenMap(notes), int(n_boot), int(seed),
         float(alpha),
     )
 

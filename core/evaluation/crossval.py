@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 
-from .curves import RocCurve
+from .curves import RocCurve, compute_roc
 from .errors import EvaluationError
+from .frames import binary_split
 
-__all__ = ["CrossValRoc", "cross_validated_roc", "roc_on_grid"]
+__all__ = ["CrossValRoc", "cross_validated_roc", "roc_folds_from_predictions", "roc_on_grid"]
 
 
 @dataclass(frozen=True)
@@ -82,3 +84,11 @@ def cross_validated_roc(folds: Sequence[RocCurve], *, n_grid: int = 101) -> Cros
         std_auc=float(aucs.std(ddof=1)),
         folds=folds,
     )
+
+
+def roc_folds_from_predictions(
+    folds: Sequence[pd.DataFrame], positive_index: int = 1, *, split: str = "test"
+) -> list[RocCurve]:
+    """One ROC curve per fold from the folds' stored predictions frames (held-out split)."""
+    return [compute_roc(d.y, d.scores) for d in
+            (binary_split(f, split, positive_index) for f in folds)]

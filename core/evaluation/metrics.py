@@ -23,13 +23,13 @@ scikit-learn, by design:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Mapping
 
 import numpy as np
 
 from .counts import ConfusionCounts, SortedScores
 from .errors import check_binary_inputs
+from .frozen import FrozenMap
 
 __all__ = [
     "METRIC_NAMES",
@@ -186,7 +186,7 @@ def metrics_from_counts(counts: ConfusionCounts, threshold: float) -> ThresholdM
     return ThresholdMetrics(
         threshold=float(threshold),
         counts=counts,
-        undefined=MappingProxyType(undefined_reasons(counts)),
+        undefined=FrozenMap(undefined_reasons(counts)),
         **{m: float(rates[m]) for m in METRIC_NAMES},
     )
 

@@ -14,7 +14,6 @@ silently averaging over the classes that happen to be present.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -24,6 +23,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, r
 from .curves import RocCurve, compute_roc
 from .errors import EmptyInputError, EvaluationError
 from .frames import check_predictions
+from .frozen import FrozenMap
 
 __all__ = ["MulticlassResult", "evaluate_multiclass", "multiclass_from_predictions"]
 
@@ -109,7 +109,7 @@ def evaluate_multiclass(
             averages.loc[avg, "auc"] = roc_auc_score(y, pn, multi_class="ovr", average=avg,
                                                      labels=labels)
     return MulticlassResult(
-        names, cm, cm_norm, per_class, averages, MappingProxyType(roc), MappingProxyType(reasons)
+        names, cm, cm_norm, per_class, averages, FrozenMap(roc), FrozenMap(reasons)
     )
 
 

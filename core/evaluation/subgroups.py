@@ -62,9 +62,10 @@ def subgroup_metrics(
     """One row per value of ``column``: n, n_pos, n_neg, every threshold metric, AUC.
 
     ``column`` may be given with or without its ``meta_`` prefix; for age bands add a column
-    first: ``pred.assign(meta_age_band=age_bands(pred["meta_age"], [0, 40, 60, inf]))``.  ``small`` is True when a
-    subgroup has fewer than ``min_n`` samples or fewer than ``min_pos`` of either class;
-    ``reason`` lists every NaN metric and why.
+    first: ``pred.assign(meta_age_band=age_bands(pred["meta_age"], [0, 40, 60, inf]))``.
+    ``small`` is True when a subgroup has fewer than ``min_n`` samples or fewer than
+    ``min_pos`` of either class; ``reason`` lists every NaN metric and why.  The threshold
+    should be one frozen on validation (a threshold tuned per subgroup on test is optimistic).
     """
     check_predictions(pred)
     col = column if column in pred.columns else f"meta_{column}"

@@ -51,3 +51,14 @@ def test_needs_two_roc_folds():
         cross_validated_roc([curve])
     with pytest.raises(TypeError, match="RocCurve"):
         cross_validated_roc([curve, (curve.fpr, curve.tpr)])
+
+
+def test_folds_from_predictions_frames():
+    from core.evaluation.crossval import roc_folds_from_predictions
+    from tests.evaluation.synth import make_predictions
+
+    frames = [make_predictions(n_test=200, n_val=0, seed=s) for s in range(3)]
+    curves = roc_folds_from_predictions(frames)
+    cv = cross_validated_roc(curves)
+    assert cv.n_folds == 3
+    assert cv.mean_auc == pytest.approx(np.mean([c.auc for c in curves]))

@@ -103,3 +103,11 @@ def test_auc_and_ap_from_the_thinned_curves_equal_sklearn_scores(data):
     assert compute_roc(y, s).auc == pytest.approx(roc_auc_score(y, s), abs=1e-12)
     assert compute_pr(y, s).average_precision == pytest.approx(
         average_precision_score(y, s), abs=1e-12)
+
+
+def test_calibration_is_defined_for_a_single_class():
+    """Brier and ECE then measure the distance of the scores from that class."""
+    res = compute_calibration([0, 0, 0, 0], [0.1, 0.1, 0.3, 0.3], n_bins=10)
+    assert res.brier == pytest.approx((0.01 * 2 + 0.09 * 2) / 4)
+    assert res.ece == pytest.approx(0.2)
+    np.testing.assert_allclose(res.prob_true, [0.0, 0.0])

@@ -165,3 +165,17 @@ def test_compare_two_runs_paired(ev, pred):
     assert res.delong.difference == pytest.approx(ev.auc.auc - other.auc.auc)
     assert res.bootstrap.estimates["sensitivity"] == pytest.approx(
         ev.at(0.5).metrics.sensitivity - other.at(0.5).metrics.sensitivity)
+
+
+def test_results_survive_pickling_for_caching(ev):
+    """The dashboard caches results with st.cache_data, which pickles them."""
+    import pickle
+
+    choice = ev.choose_threshold("youden")
+    for obj in (ev, ev.at(0.5), choice, ev.apply(choice)):
+        back = pickle.loads(pickle.dumps(obj))
+        assert type(back) is type(obj)
+    op = pickle.loads(pickle.dumps(ev.at(0.5)))
+    assert op.ci.intervals == ev.at(0.5).ci.intervals
+    with pytest.raises(TypeError):
+        op.ci.notes["x"] = "y"  # read-only
