@@ -84,16 +84,20 @@ def test_generation_is_deterministic(tmp_path):
 
 
 def test_boxed_nuclei_equal_the_full_frame_masks():
-    """The speed-up (each nucleus evaluated in its bounding box) must not change a pixel."""
+    """The speed-up (each nucleus evaluated in its bounding box) must not change a pixel, for
+    every nucleus on its own (in a sum of many, one nucleus can hide another's clipped edge)."""
     import numpy as np
 
     from core.datasets import demo as demo_module
 
     rng = np.random.default_rng(5)
-    k = 40
+    k = 60
     args = dict(cx=rng.uniform(-3, 53, k), cy=rng.uniform(-3, 53, k), a=rng.uniform(0.8, 9, k),
-                b=rng.uniform(0.8, 5, k), theta=rng.uniform(0, 3.2, k), edge=0.8,
+                b=rng.uniform(0.8, 8, k), theta=rng.uniform(0, 3.2, k), edge=0.8,
                 wobble=rng.uniform(0, 0.45, k), phase=rng.uniform(0, 6.3, k))
     weight = rng.uniform(0.5, 1.6, k)
-    full = (demo_module._ellipses(**args) * weight[:, None, None]).max(axis=0)
-    assert np.array_equal(demo_module._max_ellipses(weight, **args), full)
+    full = demo_module._ellipses(**args) * weight[:, None, None]
+    for i in range(k):
+        one = {key: (v[i:i + 1] if isinstance(v, np.ndarray) else v) for key, v in args.items()}
+        assert np.array_equal(demo_module._max_ellipses(weight[i:i + 1], **one), full[i]), i
+    assert np.array_equal(demo_module._max_ellipses(weight, **args), full.max(axis=0))
