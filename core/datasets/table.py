@@ -104,9 +104,9 @@ def finalize(
         if col not in table:
             table[col] = default
     table["raw_label"] = table["raw_label"].astype(str).str.strip()
-    table["label"] = _apply_label_map(spec, table["raw_label"], where)
-    table["sample_id"] = table["sample_id"].astype(str)
     notes = list(notes or [])
+    table["label"] = _apply_label_map(spec, table["raw_label"], where, notes)
+    table["sample_id"] = table["sample_id"].astype(str)
     table["group"] = _groups_or_own_id(table, notes)
     if table["sample_id"].duplicated().any():
         dup = table.loc[table["sample_id"].duplicated(), "sample_id"].iloc[0]
@@ -167,7 +167,12 @@ def _groups_or_own_id(table: pd.DataFrame, notes: list[str]) -> pd.Series:
     return group
 
 
-def _apply_label_map(spec: DatasetSpec, raw: pd.Series, where: object) -> pd.Series:
+def _apply_label_map(
+    spec: DatasetSpec, raw: pd.Series, where: object, notes: list[str]
+) -> pd.Series:
+    """Raw label -> class name. Labels that fall to ``label_map_default`` are listed in a note:
+    a BI-RADS map of "4", "5", "6" silently sending "4a" / "4c" to benign is exactly the kind
+    of mistake the user must be able to see in the dataset check."""
     if not spec.label_map:
         return raw
     mapped = raw.map(spec.label_map)
@@ -182,6 +187,13 @@ def _apply_label_map(spec: DatasetSpec, raw: pd.Series, where: object) -> pd.Ser
                 fix="add them to label_map, or set label_map_default to the class of every "
                 "unmapped label",
             )
+        defaulted = sorted(raw[missing].unique())
+        notes.append(
+            f"Raw label(s) {', '.join(map(repr, defaulted[:10]))}"
+            + (f" and {len(defaulted) - 10} more" if len(defaulted) > 10 else "")
+            + f" are not in label_map and count as {spec.label_map_default!r} "
+            "(label_map_default)."
+        )
         mapped = mapped.fillna(spec.label_map_default)
     return mapped.astype(str)
 

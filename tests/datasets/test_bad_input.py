@@ -140,7 +140,7 @@ def test_csv_label_not_in_mapping(tmp_path):
 
 
 @pytest.mark.parametrize("escape", ["../outside.png", "images/../../outside.png",
-                                    "/etc/passwd"])
+                                    "/etc/passwd", "..\\outside.png", "C:\\data\\x.png"])
 def test_csv_path_escaping_the_dataset_folder(tmp_path, escape):
     write_image(tmp_path / "outside.png")
     root = _csv_dataset(tmp_path / "c", ["a.png", escape], ["benign", "malignant"])

@@ -261,3 +261,24 @@ def test_multiclass_medmnist_without_class_names_uses_numbers(tmp_path):
 
     assert ds.class_names == ("0", "1")
     assert ds.positive_index == 0
+
+
+def test_csv_windows_separators_and_defaulted_labels_are_visible(tmp_path):
+    root = tmp_path / "mammo"
+    for name in ("a", "b", "c", "d"):
+        write_image(root / "images" / f"{name}.png")
+    (root / "labels.csv").write_text(
+        "file,birads\nimages\\a.png,2\nimages\\b.png,4a\nimages\\c.png,5\nimages\\d.png,4c\n",
+        encoding="utf-8")
+    spec = DatasetSpec(name="w", kind="csv", path=str(root), csv="labels.csv",
+                       path_column="file", label_column="birads",
+                       label_map={"4": "malignant", "5": "malignant", "6": "malignant"},
+                       label_map_default="benign")
+
+    ds = load_dataset(spec)
+
+    assert ds.table["sample_id"].tolist() == ["images/a.png", "images/b.png", "images/c.png",
+                                              "images/d.png"]
+    assert ds.table["label"].tolist() == ["benign", "benign", "malignant", "benign"]
+    # "4a"/"4c" fell to the default: the user must be able to see that.
+    assert any("'2', '4a', '4c'" in note and "'benign'" in note for note in ds.notes)

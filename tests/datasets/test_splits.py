@@ -280,3 +280,36 @@ def test_small_table_where_the_first_folds_miss_a_class_still_splits():
     labels = [m, n, m, n, m, b, b, n, b, m, m, b, b, b, n, m]
     ds = make_ds(labels, groups, task="multiclass")
     assert_valid(ds, assign_splits(ds, SplitConfig(seed=0)))
+
+
+# -- official splits read from real layouts ------------------------------------------------------
+
+
+def test_breakhis_folds_train_test_gets_a_grouped_val(tmp_path):
+    from core.datasets import load_dataset
+    from tests.datasets.builders import breakhis_dataset
+
+    root = breakhis_dataset(tmp_path / "bh")
+    ds = load_dataset(DatasetSpec(name="bh", kind="breakhis", path=str(root),
+                                  folds_csv="Folds.csv", fold=1))
+
+    splits = assign_splits(ds, SplitConfig(seed=0))
+
+    assert_valid(ds, splits)
+    assert ((splits == "test") == (ds.table["official_split"] == "test")).all()
+    assert splits[splits == "val"].groupby(ds.table["group"]).size().size == 2  # 1 per class
+
+
+def test_medmnist_without_val_gets_one_carved_from_train(tmp_path):
+    from core.datasets import load_dataset
+    from tests.datasets.builders import medmnist_npz
+
+    path = medmnist_npz(tmp_path / "m.npz", sizes=(60, 0, 20))
+    ds = load_dataset(DatasetSpec(name="m", kind="medmnist", path=str(path),
+                                  class_names=("malignant", "benign")))
+    assert set(ds.table["official_split"]) == {"train", "test"}
+
+    splits = assign_splits(ds, SplitConfig(seed=0, val_fraction=0.15))
+
+    assert_valid(ds, splits)
+    assert splits.value_counts().to_dict() == {"train": 48, "test": 20, "val": 12}

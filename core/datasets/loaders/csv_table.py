@@ -135,9 +135,13 @@ def _require_columns(spec: DatasetSpec, frame: pd.DataFrame, where: Path) -> Non
 
 
 def _relative_paths(spec: DatasetSpec, frame: pd.DataFrame) -> list[str]:
+    """Paths as listed, with Windows separators turned into '/' (tables exported on Windows
+    list ``images\\a.png``, which on Linux or macOS is one odd file name)."""
     if spec.path_column:
-        return [str(v).strip() for v in frame[spec.path_column]]
-    return [f"{str(v).strip()}{spec.id_suffix}" for v in frame[spec.id_column]]
+        values = [str(v).strip() for v in frame[spec.path_column]]
+    else:
+        values = [f"{str(v).strip()}{spec.id_suffix}" for v in frame[spec.id_column]]
+    return [v.replace("\\", "/") for v in values]
 
 
 def _inside(image_dir: Path, rel: str, csv_path: Path, line: int) -> Path:
@@ -149,7 +153,9 @@ def _inside(image_dir: Path, rel: str, csv_path: Path, line: int) -> Path:
     candidate = Path(rel)
     joined = Path(os.path.normpath(image_dir / candidate))
     base = Path(os.path.normpath(image_dir))
-    if candidate.is_absolute() or rel == "" or not joined.is_relative_to(base) or joined == base:
+    windows_absolute = len(rel) > 1 and rel[1] == ":"  # C:/... is absolute on its home system
+    if (candidate.is_absolute() or windows_absolute or rel == ""
+            or not joined.is_relative_to(base) or joined == base):
         raise DatasetError(
             f"CSV line {line}: path {rel!r} points outside the dataset folder {base}.",
             where=csv_path,
