@@ -153,7 +153,7 @@ def _inspect(ds: LoadedDataset, workers: int | None) -> list[_ImageInfo]:
     if workers <= 1 or len(paths) < 64:
         return [_inspect_file(p) for p in paths]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_inspect_file, paths, chunksize=32))
+        return list(pool.map(_inspect_file, paths))
 
 
 def _inspect_file(path: str) -> _ImageInfo:
