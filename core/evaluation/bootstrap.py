@@ -174,18 +174,22 @@ def threshold_metric_cis(
 
     A fresh generator seeded with ``seed`` on every call: the same threshold always gives the
     same interval, so a slider moved back and forth does not make the CIs flicker.
-    ``estimates`` (the metrics at ``counts``) may be passed when the caller has them already.
+    ``estimates`` (the metrics at ``counts``) may be passed when the caller has them already;
+    otherwise they are computed here and returned in :attr:`BootstrapCIs.estimates`.
     """
     _check_boot(n_boot, alpha)
     if int(counts.n_pos) + int(counts.n_neg) == 0:
         raise EvaluationError("no samples to bootstrap (empty input)")
     rng = np.random.default_rng(seed)
-    boot = rates_from_counts(binomial_bootstrap_counts(counts, n_boot, rng))
+    draws = binomial_bootstrap_counts(counts, n_boot, rng)
+    # The observed counts ride along as element 0: one vectorized pass gives the estimates too.
+    both = ConfusionCounts(*(np.r_[getattr(counts, k), getattr(draws, k)]
+                             for k in ("tp", "fp", "tn", "fn")))
+    rates = rates_from_counts(both)
     if estimates is None:
-        point = rates_from_counts(counts)
-        estimates = {m: float(point[m]) for m in metrics}
+        estimates = {m: float(rates[m][0]) for m in metrics}
     est = {m: float(estimates[m]) for m in metrics}
-    return _percentiles(est, boot, alpha, n_boot, seed)
+    return _percentiles(est, {m: rates[m][1:] for m in metrics}, alpha, n_boot, seed)
 
 
 def index_bootstrap_counts(

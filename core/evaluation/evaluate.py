@@ -129,9 +129,8 @@ class RunEvaluation:
         """Test metrics, bootstrap CIs and curve coordinates at ``threshold`` (cheap)."""
         t = float(threshold)
         counts = self.test.sorted.counts(t)
-        metrics = metrics_from_counts(counts, t)
-        ci = threshold_metric_cis(counts, n_boot=self.n_boot, seed=self.seed, alpha=self.alpha,
-                                  estimates={m: getattr(metrics, m) for m in METRIC_NAMES})
+        ci = threshold_metric_cis(counts, n_boot=self.n_boot, seed=self.seed, alpha=self.alpha)
+        metrics = metrics_from_counts(counts, t, rates=ci.estimates)
         return OperatingPoint(
             threshold=t,
             metrics=metrics,

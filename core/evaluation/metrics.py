@@ -180,9 +180,16 @@ class ThresholdMetrics:
         return out
 
 
-def metrics_from_counts(counts: ConfusionCounts, threshold: float) -> ThresholdMetrics:
-    """Build :class:`ThresholdMetrics` from scalar counts (no data pass needed)."""
-    rates = rates_from_counts(counts)
+def metrics_from_counts(
+    counts: ConfusionCounts, threshold: float, rates: Mapping[str, float] | None = None
+) -> ThresholdMetrics:
+    """Build :class:`ThresholdMetrics` from scalar counts (no data pass needed).
+
+    ``rates`` (from :func:`rates_from_counts` at these counts, e.g. the estimates a bootstrap
+    computed alongside its resamples) saves recomputing them on every slider move.
+    """
+    if rates is None:
+        rates = rates_from_counts(counts)
     return ThresholdMetrics(
         threshold=float(threshold),
         counts=counts,
