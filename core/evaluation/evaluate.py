@@ -32,7 +32,13 @@ from .metrics import METRIC_NAMES, ThresholdMetrics, metrics_from_counts
 from .multiclass import MulticlassResult, multiclass_from_predictions
 from .paired import PairedComparison, align_runs, compare_paired
 from .subgroups import subgroup_metrics
-from .thresholds import AppliedThreshold, ThresholdChoice, apply_threshold, choose_threshold
+from .thresholds import (
+    AppliedThreshold,
+    Method,
+    ThresholdChoice,
+    apply_threshold,
+    choose_threshold,
+)
 
 __all__ = ["OperatingPoint", "RunEvaluation", "compare_runs", "pvalue_matrix"]
 
@@ -140,7 +146,7 @@ class RunEvaluation:
         )
 
     def choose_threshold(
-        self, method: str = "youden", target: float | None = None
+        self, method: Method = "youden", target: float | None = None
     ) -> ThresholdChoice:
         """Choose on the validation split (never test); raises when the run has no val rows."""
         if self.val is None:
@@ -148,7 +154,7 @@ class RunEvaluation:
                 "this run has no validation ('val') predictions, so no threshold can be chosen "
                 "without tuning on test; use method='fixed' via .at(threshold) instead"
             )
-        return choose_threshold(self.val, method, target)  # type: ignore[arg-type]
+        return choose_threshold(self.val, method, target)
 
     def apply(self, choice: ThresholdChoice) -> AppliedThreshold:
         """Validation and test metrics at a frozen validation threshold, side by side."""
