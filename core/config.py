@@ -27,8 +27,12 @@ def datasets_registry_path() -> Path:
 
 
 def demo_root() -> Path:
+    """Where the synthetic demo is generated: inside the state root, never beside user data,
+    so that wiping the root also removes it."""
     return home() / "datasets" / "demo"
 
 
 def store_root() -> Path:
+    """The results store; ``LESIONLAB_STORE`` moves it alone (e.g. to a larger disk) while
+    the registry stays in the state root."""
     return Path(os.environ.get("LESIONLAB_STORE") or home() / "store")
