@@ -34,6 +34,7 @@ Decisions, each chosen so that a file's pixels do not depend on who wrote it:
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +53,8 @@ DEFAULT_MAX_PIXELS = 50_000_000
 
 HIGH_DEPTH_MODES = ("I", "F")  # prefixes: I, I;16, I;16B, I;16L, I;16N, I;32, F, F;32...
 ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF",
+              b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"BM": "BMP"}
 
 
 class ImageDecodeError(DatasetError):
@@ -104,7 +107,7 @@ def composite_on_black_tensor(rgba: tf.Tensor) -> tf.Tensor:
     return tf.cast(tf.round(x[..., :3] * x[..., 3:] / 255.0), tf.uint8)
 
 
-def resize_tensor(image: tf.Tensor, size: int) -> tf.Tensor:
+def resize_tensor(image: tf.Tensor, size: int | tf.Tensor) -> tf.Tensor:
     """Resize a uint8 ``(H, W, 3)`` tensor to uint8 ``(size, size, 3)``: the one resize of the project.
 
     Bilinear with antialiasing, so that shrinking a 3000 px mammogram to 224 px averages rather
@@ -119,14 +122,15 @@ def resize_tensor(image: tf.Tensor, size: int) -> tf.Tensor:
     image = tf.convert_to_tensor(image)
 
     def resize() -> tf.Tensor:
-        x = tf.image.resize(tf.cast(image, tf.float32), (size, size), method="bilinear",
-                            antialias=True)
+        x = tf.image.resize(tf.cast(image, tf.float32), tf.stack([size, size]),
+                            method="bilinear", antialias=True)
         return tf.cast(tf.clip_by_value(tf.round(x), 0.0, 255.0), tf.uint8)
 
     shape = tf.shape(image)
     same = tf.logical_and(tf.equal(shape[0], size), tf.equal(shape[1], size))
     out = tf.cond(same, lambda: tf.identity(image), resize)
-    out.set_shape((size, size, 3))
+    static = int(size) if isinstance(size, (int, np.integer)) else None
+    out.set_shape((static, static, 3))
     return out
 
 
@@ -185,11 +189,14 @@ def _open_header(data: bytes, label: str) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we check ourselves
             return Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError as exc:
-        raise _too_many_pixels(label, None, str(exc)) from exc
+    except Image.DecompressionBombError as exc:  # over Pillow's own hard limit (~179 Mpx)
+        raise _too_many_pixels(label, None, _pillow_bomb_detail(exc)) from exc
     except UnidentifiedImageError as exc:
+        known = _format_from_signature(data)
+        if known:  # a real image cut off inside its header: not "not an image"
+            raise _corrupt(label, f"a {known} whose header cannot be read") from exc
         raise ImageDecodeError(
-            f"Not an image that can be read (its first bytes are {data[:8]!r}).",
+            f"Not an image that can be read (its first bytes are {data[:16]!r}).",
             where=label,
             fix="use PNG, JPEG, TIFF or BMP; check that the file is not a text or HTML page "
             "saved with an image extension",
@@ -264,7 +271,19 @@ def _too_many_pixels(label: str, size: tuple[int, int] | None, detail: str) -> I
     )
 
 
-def _corrupt(label: str, exc: BaseException) -> ImageDecodeError:
+def _pillow_bomb_detail(exc: BaseException) -> str:
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    count = f"{int(found.group(1)):,} pixels, " if found else ""
+    return f"{count}beyond even Pillow's decompression-bomb limit"
+
+
+def _format_from_signature(data: bytes) -> str | None:
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    return next((name for magic, name in SIGNATURES.items() if data.startswith(magic)), None)
+
+
+def _corrupt(label: str, exc: BaseException | str) -> ImageDecodeError:
     return ImageDecodeError(
         f"Image is truncated or corrupt ({exc}).",
         where=label,

@@ -40,6 +40,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -158,6 +159,16 @@ def decode_route(data: bytes) -> str:
     Exposed so the routing rules can be checked (and shown) without running a pipeline.
     """
     return ROUTES[int(_route(tf.constant(data), DEFAULT_MAX_PIXELS))]
+
+
+def pipeline_error_message(exc: BaseException) -> str | None:
+    """The one-line ImageDecodeError text inside a TensorFlow iteration error, else None.
+
+    Decode errors raised inside tf.data reach the caller as ``tf.errors.InvalidArgumentError``
+    wrapped in a Python traceback; the UI shows this line (file, reason, fix) instead.
+    """
+    match = re.search(r"ImageDecodeError: (.+)", str(exc))
+    return match.group(1).strip() if match else None
 
 
 # --- rows ------------------------------------------------------------------------------------
@@ -299,7 +310,9 @@ def _file_images(paths: list[str], targets: np.ndarray, size: int) -> tf.data.Da
     path_tensor = tf.constant(paths)
 
     def load(index: tf.Tensor, path: tf.Tensor, target: tf.Tensor):
-        return index, resize_tensor(_decode_file(path), size), target
+        image = _load_file(path, tf.constant(size, tf.int32))
+        image.set_shape((size, size, 3))
+        return index, image, target
 
     decoded = tf.data.Dataset.from_tensor_slices(
         (tf.range(n, dtype=tf.int64), path_tensor, tf.constant(targets))
@@ -331,6 +344,14 @@ def _explain_failure(path: bytes) -> np.int64:
         where=name,
         fix="re-save it as PNG (or report the file so the pipeline can route it to Pillow)",
     )
+
+
+@tf.function(input_signature=[tf.TensorSpec([], tf.string), tf.TensorSpec([], tf.int32)],
+             autograph=False)
+def _load_file(path: tf.Tensor, size: tf.Tensor) -> tf.Tensor:
+    """Read, decode and resize one file: a tf.function with a fixed signature, so its large
+    graph (format sniffing, four decoders) is traced once per process, not once per dataset."""
+    return resize_tensor(_decode_file(path), size)
 
 
 def _decode_file(path: tf.Tensor) -> tf.Tensor:
@@ -498,8 +519,10 @@ def _finish(
         return x, _format_targets(targets, fmt, n_classes)
 
     batched = stream.batch(batch_size)
-    parallel = None if augmenter is not None else AUTOTUNE
-    batched = batched.map(finish, num_parallel_calls=parallel, deterministic=True)
+    if augmenter is not None:
+        batched = batched.map(finish)
+    else:
+        batched = batched.map(finish, num_parallel_calls=AUTOTUNE, deterministic=True)
     batched = batched.apply(tf.data.experimental.assert_cardinality(
         math.ceil(n_images / batch_size)))
     return batched.prefetch(AUTOTUNE)
