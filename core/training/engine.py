@@ -1,0 +1,231 @@
+"""Train one run end to end, or return it from the results store if it was trained before.
+
+The order of steps is what makes the store trustworthy:
+
+1. resolve the spec to its identity (no training) and return a stored run at once;
+2. build the model — only now do we know whether ImageNet weights were really loaded — and
+   look again under the identity of what will actually be trained;
+3. claim the run (an inter-process lock), look a third time (another process may just have
+   finished it), then train in the run's scratch folder, which keeps the checkpoints an
+   interrupted run resumes from;
+4. predict val and test, record everything, and commit atomically; only then is the scratch
+   folder removed.
+
+An interrupted or cancelled run therefore never appears in the store, and starting it again
+resumes from its last finished epoch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core import config
+from core.datasets.augment import get_augmentation
+from core.datasets.pipeline import epoch_size, make_dataset, steps_per_epoch
+from core.datasets.sampling import class_weights
+from core.store import ResultsStore, StoredRun, run_id
+from core.training.device import DeviceInfo, configure_device, environment
+from core.training.measure import EpochTimer, PeakMemory
+from core.training.progress import ProgressCallback, ProgressFn, TrainingCancelled
+from core.training.resolve import ResolvedRun, resolve, weights_label
+from core.training.resume import read_history, resume_callbacks
+from core.training.spec import RunSpec, parse_strategy
+from core.training.summary import summarize
+
+#: Above this many bytes of decoded training images, the pipeline caches on disk, not in RAM.
+MEMORY_CACHE_LIMIT = 2 * 1024**3
+
+
+class TrainingFailed(RuntimeError):
+    """Training ran but produced no usable model (e.g. the loss became NaN)."""
+
+
+def train_run(
+    spec: RunSpec,
+    store: ResultsStore | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    registry_path: Path | None = None,
+) -> StoredRun:
+    """The stored run for ``spec``, training it first if the store does not have it."""
+    store = store or ResultsStore()
+    emit = progress or (lambda event: None)
+    resolved = resolve(spec, registry_path)
+    if store.has(resolved.run_id):
+        emit({"event": "cached", "run_id": resolved.run_id})
+        return store.get(resolved.run_id)
+
+    device = configure_device()
+    emit({"event": "building", "model": resolved.entry.name})
+    from models import build_model
+
+    model, weights_note = build_model(resolved.entry, resolved.recipe.input_size,
+                                      len(resolved.dataset.class_names), resolved.weights)
+    identity = resolved.identity
+    if weights_note and resolved.weights.source == "imagenet":
+        identity = resolved.with_weights_label("random")
+    rid = run_id(identity)
+    if store.has(rid):
+        emit({"event": "cached", "run_id": rid})
+        return store.get(rid)
+
+    with store.claim(rid):
+        if store.has(rid):  # another process trained it while we waited for the lock
+            emit({"event": "cached", "run_id": rid})
+            return store.get(rid)
+        return _train_claimed(resolved, identity, rid, model, weights_note, device, store,
+                              emit, cancel)
+
+
+def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weights_note,
+                   device: DeviceInfo, store: ResultsStore, emit, cancel) -> StoredRun:
+    import keras
+
+    from models import make_callbacks, make_loss, make_optimizer
+
+    started = time.perf_counter()
+    work = store.work_dir(rid)
+    recipe, spec, ds = resolved.recipe, resolved.spec, resolved.dataset
+    kind, user_weights = parse_strategy(spec.strategy)
+    sampling = kind if kind in ("oversample", "undersample") else "none"
+    target_format = "binary" if resolved.entry.head == "sigmoid" else "onehot"
+    train_rows = resolved.rows("train")
+    keras.utils.set_random_seed(spec.seed)
+
+    pipe = dict(image_size=recipe.input_size, batch_size=recipe.batch_size,
+                target_format=target_format, cache=_cache_for(ds, train_rows, recipe.input_size))
+    train_ds = make_dataset(ds, train_rows, training=True,
+                            augmentation=get_augmentation(recipe.augmentation),
+                            sampling=sampling, seed=spec.seed,
+                            max_images=recipe.max_train_images, **pipe)
+    val_ds = make_dataset(ds, resolved.rows("val"), **pipe)
+    sizing = dict(training=True, sampling=sampling, max_images=recipe.max_train_images,
+                  seed=spec.seed)
+    steps = steps_per_epoch(train_rows, batch_size=recipe.batch_size, **sizing)
+    images_per_epoch = epoch_size(train_rows, **sizing)
+    weights_per_class = None
+    if kind == "class_weight":
+        weights_per_class = class_weights(train_rows["target"], user_weights or "balanced")
+
+    model.compile(optimizer=make_optimizer(recipe, steps), loss=make_loss(recipe),
+                  metrics=["accuracy"], jit_compile=device.xla)
+    recipe_callbacks = make_callbacks(recipe)
+    timer = EpochTimer()
+    tracker = ProgressCallback(emit, cancel, epochs=recipe.epochs, steps=steps)
+    resumed_from = len(read_history(work))
+    emit({"event": "training", "run_id": rid, "epochs": recipe.epochs, "steps": steps,
+          "resumed_from_epoch": resumed_from})
+    with PeakMemory() as memory:
+        fit_started = time.perf_counter()
+        model.fit(train_ds, validation_data=val_ds, epochs=recipe.epochs, verbose=0,
+                  class_weight=weights_per_class,
+                  callbacks=recipe_callbacks + [timer, tracker] + resume_callbacks(
+                      work, recipe_callbacks))
+        train_time = time.perf_counter() - fit_started
+        if tracker.cancelled:
+            raise TrainingCancelled(f"{spec.label} was cancelled; its last finished epoch is "
+                                    "kept and a restart resumes from there.")
+        history = read_history(work)
+        if history.empty or not np.isfinite(history["loss"].to_numpy(dtype=float)).all():
+            raise TrainingFailed(f"{spec.label}: the training loss became NaN or infinite "
+                                 "(diverged). Try a lower learning rate.")
+        emit({"event": "predicting", "run_id": rid})
+        predictions, predict_rate = _predict(model, resolved, pipe)
+
+    model_file = work / "model.keras"
+    model.save(model_file)
+    record = {
+        "run_id": rid,
+        "spec": spec.to_dict(),
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "class_names": list(ds.class_names),
+        "positive_index": ds.positive_index if ds.spec.task == "binary" else None,
+        "task": ds.spec.task,
+        "synthetic_data": ds.synthetic,
+        "model": {**resolved.entry.to_dict(), "n_params": int(model.count_params()),
+                  "input_size": recipe.input_size},
+        "recipe": recipe.to_dict(),
+        "strategy": {"name": spec.strategy, "sampling": sampling,
+                     "class_weight": {str(k): v for k, v in (weights_per_class or {}).items()}},
+        "weights": {"requested": weights_label(resolved.weights),
+                    "used": identity["weights"], "note": weights_note},
+        "data": {"counts": _split_counts(resolved), "images_per_epoch": images_per_epoch,
+                 "notes": list(ds.notes)},
+        "training": {"epochs_run": len(history), "epochs_planned": recipe.epochs,
+                     "stopped_early": len(history) < recipe.epochs,
+                     "resumed_from_epoch": resumed_from,
+                     "epoch_seconds": timer.durations},
+        "wall_time_s": time.perf_counter() - started,
+        "train_time_s": train_time,
+        "images_per_s": timer.images_per_second(images_per_epoch),
+        "predict_images_per_s": predict_rate,
+        "peak_memory_mb": memory.peak_bytes / 2**20,
+        "gpu_peak_memory_mb": (memory.gpu_peak_bytes / 2**20
+                               if memory.gpu_peak_bytes is not None else None),
+        "device": device.kind,
+        "device_info": device.to_dict(),
+        "environment": environment(),
+        "summary": summarize(predictions, ds.class_names,
+                             ds.positive_index if ds.spec.task == "binary" else None),
+    }
+    stored = store.commit(rid, identity, record, predictions, history, model_file)
+    store.clear_work(rid)
+    emit({"event": "done", "run_id": rid, "summary": record["summary"]})
+    return stored
+
+
+def _cache_for(ds, rows: pd.DataFrame, size: int) -> bool | str:
+    if len(rows) * size * size * 3 <= MEMORY_CACHE_LIMIT:
+        return True
+    folder = config.home() / "cache" / "pipeline"
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder)
+
+
+def _predict(model, resolved: ResolvedRun, pipe: dict) -> tuple[pd.DataFrame, float | None]:
+    """Class probabilities for val and test, matched to sample ids by position (the pipeline
+    keeps row order when not training)."""
+    frames, seconds, count = [], 0.0, 0
+    n_classes = len(resolved.dataset.class_names)
+    for split in ("val", "test"):
+        rows = resolved.rows(split)
+        begin = time.perf_counter()
+        out = np.asarray(model.predict(make_dataset(resolved.dataset, rows, **pipe), verbose=0),
+                         dtype=np.float64)
+        seconds += time.perf_counter() - begin
+        count += len(rows)
+        probs = np.column_stack([1.0 - out[:, 0], out[:, 0]]) if out.shape[1] == 1 else out
+        frame = pd.DataFrame({
+            "sample_id": rows["sample_id"].to_numpy(),
+            "group": rows["group"].to_numpy(),
+            "split": split,
+            "target": rows["target"].to_numpy(dtype=np.int64),
+            "label": rows["label"].to_numpy(),
+        })
+        for k in range(n_classes):
+            frame[f"prob_{k}"] = probs[:, k]
+        for col in resolved.dataset.metadata_columns:
+            frame[col] = rows[col].to_numpy()
+        frames.append(frame)
+    rate = count / seconds if seconds > 0 else None
+    return pd.concat(frames, ignore_index=True), rate
+
+
+def _split_counts(resolved: ResolvedRun) -> dict:
+    table = resolved.dataset.table
+    names = resolved.dataset.class_names
+    counts: dict = {}
+    for split in ("train", "val", "test"):
+        targets = table.loc[resolved.splits == split, "target"]
+        counts[split] = {names[k]: int((targets == k).sum()) for k in range(len(names))}
+    return counts
+
+

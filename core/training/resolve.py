@@ -1,0 +1,88 @@
+"""From a :class:`RunSpec` (names) to everything a run needs, and its content address.
+
+Resolving is cheap (no model is built): it loads the dataset table, assigns the split and takes
+the recipe, so the dashboard and the CLI can ask "is this run stored?" without training. The
+identity holds *derived content* — the dataset's fingerprint, the split's fingerprint, the full
+recipe — so a relabelled image, a changed split or an edited recipe is a different run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from core.datasets import (
+    LoadedDataset,
+    SplitConfig,
+    assign_splits,
+    dataset_fingerprint,
+    load_dataset,
+    split_fingerprint,
+)
+from core.store import CODE_VERSION, run_id
+from core.training.spec import RunSpec, RunSpecError
+from models import ModelEntry, Recipe, get_entry
+from models.weights import WeightsChoice, resolve_weights
+
+
+@dataclass(frozen=True)
+class ResolvedRun:
+    spec: RunSpec
+    dataset: LoadedDataset
+    splits: pd.Series
+    entry: ModelEntry
+    recipe: Recipe
+    weights: WeightsChoice
+    identity: dict
+
+    @property
+    def run_id(self) -> str:
+        return run_id(self.identity)
+
+    def rows(self, split: str) -> pd.DataFrame:
+        return self.dataset.table[self.splits == split]
+
+    def with_weights_label(self, label: str) -> dict:
+        """The identity of the run that was actually trained (e.g. random init when ImageNet
+        weights could not be downloaded), so a fallback is never stored as an ImageNet run."""
+        return {**self.identity, "weights": label}
+
+
+def resolve(spec: RunSpec, registry_path: Path | None = None) -> ResolvedRun:
+    dataset = load_dataset(spec.dataset, registry_path)
+    split_config = SplitConfig(seed=spec.split_seed, n_folds=spec.n_folds, fold=spec.fold)
+    splits = assign_splits(dataset, split_config)
+    entry = get_entry(spec.model)
+    recipe = entry.recipe(spec.profile)
+    if spec.overrides:
+        try:
+            recipe = recipe.replace(**spec.overrides)
+        except (TypeError, ValueError) as exc:
+            raise RunSpecError(f"Invalid recipe override {spec.overrides}: {exc}") from exc
+    entry.check_input(recipe.input_size, len(dataset.class_names))
+    weights = resolve_weights(entry, spec.weights)
+    identity = {
+        "dataset": spec.dataset,
+        "dataset_fingerprint": dataset_fingerprint(dataset),
+        "split": {**split_config.to_dict(), "fingerprint": split_fingerprint(dataset, splits)},
+        "model": entry.name,
+        "recipe": recipe.to_dict(),
+        "weights": weights_label(weights),
+        "strategy": spec.strategy,
+        "profile": spec.profile,
+        "seed": spec.seed,
+        "fold": spec.fold,
+        "code_version": CODE_VERSION,
+    }
+    return ResolvedRun(spec, dataset, splits, entry, recipe, weights, identity)
+
+
+def weights_label(choice: WeightsChoice) -> str:
+    """"random", "imagenet", or "file:<name>:<sha256 prefix>" — a file is keyed by content."""
+    if choice.path is None:
+        return choice.source
+    digest = hashlib.sha256(Path(choice.path).read_bytes()).hexdigest()[:16]
+    return f"file:{choice.path.name}:{digest}"
