@@ -16,6 +16,12 @@ st.set_page_config(page_title="Lesionlab", page_icon=":microscope:", layout="wid
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/datasets.py", title="Datasets", icon=":material/folder_open:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+    st.Page("pages/weighting.py", title="Weighting effects", icon=":material/balance:"),
+    st.Page("pages/errors.py", title="Errors", icon=":material/error:"),
+    st.Page("pages/explain.py", title="Explain an image", icon=":material/image_search:"),
 ]
 
 st.navigation(PAGES).run()

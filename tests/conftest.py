@@ -32,3 +32,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data not available: {SHARED_DATA} is absent (only on dev machines)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def trained_store(lesionlab_home, tmp_path_factory):
+    """A results store holding a few real, briefly trained demo runs (see tests/support)."""
+    from tests.support.trained import train_demo_store
+
+    return train_demo_store(tmp_path_factory.mktemp("trained_store"))

@@ -8,6 +8,7 @@ consistent under interruptions and concurrent requests.
 from __future__ import annotations
 
 from core.training.engine import TrainingFailed, train_run
+from core.training.grid import expand_grid
 from core.training.progress import TrainingCancelled
 from core.training.resolve import ResolvedRun, resolve
 from core.training.spec import PROFILES, STRATEGIES, RunSpec, RunSpecError, parse_strategy
@@ -20,6 +21,7 @@ __all__ = [
     "RunSpecError",
     "TrainingCancelled",
     "TrainingFailed",
+    "expand_grid",
     "parse_strategy",
     "resolve",
     "train_run",

@@ -1,0 +1,194 @@
+"""Command line: train what is missing of a grid, list stored runs, check a dataset.
+
+    python -m core run --datasets demo --models idc_initial,idc_own \
+        --strategies none,class_weight --profile quick
+    python -m core ls [--dataset demo]
+    python -m core check demo
+    python -m core models
+
+Every error a user can cause (a wrong dataset layout, an unknown model, a bad weights file) is
+printed as one message with its fix, exit status 2; a failed run does not stop the grid (it is
+reported in the summary, exit status 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _ints(value: str) -> list[int]:
+    return [int(v) for v in _csv(value)]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="train every missing run of a grid, then summarise it")
+    run.add_argument("--datasets", type=_csv, default=["demo"], help="comma-separated names")
+    run.add_argument("--models", type=_csv, required=True, help="comma-separated registry names")
+    run.add_argument("--strategies", type=_csv, default=["none"],
+                     help="none, class_weight, class_weight:<w0>,<w1>, oversample, undersample")
+    run.add_argument("--profile", choices=("quick", "paper"), default="quick")
+    run.add_argument("--seeds", type=_ints, default=[0])
+    run.add_argument("--folds", type=int, default=None, help="k-fold cross-validation (all folds)")
+    run.add_argument("--weights", default=None, help="imagenet, none, or a local weights file")
+    run.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
+    run.add_argument("--backend", choices=("inprocess",), default="inprocess")
+
+    ls = sub.add_parser("ls", help="list stored runs")
+    ls.add_argument("--dataset", default=None)
+    ls.add_argument("--model", default=None)
+
+    check = sub.add_parser("check", help="check a dataset: counts, unreadable files, duplicates")
+    check.add_argument("dataset")
+
+    sub.add_parser("models", help="list the model registry")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from core.datasets import DatasetError
+    from core.store import StoreError
+    from core.training import RunSpecError
+    from models import ModelInputError, RecipeError, UnknownModelError, WeightsError
+
+    user_errors = (DatasetError, StoreError, RunSpecError, ModelInputError, RecipeError,
+                   UnknownModelError, WeightsError)
+    try:
+        return {"run": _run, "ls": _ls, "check": _check, "models": _models}[args.command](args)
+    except user_errors as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args) -> int:
+    from core.store import ResultsStore
+    from core.training import expand_grid, train_run
+
+    overrides = {"epochs": args.epochs} if args.epochs else None
+    specs = expand_grid(args.datasets, args.models, args.strategies, profile=args.profile,
+                        seeds=args.seeds, n_folds=args.folds, weights=args.weights,
+                        overrides=overrides)
+    store = ResultsStore()
+    rows, failed = [], 0
+    for i, spec in enumerate(specs, start=1):
+        print(f"[{i}/{len(specs)}] {spec.label}", flush=True)
+        bar = ProgressBar()
+        started = time.perf_counter()
+        try:
+            stored = train_run(spec, store, progress=bar)
+        except KeyboardInterrupt:
+            print("\ninterrupted: finished epochs are kept; run the same command to resume.")
+            return 130
+        except Exception as exc:  # one failed run must not stop the grid
+            failed += 1
+            bar.close()
+            print(f"  FAILED: {type(exc).__name__}: {exc}", flush=True)
+            rows.append({"run": spec.label, "status": "failed", "run_id": ""})
+            continue
+        bar.close()
+        summary = stored.record.get("summary", {})
+        rows.append({"run": spec.label, "status": "cached" if bar.cached else "trained",
+                     "run_id": stored.run_id,
+                     "test_auc": summary.get("test_auc"), "val_auc": summary.get("val_auc"),
+                     "seconds": round(time.perf_counter() - started, 1)})
+    _print_table(rows)
+    return 1 if failed else 0
+
+
+class ProgressBar:
+    """One status line per run, redrawn in place: epoch, batch, loss, val metrics."""
+
+    def __init__(self, width: int = 30) -> None:
+        self.width = width
+        self.cached = False
+        self.tty = sys.stdout.isatty()
+
+    def __call__(self, event: dict) -> None:
+        kind = event["event"]
+        if kind == "cached":
+            self.cached = True
+            print(f"  stored already: {event['run_id']}", flush=True)
+        elif kind == "training" and event.get("resumed_from_epoch"):
+            print(f"  resuming after epoch {event['resumed_from_epoch']}", flush=True)
+        elif kind == "batch" and self.tty:
+            done = event["batch"] / max(event["steps"], 1)
+            bar = "#" * int(done * self.width)
+            sys.stdout.write(f"\r  epoch {event['epoch'] + 1}/{event['epochs']} "
+                             f"[{bar:<{self.width}}] loss {event['loss']:.4f}")
+            sys.stdout.flush()
+        elif kind == "epoch":
+            logs = event["logs"]
+            shown = " ".join(f"{k} {v:.4f}" for k, v in logs.items() if k != "learning_rate")
+            prefix = "\r" if self.tty else ""
+            print(f"{prefix}  epoch {event['epoch']}/{event['epochs']}: {shown}" + " " * 10,
+                  flush=True)
+        elif kind == "done":
+            print(f"  stored as {event['run_id']}", flush=True)
+
+    def close(self) -> None:
+        sys.stdout.flush()
+
+
+def _print_table(rows: list[dict]) -> None:
+    import pandas as pd
+
+    if not rows:
+        print("nothing to do")
+        return
+    frame = pd.DataFrame(rows)
+    with pd.option_context("display.max_colwidth", 80, "display.width", 200,
+                           "display.float_format", "{:.3f}".format):
+        print(frame.to_string(index=False))
+
+
+def _ls(args) -> int:
+    import pandas as pd
+
+    from core.store import ResultsStore
+
+    filters = {k: v for k, v in (("dataset", args.dataset), ("model", args.model)) if v}
+    runs = ResultsStore().list_runs(**filters)
+    if runs.empty:
+        print("no stored runs")
+        return 0
+    cols = [c for c in ("run_id", "dataset", "model", "strategy", "profile", "seed", "fold",
+                        "device", "test_auc", "created_at", "status") if c in runs.columns]
+    with pd.option_context("display.width", 200, "display.float_format", "{:.3f}".format):
+        print(runs[cols].to_string(index=False))
+    return 0
+
+
+def _check(args) -> int:
+    from core.datasets import DatasetError, assign_splits, check_dataset, load_dataset
+
+    ds = load_dataset(args.dataset)
+    try:
+        splits = assign_splits(ds)
+    except DatasetError as exc:  # still check the images; say why there is no split
+        print(f"no split: {exc}")
+        splits = None
+    report = check_dataset(ds, splits)
+    for line in report.summary():
+        print(line)
+    print(report.counts.to_string())
+    return 0
+
+
+def _models(args) -> int:
+    from models import list_entries
+
+    for entry in list_entries():
+        print(f"{entry.name:28s} {entry.head:8s} min {entry.min_input_size:>3d}px  {entry.title}")
+    return 0

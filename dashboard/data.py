@@ -1,0 +1,114 @@
+"""Cached access to the results store for every page.
+
+The app computes nothing heavy itself: it lists runs from the SQLite index, reads stored
+predictions, and builds one :class:`~core.evaluation.RunEvaluation` per (run, level) — once per
+server process, shared by every session (``st.cache_data`` pickles results per call site; the
+evaluation objects are immutable, so sharing them is safe). Keras models go through
+``st.cache_resource``: one instance per run for all sessions, never copied.
+
+Caches are keyed by ``run_id``, which is a content address, so a cached value can never go stale:
+a retrained run is a different id. Only the run *list* changes over time; it has a short TTL and
+:func:`refresh_runs` clears it when a page knows the store changed (a training job finished).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core import config
+from core.evaluation import RunEvaluation
+from core.store import ResultsStore, StoredRun
+
+
+def store_root() -> Path:
+    return config.store_root()
+
+
+@st.cache_resource(show_spinner=False)
+def _store(root: str) -> ResultsStore:
+    return ResultsStore(Path(root))
+
+
+def get_store() -> ResultsStore:
+    """The store under the configured root (``LESIONLAB_STORE`` / ``LESIONLAB_HOME``)."""
+    return _store(str(store_root()))
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _runs(root: str) -> pd.DataFrame:
+    return _store(root).list_runs()
+
+
+def list_runs() -> pd.DataFrame:
+    """All runs in the index (a fresh read at most every 5 s)."""
+    return _runs(str(store_root()))
+
+
+def refresh_runs() -> None:
+    _runs.clear()
+
+
+def get_run(run_id: str) -> StoredRun:
+    return get_store().get(run_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _predictions(root: str, run_id: str) -> pd.DataFrame:
+    return _store(root).get(run_id).predictions()
+
+
+def load_predictions(run_id: str) -> pd.DataFrame:
+    return _predictions(str(store_root()), run_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _record(root: str, run_id: str) -> dict:
+    return _store(root).get(run_id).record
+
+
+def load_record(run_id: str) -> dict:
+    return _record(str(store_root()), run_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _evaluation(root: str, run_id: str, level: str, aggregate: str) -> RunEvaluation:
+    record = _record(root, run_id)
+    return RunEvaluation.from_predictions(
+        _predictions(root, run_id),
+        positive_index=record.get("positive_index") or 1,
+        level=level,
+        aggregate=aggregate,
+    )
+
+
+def load_evaluation(run_id: str, level: str = "sample", aggregate: str = "mean") -> RunEvaluation:
+    """The evaluation of one binary run, computed once per server (cache_resource: the object
+    is immutable and shared, so it is not pickled and copied on every rerun)."""
+    return _evaluation(str(store_root()), run_id, level, aggregate)
+
+
+@st.cache_resource(show_spinner="Loading model…", max_entries=16)
+def _model(root: str, run_id: str):
+    return _store(root).get(run_id).load_model()
+
+
+def load_model(run_id: str):
+    """The run's Keras model, loaded once per server (``safe_mode=True``) and shared."""
+    return _model(str(store_root()), run_id)
+
+
+def run_label(row: pd.Series | dict) -> str:
+    """How a run is named everywhere in the app: model, dataset, strategy (+ seed/fold)."""
+    get = row.get
+    parts = [str(get("model")), "on", str(get("dataset")), f"· {get('strategy')}"]
+    if get("profile") and get("profile") != "quick":
+        parts.append(f"· {get('profile')}")
+    if get("seed") not in (None, 0) and not pd.isna(get("seed")):
+        parts.append(f"· seed {int(get('seed'))}")
+    fold = get("fold")
+    if fold is not None and not pd.isna(fold):
+        parts.append(f"· fold {int(fold) + 1}")
+    return " ".join(parts)
