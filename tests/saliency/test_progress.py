@@ -60,3 +60,23 @@ def test_cancel_mid_run_stops_and_explainer_stays_usable(model, image, method):
     assert seen and max(seen) < 1.0
     maps = explainer.explain(image, **SLOW[method])  # no cancel left behind, lock released
     assert maps.shape == (1, SIZE, SIZE)
+
+
+def test_chunking_does_not_change_the_map(model, image):
+    """Chunks exist for progress only: the map must equal the one-call result."""
+    scorecam = _explainer(model, "scorecam")
+    np.testing.assert_allclose(scorecam.explain(image, max_n=16, batch_size=3),
+                               scorecam.explain(image, max_n=16, batch_size=32), atol=1e-5)
+    smoothgrad = _explainer(model, "smoothgrad")
+    np.random.seed(0)
+    chunked = smoothgrad.explain(image, samples=6, chunk=4)  # chunks of 4 and 2
+    np.random.seed(0)
+    whole = smoothgrad.explain(image, samples=6, chunk=6)
+    # Same noise draws in a different grouping: equal up to float32 summation order.
+    np.testing.assert_allclose(chunked, whole, atol=1e-4)
+
+
+def test_smoothgrad_without_noise_is_vanilla(model, image):
+    """SmoothGrad runs a traced forward pass, vanilla an eager one: same gradients expected."""
+    smooth = _explainer(model, "smoothgrad").explain(image, samples=2, noise=0.0)
+    np.testing.assert_allclose(smooth, _explainer(model, "vanilla").explain(image), atol=1e-5)
