@@ -34,9 +34,10 @@ class Explainer(ABC):
 
     ``head`` is "softmax" (K probabilities) or "sigmoid" (one probability, of class 1).
     ``penultimate_layer`` names the conv layer that CAM methods read; it is required for them
-    because tf-keras-vis's automatic search misses ``SeparableConv2D`` layers and, on ResNets,
-    would pick a conv inside the last block instead of the block's output. The registry knows
-    each architecture's layer (``entry.last_conv_layer``).
+    because tf-keras-vis's automatic search misses ``SeparableConv2D`` layers. It is used exactly
+    as named, also when it is not a conv layer (e.g. a ResNet block output, an ``Activation``),
+    instead of being searched back to the nearest conv. The registry knows each
+    architecture's layer (``entry.last_conv_layer``).
     """
 
     name: ClassVar[str]
@@ -127,7 +128,7 @@ class Explainer(ABC):
         batch = np.asarray(images, dtype=np.float32)
         if batch.ndim != 4 or batch.shape[-1] != 3:
             raise SaliencyError(f"expected images of shape (B, S, S, 3), got {batch.shape}")
-        expected = tuple(d for d in self.input_shape[:2])
+        expected = tuple(self.input_shape[:2])
         if None not in expected and batch.shape[1:3] != expected:
             raise SaliencyError(f"this model takes {expected[0]}x{expected[1]} px images, got "
                                 f"{batch.shape[1]}x{batch.shape[2]}: resize them first")

@@ -129,7 +129,7 @@ def deletion_curve(model: keras.Model, image: np.ndarray, saliency_map: np.ndarr
     random_order = np.random.default_rng(seed).permutation(saliency_map.size)
     batch = np.concatenate([_deleted(image, fill, salient_order, fractions),
                             _deleted(image, fill, random_order, fractions)])
-    probs = np.asarray(model(batch, training=False))
+    probs = model.predict(batch, verbose=0)  # reuses the dashboard's traced predict function
     if class_index is None:
         class_index = heads.predicted_from_probabilities(probs[:1], head)[0]
     scores = heads.class_probability(probs, head, class_index)
