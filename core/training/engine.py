@@ -127,8 +127,10 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
         fit_started = time.perf_counter()
         model.fit(train_ds, validation_data=val_ds, epochs=recipe.epochs, verbose=0,
                   class_weight=weights_per_class,
-                  callbacks=recipe_callbacks + [timer, tracker] + resume_callbacks(
-                      work, recipe_callbacks))
+                  # Checkpoint callbacks before the progress callback: an "epoch" event
+                  # (and anything a listener does on it) comes only after the epoch is saved.
+                  callbacks=recipe_callbacks + resume_callbacks(work, recipe_callbacks)
+                  + [timer, tracker])
         train_time = time.perf_counter() - fit_started
         if tracker.cancelled:
             raise TrainingCancelled(f"{spec.label} was cancelled; its last finished epoch is "
