@@ -1,0 +1,122 @@
+"""Where a job's runs are trained. The protocol is small so that a Ray backend fits behind it.
+
+A backend gets a :class:`~core.jobs.job.Job` (its ``specs`` in order and its ``cancel_event``)
+and must, in the background: call ``job.run_started(i)``, forward the engine's progress events
+with ``job.run_event(i, event)``, end each run with ``run_finished`` / ``run_failed`` /
+``run_cancelled`` / ``run_skipped``, and finally ``job.close()``. It must not block ``start``.
+A Ray backend would do the same from a driver thread that submits remote ``train_run`` tasks,
+relays their events (e.g. through a Ray queue) and forwards a set ``cancel_event`` to them.
+
+The default :class:`InProcessBackend` trains in one worker thread of the calling process, one run
+at a time, jobs first come first served. Why one at a time on a CPU: TensorFlow already spreads
+one model's work over every core (intra-op threads), so two concurrent ``fit`` calls do not
+finish sooner — they fight over the same cores and memory and both slow down — and Keras keeps
+process-global state that runs must not share (``keras.utils.set_random_seed``, the mixed
+precision policy), so concurrent runs in one process would not even be reproducible.
+The thread is a daemon: stopping the server or the notebook must not wait for a long training;
+a run killed that way is never half-stored (the engine commits atomically) and resumes from
+its last finished epoch when it is submitted again.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import traceback
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from core.jobs.job import Job
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Trains the runs of submitted jobs in the background and reports into each job."""
+
+    name: str
+
+    def start(self, job: Job) -> None:
+        """Queue ``job``; return at once."""
+
+    def shutdown(self, wait: bool = True, timeout: float | None = None) -> None:
+        """Stop taking jobs (callers cancel running ones first if they want them to stop)."""
+
+
+class InProcessBackend:
+    """A worker thread that trains queued jobs' runs one at a time with ``train_run``."""
+
+    name = "inprocess"
+
+    def __init__(self, store=None, registry_path: Path | None = None) -> None:
+        self.store = store
+        self.registry_path = registry_path
+        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._busy = threading.Event()  # set while a job is being trained
+
+    def start(self, job: Job) -> None:
+        with self._lock:
+            if self._stopped:
+                raise RuntimeError("This job runner was shut down; create a new one.")
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._work, name="lesionlab-jobs",
+                                                daemon=True)
+                self._thread.start()
+            if not self._queue.empty() or self._busy.is_set():
+                job.log("waiting for the job before it to finish (one run at a time)")
+            self._queue.put(job)
+
+    def shutdown(self, wait: bool = True, timeout: float | None = None) -> None:
+        with self._lock:
+            self._stopped = True
+            self._queue.put(None)
+            thread = self._thread
+        if wait and thread is not None:
+            thread.join(timeout)
+
+    def _work(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            self._busy.set()
+            try:
+                run_job(job, self.store, self.registry_path)
+            finally:
+                self._busy.clear()
+
+
+def run_job(job: Job, store=None, registry_path: Path | None = None) -> None:
+    """Train ``job``'s runs in order in this thread, reporting into the job.
+
+    A failed run does not stop the job; a cancel stops the running run within one batch and
+    skips the rest. TensorFlow is imported here, in the worker, so submitting never waits for it.
+    """
+    try:
+        from core.store import ResultsStore
+        from core.training import TrainingCancelled, train_run
+
+        store = store if store is not None else ResultsStore()
+    except Exception as exc:  # noqa: BLE001 - e.g. a store folder that cannot be created
+        text = traceback.format_exc()
+        for i in range(len(job.specs)):
+            job.run_failed(i, exc, text)
+        job.close()
+        return
+    for i, spec in enumerate(job.specs):
+        if job.cancel_event.is_set():
+            job.run_skipped(i)
+            continue
+        job.run_started(i)
+        try:
+            stored = train_run(spec, store, progress=lambda e, i=i: job.run_event(i, e),
+                               cancel=job.cancel_event, registry_path=registry_path)
+        except TrainingCancelled as exc:
+            job.run_cancelled(i, str(exc))
+        except Exception as exc:  # noqa: BLE001 - one failed run must not stop the job
+            job.run_failed(i, exc, traceback.format_exc())
+        else:
+            job.run_finished(i, stored.run_id, stored.record.get("summary"))
+    job.close()

@@ -1,0 +1,141 @@
+"""What a UI, a CLI or a notebook reads about a job: immutable snapshots.
+
+A job is updated by a backend thread (or, later, by messages from Ray workers) while a Streamlit
+session reruns its script in another thread. Handing the readers the live, mutable state would
+let them see a run half-updated (status "done" without its run id) or change it by accident.
+So readers only ever get these frozen dataclasses, built under the job's lock; nested dicts are
+read-only mappings and lists are tuples, all the way down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:  # importing core.training imports TensorFlow; snapshots do not need it
+    from core.training.spec import RunSpec
+
+QUEUED = "queued"
+RUNNING = "running"
+CACHED = "cached"  # the store had the run already: nothing was trained
+DONE = "done"  # trained and stored
+FAILED = "failed"
+CANCELLED = "cancelled"  # stopped while training (finished epochs kept) or skipped before start
+
+RUN_STATUSES = (QUEUED, RUNNING, CACHED, DONE, FAILED, CANCELLED)
+TERMINAL = frozenset({CACHED, DONE, FAILED, CANCELLED})
+
+#: Share of a run's progress bar that belongs to training; the rest is predicting val/test.
+TRAIN_SHARE = 0.95
+
+
+def freeze(value: Any) -> Any:
+    """A read-only deep copy: dicts become mapping proxies, lists and tuples become tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class RunState:
+    """One run of a job as it was when the snapshot was taken.
+
+    ``fraction`` is this run's progress in [0, 1] (epochs and batches of training, then
+    predicting); ``detail`` says it in words ("epoch 2/5 · batch 10/47 · loss 0.412").
+    ``last_event`` is the latest progress event the engine emitted (see
+    :mod:`core.training.progress`). ``error`` is the failure message as the user should read it,
+    ``traceback`` the full text for a developer.
+    """
+
+    index: int
+    spec: RunSpec
+    status: str
+    fraction: float = 0.0
+    detail: str = ""
+    last_event: Mapping[str, Any] | None = None
+    epoch: int | None = None  # finished epochs (absolute, counting resumed ones)
+    epochs: int | None = None
+    resumed_from_epoch: int | None = None
+    run_id: str | None = None
+    summary: Mapping[str, Any] | None = None
+    error: str | None = None
+    error_type: str | None = None
+    traceback: str | None = None
+    started_at: float | None = None  # time.time()
+    finished_at: float | None = None
+
+    @property
+    def label(self) -> str:
+        return self.spec.label
+
+    @property
+    def finished(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def seconds(self) -> float | None:
+        """Wall time of this run so far (or in total, once finished)."""
+        if self.started_at is None:
+            return None
+        import time
+
+        return (self.finished_at or time.time()) - self.started_at
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """A whole job at one instant. ``status`` is queued, running, finished or cancelled."""
+
+    id: str
+    label: str
+    created_at: str  # ISO 8601, UTC
+    status: str
+    runs: tuple[RunState, ...]
+    log: tuple[str, ...]
+    cancel_requested: bool
+    finished_at: str | None
+    version: int  # grows with every change; equal versions mean equal snapshots
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("finished", "cancelled")
+
+    @property
+    def fraction(self) -> float:
+        """Overall progress: finished runs count fully, the running one partly."""
+        if not self.runs:
+            return 1.0
+        return sum(r.fraction for r in self.runs) / len(self.runs)
+
+    def count(self, *statuses: str) -> int:
+        return sum(r.status in statuses for r in self.runs)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: self.count(s) for s in RUN_STATUSES if self.count(s)}
+
+    @property
+    def finished_run_ids(self) -> tuple[str, ...]:
+        """Ids of the runs that are in the store now (trained by this job or found there)."""
+        return tuple(r.run_id for r in self.runs if r.status in (DONE, CACHED) and r.run_id)
+
+    @property
+    def running(self) -> RunState | None:
+        return next((r for r in self.runs if r.status == RUNNING), None)
+
+    def headline(self) -> str:
+        """One sentence: where the job stands."""
+        n = len(self.runs)
+        parts = [f"{self.count(DONE)} trained", f"{self.count(CACHED)} already stored"]
+        if self.count(FAILED):
+            parts.append(f"{self.count(FAILED)} failed")
+        if self.count(CANCELLED):
+            parts.append(f"{self.count(CANCELLED)} cancelled")
+        if self.count(QUEUED):
+            parts.append(f"{self.count(QUEUED)} waiting")
+        head = {"queued": "Waiting to start", "running": "Running",
+                "finished": "Finished", "cancelled": "Cancelled"}[self.status]
+        return f"{head}: {n} run{'s' if n != 1 else ''} — " + ", ".join(parts) + "."
