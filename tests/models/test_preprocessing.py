@@ -41,6 +41,15 @@ def test_none_mode_leaves_pixels_alone():
     assert _apply("none") == pytest.approx(PIXELS[0, 0])
 
 
+@pytest.mark.parametrize("mode", ["scale01", "tf", "caffe", "torch", "none"])
+def test_every_mode_runs_inside_a_traced_graph(mode):
+    """predict() traces the model with tf.function: symbolic tensors, not eager arrays."""
+    inputs = keras.Input((1, 3, 3))
+    model = keras.Model(inputs, ImagePreprocessing(mode)(inputs))
+    traced = model.predict(PIXELS, verbose=0)
+    assert traced[0, 0] == pytest.approx(_apply(mode), abs=1e-5)
+
+
 def test_unknown_mode_is_refused_with_the_allowed_modes():
     with pytest.raises(ValueError, match="'imagenet' is not one of scale01, tf, caffe"):
         ImagePreprocessing("imagenet")
