@@ -115,23 +115,26 @@ def resize_tensor(image: tf.Tensor, size: int | tf.Tensor) -> tf.Tensor:
     and nothing is cropped: cropping could cut the lesion out, and padding would teach the
     model about the borders. Rounding back to uint8 lets the pipeline cache 4x less memory;
     the source images are 8-bit, so nothing of substance is lost. An image already at the
-    target size is passed through untouched.
+    target size is passed through untouched (the filter would return it unchanged anyway).
     """
     import tensorflow as tf
 
     image = tf.convert_to_tensor(image)
-
-    def resize() -> tf.Tensor:
-        x = tf.image.resize(tf.cast(image, tf.float32), tf.stack([size, size]),
-                            method="bilinear", antialias=True)
-        return tf.cast(tf.clip_by_value(tf.round(x), 0.0, 255.0), tf.uint8)
-
     shape = tf.shape(image)
     same = tf.logical_and(tf.equal(shape[0], size), tf.equal(shape[1], size))
-    out = tf.cond(same, lambda: tf.identity(image), resize)
+    out = tf.cond(same, lambda: tf.identity(image), lambda: _resize_pixels(image, size))
     static = int(size) if isinstance(size, (int, np.integer)) else None
     out.set_shape((static, static, 3))
     return out
+
+
+def _resize_pixels(image: tf.Tensor, size: int | tf.Tensor) -> tf.Tensor:
+    """The filter of :func:`resize_tensor`, without the same-size shortcut."""
+    import tensorflow as tf
+
+    x = tf.image.resize(tf.cast(image, tf.float32), tf.stack([size, size]), method="bilinear",
+                        antialias=True)
+    return tf.cast(tf.clip_by_value(tf.round(x), 0.0, 255.0), tf.uint8)
 
 
 def resize_for_model(image: np.ndarray, size: int) -> np.ndarray:

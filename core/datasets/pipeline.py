@@ -158,7 +158,14 @@ def decode_route(data: bytes) -> str:
 
     Exposed so the routing rules can be checked (and shown) without running a pipeline.
     """
-    return ROUTES[int(_route(tf.constant(data), DEFAULT_MAX_PIXELS))]
+    contents = tf.constant(data)
+    route = int(_sniff(contents[None], DEFAULT_MAX_PIXELS)[0][0])
+    if ROUTES[route] == "jpeg":
+        try:
+            route = route if bool(_jpeg_ok(contents, DEFAULT_MAX_PIXELS)) else 0
+        except tf.errors.InvalidArgumentError:  # the pipeline re-decodes it with Pillow
+            route = 0
+    return ROUTES[route]
 
 
 def pipeline_error_message(exc: BaseException) -> str | None:
@@ -306,33 +313,61 @@ def _array_images(arrays: np.ndarray, targets: np.ndarray, size: int) -> tf.data
 
 
 def _file_images(paths: list[str], targets: np.ndarray, size: int) -> tf.data.Dataset:
+    """Decoded, resized images of ``paths`` in order; a file that fails stops with its name.
+
+    Reading and decoding run in parallel per image; the format sniffing in between runs on
+    batches of file contents, because it is many small ops whose fixed cost per call would
+    otherwise exceed the decoding of a 50 px patch.
+
+    TensorFlow's decoders cannot say which file failed, so failed elements are dropped
+    (``ignore_errors``) and a running check on the row index notices the gap (a sentinel
+    after the last row catches a failure at the very end) and re-decodes that one file with
+    :func:`~core.datasets.images.decode_image` to raise an error with its name and the reason.
+    ``take(n)`` then stops before the sentinel: no extra pass over the data.
+    """
     n = len(paths)
     path_tensor = tf.constant(paths)
+    size_tensor = tf.constant(size, tf.int32)
 
-    def load(index: tf.Tensor, path: tf.Tensor, target: tf.Tensor):
-        image = _load_file(path, tf.constant(size, tf.int32))
+    def read(index: tf.Tensor, path: tf.Tensor, target: tf.Tensor):
+        return index, path, target, tf.io.read_file(path)
+
+    def sniff(index, path, target, contents):
+        route, png_alpha = _sniff(contents, DEFAULT_MAX_PIXELS)
+        return index, path, target, contents, route, png_alpha
+
+    def decode(index, path, target, contents, route, png_alpha):
+        image = _decode_resize(contents, path, route, png_alpha, size_tensor)
         image.set_shape((size, size, 3))
         return index, image, target
 
-    decoded = tf.data.Dataset.from_tensor_slices(
-        (tf.range(n, dtype=tf.int64), path_tensor, tf.constant(targets))
-    ).map(load, num_parallel_calls=AUTOTUNE, deterministic=True).ignore_errors()
+    decoded = (
+        tf.data.Dataset.from_tensor_slices(
+            (tf.range(n, dtype=tf.int64), path_tensor, tf.constant(targets)))
+        .map(read, num_parallel_calls=AUTOTUNE, deterministic=True)
+        .ignore_errors()  # an unreadable file must not take its whole sniffing batch down
+        .batch(_SNIFF_BATCH)
+        .map(sniff)
+        .unbatch()
+        .map(decode, num_parallel_calls=AUTOTUNE, deterministic=True)
+        .ignore_errors()
+    )
     sentinel = tf.data.Dataset.from_tensors(
         (tf.constant(n, tf.int64), tf.zeros((size, size, 3), tf.uint8), tf.constant(0, tf.int32)))
 
-    def check(expected: tf.Tensor, element):
-        index = element[0]
+    def check(expected: tf.Tensor, element: tuple[tf.Tensor, tf.Tensor, tf.Tensor]):
+        index, image, target = element
 
         def report() -> tf.Tensor:
             out = tf.numpy_function(_explain_failure, [tf.gather(path_tensor, expected)],
                                     tf.int64, stateful=True)
             return tf.reshape(out, [])
 
-        return tf.cond(tf.equal(index, expected), lambda: expected + 1, report), element
+        following = tf.cond(tf.equal(index, expected), lambda: expected + 1, report)
+        return following, (image, target)
 
     checked = decoded.concatenate(sentinel).scan(tf.constant(0, tf.int64), check)
-    return checked.filter(lambda index, image, target: index < n).map(
-        lambda index, image, target: (image, target))
+    return checked.take(n)
 
 
 def _explain_failure(path: bytes) -> np.int64:
@@ -346,17 +381,25 @@ def _explain_failure(path: bytes) -> np.int64:
     )
 
 
-@tf.function(input_signature=[tf.TensorSpec([], tf.string), tf.TensorSpec([], tf.int32)],
-             autograph=False)
-def _load_file(path: tf.Tensor, size: tf.Tensor) -> tf.Tensor:
-    """Read, decode and resize one file: a tf.function with a fixed signature, so its large
-    graph (format sniffing, four decoders) is traced once per process, not once per dataset."""
-    return resize_tensor(_decode_file(path), size)
+def _pillow_decode(contents: bytes, path: bytes) -> np.ndarray:
+    return decode_image(contents, name=path.decode("utf-8", "replace"))
 
 
-def _decode_file(path: tf.Tensor) -> tf.Tensor:
-    contents = tf.io.read_file(path)
-    route = _route(contents, DEFAULT_MAX_PIXELS)
+@tf.function(
+    input_signature=[tf.TensorSpec([], tf.string), tf.TensorSpec([], tf.string),
+                     tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.bool),
+                     tf.TensorSpec([], tf.int32)],
+    autograph=False,
+)
+def _decode_resize(
+    contents: tf.Tensor, path: tf.Tensor, route: tf.Tensor, png_alpha: tf.Tensor,
+    size: tf.Tensor,
+) -> tf.Tensor:
+    """Decode one file on its route and resize it; traced once per process (fixed signature).
+
+    A JPEG is confirmed here (1 or 3 components, size within the limit) from its own header,
+    since ``extract_jpeg_shape`` only takes one image at a time.
+    """
 
     def pillow() -> tf.Tensor:
         image = tf.numpy_function(_pillow_decode, [contents, path], tf.uint8, stateful=False)
@@ -364,89 +407,91 @@ def _decode_file(path: tf.Tensor) -> tf.Tensor:
         return image
 
     def png() -> tf.Tensor:
-        return composite_on_black_tensor(tf.io.decode_png(contents, channels=4))
+        return tf.cond(
+            png_alpha,
+            lambda: composite_on_black_tensor(tf.io.decode_png(contents, channels=4)),
+            lambda: tf.io.decode_png(contents, channels=3),
+        )
 
     def jpeg() -> tf.Tensor:
         # INTEGER_ACCURATE is libjpeg's ISLOW, what Pillow uses: same pixels on both paths.
-        return tf.io.decode_jpeg(contents, channels=3, dct_method="INTEGER_ACCURATE")
+        return tf.cond(
+            _jpeg_ok(contents, DEFAULT_MAX_PIXELS),
+            lambda: tf.io.decode_jpeg(contents, channels=3, dct_method="INTEGER_ACCURATE"),
+            pillow,
+        )
 
     def bmp() -> tf.Tensor:
         return tf.io.decode_bmp(contents, channels=3)
 
-    image = tf.switch_case(tf.cast(route, tf.int32), [pillow, png, jpeg, bmp])
+    def tensorflow() -> tf.Tensor:
+        return tf.cond(route == 1, png, lambda: tf.cond(route == 2, jpeg, bmp))
+
+    image = tf.cond(route == 0, pillow, tensorflow)
     image.set_shape((None, None, 3))
-    return image
+    return resize_tensor(image, size)
 
 
-def _pillow_decode(contents: bytes, path: bytes) -> np.ndarray:
-    return decode_image(contents, name=path.decode("utf-8", "replace"))
+def _jpeg_ok(contents: tf.Tensor, max_pixels: int) -> tf.Tensor:
+    """1 or 3 components (CMYK goes to Pillow) and a header size within ``max_pixels``."""
+    shape = tf.cast(tf.io.extract_jpeg_shape(contents), tf.float64)
+    return ((shape[0] * shape[1] <= max_pixels)
+            & ((tf.equal(shape[2], 1.0)) | tf.equal(shape[2], 3.0)))
 
 
-def _route(contents: tf.Tensor, max_pixels: int) -> tf.Tensor:
-    """Index into :data:`ROUTES`: a TensorFlow decoder only where it matches Pillow exactly.
+def _sniff(contents: tf.Tensor, max_pixels: int) -> tuple[tf.Tensor, tf.Tensor]:
+    """Per file of a batch: ``route`` (index into :data:`ROUTES`) and ``png_alpha``.
 
-    8-bit PNG only (TensorFlow maps 16-bit by a fixed /257 and gives low-bit-depth palette
-    images a wrong alpha), JPEG with 1 or 3 components and no EXIF block (TensorFlow ignores
-    EXIF orientation and mis-decodes CMYK), uncompressed bottom-up 24-bit BMP. Each also needs
-    an intact end marker (a truncated file goes to Pillow, whose error says "truncated") and a
-    header size within ``max_pixels`` (checked before any pixel is decoded).
+    TensorFlow decodes only what it decodes exactly like Pillow: 8-bit PNG (it maps 16-bit by
+    a fixed /257 and gives low-bit-depth palette images a wrong alpha), JPEG (checked further
+    in :func:`_jpeg_ok`), uncompressed bottom-up 24-bit BMP. Each also needs an intact end
+    marker (a truncated file goes to Pillow, whose error says "truncated"), a header size
+    within ``max_pixels`` (checked before any pixel is decoded), and no EXIF block (TensorFlow
+    ignores orientation) or PNG tRNS chunk in the first 64 KiB. ``png_alpha``: the PNG has an
+    alpha channel and is composited like Pillow does.
+
+    It must never fail, whatever the bytes (empty, tiny, random): an error here would drop a
+    whole batch of files and the failure could no longer be pinned on the right one.
     """
-    length = tf.strings.length(contents)
-    head = tf.strings.substr(contents, 0, _SNIFF_BYTES)
-    h = tf.cast(tf.io.decode_raw(
-        tf.strings.substr(tf.strings.join([tf.strings.substr(head, 0, 64), b"\x00" * 64]), 0, 64),
-        tf.uint8), tf.int64)
-
-    def tail(n: int) -> tf.Tensor:
-        return tf.strings.substr(contents, tf.maximum(length - n, 0), n)
-
-    def contains(needle: bytes) -> tf.Tensor:
-        return tf.size(tf.strings.split(head, sep=needle)) > 1
-
-    def be32(o: int) -> tf.Tensor:
-        return h[o] * 16777216 + h[o + 1] * 65536 + h[o + 2] * 256 + h[o + 3]
-
-    def le32(o: int) -> tf.Tensor:
-        return h[o] + h[o + 1] * 256 + h[o + 2] * 65536 + h[o + 3] * 16777216
-
-    png_ok = (
-        tf.reduce_all(tf.equal(h[:8], tf.constant(_PNG_SIGNATURE, tf.int64)))
-        & tf.equal(h[24], 8)
-        & tf.equal(tail(12), _PNG_TRAILER)
-        & (_area(be32(16), be32(20)) <= max_pixels)
-        & tf.logical_not(contains(b"eXIf"))
-    )
-
-    def jpeg_fits() -> tf.Tensor:
-        shape = tf.cast(tf.io.extract_jpeg_shape(contents), tf.int64)
-        return ((_area(shape[0], shape[1]) <= max_pixels)
-                & ((shape[2] == 1) | (shape[2] == 3)))
-
-    jpeg_candidate = (
-        tf.equal(h[0], 0xFF) & tf.equal(h[1], 0xD8) & tf.equal(h[2], 0xFF)
-        & tf.equal(tail(2), b"\xff\xd9")
-        & tf.logical_not(contains(b"Exif\x00\x00"))
-    )
-    jpeg_ok = tf.cond(jpeg_candidate, jpeg_fits, lambda: tf.constant(False))
-    bmp_ok = (
-        tf.equal(h[0], ord("B")) & tf.equal(h[1], ord("M"))
-        & tf.equal(le32(2), tf.cast(length, tf.int64))
-        & tf.equal(h[28] + h[29] * 256, 24)
-        & tf.equal(le32(30), 0)
-        & (le32(22) < 2**31)  # positive height: bottom-up rows
-        & (_area(le32(18), le32(22)) <= max_pixels)
-    )
-    return tf.case(
-        [(png_ok, lambda: tf.constant(1, tf.int64)),
-         (jpeg_ok, lambda: tf.constant(2, tf.int64)),
-         (bmp_ok, lambda: tf.constant(3, tf.int64))],
-        default=lambda: tf.constant(0, tf.int64),
-    )
+    length = tf.cast(tf.strings.length(contents), tf.int64)
+    h = tf.cast(tf.io.decode_raw(contents, tf.uint8, fixed_length=64), tf.int64)  # (B, 64)
+    signature = tf.reduce_all(tf.equal(h[:, None, :8], _SIGNATURES) | _SIGNATURE_MASK, axis=2)
+    png_sig, jpeg_sig, bmp_sig = tf.unstack(signature, num=3, axis=1)
+    png_w, png_h, bmp_size, bmp_w, bmp_h, bmp_bits, bmp_compression = tf.unstack(
+        tf.reduce_sum(tf.gather(h, _FIELD_OFFSETS, axis=1) * _FIELD_WEIGHTS, axis=2),
+        num=7, axis=1)
+    tail = tf.strings.substr(contents, tf.cast(tf.maximum(length - 12, 0), tf.int32),
+                             tf.fill(tf.shape(contents), 12))
+    suspicious = tf.strings.regex_full_match(
+        tf.strings.substr(contents, tf.zeros_like(length, tf.int32),
+                          tf.fill(tf.shape(contents), _SNIFF_BYTES)),
+        r"\C*(?:Exif\x00\x00|eXIf|tRNS)\C*")  # \C: any byte, even in RE2's UTF-8 mode
+    fits_png = tf.cast(png_w, tf.float64) * tf.cast(png_h, tf.float64) <= max_pixels
+    fits_bmp = tf.cast(bmp_w, tf.float64) * tf.cast(bmp_h, tf.float64) <= max_pixels
+    png_ok = png_sig & tf.equal(h[:, 24], 8) & tf.equal(tail, _PNG_TRAILER) & fits_png
+    end = tf.strings.substr(contents, tf.cast(tf.maximum(length - 2, 0), tf.int32),
+                            tf.fill(tf.shape(contents), 2))
+    jpeg_ok = jpeg_sig & tf.equal(end, b"\xff\xd9")
+    bmp_ok = (bmp_sig & tf.equal(bmp_size, length) & tf.equal(bmp_bits, 24)
+              & tf.equal(bmp_compression, 0) & (bmp_h < 2**31) & fits_bmp)
+    route = tf.where(png_ok, 1, tf.where(jpeg_ok, 2, tf.where(bmp_ok, 3, 0)))
+    route = tf.where(suspicious, 0, route)
+    png_alpha = tf.equal(h[:, 25], 4) | tf.equal(h[:, 25], 6)
+    return tf.cast(route, tf.int32), png_alpha
 
 
-def _area(width: tf.Tensor, height: tf.Tensor) -> tf.Tensor:
-    """Pixel count in float64: two 32-bit header fields can overflow an int64 product."""
-    return tf.cast(width, tf.float64) * tf.cast(height, tf.float64)
+_SNIFF_BATCH = 64
+#: PNG, JPEG, BMP magic numbers over the first 8 bytes; the mask marks bytes not compared.
+_SIGNATURES = tf.constant([_PNG_SIGNATURE, (0xFF, 0xD8, 0xFF, 0, 0, 0, 0, 0),
+                           (ord("B"), ord("M"), 0, 0, 0, 0, 0, 0)], tf.int64)
+_SIGNATURE_MASK = tf.constant([[False] * 8, [False] * 3 + [True] * 5, [False] * 2 + [True] * 6])
+#: Header integers: PNG width, height (big-endian at 16, 20); BMP file size, width, height,
+#: bits per pixel, compression (little-endian at 2, 18, 22, 28 (16-bit), 30).
+_FIELD_OFFSETS = tf.constant([[16, 17, 18, 19], [20, 21, 22, 23], [2, 3, 4, 5],
+                              [18, 19, 20, 21], [22, 23, 24, 25], [28, 29, 0, 0],
+                              [30, 31, 32, 33]], tf.int32)
+_BE, _LE = [2**24, 2**16, 2**8, 1], [1, 2**8, 2**16, 2**24]
+_FIELD_WEIGHTS = tf.constant([_BE, _BE, _LE, _LE, _LE, [1, 256, 0, 0], _LE], tf.int64)
 
 
 # --- cache -----------------------------------------------------------------------------------

@@ -124,7 +124,8 @@ def write_format_zoo(root: Path) -> dict[str, tuple[Path, str]]:
         "gray.png": (lambda p: Image.fromarray(rgb[..., 0]).save(p), "png"),
         "palette.png": (lambda p: Image.fromarray(rgb).quantize(200).save(p), "png"),
         "palette4.png": (lambda p: Image.fromarray(rgb).quantize(16).save(p), "pillow"),
-        "trns.png": (lambda p: Image.fromarray(rgb).quantize(200).save(p, transparency=3), "png"),
+        "trns.png": (lambda p: Image.fromarray(rgb).quantize(200).save(p, transparency=3),
+                     "pillow"),
         "deep16.png": (lambda p: Image.fromarray(ramp).save(p), "pillow"),
         "rgb.jpg": (lambda p: Image.fromarray(rgb).save(p, quality=90), "jpeg"),
         "gray.jpg": (lambda p: Image.fromarray(rgb[..., 0]).save(p, quality=90), "jpeg"),
@@ -181,23 +182,26 @@ def test_routing_refuses_tf_for_truncated_and_oversized_files() -> None:
     assert decode_route(buf.getvalue()) == "png"
     assert decode_route(buf.getvalue()[:-5]) == "pillow"  # lost its IEND: Pillow says why
     assert decode_route(png_bomb()) == "pillow"  # TensorFlow would allocate 1.2 GB
-    assert decode_route(b"") == "pillow"
+    for tiny in (b"", b"\xff", b"\x89PNG", b"\xff\xd8\xff", b"BM"):
+        assert decode_route(tiny) == "pillow"
 
 
 # --- failures name the file ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("where", ["first", "middle", "last"])
-def test_undecodable_file_stops_the_pipeline_naming_it(coded_dataset, where: str) -> None:
+@pytest.mark.parametrize(("where", "damage"), [("first", "truncated"), ("middle", "truncated"),
+                                               ("last", "truncated"), ("middle", "empty")])
+def test_undecodable_file_stops_the_pipeline_naming_it(coded_dataset, where, damage) -> None:
     ds = coded_dataset
     position = {"first": 0, "middle": 11, "last": len(ds.table) - 1}[where]
     bad = Path(ds.table["path"].iloc[position])
     data = bad.read_bytes()
-    bad.write_bytes(data[: len(data) // 2])
+    bad.write_bytes(data[: len(data) // 2] if damage == "truncated" else b"")
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
         collect(make_dataset(ds, ds.table, image_size=8, batch_size=4))
     message = pipeline_error_message(info.value)
-    assert message is not None and "truncated or corrupt" in message
+    reason = "truncated or corrupt" if damage == "truncated" else "empty (0 bytes)"
+    assert message is not None and reason in message
     assert str(bad) in message and "Fix:" in message
 
 
