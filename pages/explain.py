@@ -1,6 +1,70 @@
-"""Placeholder until this page lands (keeps navigation working)."""
+"""Explain an image: every chosen model's prediction and saliency maps, side by side.
+
+Layout only. Inputs (runs, uploads, dataset images, links) live in ``dashboard.explain_inputs``,
+predictions in ``explain_predictions``, saliency controls and computation in ``explain_maps``,
+the overlay grid in ``explain_grid``, downloads in ``explain_export``; what they compute comes
+from ``dashboard.explain_compute`` and ``core``.
+"""
+
+from __future__ import annotations
 
 import streamlit as st
 
-st.title("Explain")
-st.info("This page is not available yet.")
+from dashboard import explain_export, explain_grid, explain_inputs, explain_maps
+from dashboard import explain_predictions, explain_threshold
+from dashboard.data import run_label
+
+st.title("Explain an image")
+st.caption("One image, each chosen model's call on it, and where each model looked (saliency "
+           "maps), side by side. A saliency map is a hint, not a proof: use the sanity checks.")
+
+runs = explain_inputs.usable_runs()
+if runs.empty:
+    st.info("No trained runs yet, so there is no model to explain. Train one on the Train page "
+            "(the synthetic demo dataset works without any download), then come back.",
+            icon=":material/info:")
+    st.stop()
+
+link = explain_inputs.link_selection(runs)
+chosen_ids = explain_inputs.choose_runs(runs, link)
+images = explain_inputs.choose_images(runs)
+if not chosen_ids:
+    st.info("Choose at least one model above.")
+    st.stop()
+
+labels = {row.run_id: run_label(row._asdict()) for row in runs.itertuples()}
+loaded = explain_predictions.load_runs(chosen_ids, labels)
+if not loaded:
+    st.stop()
+if any(item.run.synthetic_data for item in loaded):
+    st.warning("Some chosen models were trained on SYNTHETIC data (the demo): their calls say "
+               "nothing about real tissue.", icon=":material/science:")
+
+with st.expander("Decision threshold", expanded=False):
+    thresholds = explain_threshold.thresholds([item.run for item in loaded])
+
+if not images:
+    st.info("Upload one or more images, or pick a dataset test image, to see the predictions.")
+    st.stop()
+
+predictions = explain_predictions.predictions(images, loaded)
+st.header("Predictions")
+explain_predictions.show(images, loaded, predictions, thresholds)
+
+st.header("Saliency maps")
+settings = explain_maps.settings(loaded)
+explained = images[0]
+if len(images) > 1:
+    if st.session_state.get("explain.image", 0) >= len(images):
+        st.session_state["explain.image"] = 0
+    number = st.selectbox("Image to explain", range(len(images)), key="explain.image",
+                          format_func=lambda i: f"Image {i + 1}: {images[i].name}")
+    explained = images[number]
+if settings.methods:
+    explain_maps.compute(explain_maps.jobs(explained, loaded, predictions, settings))
+    explain_grid.grid(explained, loaded, predictions, settings)
+else:
+    st.info("Choose at least one saliency method.")
+
+st.header("Downloads")
+explain_export.downloads(images, loaded, predictions, thresholds, explained, settings)

@@ -1,0 +1,115 @@
+"""The grid of saliency overlays: one row per model, one column per method.
+
+A fragment, so that moving the opacity slider redraws only the overlays (blending is numpy on
+the display-size image; the maps come from the session's memory, nothing is recomputed). Each
+cell offers its overlay as a PNG, generated only when clicked (a deferred download), at full
+resolution, and, when sanity checks are on, the randomization result in words and a deletion
+curve.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.saliency import METHODS, overlay_heatmap, to_png_bytes
+from dashboard.explain_compute import Sanity
+from dashboard.explain_format import (display_image, display_map, export_image, file_stem,
+                                      md_escape)
+from dashboard.explain_inputs import InputImage
+from dashboard.explain_maps import Failed, MapSettings, class_index
+from dashboard.explain_predictions import LoadedRun, Predictions
+from dashboard.explain_session import results
+
+KEY = "explain."
+
+
+@st.fragment
+def grid(image: InputImage, runs: Sequence[LoadedRun], preds: Predictions,
+         chosen: MapSettings) -> None:
+    opacity = st.slider("Map opacity", 0.0, 1.0, 0.45, 0.05, key=KEY + "opacity",
+                        help="0 shows the image only, 1 the map only.")
+    base = display_image(image.rgb)
+    widths = [1] + [2] * len(chosen.methods)
+    header = st.columns(widths)
+    header[0].markdown("**Model**")
+    for column, method in zip(header[1:], chosen.methods):
+        column.markdown(f"**{METHODS[method].label}**")
+    for loaded in runs:
+        run = loaded.run
+        prediction = preds[(image.digest, run.run_id)]
+        index = class_index(loaded, prediction.predicted, chosen.target)
+        row = st.columns(widths)
+        row[0].caption(md_escape(run.label))
+        row[0].text(f"predicted: {run.class_names[prediction.predicted]} "
+                    f"(p = {prediction.probability:.3f})")
+        if index is None:
+            row[0].info(f"This model has no class {chosen.target!r}; nothing to explain.")
+            continue
+        row[0].text(f"explained: class {run.class_names[index]}")
+        for column, method in zip(row[1:], chosen.methods):
+            with column:
+                _cell(image, base, loaded, method, index,
+                      chosen.options.get(method, ()), opacity, chosen.sanity)
+
+
+def _cell(image: InputImage, base: np.ndarray, loaded: LoadedRun, method: str, index: int,
+          options: tuple, opacity: float, sanity: bool) -> None:
+    run = loaded.run
+    key = ("map", image.digest, run.run_id, method, index, options)
+    saliency = results().get(key)
+    if saliency is None:
+        st.caption("Not computed (stopped).")
+        return
+    if isinstance(saliency, Failed):
+        st.warning(f"{METHODS[method].label} failed for this model.")
+        st.text(saliency.message)
+        return
+    cell = f"{run.run_id}.{method}.{index}.{hash(options)}"
+    shown, flat = display_map(saliency)
+    st.image(overlay_heatmap(base, shown, opacity=opacity), width="stretch",
+             caption=md_escape(f"{METHODS[method].label} · {run.class_names[index]}"))
+    if flat:
+        st.caption("Flat map: every pixel scored the same, so this method finds no evidence "
+                   "for this class in this image.")
+    full = export_image(image.rgb)
+    st.download_button(
+        "Overlay PNG", key=f"{KEY}png.{cell}", mime="image/png", icon=":material/download:",
+        data=lambda: to_png_bytes(overlay_heatmap(full, shown, opacity=opacity)),
+        file_name=f"{file_stem(image.name)}_{run.run_id[:8]}_{file_stem(method)}_"
+                  f"{file_stem(run.class_names[index])}.png", on_click="ignore")
+    if sanity:
+        _sanity(results().get(("sanity", *key[1:])), run.class_names[index], cell)
+
+
+def _sanity(check: Sanity | Failed | None, class_name: str, cell: str) -> None:
+    if check is None:
+        st.caption("Sanity checks not computed (stopped).")
+        return
+    if isinstance(check, Failed):
+        st.warning("The sanity checks failed.")
+        st.text(check.message)
+        return
+    (st.success if check.passes_randomization else st.error)(check.randomization_words)
+    st.caption(check.deletion_words)
+    st.plotly_chart(deletion_figure(check, class_name), width="stretch",
+                    key=f"{KEY}deletion.{cell}", config={"displayModeBar": False})
+
+
+def deletion_figure(check: Sanity, class_name: str) -> go.Figure:
+    """Probability of the explained class as pixels are removed: map order vs random order."""
+    curve = check.deletion
+    figure = go.Figure()
+    figure.add_scatter(x=curve.fractions, y=curve.scores, mode="lines",
+                       name=f"most salient first (area {curve.area:.3f})")
+    figure.add_scatter(x=curve.fractions, y=curve.random_scores, mode="lines",
+                       line={"dash": "dash"}, name=f"random order (area {curve.random_area:.3f})")
+    figure.update_layout(height=220, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                         legend={"orientation": "h", "y": -0.35},
+                         xaxis_title="fraction of pixels removed",
+                         yaxis_title=f"P({html.escape(class_name)})", yaxis_range=[0, 1])
+    return figure

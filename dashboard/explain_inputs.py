@@ -1,0 +1,241 @@
+"""The Explain page's inputs: which runs, and which images (uploads or a dataset test image).
+
+Uploads are decoded from bytes in memory (``decode_image``), never written to disk; a file that
+cannot be used (empty, not an image, truncated, too many pixels) gets one message naming it and
+the other files go on. Every text that comes from a user (file names, decoder messages that quote
+a file's first bytes) is shown with ``st.text``, which renders no Markdown or HTML.
+
+Links such as ``?run=<run_id>&sample=<sample_id>`` (from the Errors gallery) preselect that run
+and that dataset image. A link is applied once per distinct value, so a later choice in the page
+is not overridden on the next rerun; choosing a dataset image writes the link back to the URL so
+the view can be shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.datasets import load_dataset
+from core.datasets.errors import DatasetError
+from core.datasets.images import decode_image
+from dashboard import data
+from dashboard.explain_compute import image_digest
+from dashboard.explain_session import results
+
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp"]
+SOURCE_UPLOAD = "Upload images"
+SOURCE_DATASET = "Dataset test image"
+KEY = "explain."
+
+
+@dataclass(frozen=True, eq=False)
+class InputImage:
+    """A decoded image to explain: (H, W, 3) uint8 and where it came from."""
+
+    name: str
+    rgb: np.ndarray
+    digest: str
+    source: str  # "upload" | "dataset"
+    dataset: str | None = None
+    sample_id: str | None = None
+    split: str | None = None
+    true_label: str | None = None
+
+
+@dataclass(frozen=True)
+class BadUpload:
+    name: str
+    message: str
+
+
+@dataclass(frozen=True)
+class LinkSelection:
+    """What ``?run=...&sample=...`` asked for (None when absent or unknown)."""
+
+    run_id: str | None
+    sample_id: str | None
+
+
+def usable_runs() -> pd.DataFrame:
+    """Runs whose training finished (status ok), newest first."""
+    runs = data.list_runs()
+    if runs.empty:
+        return runs
+    runs = runs[runs["status"] == "ok"] if "status" in runs else runs
+    return runs.sort_values("created_at", ascending=False).reset_index(drop=True)
+
+
+def link_selection(runs: pd.DataFrame) -> LinkSelection:
+    """Read the link's ``run`` and ``sample``; warn (as plain text) when the run is unknown."""
+    run_id = st.query_params.get("run")
+    sample_id = st.query_params.get("sample")
+    if run_id is not None and run_id not in set(runs["run_id"]):
+        st.warning("The link names a run that is not in the results store (or did not finish); "
+                   "choose one below.")
+        st.text(f"run = {run_id}")
+        return LinkSelection(None, None)
+    return LinkSelection(run_id, sample_id if run_id is not None else None)
+
+
+def _apply_link_once(link: LinkSelection, runs: pd.DataFrame) -> None:
+    """Put the link's choice into the widgets' state, once per distinct link."""
+    applied = st.session_state.get(KEY + "link_applied")
+    current = (link.run_id, link.sample_id)
+    if link.run_id is None or applied == current:
+        return
+    st.session_state[KEY + "link_applied"] = current
+    chosen = list(st.session_state.get(KEY + "runs") or [])
+    if link.run_id not in chosen:
+        st.session_state[KEY + "runs"] = [link.run_id, *chosen]
+    if link.sample_id is not None:
+        st.session_state[KEY + "source"] = SOURCE_DATASET
+        st.session_state[KEY + "dataset_run"] = link.run_id
+        st.session_state[KEY + "sample"] = link.sample_id
+
+
+def choose_runs(runs: pd.DataFrame, link: LinkSelection) -> list[str]:
+    """Multiselect of runs by their app-wide label; default: the newest few."""
+    _apply_link_once(link, runs)
+    labels = {row.run_id: data.run_label(row._asdict()) for row in runs.itertuples()}
+    if KEY + "runs" not in st.session_state:
+        st.session_state[KEY + "runs"] = list(runs["run_id"][:3])
+    st.session_state[KEY + "runs"] = [r for r in st.session_state[KEY + "runs"] if r in labels]
+    return st.multiselect("Models (runs) to compare", options=list(labels),
+                          format_func=lambda rid: f"{labels[rid]}  [{rid[:8]}]",
+                          key=KEY + "runs",
+                          help="Each chosen run's model predicts and explains the same image.")
+
+
+def choose_images(runs: pd.DataFrame) -> list[InputImage]:
+    """Uploads or one dataset test image, whichever source is selected."""
+    source = st.radio("Image source", [SOURCE_UPLOAD, SOURCE_DATASET], key=KEY + "source",
+                      horizontal=True)
+    if source == SOURCE_UPLOAD:
+        for name in ("run", "sample"):  # the URL no longer describes what is shown
+            if name in st.query_params:
+                del st.query_params[name]
+        return _uploaded_images()
+    image = _dataset_image(runs)
+    return [] if image is None else [image]
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+
+def decode_upload(name: str, content: bytes) -> InputImage | BadUpload:
+    """Decode one upload from its bytes; any reason it cannot be used becomes a BadUpload."""
+    try:
+        rgb = decode_image(content, name=name)
+    except DatasetError as error:  # ImageDecodeError: empty, not an image, truncated, too big
+        return BadUpload(name, str(error))
+    return InputImage(name=name, rgb=rgb, digest=image_digest(rgb), source="upload")
+
+
+def _uploaded_images() -> list[InputImage]:
+    files = st.file_uploader(
+        "Images (PNG, JPEG, TIFF, BMP; grayscale, RGBA, 16-bit, CMYK and rotated photos are "
+        "handled)", type=UPLOAD_TYPES, accept_multiple_files=True, key=KEY + "uploads",
+        help="Decoded in memory, never saved. Each image is resized exactly as in training.")
+    decoded = [_decoded(f) for f in files or []]
+    bad = [d for d in decoded if isinstance(d, BadUpload)]
+    if bad:
+        with st.container(border=True):
+            st.error(f"{len(bad)} of {len(decoded)} uploaded file(s) cannot be used and are "
+                     "skipped; the others are explained below.", icon=":material/error:")
+            for item in bad:
+                st.text(f"{item.name}: {item.message}")
+    return [d for d in decoded if isinstance(d, InputImage)]
+
+
+def _decoded(file) -> InputImage | BadUpload:
+    """Decode once per uploaded file (its id changes when the user uploads it again)."""
+    key = ("upload", file.file_id)
+    cached = results().get(key)
+    if cached is None:
+        cached = decode_upload(file.name, file.getvalue())
+        results().put(key, cached)
+    return cached
+
+
+# --- dataset test image ----------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Loading the dataset's file list…", ttl=600, max_entries=8)
+def _dataset(name: str):
+    """The dataset's sample table (and in-memory arrays); shared, re-read every 10 minutes so
+    an edited datasets.toml is picked up."""
+    return load_dataset(name)
+
+
+def _dataset_image(runs: pd.DataFrame) -> InputImage | None:
+    labels = {row.run_id: data.run_label(row._asdict()) for row in runs.itertuples()}
+    if st.session_state.get(KEY + "dataset_run") not in labels:
+        st.session_state[KEY + "dataset_run"] = next(iter(labels))
+    run_id = st.selectbox("Test images of the dataset of run", list(labels),
+                          format_func=lambda rid: f"{labels[rid]}  [{rid[:8]}]",
+                          key=KEY + "dataset_run")
+    predictions = data.load_predictions(run_id)
+    test = predictions[predictions["split"] == "test"]
+    wanted = st.session_state.get(KEY + "sample")
+    # A linked sample may be a validation image (the Errors gallery shows both splits).
+    extra = predictions[(predictions["sample_id"] == wanted) & (predictions["split"] != "test")]
+    candidates = pd.concat([extra, test])
+    if candidates.empty:
+        st.info("This run stored no test predictions, so there is no test image to pick.")
+        return None
+    if wanted not in set(candidates["sample_id"]):
+        if wanted is not None and st.session_state.get(KEY + "link_applied") == (run_id, wanted):
+            st.warning("The link names an image that is not among this run's predictions; "
+                       "showing the first test image instead.")
+            st.text(f"sample = {wanted}")
+        st.session_state[KEY + "sample"] = candidates["sample_id"].iloc[0]
+    rows = candidates.set_index("sample_id")
+    sample_id = st.selectbox(
+        "Image", list(rows.index), key=KEY + "sample",
+        format_func=lambda sid: f"{sid}  (true: {rows.at[sid, 'label']}"
+                                f"{'' if rows.at[sid, 'split'] == 'test' else ', ' + rows.at[sid, 'split'] + ' split'})")
+    _write_link(run_id, sample_id)
+    dataset_name = str(runs.loc[runs["run_id"] == run_id, "dataset"].iloc[0])
+    row = rows.loc[sample_id]
+    try:
+        rgb = _sample_pixels(dataset_name, sample_id)
+    except DatasetError as error:
+        st.error("This dataset image cannot be read (was the dataset moved or changed?).")
+        st.text(str(error))
+        return None
+    return InputImage(name=sample_id, rgb=rgb, digest=image_digest(rgb), source="dataset",
+                      dataset=dataset_name, sample_id=sample_id, split=str(row["split"]),
+                      true_label=str(row["label"]))
+
+
+def _sample_pixels(dataset_name: str, sample_id: str) -> np.ndarray:
+    key = ("dataset", dataset_name, sample_id)
+    cached = results().get(key)
+    if cached is not None:
+        return cached
+    ds = _dataset(dataset_name)
+    match = ds.table.index[ds.table["sample_id"] == sample_id]
+    if len(match) == 0:
+        raise DatasetError(f"Sample {sample_id!r} is no longer in dataset {dataset_name!r}.",
+                           fix="the dataset changed since the run was trained; retrain it")
+    row = ds.table.loc[match[0]]
+    if int(row["array_index"]) >= 0 and ds.arrays is not None:
+        rgb = np.asarray(ds.arrays[int(row["array_index"])])
+        if rgb.ndim == 2:
+            rgb = np.repeat(rgb[..., None], 3, axis=-1)
+    else:
+        rgb = decode_image(str(row["path"]))
+    results().put(key, rgb)
+    return rgb
+
+
+def _write_link(run_id: str, sample_id: str) -> None:
+    """Keep the URL in step with the chosen dataset image, so it can be shared."""
+    if st.query_params.get("run") != run_id or st.query_params.get("sample") != sample_id:
+        st.query_params["run"] = run_id
+        st.query_params["sample"] = sample_id
+    st.session_state[KEY + "link_applied"] = (run_id, sample_id)

@@ -1,0 +1,197 @@
+"""Saliency controls (methods, class, method options, sanity checks) and the computation.
+
+Every map and sanity check is a job with a key (image, run, method, class, options); finished
+jobs are kept in the session (``explain_session``), so only new jobs run and a rerun redraws from
+memory. Jobs run in one pass with a progress bar and a Stop button (see ``explain_session`` for
+how Stop reaches a running computation in Streamlit 1.67). Explainers themselves are built once
+per model and method by ``core.saliency.get_explainer``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import streamlit as st
+
+from core.saliency import METHODS, SaliencyCancelled
+from dashboard.explain_compute import explain, sanity_check
+from dashboard.explain_inputs import InputImage
+from dashboard.explain_predictions import LoadedRun, Predictions
+from dashboard.explain_session import batch, results, resume_batch, start_batch, stop_batch
+
+KEY = "explain."
+PREDICTED = "the predicted class"
+DEFAULT_METHODS = ["gradcam", "vanilla"]
+OPTION_HELP = {
+    "samples": "Noisy copies averaged; the cost grows in proportion.",
+    "noise": "Noise standard deviation, as a fraction of the image's value range.",
+    "chunk": "Samples per step; progress and Stop are checked between steps.",
+    "max_n": "Feature channels used as masks (more: closer to full Score-CAM, slower).",
+    "batch_size": "Masked images per forward pass; progress and Stop are checked between "
+                  "passes.",
+}
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    methods: tuple[str, ...]
+    target: str | None  # a class name, or None for each model's predicted class
+    options: dict[str, tuple[tuple[str, Any], ...]]  # method -> sorted (name, value) pairs
+    sanity: bool
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A job that raised: its message is shown in the cell instead of a map."""
+
+    message: str
+
+
+@dataclass(frozen=True, eq=False)
+class Job:
+    kind: str  # "map" | "sanity"
+    key: tuple
+    loaded: LoadedRun
+    method: str
+    class_index: int
+    options: tuple[tuple[str, Any], ...]
+    model_input: np.ndarray
+
+    @property
+    def slow(self) -> bool:
+        return self.kind == "sanity" or METHODS[self.method].slow
+
+    @property
+    def description(self) -> str:
+        what = METHODS[self.method].label + (" sanity checks" if self.kind == "sanity" else "")
+        return f"{what} · {self.loaded.run.label}"
+
+    @property
+    def map_key(self) -> tuple:
+        return ("map", *self.key[1:])
+
+
+def settings(runs: Sequence[LoadedRun]) -> MapSettings:
+    """The saliency controls; every option comes from the method's ``Explainer.options()``."""
+    left, middle, right = st.columns([3, 2, 2])
+    if KEY + "methods" not in st.session_state:
+        st.session_state[KEY + "methods"] = DEFAULT_METHODS
+    methods = left.multiselect(
+        "Saliency methods", list(METHODS), key=KEY + "methods",
+        format_func=lambda m: METHODS[m].label + (" (slow)" if METHODS[m].slow else ""),
+        help="Grad-CAM family: coarse but class specific. Gradients: pixel-sharp but noisy. "
+             "Slow methods show progress and can be stopped.")
+    names = list(dict.fromkeys(n for r in runs for n in r.run.class_names))
+    target = middle.selectbox("Explain", [PREDICTED, *names], key=KEY + "target",
+                              format_func=lambda n: n if n == PREDICTED else f"class {n}")
+    sanity = right.toggle("Sanity checks", key=KEY + "sanity",
+                          help="Per map: explain again with a randomized copy of the model and "
+                               "compute a deletion curve. Costs about two more maps each.")
+    options = {m: _options(m) for m in methods}
+    return MapSettings(tuple(methods), None if target == PREDICTED else target, options, sanity)
+
+
+def _options(method: str) -> tuple[tuple[str, Any], ...]:
+    defaults = METHODS[method].options()
+    if not defaults:
+        return ()
+    values = {}
+    with st.expander(f"{METHODS[method].label} options"):
+        for name, default in defaults.items():
+            key = f"{KEY}option.{method}.{name}"
+            helptext = OPTION_HELP.get(name)
+            if isinstance(default, bool):
+                values[name] = st.checkbox(name, value=default, key=key, help=helptext)
+            elif isinstance(default, int):
+                values[name] = int(st.number_input(name, min_value=1, value=default, step=1,
+                                                   key=key, help=helptext))
+            elif isinstance(default, float):
+                values[name] = float(st.number_input(name, min_value=0.0, value=default,
+                                                     step=0.05, key=key, help=helptext))
+            # other defaults (None) keep the method's own default
+    return tuple(sorted(values.items()))
+
+
+def class_index(loaded: LoadedRun, predicted: int, target: str | None) -> int | None:
+    """The class to explain for this run; None when its model has no class of that name."""
+    if target is None:
+        return predicted
+    names = loaded.run.class_names
+    return names.index(target) if target in names else None
+
+
+def jobs(image: InputImage, runs: Sequence[LoadedRun], preds: Predictions,
+         chosen: MapSettings) -> list[Job]:
+    """Maps first, then their sanity checks (which need the map)."""
+    maps, checks = [], []
+    for loaded in runs:
+        prediction = preds[(image.digest, loaded.run.run_id)]
+        index = class_index(loaded, prediction.predicted, chosen.target)
+        if index is None:
+            continue
+        for method in chosen.methods:
+            options = chosen.options.get(method, ())
+            key = ("map", image.digest, loaded.run.run_id, method, index, options)
+            maps.append(Job("map", key, loaded, method, index, options, prediction.model_input))
+            if chosen.sanity:
+                checks.append(Job("sanity", ("sanity", *key[1:]), loaded, method, index,
+                                  options, prediction.model_input))
+    return maps + checks
+
+
+def compute(todo_jobs: Sequence[Job]) -> None:
+    """Run the jobs not yet in memory, with progress, and Stop for anything slow."""
+    cache = results()
+    missing = [job for job in todo_jobs if job.key not in cache]
+    stopped = [job for job in missing if job.key in batch().stopped]
+    todo = [job for job in missing if job.key not in batch().stopped]
+    if stopped:
+        st.info(f"{len(stopped)} map(s) or check(s) were stopped before they finished.",
+                icon=":material/pause_circle:")
+        st.button("Compute them now", key=KEY + "resume", on_click=resume_batch)
+    if not todo:
+        return
+    event = start_batch(frozenset(job.key for job in todo))
+    started = time.perf_counter()
+    with st.status(f"Computing {len(todo)} map(s) and check(s)…", expanded=True) as status:
+        if any(job.slow for job in todo):
+            st.button("Stop", key=KEY + "stop", on_click=stop_batch, icon=":material/stop:",
+                      help="Stops after the current step; finished maps are kept.")
+        bar = st.progress(0.0)
+        for number, job in enumerate(todo):
+            report = _reporter(bar, number, len(todo), job.description)
+            report(0.0)
+            try:
+                value = _run(job, report, event)
+            except SaliencyCancelled:
+                status.update(label="Stopped; finished maps are kept.", state="error",
+                              expanded=False)
+                return
+            except Exception as error:  # noqa: BLE001 - one failing cell must not stop the page
+                value = Failed(f"{type(error).__name__}: {error}")
+            cache.put(job.key, value)
+        status.update(label=f"Computed {len(todo)} map(s) and check(s) in "
+                            f"{time.perf_counter() - started:.1f} s", state="complete",
+                      expanded=False)
+
+
+def _reporter(bar, number: int, total: int, text: str) -> Callable[[float], None]:
+    def report(fraction: float) -> None:
+        bar.progress(min((number + fraction) / total, 1.0), text=f"{number + 1}/{total}: {text}")
+
+    return report
+
+
+def _run(job: Job, report: Callable[[float], None], event) -> Any:
+    model, run = job.loaded.model, job.loaded.run
+    if job.kind == "map":
+        return explain(model, run, job.method, job.model_input, job.class_index,
+                       dict(job.options), progress=report, cancel=event)
+    saliency = results().get(job.map_key)
+    if not isinstance(saliency, np.ndarray):
+        return Failed("no map to check (the map itself failed or was stopped)")
+    return sanity_check(model, run, job.method, job.model_input, saliency, job.class_index,
+                        dict(job.options), progress=report, cancel=event)
