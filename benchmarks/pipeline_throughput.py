@@ -9,7 +9,9 @@ temporary folder, then measures in one run:
 * a plain loop doing the same work per image: open, convert to RGB, resize bilinearly, turn
   into a float32 array.
 
-Numbers depend on the machine and on whatever else runs on it; the load average is printed.
+Numbers depend on the machine and on whatever else runs on it; the load average is printed,
+and CPU time per image (all threads of the process) is shown beside the wall-clock rate
+because it is much less sensitive to other programs competing for the cores.
 Run:  python benchmarks/pipeline_throughput.py [--n 3000] [--image-size 50]
 """
 
@@ -54,22 +56,23 @@ def write_patches(root: Path, n: int, size: int, seed: int = 0) -> LoadedDataset
     return finalize(spec, pd.DataFrame.from_records(records), where=root)
 
 
-def pillow_loop(paths: list[str], size: int) -> float:
-    start = time.perf_counter()
+def pillow_loop(paths: list[str], size: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of the plain loop."""
+    start, cpu = time.perf_counter(), time.process_time()
     out = []
     for path in paths:
         with Image.open(path) as im:
             rgb = im.convert("RGB").resize((size, size), Image.BILINEAR)
             out.append(np.asarray(rgb, dtype=np.float32))
-    elapsed = time.perf_counter() - start
     assert len(out) == len(paths)
-    return elapsed
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def one_pass(dataset) -> tuple[float, int]:
-    start = time.perf_counter()
+def one_pass(dataset) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of all threads, images) of one pass over the dataset."""
+    start, cpu = time.perf_counter(), time.process_time()
     count = sum(int(x.shape[0]) for x, _ in dataset)
-    return time.perf_counter() - start, count
+    return time.perf_counter() - start, time.process_time() - cpu, count
 
 
 def main() -> None:
@@ -90,20 +93,23 @@ def main() -> None:
         dataset = make_dataset(ds, ds.table, image_size=args.image_size,
                                batch_size=args.batch_size, cache=True)
         build = time.perf_counter() - t0
-        first, n_first = one_pass(dataset)
-        second, n_second = one_pass(dataset)
+        first, first_cpu, n_first = one_pass(dataset)
+        second, second_cpu, n_second = one_pass(dataset)
         assert n_first == n_second == args.n
-        loop = pillow_loop(paths, args.image_size)
+        loop, loop_cpu = pillow_loop(paths, args.image_size)
 
     rate = {"first": args.n / first, "second": args.n / second, "pil": args.n / loop}
+    cpu_us = {k: v / args.n * 1e6 for k, v in
+              (("first", first_cpu), ("second", second_cpu), ("pil", loop_cpu))}
     print(f"{args.n} PNG patches {args.patch_size}x{args.patch_size} -> "
           f"{args.image_size}x{args.image_size}, batch {args.batch_size}; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
           f"(written in {written:.1f} s)")
     print(f"tf.data graph build (once)          {build:8.2f} s")
-    print(f"tf.data first pass (decode + cache) {rate['first']:8.0f} images/s")
-    print(f"tf.data second pass (cached)        {rate['second']:8.0f} images/s")
-    print(f"Pillow per-image loop               {rate['pil']:8.0f} images/s")
+    print("                                      wall images/s   CPU us/image (all threads)")
+    print(f"tf.data first pass (decode + cache) {rate['first']:10.0f} {cpu_us['first']:14.0f}")
+    print(f"tf.data second pass (cached)        {rate['second']:10.0f} {cpu_us['second']:14.0f}")
+    print(f"Pillow per-image loop               {rate['pil']:10.0f} {cpu_us['pil']:14.0f}")
     print(f"ratio first pass / Pillow loop      {rate['first'] / rate['pil']:8.2f} x")
     print(f"ratio cached pass / Pillow loop     {rate['second'] / rate['pil']:8.2f} x")
 

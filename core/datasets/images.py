@@ -108,7 +108,7 @@ def composite_on_black_tensor(rgba: tf.Tensor) -> tf.Tensor:
 
 
 def resize_tensor(image: tf.Tensor, size: int | tf.Tensor) -> tf.Tensor:
-    """Resize a uint8 ``(H, W, 3)`` tensor to uint8 ``(size, size, 3)``: the one resize of the project.
+    """uint8 ``(H, W, 3)`` -> uint8 ``(size, size, 3)``: the one resize of the whole project.
 
     Bilinear with antialiasing, so that shrinking a 3000 px mammogram to 224 px averages rather
     than skips pixels (plain bilinear aliases fine texture away). The aspect ratio is NOT kept

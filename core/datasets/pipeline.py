@@ -9,12 +9,13 @@ Order of the stages, and why:
 
 1. **Decode** each image once. File-backed rows are read with ``tf.io.read_file`` and decoded by
    TensorFlow's own decoders when the header shows a case they handle exactly like
-   :func:`~core.datasets.images.decode_image` (8-bit PNG, baseline RGB/grey JPEG without EXIF,
-   24-bit BMP); everything else (TIFF, 16-bit PNG, CMYK or EXIF JPEG, GIF, WebP, truncated or
-   suspicious files, images over the pixel limit) goes through ``decode_image`` via
-   ``tf.numpy_function``. GIF is routed to Pillow on purpose: ``tf.io.decode_gif`` decodes
-   every frame, so a long animation could exhaust memory, while Pillow reads the first frame
-   only. Array-backed rows (MedMNIST) come straight from ``ds.arrays``.
+   :func:`~core.datasets.images.decode_image` (8-bit PNG without a tRNS chunk, RGB or grey
+   JPEG without EXIF, 24-bit BMP); everything else (TIFF, 16-bit or palette-transparent PNG,
+   CMYK or EXIF JPEG, GIF, WebP, truncated or suspicious files, images over the pixel limit)
+   goes through ``decode_image`` via ``tf.numpy_function``. GIF is routed to Pillow on
+   purpose: ``tf.io.decode_gif`` decodes every frame, so a long animation could exhaust
+   memory, while Pillow reads the first frame only. Array-backed rows (MedMNIST) come
+   straight from ``ds.arrays``.
 2. **Resize** to ``image_size`` x ``image_size`` with
    :func:`~core.datasets.images.resize_tensor` (bilinear, antialiased, aspect ratio not kept,
    no crop), the same function :func:`~core.datasets.images.resize_for_model` uses for a single
@@ -163,8 +164,8 @@ def decode_route(data: bytes) -> str:
     if ROUTES[route] == "jpeg":
         try:
             route = route if bool(_jpeg_ok(contents, DEFAULT_MAX_PIXELS)) else 0
-        except tf.errors.InvalidArgumentError:  # the pipeline re-decodes it with Pillow
-            route = 0
+        except tf.errors.InvalidArgumentError:  # unreadable header: the pipeline stops on it
+            route = 0  # and names the file (see _explain_failure)
     return ROUTES[route]
 
 
