@@ -28,6 +28,8 @@ from models.registry import ModelEntry, get_entry
 DOWNLOAD_TIMEOUT_S = 15.0
 
 _RANDOM_WORDS = {"", "none", "random", "scratch"}
+#: Keras adds EfficientNet's ImageNet std rescaling only for weights="imagenet", not for a file.
+_RESCALES_ONLY_FOR_IMAGENET = {"efficientnet_b0"}
 _WHOLE_MODEL_SUFFIXES = (".weights.h5", ".keras")
 
 
@@ -83,7 +85,14 @@ def resolve_weights(entry: ModelEntry | str, requested: str | Path | None) -> We
             f"{entry.name} is not built on an application. Give a .weights.h5 or .keras file "
             f"saved from a {entry.name} model."
         )
-    return WeightsChoice("base_file", path=path)
+    note = None
+    if entry.name in _RESCALES_ONLY_FOR_IMAGENET:
+        note = (
+            f"{entry.name} built from a base weights file misses the ImageNet std rescaling "
+            "Keras adds only for 'imagenet'. For ImageNet weights, put the file in "
+            f"{_keras_cache_dir()} and ask for 'imagenet' instead."
+        )
+    return WeightsChoice("base_file", path=path, note=note)
 
 
 def build_model(
