@@ -1,0 +1,223 @@
+"""The Train page's grid: choose datasets × models × strategies × profile (× seeds × folds),
+see what is stored already, and which runs cannot start (with the reason) before launching.
+
+"Stored already" is decided the way the engine decides it: each spec is *resolved* to its
+content address (dataset fingerprint, split, full recipe, weights), then looked up in the store.
+Resolving loads the dataset's table, so it is cached per spec, registry content and weights file
+(short TTL: a dataset folder can change on disk without the registry changing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core import config
+from dashboard.jobs_ui import escape_markdown as escape
+
+#: Measured on a 2-core CPU (STACK-NOTES): ResNet50 at 224 px trains about 5 images/s.
+CPU_RESNET50_224_IMAGES_PER_S = 5.4
+
+
+@dataclass(frozen=True)
+class GridChoice:
+    datasets: tuple[str, ...]
+    models: tuple[str, ...]
+    strategies: tuple[str, ...]
+    profile: str
+    seeds: tuple[int, ...]
+    n_folds: int | None
+    weights: str | None
+    epochs: int | None  # recipe override; None keeps each recipe's epochs
+
+    def specs(self) -> list:
+        from core.training import expand_grid
+
+        overrides = {"epochs": self.epochs} if self.epochs else None
+        return expand_grid(self.datasets, self.models, self.strategies, profile=self.profile,
+                           seeds=self.seeds, n_folds=self.n_folds, weights=self.weights,
+                           overrides=overrides)
+
+    def label(self) -> str:
+        return (f"{' + '.join(self.datasets)} × {len(self.models)} model(s) × "
+                f"{' / '.join(self.strategies)} · {self.profile}")
+
+
+def grid_form(dataset_names: list[str]) -> GridChoice | None:
+    """The grid widgets; None (after saying why) when the choice is incomplete or invalid."""
+    from core.training import PROFILES, STRATEGIES
+    from models import list_entries
+
+    entries = {e.name: e for e in list_entries()}
+    left, right = st.columns(2)
+    datasets = left.multiselect("Datasets", dataset_names, key="train_datasets",
+                                default=["demo"] if "demo" in dataset_names else None)
+    models = right.multiselect(
+        "Models", list(entries), key="train_models", default=["idc_initial"],
+        format_func=lambda n: f"{n} — {entries[n].title}")
+    left, mid, right = st.columns([2, 1, 1])
+    strategies = left.multiselect(
+        "Imbalance strategies", STRATEGIES, key="train_strategies", default=["none"],
+        help="class_weight: scikit-learn's 'balanced' weights; oversample / undersample: "
+             "resample the training set. Every strategy gets the same split and seed.")
+    profile = mid.radio("Profile", PROFILES, key="train_profile", horizontal=True,
+                        help="quick: small inputs, few epochs, capped images (CPU minutes); "
+                             "paper: the published settings (GPU hours).")
+    seeds_text = right.text_input("Seeds", "0", key="train_seeds",
+                                  help="Training seeds, comma-separated, e.g. 0,1,2.")
+    with st.expander("More: cross-validation, starting weights, epochs, own class weights"):
+        left, right = st.columns(2)
+        folds = left.number_input("k-fold cross-validation (0 = one train/val/test split)",
+                                  min_value=0, max_value=20, value=0, step=1, key="train_folds")
+        epochs = right.number_input("Epochs (0 = each recipe's own)", min_value=0,
+                                    max_value=1000, value=0, step=1, key="train_epochs")
+        weights_kind = st.radio("Starting weights", ("none", "imagenet", "a local file"),
+                                key="train_weights", horizontal=True,
+                                help="none: random initialisation.")
+        weights_path = ""
+        if weights_kind == "a local file":
+            weights_path = st.text_input("Weights file (.weights.h5, .keras, or an "
+                                         "application's base .h5)", key="train_weights_path")
+        own_weights = st.text_input("Own class weights (optional, one per class index, "
+                                    "e.g. 1,3)", key="train_own_weights")
+    if own_weights.strip():
+        strategies = [*strategies, f"class_weight:{own_weights.strip().replace(' ', '')}"]
+    try:
+        seeds = tuple(int(s) for s in seeds_text.replace(" ", "").split(",") if s)
+    except ValueError:
+        st.error("Seeds must be whole numbers separated by commas, e.g. 0,1,2.")
+        return None
+    if weights_kind == "imagenet":
+        st.info(
+            "ImageNet weights are downloaded by Keras on first use into its cache "
+            "(~/.keras/models). Without internet the download fails within seconds and the "
+            "run trains from random initialisation instead; the run records that (weights used: "
+            "random, with a note) and is stored as a random-init run, never as an ImageNet one. "
+            "Models of the from-scratch studies (IDC, melanoma CNNs) always start random.",
+            icon=":material/cloud_off:")
+    if weights_kind == "a local file" and not weights_path.strip():
+        st.warning("Give the path of the weights file.")
+        return None
+    missing = [what for what, chosen in (("a dataset", datasets), ("a model", models),
+                                         ("a strategy", strategies), ("a seed", seeds))
+               if not chosen]
+    if missing:
+        st.caption("Choose " + ", ".join(missing) + " to see the grid.")
+        return None
+    weights = {"none": None, "imagenet": "imagenet"}.get(weights_kind, weights_path.strip())
+    return GridChoice(tuple(datasets), tuple(models), tuple(strategies), profile, seeds,
+                      int(folds) or None, weights, int(epochs) or None)
+
+
+def grid_status(choice: GridChoice, store) -> pd.DataFrame:
+    """One row per run of the grid: its id if it resolves, whether it is stored, why not."""
+    from core.training import RunSpecError
+
+    try:
+        specs = choice.specs()
+    except RunSpecError as exc:
+        return pd.DataFrame([{"run": "(grid)", "status": "cannot run", "note": str(exc),
+                              "spec": None}])
+    registry = _registry_key()
+    rows = []
+    bar = st.progress(0.0, text="Resolving the grid…") if len(specs) > 4 else None
+    for i, spec in enumerate(specs):
+        info = _resolve(json.dumps(spec.to_dict(), sort_keys=True), registry,
+                        _weights_key(spec.weights))
+        if info["error"]:
+            status, note = "cannot run", info["error"]
+        elif store.has(info["run_id"]):
+            status, note = "stored", ""
+        else:
+            status, note = "to train", info["note"]
+        rows.append({"run": spec.label, "status": status, "note": note,
+                     "run id": info["run_id"] or "", "train images": info["train_images"],
+                     "epochs": info["epochs"], "input px": info["input_size"], "spec": spec})
+        if bar is not None:
+            bar.progress((i + 1) / len(specs), text="Resolving the grid…")
+    if bar is not None:
+        bar.empty()
+    return pd.DataFrame(rows)
+
+
+@st.cache_data(ttl=120, show_spinner=False, max_entries=2048)
+def _resolve(spec_json: str, registry_key: str, weights_key: str) -> dict:
+    """Resolve one spec (loads its dataset table; no model is built). Errors a user can cause
+    come back as their message; they are what the grid table shows."""
+    from core.training import RunSpec, resolve
+
+    data = json.loads(spec_json)
+    spec = RunSpec(**data)
+    try:
+        resolved = resolve(spec)
+    except Exception as exc:  # noqa: BLE001 - DatasetError, UnknownModelError, WeightsError...
+        return {"run_id": None, "error": str(exc) or type(exc).__name__, "note": "",
+                "train_images": None, "epochs": None, "input_size": None}
+    recipe = resolved.recipe
+    n_train = int((resolved.splits == "train").sum())
+    if recipe.max_train_images:
+        n_train = min(n_train, recipe.max_train_images)
+    return {"run_id": resolved.run_id, "error": None, "note": resolved.weights.note or "",
+            "train_images": n_train, "epochs": recipe.epochs, "input_size": recipe.input_size}
+
+
+def _registry_key() -> str:
+    """Changes whenever the registry file does (its bytes), so a re-declared dataset resolves
+    again."""
+    path = config.datasets_registry_path()
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return f"absent:{path}"
+
+
+def _weights_key(weights: str | None) -> str:
+    if not weights or weights in ("imagenet", "none"):
+        return str(weights)
+    try:
+        stat = os.stat(Path(weights).expanduser())
+        return f"{weights}:{stat.st_size}:{stat.st_mtime_ns}"
+    except OSError:
+        return f"{weights}:absent"
+
+
+def show_grid(status: pd.DataFrame) -> None:
+    counts = status["status"].value_counts()
+    cols = st.columns(4)
+    cols[0].metric("Runs in the grid", len(status))
+    cols[1].metric("Stored already", int(counts.get("stored", 0)))
+    cols[2].metric("To train", int(counts.get("to train", 0)))
+    cols[3].metric("Cannot run", int(counts.get("cannot run", 0)))
+    for message in status.loc[status["status"] == "cannot run", "note"].unique():
+        st.error(escape(message), icon=":material/error:")
+    st.dataframe(status.drop(columns=["spec"]), hide_index=True, width="stretch",
+                 height=min(400, 38 + 35 * len(status)))
+
+
+@st.cache_resource(show_spinner=False)
+def has_gpu() -> bool:
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def paper_on_cpu_warning(status: pd.DataFrame) -> None:
+    """The paper profile is the studies' full settings: on a CPU the big models take days."""
+    todo = status[status["status"] == "to train"]
+    image_epochs = int((todo["train images"].fillna(0) * todo["epochs"].fillna(0)).sum())
+    if image_epochs == 0:
+        return
+    hours = image_epochs / CPU_RESNET50_224_IMAGES_PER_S / 3600
+    st.warning(
+        f"Paper profile without a GPU. The runs to train pass {image_epochs:,} training images "
+        f"through their models (images × epochs). ResNet50 at 224 px trains about "
+        f"{CPU_RESNET50_224_IMAGES_PER_S:g} images/s on a 2-core CPU (measured): at that rate "
+        f"this is about {hours:,.1f} hours; the small 50 px CNNs run 50-100× faster. Use the "
+        "quick profile here, or train the paper profile on a GPU.",
+        icon=":material/warning:")

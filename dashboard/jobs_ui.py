@@ -1,0 +1,182 @@
+"""The server's job runner and the panel that shows its jobs, for every page that trains.
+
+One :class:`~core.jobs.JobRunner` per server process (``st.cache_resource``), keyed by the store
+and registry it trains into: a job started on one page keeps running when the user switches
+pages or closes the tab, and every session sees it. The panel only ever reads immutable
+snapshots; it redraws itself every second while a job runs (``st.fragment(run_every=...)``),
+and when runs land in the store it clears the cached run list (:func:`refresh_runs`) and reruns
+the page, so tables and charts elsewhere fill in as results arrive.
+
+Run labels, dataset names and error messages are user text: they are shown in dataframes,
+``st.text`` and ``st.code``, or escaped with :func:`escape_markdown` where Streamlit renders
+Markdown (progress texts, expander labels, captions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from core import config
+from core.jobs import FAILED, JobRunner, JobSnapshot
+from core.store import ResultsStore
+from dashboard.data import refresh_runs
+
+#: Seconds between redraws of a running job's panel.
+REFRESH_S = 1.0
+_STATUS_ICON = {"queued": "⏳ queued", "running": "▶ running", "cached": "✔ already stored",
+                "done": "✔ trained", "failed": "✖ failed", "cancelled": "■ cancelled"}
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def escape_markdown(text: object) -> str:
+    """``text`` shown literally where Streamlit renders Markdown (no links, no emphasis, no
+    ``:material/...:`` icons or ``:red[...]`` directives smuggled in by a file name)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+@st.cache_resource(show_spinner=False)
+def _runner(store_root: str, registry: str) -> JobRunner:
+    return JobRunner(ResultsStore(Path(store_root)), registry_path=Path(registry))
+
+
+def get_runner() -> JobRunner:
+    """The process-wide runner for the configured store and datasets registry."""
+    return _runner(str(config.store_root()), str(config.datasets_registry_path()))
+
+
+def submit(specs: Sequence, label: str) -> str:
+    """Queue ``specs`` on the server's runner and return the job id (never blocks)."""
+    job = get_runner().submit(specs, label=label)
+    st.session_state["jobs_last_submitted"] = job.id
+    return job.id
+
+
+def jobs_panel(*, key: str, job_ids: Sequence[str] | None = None, limit: int = 3,
+               empty_text: str | None = None) -> None:
+    """Progress of the server's jobs (or only ``job_ids``): running and queued ones, then the
+    ``limit`` most recent finished ones. Refreshes itself while anything runs."""
+    if any(not s.done for s in _select(job_ids, limit)):
+        _live_panel(key, job_ids, limit, empty_text)
+    else:
+        _still_panel(key, job_ids, limit, empty_text)
+
+
+def _select(job_ids: Sequence[str] | None, limit: int) -> list[JobSnapshot]:
+    snaps = get_runner().jobs()
+    if job_ids is not None:
+        snaps = [s for s in snaps if s.id in set(job_ids)]
+    active = [s for s in snaps if not s.done]
+    finished = [s for s in snaps if s.done][:limit]
+    return active + finished
+
+
+@st.fragment(run_every=REFRESH_S)
+def _live_panel(key: str, job_ids, limit: int, empty_text) -> None:
+    _render(key, job_ids, limit, empty_text)
+
+
+@st.fragment
+def _still_panel(key: str, job_ids, limit: int, empty_text) -> None:
+    _render(key, job_ids, limit, empty_text)
+
+
+def _render(key: str, job_ids, limit: int, empty_text) -> None:
+    snaps = _select(job_ids, limit)
+    if not snaps:
+        if empty_text:
+            st.caption(empty_text)
+        return
+    for snap in snaps:
+        with st.container(border=True):
+            _job_box(snap, key)
+    _notice_new_results(snaps, key)
+
+
+def _notice_new_results(snaps: list[JobSnapshot], key: str) -> None:
+    """When runs land in the store (or a job ends), clear the run list cache and rerun the
+    whole page once, so that it shows the new results and stops refreshing when idle."""
+    state_key = f"jobs_seen_{key}"
+    landed = frozenset(rid for s in snaps for rid in s.finished_run_ids)
+    ended = frozenset(s.id for s in snaps if s.done)
+    previous = st.session_state.get(state_key)
+    st.session_state[state_key] = (landed, ended)
+    if previous is None:
+        return
+    if landed - previous[0] or ended - previous[1]:
+        refresh_runs()
+        st.rerun(scope="app")
+
+
+def _job_box(snap: JobSnapshot, key: str) -> None:
+    runner = get_runner()
+    head, buttons = st.columns([5, 1], vertical_alignment="center")
+    with buttons:
+        if not snap.done:
+            if st.button("Cancel", key=f"{key}-cancel-{snap.id}", icon=":material/stop:",
+                         disabled=snap.cancel_requested,
+                         help="Stops the running run after its current batch (its finished "
+                              "epochs are kept: training it again resumes) and skips the rest."):
+                runner.cancel(snap.id)
+                snap = runner.get(snap.id).snapshot()
+        elif st.button("Dismiss", key=f"{key}-forget-{snap.id}", icon=":material/close:",
+                       help="Hide this finished job (its runs stay in the store)."):
+            runner.forget(snap.id)
+            head.caption("Dismissed.")
+            return
+    with head:
+        st.markdown(f"**{escape_markdown(snap.label)}** · started "
+                    f"{_clock(snap.created_at)}")
+    st.progress(min(max(snap.fraction, 0.0), 1.0), text=escape_markdown(snap.headline()))
+    if snap.cancel_requested and not snap.done:
+        st.caption("Cancelling: the running run stops after its current batch.")
+    current = snap.running
+    if current is not None:
+        st.text(f"Now: {current.label}")
+        st.progress(min(max(current.fraction, 0.0), 1.0), text=escape_markdown(current.detail))
+    st.dataframe(_runs_frame(snap), hide_index=True, width="stretch",
+                 column_config={
+                     "progress": st.column_config.ProgressColumn(
+                         "progress", min_value=0.0, max_value=1.0, format="percent"),
+                     "test AUC": st.column_config.NumberColumn(format="%.3f"),
+                 })
+    for run in snap.runs:
+        if run.status == FAILED:
+            with st.expander(f"Run {run.index + 1} failed: what went wrong",
+                             icon=":material/error:"):
+                st.text(run.label)
+                st.code(run.error or "", language=None, wrap_lines=True)
+                st.caption("Full traceback (for a bug report):")
+                st.code(run.traceback or "", language="python")
+    with st.expander("Log", icon=":material/list:"):
+        st.code("\n".join(snap.log), language=None, wrap_lines=True)
+
+
+def _runs_frame(snap: JobSnapshot) -> pd.DataFrame:
+    rows = []
+    for run in snap.runs:
+        seconds = run.seconds
+        rows.append({
+            "#": run.index + 1,
+            "run": run.label,
+            "status": _STATUS_ICON.get(run.status, run.status),
+            "progress": 0.0 if run.status == FAILED else run.fraction,
+            "detail": run.detail,
+            "test AUC": (run.summary or {}).get("test_auc"),
+            "seconds": round(seconds, 1) if seconds is not None else None,
+            "run id": run.run_id or "",
+        })
+    return pd.DataFrame(rows)
+
+
+def _clock(iso: str) -> str:
+    """Local wall-clock time of an ISO UTC timestamp, e.g. ``14:03:12``."""
+    try:
+        return dt.datetime.fromisoformat(iso).astimezone().strftime("%H:%M:%S")
+    except ValueError:
+        return iso
