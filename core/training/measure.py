@@ -16,16 +16,26 @@ import numpy as np
 
 
 class EpochTimer(keras.callbacks.Callback):
+    """Training seconds per epoch, stopped where validation starts (``fit`` calls
+    ``on_test_begin`` for its validation pass), so images/s counts training images only."""
+
     def __init__(self) -> None:
         super().__init__()
         self.durations: list[float] = []
         self._start = 0.0
+        self._train_end: float | None = None
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
+        self._train_end = None
+
+    def on_test_begin(self, logs=None):
+        if self._train_end is None:
+            self._train_end = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.durations.append(time.perf_counter() - self._start)
+        end = self._train_end if self._train_end is not None else time.perf_counter()
+        self.durations.append(end - self._start)
 
     def images_per_second(self, images_per_epoch: int) -> float | None:
         """Steady-state training throughput (first epoch excluded when there are others)."""

@@ -1,0 +1,101 @@
+"""Training images/s of the engine vs the model's raw ``train_on_batch`` ceiling, in one run.
+
+The ceiling is the same architecture, compiled the same way, fed batches that are already
+in-memory tensors at the model's input size: no decoding, no resizing, no augmentation, no
+callbacks. The engine's figure is its own steady-state measurement (the median training time of
+the epochs after the first, validation excluded; see core.training.measure), on PNG files on
+disk through the real pipeline. Target: engine >= 0.9 x ceiling.
+
+    python benchmarks/training_throughput.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+CASES = (("idc_initial", 50, 1280), ("breakhis_resnet50", 96, 192))
+
+
+def make_folders_dataset(root: Path, n: int, size: int) -> Path:
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        label = "malignant" if i % 4 == 0 else "benign"
+        (root / label).mkdir(parents=True, exist_ok=True)
+        img = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
+        Image.fromarray(img).save(root / label / f"{i}.png")
+    return root
+
+
+def engine_rate(model: str, size: int, registry: Path, store_root: Path, epochs: int) -> float:
+    from core.store import ResultsStore
+    from core.training import RunSpec, train_run
+
+    spec = RunSpec("bench", model, overrides={"epochs": epochs, "input_size": size,
+                                              "batch_size": 32, "max_train_images": None,
+                                              "early_stopping_patience": None})
+    run = train_run(spec, ResultsStore(store_root), registry_path=registry)
+    return float(run.record["images_per_s"])
+
+
+def ceiling_rate(model: str, size: int, n_images: int, epochs: int) -> float:
+    import keras
+
+    from models import build_model, get_entry, make_loss, make_optimizer
+
+    entry = get_entry(model)
+    recipe = entry.recipe("quick").replace(input_size=size, batch_size=32)
+    net, _ = build_model(entry, size, 2, None)
+    steps = max(1, n_images // 32)
+    net.compile(optimizer=make_optimizer(recipe, steps), loss=make_loss(recipe))
+    rng = np.random.default_rng(0)
+    x = keras.ops.convert_to_tensor(rng.uniform(0, 255, (32, size, size, 3)).astype("float32"))
+    if entry.head == "sigmoid":
+        y = keras.ops.convert_to_tensor(rng.integers(0, 2, (32, 1)).astype("float32"))
+    else:
+        y = keras.ops.convert_to_tensor(np.eye(2, dtype="float32")[rng.integers(0, 2, 32)])
+    for _ in range(steps):  # first epoch: graph building, as the engine's first epoch
+        net.train_on_batch(x, y)
+    times = []
+    for _ in range(epochs - 1):
+        start = time.perf_counter()
+        for _ in range(steps):
+            net.train_on_batch(x, y)
+        times.append(time.perf_counter() - start)
+    return steps * 32 / float(np.median(times))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="only the small IDC network")
+    parser.add_argument("--epochs", type=int, default=4)
+    args = parser.parse_args()
+    os.environ["LESIONLAB_HOME"] = tempfile.mkdtemp(prefix="lesionlab-bench-")
+    from core.datasets import DatasetSpec, save_spec
+    from core.training.device import configure_device
+
+    device = configure_device()
+    print(f"device: {device.kind} ({device.name}), {os.cpu_count()} cores")
+    print(f"{'model':22s} {'px':>4s} {'engine img/s':>13s} {'ceiling img/s':>14s} {'ratio':>6s}")
+    for model, size, n in CASES[:1] if args.quick else CASES:
+        base = Path(tempfile.mkdtemp(prefix=f"bench-{model}-"))
+        # The engine trains on 70% of the images; the ceiling uses the same number per epoch.
+        root = make_folders_dataset(base / "data", n, size)
+        registry = base / "datasets.toml"
+        save_spec(DatasetSpec(name="bench", kind="folders", path=str(root)), registry)
+        engine = engine_rate(model, size, registry, base / "store", args.epochs)
+        ceiling = ceiling_rate(model, size, int(n * 0.7), args.epochs)
+        print(f"{model:22s} {size:4d} {engine:13.1f} {ceiling:14.1f} {engine / ceiling:6.2f}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
