@@ -1,6 +1,84 @@
-"""Placeholder until this page lands (keeps navigation working)."""
+"""Compare: any set of stored runs side by side, at one decision threshold.
+
+Layout only. Runs, level and threshold are in the URL (``?runs=..&level=..&t=..&view=..``), so
+a comparison is a link.  Everything that depends on the threshold is inside one ``st.fragment``:
+moving the threshold reruns that fragment only, which recomputes the operating points (counts
+and bootstrap CIs) and swaps numbers into cached figures (see :mod:`dashboard.figures`).
+"""
+
+from __future__ import annotations
+
+import time
 
 import streamlit as st
 
-st.title("Compare")
-st.info("This page is not available yet.")
+from dashboard import panels
+from dashboard.details import details_expander, warnings_banner
+from dashboard.downloads import report_button
+from dashboard.evaluations import Selection, load_selection
+from dashboard.level import level_control
+from dashboard.report import comparison_sections
+from dashboard.runs import empty_store, ok_runs, run_names, run_picker
+from dashboard.threshold import current_state, threshold_control
+
+KEY = "compare"
+TABS = ["Overview", "Calibration", "Paired tests", "Subgroups", "Cross-validation"]
+
+
+def _default(runs):
+    """The latest dataset's runs (at most six) when nothing is chosen yet."""
+    latest = runs.sort_values("created_at").iloc[-1]["dataset"]
+    return runs[runs["dataset"] == latest].sort_values("created_at")["run_id"].tolist()[-6:]
+
+
+@st.fragment
+def threshold_dependent(sel: Selection) -> None:
+    started = time.perf_counter()
+    thresholds = threshold_control(sel.evals, key=f"{KEY}.threshold", names=sel.names)
+    ops = panels.operating_points(sel, thresholds)
+    tabs = st.tabs(TABS, key="view", bind="query-params")
+    with tabs[0]:
+        if tabs[0].open:
+            panels.metrics_panel(sel, ops, key=KEY)
+            panels.confusion_panel(sel, ops, key=KEY)
+            panels.curves_panel(sel, ops, key=KEY)
+            panels.bars_panel(sel, ops, key=KEY)
+    with tabs[1]:
+        if tabs[1].open:
+            panels.calibration_panel(sel, key=KEY)
+    with tabs[2]:
+        if tabs[2].open:
+            panels.pvalues_panel(sel, key=KEY)
+    with tabs[3]:
+        if tabs[3].open:
+            panels.subgroups_panel(sel, thresholds, key=KEY)
+    with tabs[4]:
+        if tabs[4].open:
+            panels.crossval_panel(sel, key=KEY)
+    report_button(
+        "Lesionlab comparison",
+        lambda: comparison_sections(sel, ops, thresholds, current_state().description),
+        file_name="lesionlab-comparison.html", key=f"{KEY}.report")
+    # Wall time of this fragment's last run, for the speed benchmark and the browser test.
+    st.session_state["lesionlab.compare.fragment_s"] = time.perf_counter() - started
+
+
+st.title("Compare runs")
+runs = ok_runs()
+if runs.empty:
+    empty_store()
+    st.stop()
+ids = run_picker(runs, key=KEY, default=_default)
+if not ids:
+    st.info("Choose one or more runs above: several models on one dataset, or one model on "
+            "several datasets.")
+    st.stop()
+level, aggregate = level_control(ids, key=KEY)
+sel = load_selection(ids, run_names(runs), level=level, aggregate=aggregate)
+warnings_banner(sel)
+if sel.binary_ids:
+    threshold_dependent(sel)
+if sel.multiclass:
+    st.header("Multiclass runs")
+    panels.multiclass_panel(sel, key=KEY)
+details_expander(sel)

@@ -1,0 +1,109 @@
+"""The selected runs' evaluations, loaded once, with every failure turned into a sentence.
+
+Why a loader of its own: a comparison of six runs must not go blank because one run's test
+split has a single class at patient level, or because a multiclass run cannot be aggregated
+per patient.  Each run either yields an evaluation or a problem message naming the run; the
+page shows the problems and compares the rest.
+
+Also decides which runs take the binary panels: a run whose task is ``multiclass`` gets the
+K x K views instead (its one-vs-rest binary view would hide the other classes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from core.evaluation import EvaluationError
+from core.evaluation.display import colour_map
+from core.store import StoreError
+from dashboard import data
+
+__all__ = ["Selection", "load_selection", "has_groups", "is_multiclass", "run_key"]
+
+
+@dataclass
+class Selection:
+    """What a page compares: run ids in order, their names, colours, records and evaluations.
+
+    ``evals`` holds the binary runs that evaluated; ``multiclass`` the K-class runs;
+    ``problems`` maps a run id to why it is left out.
+    """
+
+    ids: list[str]
+    names: dict[str, str]
+    colours: dict[str, str]
+    records: dict[str, dict] = field(default_factory=dict)
+    evals: dict = field(default_factory=dict)
+    multiclass: list[str] = field(default_factory=list)
+    problems: dict[str, str] = field(default_factory=dict)
+    level: str = "sample"
+    aggregate: str = "mean"
+
+    @property
+    def binary_ids(self) -> list[str]:
+        return [i for i in self.ids if i in self.evals]
+
+    def by_name(self) -> dict:
+        """Evaluations keyed by display name (what figures and tables label runs with)."""
+        return {self.names[i]: self.evals[i] for i in self.binary_ids}
+
+    @property
+    def synthetic(self) -> list[str]:
+        return [i for i in self.ids if self.records.get(i, {}).get("synthetic_data")]
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _has_groups(root: str, run_id: str) -> bool:
+    pred = data.load_predictions(run_id)
+    return bool((pred["group"].astype(str) != pred["sample_id"].astype(str)).any())
+
+
+def has_groups(run_id: str) -> bool:
+    """Whether the run's samples carry a patient / lesion id of their own."""
+    return _has_groups(str(data.store_root()), run_id)
+
+
+def is_multiclass(record: dict) -> bool:
+    return record.get("task") == "multiclass" or len(record.get("class_names") or []) > 2
+
+
+def run_key(run_id: str, level: str, aggregate: str) -> tuple[str, str, str, str]:
+    """What cached figures are keyed by (the store root too: tests switch stores)."""
+    return (str(data.store_root()), run_id, level, aggregate)
+
+
+def load_selection(
+    ids: Sequence[str], names: dict[str, str], *, level: str = "sample", aggregate: str = "mean",
+) -> Selection:
+    """Records and evaluations of ``ids``; failures become ``problems`` entries."""
+    ids = list(ids)
+    sel = Selection(ids=ids, names={i: names[i] for i in ids},
+                    colours={}, level=level, aggregate=aggregate)
+    sel.colours = {i: c for i, c in zip(ids, colour_map([names[i] for i in ids]).values())}
+    for rid in ids:
+        try:
+            record = data.load_record(rid)
+        except (StoreError, OSError, ValueError) as exc:
+            sel.problems[rid] = f"cannot be read from the store: {exc}"
+            continue
+        sel.records[rid] = record
+        if is_multiclass(record):
+            sel.multiclass.append(rid)
+            continue
+        # A run without groups evaluated "per group" is its own per-sample evaluation (each
+        # sample is its own group); keeping one level for all keeps paired tests possible.
+        try:
+            sel.evals[rid] = data.load_evaluation(rid, level, aggregate)
+        except (EvaluationError, StoreError, OSError, ValueError, KeyError) as exc:
+            where = " at patient/lesion level" if level == "group" else ""
+            sel.problems[rid] = f"cannot be evaluated{where}: {exc}"
+    return sel
+
+
+def problems_frame(sel: Selection) -> pd.DataFrame:
+    return pd.DataFrame([{"run": sel.names.get(i, i), "problem": p}
+                         for i, p in sel.problems.items()], columns=["run", "problem"])

@@ -1,0 +1,64 @@
+"""Per image or per patient: the evaluation level toggle (with its aggregation), in the URL.
+
+Why it exists: a clinician decides per patient (or per lesion), not per 50 x 50 patch, and a
+patient with 300 patches would otherwise count 300 times.  The toggle appears only when a
+selected run has groups; group scores are aggregated with mean, max or the mean of the three
+highest (see :mod:`core.evaluation.groups` for what each means clinically).  The choice lives
+in ``?level=group&agg=max`` so a patient-level comparison is a shareable link too.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import streamlit as st
+
+from dashboard.evaluations import has_groups
+
+__all__ = ["AGGREGATES", "level_control"]
+
+AGGREGATES = {"mean": "mean score", "max": "max score", "topk_mean": "mean of top-3 scores"}
+_LEVELS = {"sample": "Image (sample)", "group": "Patient / lesion (group)"}
+
+
+def _adopt_url(key: str) -> None:
+    """A new ``level`` / ``agg`` in the URL replaces the widgets' values."""
+    raw = (st.query_params.get("level"), st.query_params.get("agg"))
+    if raw != st.session_state.get("lesionlab.url.level"):
+        level, agg = raw
+        if level in _LEVELS:
+            st.session_state[f"{key}.level"] = level
+        if agg in AGGREGATES:
+            st.session_state[f"{key}.agg"] = agg
+
+
+def level_control(run_ids: Sequence[str], *, key: str) -> tuple[str, str]:
+    """``(level, aggregate)``; ``("sample", "mean")`` without a toggle when no run has groups."""
+    grouped = [r for r in run_ids if has_groups(r)]
+    if not grouped:
+        for param in ("level", "agg"):
+            if param in st.query_params:
+                del st.query_params[param]
+        st.session_state["lesionlab.url.level"] = (None, None)
+        return "sample", "mean"
+    _adopt_url(key)
+    left, right = st.columns([2, 1])
+    with left:
+        level = st.radio("Evaluate per", list(_LEVELS), format_func=_LEVELS.get,
+                         key=f"{key}.level", horizontal=True,
+                         help="Per patient / lesion: the scores of a group's images are "
+                              "aggregated and the group is positive if any image is.")
+    with right:
+        agg = st.selectbox("Group score", list(AGGREGATES), format_func=AGGREGATES.get,
+                           key=f"{key}.agg", disabled=level != "group")
+    if level == "group":
+        st.query_params["level"], st.query_params["agg"] = level, agg
+        st.session_state["lesionlab.url.level"] = (level, agg)
+        if len(grouped) < len(run_ids):
+            st.caption("Runs without patient / lesion ids count each image as its own group.")
+    else:
+        for param in ("level", "agg"):
+            if param in st.query_params:
+                del st.query_params[param]
+        st.session_state["lesionlab.url.level"] = (None, None)
+    return level, agg

@@ -1,0 +1,148 @@
+"""Choosing runs: filters, a picker named by run labels, and the choice in the URL.
+
+Why the URL: a comparison a clinician found worth keeping must be a link they can send
+(``?runs=<id>,<id>``); run ids are content addresses, so the link shows exactly those runs for
+as long as they are stored.  The widget and the URL are kept in step the same way as the
+threshold (:mod:`dashboard.threshold`): a query parameter that differs from the last one this
+module wrote (a pasted link, a ``st.page_link`` with ``query_params``) replaces the selection;
+otherwise the widget drives and the URL follows.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+
+__all__ = ["ok_runs", "run_names", "empty_store", "filter_runs", "run_picker", "run_selectbox"]
+
+TRAIN_PAGE = "pages/train.py"
+
+
+def ok_runs() -> pd.DataFrame:
+    """Runs whose files are intact (a corrupt run cannot be evaluated; the Home page lists it)."""
+    runs = data.list_runs()
+    if runs.empty:
+        return runs
+    return runs[runs["status"] == "ok"].reset_index(drop=True)
+
+
+def run_names(runs: pd.DataFrame) -> dict[str, str]:
+    """run_id -> display name; labels that collide get the id's first characters appended."""
+    labels = {row["run_id"]: data.run_label(row) for _, row in runs.iterrows()}
+    seen = pd.Series(list(labels.values())).value_counts()
+    return {rid: (f"{lab} · {rid[:6]}" if seen[lab] > 1 else lab) for rid, lab in labels.items()}
+
+
+def empty_store(message: str = "No runs in the store yet — train them on the Train page.") -> None:
+    """The empty state every page shows instead of empty figures."""
+    st.info(message)
+    st.page_link(TRAIN_PAGE, label="Go to the Train page", icon=":material/model_training:")
+
+
+def _parse_ids(raw: str | None) -> list[str] | None:
+    if raw is None:
+        return None
+    return [p.strip() for p in str(raw).split(",") if p.strip()]
+
+
+def filter_runs(runs: pd.DataFrame, *, key: str,
+                columns: Sequence[str] = ("dataset", "model", "strategy")) -> pd.DataFrame:
+    """Multiselect filters over ``columns`` (an empty filter keeps everything)."""
+    cols = st.columns(len(columns))
+    keep = pd.Series(True, index=runs.index)
+    for col, name in zip(cols, columns):
+        options = sorted(runs[name].dropna().astype(str).unique())
+        with col:
+            chosen = st.multiselect(f"Filter by {name}", options, key=f"{key}.filter.{name}",
+                                    placeholder="all")
+        if chosen:
+            keep &= runs[name].astype(str).isin(chosen)
+    return runs[keep]
+
+
+def _sync_from_url(param: str, widget_key: str, valid: set[str], multiple: bool,
+                   default: Callable[[], list[str]]) -> None:
+    """Before the widget is drawn: adopt a new ``param`` from the URL, or seed a default."""
+    written_key = f"lesionlab.url.{param}"
+    raw = st.query_params.get(param)
+    ids = _parse_ids(raw)
+    if ids is not None and raw != st.session_state.get(written_key):
+        unknown = [i for i in ids if i not in valid]
+        if unknown:
+            st.warning(f"{len(unknown)} run(s) in the link are not in this store: "
+                       + ", ".join(unknown[:5]) + ". They were left out.")
+        chosen = [i for i in ids if i in valid]
+        st.session_state[written_key] = raw
+        st.session_state[widget_key] = chosen if multiple else (chosen[0] if chosen else None)
+    elif widget_key not in st.session_state:
+        chosen = [i for i in default() if i in valid]
+        st.session_state[widget_key] = chosen if multiple else (chosen[0] if chosen else None)
+    elif multiple:  # runs deleted meanwhile: drop them rather than fail in the widget
+        st.session_state[widget_key] = [i for i in st.session_state[widget_key] if i in valid]
+    elif st.session_state[widget_key] not in valid:
+        st.session_state[widget_key] = None
+
+
+def _write_url(param: str, ids: list[str]) -> None:
+    value = ",".join(ids)
+    if value:
+        if st.query_params.get(param) != value:
+            st.query_params[param] = value
+    elif param in st.query_params:
+        del st.query_params[param]
+    st.session_state[f"lesionlab.url.{param}"] = value or None
+
+
+def run_picker(
+    runs: pd.DataFrame,
+    *,
+    key: str,
+    param: str = "runs",
+    default: Callable[[pd.DataFrame], list[str]] | None = None,
+    label: str = "Runs to compare",
+    filters: bool = True,
+) -> list[str]:
+    """Filters plus a multiselect of runs (by label); the selection mirrored in ``?<param>=``.
+
+    ``default(runs)`` gives the first selection when neither the URL nor the session has one.
+    Selected runs stay selectable when a filter would hide them, so filtering never silently
+    drops a run from the comparison.
+    """
+    names = run_names(runs)
+    widget_key = f"{key}.runs"
+    _sync_from_url(param, widget_key, set(names), True,
+                   lambda: list(default(runs)) if default else [])
+    shown = filter_runs(runs, key=key) if filters else runs
+    selected = list(st.session_state.get(widget_key) or [])
+    options = list(dict.fromkeys([*shown["run_id"].tolist(), *selected]))
+    chosen = st.multiselect(label, options, key=widget_key, format_func=lambda i: names[i],
+                            placeholder="Choose runs")
+    _write_url(param, list(chosen))
+    return list(chosen)
+
+
+def run_selectbox(
+    runs: pd.DataFrame,
+    *,
+    key: str,
+    param: str = "run",
+    default: Callable[[pd.DataFrame], list[str]] | None = None,
+    label: str = "Run",
+    filters: bool = True,
+) -> str | None:
+    """One run (by label), mirrored in ``?<param>=<id>``."""
+    names = run_names(runs)
+    widget_key = f"{key}.run"
+    _sync_from_url(param, widget_key, set(names), False,
+                   lambda: list(default(runs)) if default else runs["run_id"].tolist()[:1])
+    shown = filter_runs(runs, key=key) if filters else runs
+    current = st.session_state.get(widget_key)
+    options = list(dict.fromkeys([*shown["run_id"].tolist(), *([current] if current else [])]))
+    chosen = st.selectbox(label, options, key=widget_key, format_func=lambda i: names[i],
+                          index=None, placeholder="Choose a run")
+    _write_url(param, [chosen] if chosen else [])
+    return chosen
