@@ -1,6 +1,104 @@
-"""Placeholder until this page lands (keeps navigation working)."""
+"""Errors: the test images a run gets wrong at the current threshold, false negatives first.
+
+Layout only. The run is in the URL (``?run=<id>``), the threshold is the shared control, the
+page number is ``?page=``; each error links to the Explain page with ``run`` and ``sample``.
+"""
+
+from __future__ import annotations
+
+import math
 
 import streamlit as st
 
+from core.evaluation import EvaluationError
+from dashboard import data
+from dashboard.details import warnings_banner
+from dashboard.downloads import csv_button
+from dashboard.errors import FALSE_NEGATIVE, FALSE_POSITIVE, misclassified, thumbnail
+from dashboard.evaluations import Selection
+from dashboard.runs import empty_store, ok_runs, run_names, run_selectbox
+from dashboard.threshold import PARAM, current_state, threshold_control
+
+KEY = "errors"
+PAGE_SIZE = 12
+COLUMNS = 4
+
+
+def _latest(runs):
+    return runs.sort_values("created_at")["run_id"].tolist()[-1:]
+
+
+@st.fragment
+def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], dataset: str) -> None:
+    thresholds = threshold_control({run_id: ev}, key=f"{KEY}.threshold", names={run_id: name})
+    t = thresholds[run_id]
+    table = misclassified(ev, t, class_names)
+    n_fn = int((table["kind"] == FALSE_NEGATIVE).sum())
+    n_fp = int((table["kind"] == FALSE_POSITIVE).sum())
+    neg, pos = class_names
+    st.subheader(f"{len(table)} of {ev.test.n} test images misclassified at threshold {t:.3f}")
+    st.markdown(f"**{n_fn}** false negatives (**{pos}** called {neg}: missed) · "
+                f"**{n_fp}** false positives ({neg} called **{pos}**)")
+    kinds = st.multiselect("Show", [FALSE_NEGATIVE, FALSE_POSITIVE],
+                           default=[FALSE_NEGATIVE, FALSE_POSITIVE], key=f"{KEY}.kinds")
+    shown = table[table["kind"].isin(kinds)].reset_index(drop=True)
+    csv_button(table, label="All misclassified images (CSV)",
+               file_name=f"lesionlab-errors-{run_id[:8]}.csv", key=f"{KEY}.csv")
+    if shown.empty:
+        st.success("No misclassified test images of the chosen kind at this threshold.")
+        return
+    pages = max(1, math.ceil(len(shown) / PAGE_SIZE))
+    if st.session_state.get("page", 1) > pages:
+        st.session_state["page"] = 1
+    page = st.pagination(pages, key="page", bind="query-params") if pages > 1 else 1
+    start = (page - 1) * PAGE_SIZE
+    st.caption(f"Images {start + 1}–{min(start + PAGE_SIZE, len(shown))} of {len(shown)}, "
+               "sorted: false negatives first, most confidently wrong first. Score = "
+               f"probability of {pos}.")
+    rule = current_state().to_param()
+    cells = st.columns(COLUMNS)
+    for k, row in enumerate(shown.iloc[start:start + PAGE_SIZE].itertuples(index=False)):
+        with cells[k % COLUMNS]:
+            with st.container(border=True):
+                image, why = thumbnail(dataset, row.sample_id)
+                if image is not None:
+                    st.image(image, width="stretch")
+                else:
+                    st.caption(f"No image: {why}")
+                st.markdown(f"**{row.kind}** · true **{row.true_label}**  \n"
+                            f"score {row.score:.4f} (threshold {row.threshold:.4f})")
+                st.caption(row.sample_id)
+                st.page_link("pages/explain.py", label="Explain this image",
+                             icon=":material/image_search:",
+                             query_params={"run": run_id, "sample": row.sample_id, PARAM: rule})
+
+
 st.title("Errors")
-st.info("This page is not available yet.")
+st.caption("Which test images does a model get wrong at the chosen threshold? Missed cancers "
+           "(false negatives) first.")
+runs = ok_runs()
+if runs.empty:
+    empty_store()
+    st.stop()
+run_id = run_selectbox(runs, key=KEY, default=_latest)
+if run_id is None:
+    st.info("Choose a run above.")
+    st.stop()
+names = run_names(runs)
+record = data.load_record(run_id)
+sel = Selection(ids=[run_id], names={run_id: names[run_id]}, colours={},
+                records={run_id: record})
+warnings_banner(sel)
+try:
+    ev = data.load_evaluation(run_id)
+except EvaluationError as exc:
+    st.error(f"{names[run_id]} cannot be evaluated: {exc}")
+    st.stop()
+classes = list(record.get("class_names") or ["negative", "positive"])
+pos_index = ev.positive_index
+negative = classes[1 - pos_index] if len(classes) == 2 else f"not {classes[pos_index]}"
+if len(classes) > 2:
+    st.info(f"Multiclass run: errors are shown for {classes[pos_index]} against the other "
+            "classes (one-vs-rest at the threshold).")
+dataset = str(runs.set_index("run_id").loc[run_id, "dataset"])
+errors_view(run_id, names[run_id], ev, (negative, classes[pos_index]), dataset)
