@@ -17,7 +17,9 @@ resumes from its last finished epoch.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 
 import threading
 import time
@@ -28,7 +30,9 @@ import pandas as pd
 
 from core import config
 from core.datasets.augment import get_augmentation
-from core.datasets.pipeline import epoch_size, make_dataset, steps_per_epoch
+from core.datasets.errors import DatasetError
+from core.datasets.pipeline import (epoch_size, make_dataset, pipeline_error_message,
+                                    steps_per_epoch)
 from core.datasets.sampling import class_weights
 from core.store import ResultsStore, StoredRun, run_id
 from core.training.device import DeviceInfo, configure_device, environment
@@ -115,15 +119,17 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
     if kind == "class_weight":
         weights_per_class = class_weights(train_rows["target"], user_weights or "balanced")
 
+    eager = run_eagerly()
     model.compile(optimizer=make_optimizer(recipe, steps), loss=make_loss(recipe),
-                  metrics=["accuracy"], jit_compile=device.xla)
+                  metrics=["accuracy"], jit_compile=device.xla and not eager,
+                  run_eagerly=eager)
     recipe_callbacks = make_callbacks(recipe)
     timer = EpochTimer()
     tracker = ProgressCallback(emit, cancel, epochs=recipe.epochs, steps=steps)
     resumed_from = len(read_history(work))
     emit({"event": "training", "run_id": rid, "epochs": recipe.epochs, "steps": steps,
           "resumed_from_epoch": resumed_from})
-    with PeakMemory() as memory:
+    with PeakMemory() as memory, _image_errors_named():
         fit_started = time.perf_counter()
         model.fit(train_ds, validation_data=val_ds, epochs=recipe.epochs, verbose=0,
                   class_weight=weights_per_class,
@@ -163,7 +169,7 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
                  "notes": list(ds.notes)},
         "training": {"epochs_run": len(history), "epochs_planned": recipe.epochs,
                      "stopped_early": len(history) < recipe.epochs,
-                     "resumed_from_epoch": resumed_from,
+                     "resumed_from_epoch": resumed_from, "eager": eager,
                      "epoch_seconds": timer.durations},
         "wall_time_s": time.perf_counter() - started,
         "train_time_s": train_time,
@@ -182,6 +188,29 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
     store.clear_work(rid)
     emit({"event": "done", "run_id": rid, "summary": record["summary"]})
     return stored
+
+
+@contextlib.contextmanager
+def _image_errors_named():
+    """An image that cannot be decoded mid-training surfaces from TensorFlow as a long
+    InvalidArgumentError; re-raise it as the pipeline's one-line message (file, reason, fix)."""
+    import tensorflow as tf
+
+    try:
+        yield
+    except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as exc:
+        message = pipeline_error_message(exc)
+        if message is None:
+            raise
+        raise DatasetError(message) from None
+
+
+def run_eagerly() -> bool:
+    """``LESIONLAB_RUN_EAGERLY=1`` trains without building TensorFlow graphs (Keras
+    ``run_eagerly``). Numerically the same training, slower per step, but it skips graph
+    compilation, which takes minutes for DenseNet201 or ResNet50 on a CPU: useful for debugging a
+    model and for tests that only need a few steps. Recorded in the run."""
+    return os.environ.get("LESIONLAB_RUN_EAGERLY", "") == "1"
 
 
 def _cache_for(ds, rows: pd.DataFrame, size: int) -> bool | str:
