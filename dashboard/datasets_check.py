@@ -123,10 +123,11 @@ def show_report(report: CheckReport) -> None:
         st.dataframe(check.counts, width="stretch")
     with right:
         st.markdown("**Sizes** (width × height)")
-        st.dataframe(check.sizes, hide_index=True, width="stretch", height=150)
+        st.dataframe(check.sizes, hide_index=True, width="stretch",
+                     height=min(180, 38 + 35 * max(len(check.sizes), 1)))
         st.markdown("**Colour modes**")
-        st.dataframe(pd.DataFrame({"mode": list(check.modes), "images": list(check.modes.values())}),
-                     hide_index=True, width="stretch")
+        modes = pd.DataFrame({"mode": list(check.modes), "images": list(check.modes.values())})
+        st.dataframe(modes, hide_index=True, width="stretch")
 
     st.markdown("**Sample images per class**")
     for label, thumbs in report.thumbnails.items():

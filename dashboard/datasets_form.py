@@ -129,7 +129,7 @@ def declare_form() -> None:
     """The form, by kind; on submit, validate and save, and say what happened."""
     kind = st.selectbox("Kind", USER_KINDS, key="declare_kind",
                         help="How the images and their labels are laid out on disk.")
-    st.caption(KIND_HELP[kind])
+    st.caption(escape(KIND_HELP[kind]))
     with st.form(f"declare_{kind}", clear_on_submit=False):
         fields: dict = {"kind": kind}
         left, right = st.columns(2)

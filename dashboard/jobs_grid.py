@@ -128,8 +128,12 @@ def grid_status(choice: GridChoice, store) -> pd.DataFrame:
     rows = []
     bar = st.progress(0.0, text="Resolving the grid…") if len(specs) > 4 else None
     for i, spec in enumerate(specs):
-        info = _resolve(json.dumps(spec.to_dict(), sort_keys=True), registry,
-                        _weights_key(spec.weights))
+        try:
+            info = _resolve(json.dumps(spec.to_dict(), sort_keys=True), registry,
+                            _weights_key(spec.weights))
+        except Exception as exc:  # noqa: BLE001 - DatasetError, UnknownModelError, WeightsError
+            info = {"run_id": None, "error": str(exc) or type(exc).__name__, "note": "",
+                    "train_images": None, "epochs": None, "input_size": None}
         if info["error"]:
             status, note = "cannot run", info["error"]
         elif store.has(info["run_id"]):
@@ -148,17 +152,11 @@ def grid_status(choice: GridChoice, store) -> pd.DataFrame:
 
 @st.cache_data(ttl=120, show_spinner=False, max_entries=2048)
 def _resolve(spec_json: str, registry_key: str, weights_key: str) -> dict:
-    """Resolve one spec (loads its dataset table; no model is built). Errors a user can cause
-    come back as their message; they are what the grid table shows."""
+    """Resolve one spec (loads its dataset table; no model is built). An error is raised, not
+    returned, so it is not cached: a user who fixes the folder sees the fix on the next rerun."""
     from core.training import RunSpec, resolve
 
-    data = json.loads(spec_json)
-    spec = RunSpec(**data)
-    try:
-        resolved = resolve(spec)
-    except Exception as exc:  # noqa: BLE001 - DatasetError, UnknownModelError, WeightsError...
-        return {"run_id": None, "error": str(exc) or type(exc).__name__, "note": "",
-                "train_images": None, "epochs": None, "input_size": None}
+    resolved = resolve(RunSpec(**json.loads(spec_json)))
     recipe = resolved.recipe
     n_train = int((resolved.splits == "train").sum())
     if recipe.max_train_images:

@@ -48,15 +48,16 @@ def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def store_metrics(runs: pd.DataFrame) -> None:
-    """Counts of runs, datasets, models and devices, and when the last run finished."""
-    cols = st.columns(5)
+    """Counts of runs, datasets, models and devices, and when the last run was stored."""
+    cols = st.columns(4)
     cols[0].metric("Stored runs", len(runs))
     cols[1].metric("Datasets", runs["dataset"].nunique())
     cols[2].metric("Models", runs["model"].nunique())
     devices = runs["device"].dropna().astype(str)
     cols[3].metric("Devices", ", ".join(sorted(devices.unique())) or "—")
     latest = runs["created_at"].dropna().astype(str).max() if len(runs) else None
-    cols[4].metric("Last run (UTC)", latest[:16].replace("T", " ") if latest else "—")
+    if latest:
+        st.caption(f"Last run stored {latest[:16].replace('T', ' ')} UTC.")
     corrupt = int((runs["status"] != "ok").sum())
     if corrupt:
         st.warning(f"{corrupt} stored run(s) are damaged (status 'corrupt'); they are listed "

@@ -32,7 +32,8 @@ if runs.empty:
         if st.button("Train the demo comparison", type="primary", icon=":material/play_arrow:"):
             with st.spinner("Preparing the demo runs (loads TensorFlow the first time)…"):
                 specs = demo_grid()
-            submit(specs, label=f"{DEMO_LABEL} ({len(specs)} runs)")
+            plural = "s" if len(specs) > 1 else ""
+            submit(specs, label=f"{DEMO_LABEL} ({len(specs)} run{plural})")
             st.rerun()
 else:
     st.subheader("In the store")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from core.jobs import CACHED, CANCELLED, DONE, FAILED, QUEUED
+from core.jobs import CACHED, CANCELLED, DONE, FAILED
 from tests.jobs.conftest import JOB_TIMEOUT_S, tiny
 
 

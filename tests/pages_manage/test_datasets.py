@@ -118,3 +118,11 @@ def test_a_broken_registry_is_one_message_and_the_form_still_works(app_env):
     errors = texts(at, "error")
     assert len(errors) == 1 and "not valid TOML" in errors[0]
     assert [b.label for b in at.button] == ["Validate and save"]
+
+
+def test_datasets_page_beside_a_filled_store(trained_store, app_env, monkeypatch):
+    """The page reads the registry, not the store: a filled store changes nothing on it."""
+    monkeypatch.setenv("LESIONLAB_STORE", str(trained_store.root))
+    at = open_page("pages/datasets.py")
+    assert list(at.dataframe[0].value["name"]) == ["demo"]
+    assert [b.label for b in at.button] == ["Validate and save", "Run the check"]
