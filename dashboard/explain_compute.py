@@ -221,11 +221,37 @@ def randomization_words(correlation: float, passes: bool) -> str:
             "Do not read it as the model's reasoning.")
 
 
+#: Deletion areas closer than this count as equal: they are shown to 3 decimals, and a
+#: 20-step curve cannot resolve finer differences.
+DELETION_MARGIN = 0.01
+#: A model whose probability moves less than this while every pixel is removed ignores the image.
+FLAT_CURVE = 0.01
+
+
+def deletion_verdict(curve: Any) -> str:
+    """"faster", "same", "slower" than the random order, or "flat" (the probability never
+    moves, so no map can point at evidence)."""
+    if (max(curve.scores) - min(curve.scores) < FLAT_CURVE
+            and max(curve.random_scores) - min(curve.random_scores) < FLAT_CURVE):
+        return "flat"
+    if curve.area < curve.random_area - DELETION_MARGIN:
+        return "faster"
+    if curve.area > curve.random_area + DELETION_MARGIN:
+        return "slower"
+    return "same"
+
+
 def deletion_words(curve: Any) -> str:
     """The deletion area in plain words (lower is better, compared with a random order)."""
-    verdict = ("the probability falls faster than when random pixels are removed, so the map "
-               "points at evidence the model uses" if curve.beats_random else
-               "the probability does not fall faster than when random pixels are removed, so "
-               "the map does not point at the evidence the model uses")
+    verdict = {
+        "faster": "the probability falls faster than when random pixels are removed, so the "
+                  "map points at evidence the model uses",
+        "same": "the probability falls no faster than when random pixels are removed, so the "
+                "map does not point at the evidence the model uses",
+        "slower": "the probability falls more slowly than when random pixels are removed: the "
+                  "map points away from the evidence the model uses",
+        "flat": "the probability hardly changes even when every pixel is gone: this model's "
+                "output does not depend on the image, so no map can show evidence",
+    }[deletion_verdict(curve)]
     return (f"Deletion: area {curve.area:.3f} (random order {curve.random_area:.3f}; lower is "
             f"better). Removing the most salient pixels first, {verdict}.")

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from dashboard.explain_compute import Prediction, RunModel, decide, decision_text
+from dashboard.explain_compute import (Prediction, RunModel, decide, decision_text,
+                                      deletion_verdict)
 
 DISPLAY_MIN = 256  # px on the long side; smaller images are enlarged by an integer factor
 DISPLAY_MAX = 768  # px on the long side; larger images are reduced
@@ -107,7 +108,7 @@ def sanity_table(rows: Iterable[dict]) -> pd.DataFrame:
             "passes randomization": sanity.passes_randomization,
             "deletion area": curve.area,
             "deletion area, random order": curve.random_area,
-            "beats random order": curve.beats_random,
+            "deletion vs random order": deletion_verdict(curve),
         })
     return pd.DataFrame(out)
 

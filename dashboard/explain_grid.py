@@ -108,8 +108,8 @@ def deletion_figure(check: Sanity, class_name: str) -> go.Figure:
                        name=f"most salient first (area {curve.area:.3f})")
     figure.add_scatter(x=curve.fractions, y=curve.random_scores, mode="lines",
                        line={"dash": "dash"}, name=f"random order (area {curve.random_area:.3f})")
-    figure.update_layout(height=220, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                         legend={"orientation": "h", "y": -0.35},
+    figure.update_layout(height=240, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
                          xaxis_title="fraction of pixels removed",
                          yaxis_title=f"P({html.escape(class_name)})", yaxis_range=[0, 1])
     return figure

@@ -178,7 +178,13 @@ def _dataset_image(runs: pd.DataFrame) -> InputImage | None:
     run_id = st.selectbox("Test images of the dataset of run", list(labels),
                           format_func=lambda rid: f"{labels[rid]}  [{rid[:8]}]",
                           key=KEY + "dataset_run")
-    predictions = data.load_predictions(run_id)
+    try:
+        predictions = data.load_predictions(run_id)
+    except Exception as error:  # noqa: BLE001 - a corrupt run must not take the page down
+        st.error("This run's stored predictions cannot be read, so its test images cannot be "
+                 "listed; choose another run.")
+        st.text(str(error))
+        return None
     test = predictions[predictions["split"] == "test"]
     wanted = st.session_state.get(KEY + "sample")
     # A linked sample may be a validation image (the Errors gallery shows both splits).
@@ -194,10 +200,13 @@ def _dataset_image(runs: pd.DataFrame) -> InputImage | None:
             st.text(f"sample = {wanted}")
         st.session_state[KEY + "sample"] = candidates["sample_id"].iloc[0]
     rows = candidates.set_index("sample_id")
-    sample_id = st.selectbox(
-        "Image", list(rows.index), key=KEY + "sample",
-        format_func=lambda sid: f"{sid}  (true: {rows.at[sid, 'label']}"
-                                f"{'' if rows.at[sid, 'split'] == 'test' else ', ' + rows.at[sid, 'split'] + ' split'})")
+
+    def describe(sid: str) -> str:
+        split = rows.at[sid, "split"]
+        where = "" if split == "test" else f", {split} split"
+        return f"{sid}  (true: {rows.at[sid, 'label']}{where})"
+
+    sample_id = st.selectbox("Image", list(rows.index), key=KEY + "sample", format_func=describe)
     _write_link(run_id, sample_id)
     dataset_name = str(runs.loc[runs["run_id"] == run_id, "dataset"].iloc[0])
     row = rows.loc[sample_id]

@@ -26,7 +26,7 @@ def thresholds(runs: Iterable[RunModel]) -> dict[str, float]:
     for run in binary:
         try:
             evaluations[run.run_id] = data.load_evaluation(run.run_id)
-        except Exception as error:  # noqa: BLE001 - one run's bad predictions must not stop the page
+        except Exception as error:  # noqa: BLE001 - one bad run must not stop the page
             st.warning(f"{run.label}: no threshold can be chosen for this run ({error}); "
                        "its decision is shown at 0.5.")
     names = {run.run_id: run.label for run in binary}
