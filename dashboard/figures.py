@@ -78,15 +78,17 @@ def _evaluation(ref: RunRef):
 
 
 def _legend_below(fig: go.Figure, n: int) -> go.Figure:
-    """Overlays sit in half-width columns: a legend inside the square plot would cover the
-    curves, so it goes below (one entry per line), the square plot hugs the top, and the
-    figure grows with the number of runs."""
-    fig.update_layout(legend=dict(orientation="h", x=0.0, y=-0.19, xanchor="left",
-                                  yanchor="top", font=dict(size=11), entrywidthmode="fraction",
-                                  entrywidth=1.0),
-                      height=500 + 20 * n, margin=dict(l=60, r=20, t=60, b=60))
-    fig.update_yaxes(constraintoward="top")
-    fig.update_xaxes(constraintoward="left")
+    """Overlays sit in half-width columns, where a legend inside the plot would cover the
+    curves: it goes below the plot, each entry on two lines (run, then AUC / AP), and the
+    figure grows with the number of runs.  The axes are not forced square here: in a column
+    of unknown width a square plot leaves a gap above the legend."""
+    for trace in fig.data:
+        if _style.role_of(trace) == _style.ROLE_CURVE and trace.name:
+            trace.name = trace.name.replace(" \u2014 ", "<br>", 1)
+    fig.update_layout(legend=dict(orientation="v", x=0.0, y=-0.19, xanchor="left",
+                                  yanchor="top", font=dict(size=11)),
+                      height=470 + 36 * n, margin=dict(l=60, r=20, t=60, b=50))
+    fig.layout.yaxis.scaleanchor = None
     return fig
 
 
