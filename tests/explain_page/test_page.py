@@ -6,7 +6,10 @@ separately), so a page that showed a cached, stale or made-up value would fail.
 
 from __future__ import annotations
 
+import os
 import re
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -101,8 +104,17 @@ def test_bad_uploads_each_get_a_message_and_the_good_one_is_still_predicted(
     for name, (content, _) in bad.items():
         uploader.upload(name, content, "image/png")
     uploader.upload("good.png", good, "image/png")
+    started = time.time()
     at.run()
     no_exceptions(at)
+    # Nothing from the uploads (file bytes or decoded pixels) was written under the app's
+    # folders (state root, store).
+    traces = (good[100:164], demo_like_image.tobytes()[:192], b"patient notes")
+    for root in (Path(os.environ["LESIONLAB_HOME"]), store_env.root):
+        for path in root.rglob("*"):
+            if path.is_file() and path.stat().st_mtime >= started - 1:
+                content = path.read_bytes()
+                assert not any(trace in content for trace in traces), path
 
     assert len(at.error) == 1 and "6 of 7 uploaded file(s) cannot be used" in at.error[0].value
     lines = texts(at)
