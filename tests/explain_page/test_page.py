@@ -215,3 +215,20 @@ def test_new_maps_reuse_the_explainers_and_sanity_checks_are_real(
     assert random_area == pytest.approx(curve.random_area, abs=6e-4)
     labels = [b.label for b in at.get("download_button")]
     assert "Overlay PNG" in labels and "Sanity scores (CSV)" in labels
+
+
+def test_the_shared_threshold_in_the_link_decides_the_call(store_env, run_ids):
+    run_id = run_ids[0]
+    predictions = store_env.get(run_id).predictions()
+    sample = predictions[predictions["split"] == "test"].iloc[0]
+    at = new_page(run=run_id, sample=sample["sample_id"], t="0.05")
+    at.run()
+    no_exceptions(at)
+    (table,) = prediction_tables(at)
+    assert (table["threshold"] == 0.05).all()
+    assert (table["called positive"] == (table["P(positive)"] >= 0.05)).all()
+    at.query_params["t"] = "0.95"
+    at.run()
+    (table,) = prediction_tables(at)
+    assert (table["threshold"] == 0.95).all()
+    assert (table["called positive"] == (table["P(positive)"] >= 0.95)).all()
