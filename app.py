@@ -12,6 +12,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import streamlit as st  # noqa: E402
 
+# Heavy libraries imported once here, before any page runs: two sessions importing scikit-learn
+# for the first time in parallel page threads have failed with a partially initialised module.
+import core.evaluation  # noqa: E402,F401
+import dashboard.data  # noqa: E402,F401
+
 st.set_page_config(page_title="Lesionlab", page_icon=":microscope:", layout="wide")
 
 PAGES = [

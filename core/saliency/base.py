@@ -19,7 +19,6 @@ from typing import Any, ClassVar, Sequence
 import keras
 import numpy as np
 from tf_keras_vis import ModelVisualization
-from tf_keras_vis.utils import normalize
 from tf_keras_vis.utils.model_modifiers import ModelModifier
 from tf_keras_vis.utils.scores import Score
 
@@ -153,4 +152,9 @@ def _normalized(raw: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     maps = np.nan_to_num(np.asarray(raw, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     if maps.shape[1:] != tuple(size):
         raise SaliencyError(f"internal: map shape {maps.shape[1:]} != image size {size}")
-    return np.clip(normalize(maps), 0.0, 1.0).astype(np.float32)
+    # Not tf-keras-vis' ``normalize``: it adds 1e-7 to the range, so a map whose raw values span
+    # less than that (a saturated softmax) came out squeezed far below 1 and looked flat.
+    low = maps.min(axis=(1, 2), keepdims=True)
+    span = maps.max(axis=(1, 2), keepdims=True) - low
+    safe = np.where(span > 0, span, 1.0)
+    return np.where(span > 0, (maps - low) / safe, 0.0).astype(np.float32)

@@ -131,14 +131,19 @@ class StoredRun:
     def load_model(self) -> Any:
         """The trained Keras model, loaded with ``safe_mode=True`` after a checksum check.
 
-        The ``models`` package is imported first because importing it registers the custom
-        layers that ``.keras`` files refer to by name; without that, loading fails.
+        The ``models`` package's custom layers are registered first: ``.keras`` files refer to
+        them by name, and without the registration loading fails on a fresh process.
         """
         if self.model_path is None:
             raise StoreError(f"Run {self.run_id} was stored without a model file.",
                              where=self.path, fix="retrain the run with model saving enabled")
         path = self.file_path(MODEL)
-        importlib.import_module("models")
+        models = importlib.import_module("models")
+        # Importing ``models`` is kept cheap (no TensorFlow), so it registers nothing by itself:
+        # the custom layers are registered explicitly before Keras resolves them by name.
+        register = getattr(models, "register_custom_objects", None)
+        if register is not None:
+            register()
         import keras  # deferred: TensorFlow takes seconds to import
 
         try:
