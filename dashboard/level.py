@@ -13,6 +13,7 @@ from typing import Sequence
 
 import streamlit as st
 
+from dashboard import urlstate
 from dashboard.evaluations import has_groups
 
 __all__ = ["AGGREGATES", "level_control"]
@@ -22,24 +23,21 @@ _LEVELS = {"sample": "Image (sample)", "group": "Patient / lesion (group)"}
 
 
 def _adopt_url(key: str) -> None:
-    """A new ``level`` / ``agg`` in the URL replaces the widgets' values."""
-    raw = (st.query_params.get("level"), st.query_params.get("agg"))
-    if raw != st.session_state.get("lesionlab.url.level"):
-        level, agg = raw
-        if level in _LEVELS:
-            st.session_state[f"{key}.level"] = level
-        if agg in AGGREGATES:
-            st.session_state[f"{key}.agg"] = agg
+    """A link's ``level`` / ``agg`` replaces the widgets' values (:mod:`dashboard.urlstate`)."""
+    for param, widget, allowed in (("level", f"{key}.level", _LEVELS),
+                                   ("agg", f"{key}.agg", AGGREGATES)):
+        raw = urlstate.arrived(param, first_render=widget not in st.session_state)
+        if raw in allowed:
+            st.session_state[widget] = raw
+            urlstate.remember(param, raw)
 
 
 def level_control(run_ids: Sequence[str], *, key: str) -> tuple[str, str]:
     """``(level, aggregate)``; ``("sample", "mean")`` without a toggle when no run has groups."""
     grouped = [r for r in run_ids if has_groups(r)]
     if not grouped:
-        for param in ("level", "agg"):
-            if param in st.query_params:
-                del st.query_params[param]
-        st.session_state["lesionlab.url.level"] = (None, None)
+        urlstate.write("level", None)
+        urlstate.write("agg", None)
         return "sample", "mean"
     _adopt_url(key)
     left, right = st.columns([2, 1])
@@ -52,13 +50,11 @@ def level_control(run_ids: Sequence[str], *, key: str) -> tuple[str, str]:
         agg = st.selectbox("Group score", list(AGGREGATES), format_func=AGGREGATES.get,
                            key=f"{key}.agg", disabled=level != "group")
     if level == "group":
-        st.query_params["level"], st.query_params["agg"] = level, agg
-        st.session_state["lesionlab.url.level"] = (level, agg)
+        urlstate.write("level", level)
+        urlstate.write("agg", agg)
         if len(grouped) < len(run_ids):
             st.caption("Runs without patient / lesion ids count each image as its own group.")
     else:
-        for param in ("level", "agg"):
-            if param in st.query_params:
-                del st.query_params[param]
-        st.session_state["lesionlab.url.level"] = (None, None)
+        urlstate.write("level", None)
+        urlstate.write("agg", None)
     return level, agg

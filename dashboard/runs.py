@@ -4,8 +4,8 @@ Why the URL: a comparison a clinician found worth keeping must be a link they ca
 (``?runs=<id>,<id>``); run ids are content addresses, so the link shows exactly those runs for
 as long as they are stored.  The widget and the URL are kept in step the same way as the
 threshold (:mod:`dashboard.threshold`): a query parameter that differs from the last one this
-module wrote (a pasted link, a ``st.page_link`` with ``query_params``) replaces the selection;
-otherwise the widget drives and the URL follows.
+module did not write (a pasted link, a ``st.page_link`` with ``query_params``) replaces the
+selection; otherwise the widget drives and the URL follows (:mod:`dashboard.urlstate`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, urlstate
 
 __all__ = ["ok_runs", "run_names", "empty_store", "filter_runs", "run_picker", "run_selectbox"]
 
@@ -66,19 +66,20 @@ def filter_runs(runs: pd.DataFrame, *, key: str,
 
 def _sync_from_url(param: str, widget_key: str, valid: set[str], multiple: bool,
                    default: Callable[[], list[str]]) -> None:
-    """Before the widget is drawn: adopt a new ``param`` from the URL, or seed a default."""
-    written_key = f"lesionlab.url.{param}"
-    raw = st.query_params.get(param)
+    """Before the widget is drawn: adopt a link's ``param`` (see :mod:`dashboard.urlstate`),
+    or seed a default, or drop runs that were deleted meanwhile."""
+    first_render = widget_key not in st.session_state
+    raw = urlstate.arrived(param, first_render=first_render)
     ids = _parse_ids(raw)
-    if ids is not None and raw != st.session_state.get(written_key):
+    if ids is not None:
         unknown = [i for i in ids if i not in valid]
         if unknown:
             st.warning(f"{len(unknown)} run(s) in the link are not in this store: "
                        + ", ".join(unknown[:5]) + ". They were left out.")
         chosen = [i for i in ids if i in valid]
-        st.session_state[written_key] = raw
+        urlstate.remember(param, raw)
         st.session_state[widget_key] = chosen if multiple else (chosen[0] if chosen else None)
-    elif widget_key not in st.session_state:
+    elif first_render:
         chosen = [i for i in default() if i in valid]
         st.session_state[widget_key] = chosen if multiple else (chosen[0] if chosen else None)
     elif multiple:  # runs deleted meanwhile: drop them rather than fail in the widget
@@ -88,13 +89,7 @@ def _sync_from_url(param: str, widget_key: str, valid: set[str], multiple: bool,
 
 
 def _write_url(param: str, ids: list[str]) -> None:
-    value = ",".join(ids)
-    if value:
-        if st.query_params.get(param) != value:
-            st.query_params[param] = value
-    elif param in st.query_params:
-        del st.query_params[param]
-    st.session_state[f"lesionlab.url.{param}"] = value or None
+    urlstate.write(param, ",".join(ids) or None)
 
 
 def run_picker(

@@ -17,9 +17,9 @@ Contract shared with the other pages (the Explain page reads the same state):
     and ``None`` for youden.  Written by :func:`threshold_control`; survives page switches.
 Query parameter ``t``
     the same rule in a shareable URL: ``t=0.42`` (fixed), ``t=youden``,
-    ``t=sensitivity:0.95``, ``t=specificity:0.95``.  A ``t`` that differs from the last one
-    this module wrote (a pasted link, a ``st.page_link`` with ``query_params``) wins over the
-    session state.
+    ``t=sensitivity:0.95``, ``t=specificity:0.95``.  A ``t`` present when a page opens (a
+    pasted link, a ``st.page_link`` with ``query_params``) wins over the session state; later
+    only a ``t`` this session never wrote does (see :mod:`dashboard.urlstate` for why).
 :func:`threshold_control(evaluations, key=...) <threshold_control>`
     draws the control and returns ``{name: threshold}`` for the given evaluations (names are
     whatever the caller keys them by, e.g. run ids).  Call it inside an ``st.fragment`` that
@@ -42,6 +42,7 @@ import pandas as pd
 import streamlit as st
 
 from core.evaluation import EvaluationError, RunEvaluation
+from dashboard import urlstate
 
 __all__ = [
     "STATE_KEY",
@@ -57,7 +58,6 @@ __all__ = [
 
 STATE_KEY = "lesionlab.threshold"
 PARAM = "t"
-_WRITTEN_KEY = "lesionlab.threshold.written"  # the last ``t`` this module put in the URL
 DEFAULT_FIXED = 0.5
 FALLBACK = 0.5
 
@@ -165,9 +165,10 @@ def _url_state() -> tuple[ThresholdState | None, str | None, str | None]:
 
 
 def current_state() -> ThresholdState:
-    """The rule in force: a new ``t`` in the URL, else the session's, else fixed 0.5."""
+    """The rule in force: a ``t`` in the URL this session did not write, else the session's
+    rule, else the URL's, else fixed 0.5."""
     url, raw, _ = _url_state()
-    if url is not None and raw != st.session_state.get(_WRITTEN_KEY):
+    if url is not None and urlstate.arrived(PARAM, first_render=False) is not None:
         return url
     session = _state_from_dict(st.session_state.get(STATE_KEY))
     if session is not None:
@@ -228,10 +229,7 @@ def _state_from_widgets(preset: str, value: float) -> ThresholdState:
 
 def _store(state: ThresholdState) -> None:
     st.session_state[STATE_KEY] = state.as_dict()
-    param = state.to_param()
-    if st.query_params.get(PARAM) != param:
-        st.query_params[PARAM] = param
-    st.session_state[_WRITTEN_KEY] = param
+    urlstate.write(PARAM, state.to_param())
 
 
 def threshold_table(
@@ -260,8 +258,9 @@ def threshold_control(
     url, raw, error = _url_state()
     if error:
         st.warning(error)
-    external = url is not None and raw != st.session_state.get(_WRITTEN_KEY)
-    if external or preset_key not in st.session_state:
+    first_render = preset_key not in st.session_state
+    external = url is not None and urlstate.arrived(PARAM, first_render=first_render) is not None
+    if external or first_render:
         state = url if external else current_state()
         st.session_state[preset_key] = state.preset
         if state.mode == "fixed":

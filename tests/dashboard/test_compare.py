@@ -84,6 +84,20 @@ def test_free_threshold_sets_counts_to_the_cores(at, expected):
         assert roc[name] == pytest.approx(point.roc_point)
 
 
+def test_a_stale_url_never_undoes_a_slider_move(store_env, runs):
+    """Rapid key presses: a rerun may carry the URL from before the previous rerun's write."""
+    at = open_page(PAGE, {"runs": runs[("idc_own", "none")], "t": "0.5"})
+    at.slider(key="compare.threshold.value").set_value(0.31).run()
+    at.query_params["t"] = "0.5"  # the browser has not applied t=0.31 yet
+    at.slider(key="compare.threshold.value").set_value(0.30).run()
+    no_exception(at)
+    assert at.slider(key="compare.threshold.value").value == pytest.approx(0.30)
+    assert at.query_params["t"] == "0.3"
+    at.query_params["t"] = "youden"  # a value this session never wrote: a new link wins
+    at.run()
+    assert at.radio(key="compare.threshold.preset").value == "Youden's J (val)"
+
+
 def test_youden_preset_is_chosen_per_run_on_validation(at, expected):
     at.radio(key="compare.threshold.preset").set_value("Youden's J (val)").run()
     no_exception(at)

@@ -170,13 +170,19 @@ def test_threshold_moves_the_counts_to_the_cores(trained_store, server, browser)
 
     _wait(lambda: slider_value() < 0.5, 10, "the slider to move")
 
+    seen = {}
+
     def settled():
         v = slider_value()
         t = parse_qs(urlparse(browser.current_url).query).get("t", [""])[0]
         shown = _shown_counts(browser)
+        seen.update(slider=v, url_t=t, shown=shown, core=counts_at(v))
         return v if (t and float(t) == v and shown == counts_at(v)) else None
 
-    value = _wait(settled, 60, "the page to show the core's counts at the new threshold")
+    try:
+        value = _wait(settled, 60, "the page to show the core's counts at the new threshold")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; last seen: {seen}") from None
     latency = time.perf_counter() - pressed
     assert value < 0.5
     assert _shown_counts(browser) == counts_at(value)
