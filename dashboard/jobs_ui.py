@@ -52,9 +52,7 @@ def get_runner() -> JobRunner:
 
 def submit(specs: Sequence, label: str) -> str:
     """Queue ``specs`` on the server's runner and return the job id (never blocks)."""
-    job = get_runner().submit(specs, label=label)
-    st.session_state["jobs_last_submitted"] = job.id
-    return job.id
+    return get_runner().submit(specs, label=label).id
 
 
 def jobs_panel(*, key: str, job_ids: Sequence[str] | None = None, limit: int = 3,

@@ -28,7 +28,8 @@ if runs.empty:
             "The store is empty. Train the demo comparison to see every page at work: three "
             "models (two small CNNs of the IDC study and MobileNetV2), each without and with "
             "class weighting, on the built-in **SYNTHETIC** dataset (generated histology-like "
-            "patches, not patient data), with the quick profile — a few minutes on a CPU.")
+            "patches, not patient data), with the quick profile: six runs, about a quarter of "
+            "an hour on a busy 2-core CPU, minutes on a GPU.")
         if st.button("Train the demo comparison", type="primary", icon=":material/play_arrow:"):
             with st.spinner("Preparing the demo runs (loads TensorFlow the first time)…"):
                 specs = demo_grid()
