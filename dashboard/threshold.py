@@ -108,7 +108,8 @@ class ThresholdState:
         if self.mode == "fixed":
             return f"fixed threshold {float(self.value):.3f} for every run"
         if self.mode == "youden":
-            return "Youden's J (sensitivity + specificity − 1) maximised on each run's validation split"
+            return ("Youden's J (sensitivity + specificity − 1) maximised on each run's "
+                    "validation split")
         which = "highest" if self.mode == "sensitivity" else "lowest"
         return (f"{which} threshold with {self.mode} ≥ {float(self.value):g} on each run's "
                 "validation split")
