@@ -3,26 +3,32 @@
 ``train_run(RunSpec(...))`` returns the stored run, training it only when the results store
 does not have it. See :mod:`core.training.engine` for the order of steps that keeps the store
 consistent under interruptions and concurrent requests.
+
+The names are loaded lazily: ``from core.training import RunSpec`` must not cost the seconds
+TensorFlow takes to import (the app builds specs long before anything trains).
 """
 
 from __future__ import annotations
 
-from core.training.engine import TrainingFailed, train_run
+import importlib
+from typing import Any
+
 from core.training.grid import expand_grid
-from core.training.progress import TrainingCancelled
 from core.training.resolve import ResolvedRun, resolve
 from core.training.spec import PROFILES, STRATEGIES, RunSpec, RunSpecError, parse_strategy
 
-__all__ = [
-    "PROFILES",
-    "STRATEGIES",
-    "ResolvedRun",
-    "RunSpec",
-    "RunSpecError",
-    "TrainingCancelled",
-    "TrainingFailed",
-    "expand_grid",
-    "parse_strategy",
-    "resolve",
-    "train_run",
-]
+#: Names whose modules import TensorFlow, loaded on first use.
+_LAZY = {
+    "TrainingFailed": "core.training.engine",
+    "train_run": "core.training.engine",
+    "TrainingCancelled": "core.training.progress",
+}
+
+__all__ = sorted([*_LAZY, "expand_grid", "ResolvedRun", "resolve", "PROFILES", "STRATEGIES",
+                  "RunSpec", "RunSpecError", "parse_strategy"])
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'core.training' has no attribute {name!r}")
+    return getattr(importlib.import_module(_LAZY[name]), name)

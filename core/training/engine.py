@@ -37,7 +37,7 @@ from core.datasets.sampling import class_weights
 from core.store import ResultsStore, StoredRun, run_id
 from core.training.device import DeviceInfo, configure_device, environment
 from core.training.measure import EpochTimer, PeakMemory
-from core.training.progress import ProgressCallback, ProgressFn, TrainingCancelled
+from core.training.progress import ProgressCallback, ProgressFn
 from core.training.resolve import ResolvedRun, resolve, weights_label
 from core.training.resume import read_history, resume_callbacks
 from core.training.spec import RunSpec, parse_strategy
@@ -138,9 +138,6 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
                   callbacks=recipe_callbacks + resume_callbacks(work, recipe_callbacks)
                   + [timer, tracker])
         train_time = time.perf_counter() - fit_started
-        if tracker.cancelled:
-            raise TrainingCancelled(f"{spec.label} was cancelled; its last finished epoch is "
-                                    "kept and a restart resumes from there.")
         history = read_history(work)
         if history.empty or not np.isfinite(history["loss"].to_numpy(dtype=float)).all():
             raise TrainingFailed(f"{spec.label}: the training loss became NaN or infinite "

@@ -2,7 +2,8 @@
 
 The engine does not know who is watching (a CLI progress bar, the dashboard, a Ray driver): it
 emits plain dict events through one callable. Cancellation is a ``threading.Event`` checked after
-every batch, so a user's "cancel" takes effect within one batch; the run's scratch folder is kept,
+every batch, so a user's "cancel" takes effect within one batch (the epoch in progress is
+abandoned, not recorded as finished); the run's scratch folder is kept,
 so a cancelled run resumes from its last finished epoch when it is started again.
 """
 
@@ -41,8 +42,12 @@ class ProgressCallback(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         if self.cancel is not None and self.cancel.is_set():
+            # Raise rather than set ``model.stop_training``: with stop_training Keras still ends
+            # the epoch normally (validation, on_epoch_end), so the checkpoint and the history
+            # would record a half-trained epoch as finished and a resume would skip its rest.
             self.cancelled = True
-            self.model.stop_training = True
+            raise TrainingCancelled("Training was cancelled; the last finished epoch is kept "
+                                    "and starting the run again resumes from there.")
         now = time.monotonic()
         if now - self._last >= self.min_interval_s:
             self._last = now

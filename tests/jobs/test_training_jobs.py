@@ -112,10 +112,6 @@ def test_resubmitting_a_cancelled_run_resumes_it(cancel_then_resume, store):
     assert not store.work_dir(resumed.run_id).joinpath("history.csv").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: Keras calls on_epoch_end for the epoch interrupted by stop_training, so "
-    "BackupAndRestore and the CSV history record the partial epoch as finished and the "
-    "resumed run skips the rest of it (core/training/progress.py should raise instead)"))
 def test_a_resumed_run_restarts_after_its_last_fully_finished_epoch(cancel_then_resume):
     resumed = cancel_then_resume["resumed"].runs[2]
     assert resumed.resumed_from_epoch == cancel_then_resume["epochs_finished_at_cancel"]
