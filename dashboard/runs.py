@@ -37,7 +37,10 @@ def run_names(runs: pd.DataFrame) -> dict[str, str]:
     return {rid: (f"{lab} · {rid[:6]}" if seen[lab] > 1 else lab) for rid, lab in labels.items()}
 
 
-def empty_store(message: str = "No runs in the store yet — train them on the Train page.") -> None:
+EMPTY = "No runs in the store yet — train them on the Train page."
+
+
+def empty_store(message: str = EMPTY) -> None:
     """The empty state every page shows instead of empty figures."""
     st.info(message)
     st.page_link(TRAIN_PAGE, label="Go to the Train page", icon=":material/model_training:")
