@@ -9,22 +9,15 @@ from __future__ import annotations
 
 import errno
 
+from core.errors import LesionlabError
+
 __all__ = ["StoreError", "CorruptRunError", "RunNotFound", "os_error"]
 
 
-class StoreError(Exception):
+class StoreError(LesionlabError):
     """Something in the results store cannot be done. ``where`` is the path, ``fix`` the remedy."""
 
-    def __init__(self, problem: str, *, where: object = None, fix: str = "") -> None:
-        self.problem = problem
-        self.where = str(where) if where is not None else ""
-        self.fix = fix
-        parts = [problem]
-        if self.where:
-            parts.append(f"(at {self.where})")
-        if fix:
-            parts.append(f"Fix: {fix}")
-        super().__init__(" ".join(parts))
+    where_word = "at"
 
     def __str__(self) -> str:  # KeyError (see RunNotFound) would otherwise repr-quote the text
         return str(self.args[0]) if self.args else ""
