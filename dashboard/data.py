@@ -90,6 +90,29 @@ def load_evaluation(run_id: str, level: str = "sample", aggregate: str = "mean")
     return _evaluation(str(store_root()), run_id, level, aggregate)
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _history(root: str, run_id: str) -> pd.DataFrame:
+    return _store(root).get(run_id).history()
+
+
+def load_history(run_id: str) -> pd.DataFrame:
+    """The run's per-epoch training history (checksum verified on first read)."""
+    return _history(str(store_root()), run_id)
+
+
+@st.cache_resource(show_spinner="Reading the dataset…", ttl=600, max_entries=8)
+def _dataset(name: str, registry: str):
+    from core.datasets import load_dataset
+
+    return load_dataset(name, Path(registry))
+
+
+def load_dataset(name: str):
+    """A declared dataset's sample table (and in-memory arrays), shared by all sessions; keyed
+    by the registry file and re-read every 10 minutes, so an edited datasets.toml is seen."""
+    return _dataset(name, str(config.datasets_registry_path()))
+
+
 @st.cache_resource(show_spinner="Loading model…", max_entries=16)
 def _model(root: str, run_id: str):
     return _store(root).get(run_id).load_model()

@@ -16,8 +16,9 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from core.datasets import DatasetError, load_dataset
+from core.datasets import DatasetError
 from core.evaluation import RunEvaluation
+from dashboard import data
 
 __all__ = ["ERROR_COLUMNS", "misclassified", "dataset_samples", "thumbnail"]
 
@@ -65,17 +66,10 @@ def misclassified(ev: RunEvaluation, threshold: float, class_names: tuple[str, s
     return pd.concat(frames, ignore_index=True)[ERROR_COLUMNS]
 
 
-@st.cache_resource(show_spinner="Reading the dataset…", max_entries=8)
-def _dataset(name: str, registry: str):
-    return load_dataset(name)
-
-
 def dataset_samples(name: str):
     """``(table indexed by sample_id, arrays or None, None)`` or ``(None, None, reason)``."""
-    from core import config
-
     try:
-        ds = _dataset(name, str(config.datasets_registry_path()))
+        ds = data.load_dataset(name)
     except (DatasetError, OSError, ValueError, KeyError) as exc:
         return None, None, f"dataset {name!r} cannot be loaded now: {exc}"
     return ds.table.set_index("sample_id"), ds.arrays, None

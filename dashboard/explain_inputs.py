@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.datasets import load_dataset
 from core.datasets.errors import DatasetError
 from core.datasets.images import decode_image
 from dashboard import data
@@ -164,13 +163,6 @@ def _decoded(file) -> InputImage | BadUpload:
 # --- dataset test image ----------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner="Loading the dataset's file list…", ttl=600, max_entries=8)
-def _dataset(name: str):
-    """The dataset's sample table (and in-memory arrays); shared, re-read every 10 minutes so
-    an edited datasets.toml is picked up."""
-    return load_dataset(name)
-
-
 def _dataset_image(runs: pd.DataFrame) -> InputImage | None:
     labels = {row.run_id: data.run_label(row._asdict()) for row in runs.itertuples()}
     if st.session_state.get(KEY + "dataset_run") not in labels:
@@ -226,7 +218,7 @@ def _sample_pixels(dataset_name: str, sample_id: str) -> np.ndarray:
     cached = results().get(key)
     if cached is not None:
         return cached
-    ds = _dataset(dataset_name)
+    ds = data.load_dataset(dataset_name)
     match = ds.table.index[ds.table["sample_id"] == sample_id]
     if len(match) == 0:
         raise DatasetError(f"Sample {sample_id!r} is no longer in dataset {dataset_name!r}.",

@@ -147,14 +147,9 @@ STUDY_COLUMNS = {
 OVERFIT_GAP = 0.05
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _history(root: str, run_id: str) -> pd.DataFrame:
-    return data.get_run(run_id).history()
-
-
 def _overfit(run_id: str) -> str:
     try:
-        h = _history(str(data.store_root()), run_id)
+        h = data.load_history(run_id)
     except Exception as exc:  # noqa: BLE001 - a missing history must not blank the table
         return f"n/a ({type(exc).__name__})"
     if h.empty or not {"accuracy", "val_accuracy"} <= set(h.columns):

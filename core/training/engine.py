@@ -30,6 +30,7 @@ import pandas as pd
 
 from core import config
 from core.datasets.augment import get_augmentation
+from core.datasets import split_counts
 from core.datasets.errors import DatasetError
 from core.datasets.pipeline import (epoch_size, make_dataset, pipeline_error_message,
                                     steps_per_epoch)
@@ -248,12 +249,10 @@ def _predict(model, resolved: ResolvedRun, pipe: dict) -> tuple[pd.DataFrame, fl
 
 
 def _split_counts(resolved: ResolvedRun) -> dict:
-    table = resolved.dataset.table
-    names = resolved.dataset.class_names
-    counts: dict = {}
-    for split in ("train", "val", "test"):
-        targets = table.loc[resolved.splits == split, "target"]
-        counts[split] = {names[k]: int((targets == k).sum()) for k in range(len(names))}
-    return counts
+    """Images per class in each split, as plain JSON for the run record."""
+    frame = split_counts(resolved.dataset, resolved.splits)
+    return {split: {str(c): int(n) for c, n in frame[split].items()}
+            for split in ("train", "val", "test") if split in frame.columns}
+
 
 
