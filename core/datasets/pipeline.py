@@ -482,17 +482,20 @@ def _sniff(contents: tf.Tensor, max_pixels: int) -> tuple[tf.Tensor, tf.Tensor]:
 
 
 _SNIFF_BATCH = 64
+# Plain numpy constants (TensorFlow converts them inside the graph): a module-level tf.constant
+# would start the TensorFlow runtime at import, after which the devices (e.g. the logical CPUs
+# of LESIONLAB_CPU_REPLICAS) can no longer be configured.
 #: PNG, JPEG, BMP magic numbers over the first 8 bytes; the mask marks bytes not compared.
-_SIGNATURES = tf.constant([_PNG_SIGNATURE, (0xFF, 0xD8, 0xFF, 0, 0, 0, 0, 0),
-                           (ord("B"), ord("M"), 0, 0, 0, 0, 0, 0)], tf.int64)
-_SIGNATURE_MASK = tf.constant([[False] * 8, [False] * 3 + [True] * 5, [False] * 2 + [True] * 6])
+_SIGNATURES = np.array([_PNG_SIGNATURE, (0xFF, 0xD8, 0xFF, 0, 0, 0, 0, 0),
+                        (ord("B"), ord("M"), 0, 0, 0, 0, 0, 0)], np.int64)
+_SIGNATURE_MASK = np.array([[False] * 8, [False] * 3 + [True] * 5, [False] * 2 + [True] * 6])
 #: Header integers: PNG width, height (big-endian at 16, 20); BMP file size, width, height,
 #: bits per pixel, compression (little-endian at 2, 18, 22, 28 (16-bit), 30).
-_FIELD_OFFSETS = tf.constant([[16, 17, 18, 19], [20, 21, 22, 23], [2, 3, 4, 5],
-                              [18, 19, 20, 21], [22, 23, 24, 25], [28, 29, 0, 0],
-                              [30, 31, 32, 33]], tf.int32)
+_FIELD_OFFSETS = np.array([[16, 17, 18, 19], [20, 21, 22, 23], [2, 3, 4, 5],
+                           [18, 19, 20, 21], [22, 23, 24, 25], [28, 29, 0, 0],
+                           [30, 31, 32, 33]], np.int32)
 _BE, _LE = [2**24, 2**16, 2**8, 1], [1, 2**8, 2**16, 2**24]
-_FIELD_WEIGHTS = tf.constant([_BE, _BE, _LE, _LE, _LE, [1, 256, 0, 0], _LE], tf.int64)
+_FIELD_WEIGHTS = np.array([_BE, _BE, _LE, _LE, _LE, [1, 256, 0, 0], _LE], np.int64)
 
 
 # --- cache -----------------------------------------------------------------------------------

@@ -5,6 +5,17 @@ final activation in float32) and XLA compilation roughly double throughput on te
 On a CPU both would slow training down or change numerics for nothing, so we train in plain
 float32. The choice is made once per process (Keras' dtype policy is global) and recorded in every
 run, so a number in the dashboard always says on what it was measured.
+
+Where the model lives is a ``tf.distribute`` strategy, chosen from the same detection:
+
+- several GPUs: ``MirroredStrategy`` (synchronous data parallelism; the recipe's batch size is
+  the *global* batch, split over the replicas, so a run means the same recipe on 1 or 8 cards);
+- one GPU: ``OneDeviceStrategy`` on it, whose input pipeline prefetches each batch to the GPU
+  while the previous one trains (what ``prefetch_to_device`` would do by hand);
+- CPU: the default strategy (no copies, no overhead).
+
+``LESIONLAB_CPU_REPLICAS=N`` splits the CPU into N logical devices and mirrors over them: the
+multi-GPU path, runnable on a laptop or in CI (slower than one device; for testing only).
 """
 
 from __future__ import annotations
@@ -23,9 +34,15 @@ class DeviceInfo:
     count: int
     mixed_precision: bool
     xla: bool
+    #: "default" | "one_device" | "mirrored": how the model is placed (tf.distribute).
+    strategy: str = "default"
+    replicas: int = 1
+    devices: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        out["devices"] = list(self.devices)
+        return out
 
 
 @lru_cache(maxsize=1)
@@ -41,8 +58,10 @@ def configure_device() -> DeviceInfo:
     gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
         keras.mixed_precision.set_global_policy("float32")
+        devices = _cpu_replicas(tf)
         return DeviceInfo("cpu", platform.processor() or platform.machine(), os.cpu_count() or 1,
-                          False, False)
+                          False, False, strategy=_strategy_name(devices),
+                          replicas=max(1, len(devices)), devices=tuple(devices))
     for gpu in gpus:  # grow memory on demand so the app and a training run can share a card
         try:
             tf.config.experimental.set_memory_growth(gpu, True)
@@ -52,7 +71,45 @@ def configure_device() -> DeviceInfo:
     xla = os.environ.get("LESIONLAB_XLA", "1") != "0"
     keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
     details = tf.config.experimental.get_device_details(gpus[0])
-    return DeviceInfo("gpu", str(details.get("device_name", "GPU")), len(gpus), mixed, xla)
+    devices = [f"/gpu:{i}" for i in range(len(gpus))]
+    return DeviceInfo("gpu", str(details.get("device_name", "GPU")), len(gpus), mixed, xla,
+                      strategy=_strategy_name(devices), replicas=len(devices),
+                      devices=tuple(devices))
+
+
+def _cpu_replicas(tf) -> list[str]:
+    """Logical CPU devices to mirror over when ``LESIONLAB_CPU_REPLICAS`` asks for them."""
+    wanted = int(os.environ.get("LESIONLAB_CPU_REPLICAS", "0") or 0)
+    if wanted < 2:
+        return []
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    try:
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(wanted)])
+    except RuntimeError:  # TensorFlow already initialised: use what exists
+        pass
+    return [d.name for d in tf.config.list_logical_devices("CPU")][:wanted]
+
+
+def _strategy_name(devices: list[str]) -> str:
+    if len(devices) > 1:
+        return "mirrored"
+    if len(devices) == 1 and "gpu" in devices[0].lower():
+        return "one_device"
+    return "default"
+
+
+@lru_cache(maxsize=4)
+def distribution_strategy(device: DeviceInfo):
+    """One strategy object per device setup (a model must be built, compiled and trained under
+    the same one). The ``tf.distribute`` strategy for ``device``: build and compile models in its scope."""
+    import tensorflow as tf
+
+    if device.strategy == "mirrored":
+        return tf.distribute.MirroredStrategy(list(device.devices))
+    if device.strategy == "one_device":
+        return tf.distribute.OneDeviceStrategy(device.devices[0])
+    return tf.distribute.get_strategy()
 
 
 def environment() -> dict:

@@ -36,7 +36,8 @@ from core.datasets.pipeline import (epoch_size, make_dataset, pipeline_error_mes
                                     steps_per_epoch)
 from core.datasets.sampling import class_weights
 from core.store import ResultsStore, StoredRun, run_id
-from core.training.device import DeviceInfo, configure_device, environment
+from core.training.device import (DeviceInfo, configure_device, distribution_strategy,
+                                  environment)
 from core.training.measure import EpochTimer, PeakMemory
 from core.training.progress import ProgressCallback, ProgressFn
 from core.training.resolve import ResolvedRun, resolve, weights_label
@@ -63,17 +64,18 @@ def train_run(
     """The stored run for ``spec``, training it first if the store does not have it."""
     store = store or ResultsStore()
     emit = progress or (lambda event: None)
+    device = configure_device()  # first: logical devices can only be set before TF starts
     resolved = resolve(spec, registry_path)
     if store.has(resolved.run_id):
         emit({"event": "cached", "run_id": resolved.run_id})
         return store.get(resolved.run_id)
 
-    device = configure_device()
     emit({"event": "building", "model": resolved.entry.name})
     from models import build_model
 
-    model, weights_note = build_model(resolved.entry, resolved.recipe.input_size,
-                                      len(resolved.dataset.class_names), resolved.weights)
+    with distribution_strategy(device).scope():
+        model, weights_note = build_model(resolved.entry, resolved.recipe.input_size,
+                                          len(resolved.dataset.class_names), resolved.weights)
     identity = resolved.identity
     if weights_note and resolved.weights.source == "imagenet":
         identity = resolved.with_weights_label("random")
@@ -121,9 +123,10 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
         weights_per_class = class_weights(train_rows["target"], user_weights or "balanced")
 
     eager = run_eagerly()
-    model.compile(optimizer=make_optimizer(recipe, steps), loss=make_loss(recipe),
-                  metrics=["accuracy"], jit_compile=device.xla and not eager,
-                  run_eagerly=eager)
+    with distribution_strategy(device).scope():  # optimizer variables live with the model's
+        model.compile(optimizer=make_optimizer(recipe, steps), loss=make_loss(recipe),
+                      metrics=["accuracy"], jit_compile=device.xla and not eager,
+                      run_eagerly=eager)
     recipe_callbacks = make_callbacks(recipe)
     timer = EpochTimer()
     tracker = ProgressCallback(emit, cancel, epochs=recipe.epochs, steps=steps)
