@@ -2,10 +2,11 @@
 
 ``JobRunner().submit(specs, label)`` returns a :class:`Job` at once; a backend trains its runs
 (the default: one worker thread in this process, one run at a time — see
-:mod:`core.jobs.backends` for why) while the caller reads immutable :class:`JobSnapshot` s,
-subscribes to the event stream, or cancels. Usable from the dashboard, the CLI and notebooks;
-no Streamlit here. A failed run is reported (message and traceback) and the job goes on;
-a cancelled run keeps its finished epochs and resumes when submitted again.
+:mod:`core.jobs.backends` for why; :class:`RayBackend` trains them as parallel Ray tasks) while
+the caller reads immutable :class:`JobSnapshot` s, subscribes to the event stream, or cancels.
+Usable from the dashboard, the CLI and notebooks; no Streamlit here. A failed run is reported
+(message and traceback) and the job goes on; a cancelled run keeps its finished epochs and
+resumes when submitted again.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from core.jobs.backends import Backend, InProcessBackend, run_job
 from core.jobs.job import Job, Listener
 from core.jobs.presets import DEMO_GRID_ENV, demo_grid
+from core.jobs.ray_backend import RAY_ADDRESS_ENV, RayBackend, RayBackendError
 from core.jobs.runner import JobRunner
 from core.jobs.states import (
     CACHED,
@@ -34,6 +36,7 @@ __all__ = [
     "DONE",
     "FAILED",
     "QUEUED",
+    "RAY_ADDRESS_ENV",
     "RUNNING",
     "RUN_STATUSES",
     "TERMINAL",
@@ -43,6 +46,8 @@ __all__ = [
     "JobRunner",
     "JobSnapshot",
     "Listener",
+    "RayBackend",
+    "RayBackendError",
     "RunState",
     "demo_grid",
     "run_job",

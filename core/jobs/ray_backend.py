@@ -1,0 +1,341 @@
+"""Train a job's runs as Ray tasks, in parallel, on a local Ray instance or a cluster.
+
+A grid of (dataset, model, strategy, fold, seed) runs is embarrassingly parallel, and on a
+cluster each run can have a GPU of its own; the in-process backend uses neither. The engine and
+the store do not change: each task calls ``train_run`` on the same content-addressed store (a
+path every node sees), whose inter-process claim lets one task train a run and whose atomic
+commit means a killed task never leaves half a run behind.
+
+What Ray does here, and this module does not re-implement:
+
+- scheduling: each task holds 1 CPU, or 1 CPU and 1 GPU when the cluster has GPUs (a GPU task
+  gets a fresh worker process, Ray's default, so TensorFlow frees the card after each run);
+- retries: ``max_retries=1`` with ``retry_exceptions=True`` runs a task a second time when it
+  raised or its worker died; the second attempt resumes from the last finished epoch (the work
+  folder is in the shared store, and the kernel released the dead worker's claim);
+- cancellation: ``ray.cancel`` drops queued tasks and interrupts running ones between two
+  Python steps of ``fit``; finished epochs stay in the work folder, so a resubmission resumes;
+- the progress channel: a ``ray.util.queue.Queue`` that tasks put the engine's events on.
+
+One long-lived driver thread per backend submits, drains the queue and reports into each
+:class:`~core.jobs.job.Job` exactly as the in-process backend does. It is also the thread that
+starts Ray when nothing started it yet: a local Ray instance dies with the *thread* that started
+it (its processes get the kernel's parent-death signal), so a short-lived thread, such as one
+Streamlit script run, must never be the one.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import traceback
+from pathlib import Path
+from typing import Any
+
+from core import config
+from core.errors import LesionlabError
+from core.jobs.job import Job
+from core.jobs.ray_task import WORKER_EVENT, train_task
+
+#: ``LESIONLAB_RAY_ADDRESS`` makes the app's job runner use Ray: ``auto`` (the cluster this
+#: machine belongs to), ``ray://<head>:10001`` (Ray Client) or ``local`` (a new local instance).
+RAY_ADDRESS_ENV = "LESIONLAB_RAY_ADDRESS"
+INSTALL_FIX = "pip install -r requirements-ray.txt"
+#: A task's first attempt plus this many retries, for a raised exception or a dead worker.
+MAX_RETRIES = 1
+
+
+class RayBackendError(LesionlabError):
+    """Ray is not installed, or the cluster cannot be reached."""
+
+
+def require_ray():
+    """The ``ray`` module, or a :class:`RayBackendError` that says how to install it."""
+    try:
+        import ray
+    except ImportError as exc:
+        raise RayBackendError("The Ray backend needs the optional package 'ray', which is not "
+                              f"installed ({exc}).", fix=INSTALL_FIX) from None
+    return ray
+
+
+def configured_address() -> str | None:
+    """The Ray address the app should train on, or None for the in-process default."""
+    return (os.environ.get(RAY_ADDRESS_ENV) or "").strip() or None
+
+
+#: Not forwarded to workers: the store and the registry are task arguments, and a variable
+#: that differs between two backends would give each its own pool of worker processes.
+_NOT_FORWARDED = frozenset({"LESIONLAB_STORE", "LESIONLAB_DATASETS", RAY_ADDRESS_ENV})
+
+
+def _worker_env() -> dict[str, str]:
+    """Environment every task gets through its ``runtime_env``: the Lesionlab settings of this
+    process, with the state folder made explicit (a worker's ``~`` may be another folder)."""
+    env = {k: v for k, v in os.environ.items()
+           if k.startswith("LESIONLAB_") and k not in _NOT_FORWARDED}
+    env[config.HOME_ENV] = str(config.home().resolve())
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+    return env
+
+
+class RayBackend:
+    """Submits each run of a job as a Ray task; one driver thread reports into the jobs."""
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, *, store=None,
+                 registry_path: Path | None = None, init_options: dict | None = None,
+                 poll_s: float = 0.5) -> None:
+        require_ray()
+        self.address = address
+        self.store_root = Path(store.root if store is not None else config.store_root()).resolve()
+        self.registry_path = Path(registry_path or config.datasets_registry_path()).resolve()
+        self.init_options = dict(init_options or {})
+        self.poll_s = poll_s
+        self._env = _worker_env()
+        self._inbox: queue.Queue[Job | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+        self._owns_ray = False
+        self._relay = None
+        self._remote: dict[bool, Any] = {}
+
+    # -- the Backend protocol ---------------------------------------------------------------
+
+    def start(self, job: Job) -> None:
+        with self._lock:
+            if self._stopped:
+                raise RuntimeError("This job runner was shut down; create a new one.")
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._drive, name="lesionlab-ray",
+                                                daemon=True)
+                self._thread.start()
+            self._inbox.put(job)
+
+    def shutdown(self, wait: bool = True, timeout: float | None = None) -> None:
+        with self._lock:
+            self._stopped = True
+            self._inbox.put(None)
+            thread = self._thread
+        if wait and thread is not None:
+            thread.join(timeout)
+
+    # -- connection ---------------------------------------------------------------------------
+
+    def connect(self) -> dict[str, float]:
+        """Join (or start) Ray now and return the cluster's resources.
+
+        The CLI calls it first to fail fast; otherwise the driver thread does. A Ray that this
+        process started already (e.g. by a test) is used as it is and left running.
+        """
+        ray = require_ray()
+        if not ray.is_initialized():
+            try:
+                ray.init(address=self.address, log_to_driver=False, **self.init_options)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                raise RayBackendError(
+                    f"Cannot connect to Ray at {self.address or 'the default address'}: {exc}",
+                    fix="start a cluster with `ray start --head` (or give --address "
+                        "ray://<head>:10001), or leave the address out for a local instance",
+                ) from exc
+            self._owns_ray = True
+        if self._relay is None:
+            from ray.util.queue import Queue
+
+            # No CPU for the queue's actor: it must be placeable while every CPU trains.
+            self._relay = Queue(actor_options={"num_cpus": 0})
+        return dict(ray.cluster_resources())
+
+    def _task(self, gpu: bool):
+        """The remote training function, with its resources and retry policy."""
+        if gpu not in self._remote:
+            ray = require_ray()
+            resources = {"num_cpus": 1, "num_gpus": 1} if gpu else {"num_cpus": 1}
+            self._remote[gpu] = ray.remote(max_retries=MAX_RETRIES, retry_exceptions=True,
+                                           runtime_env={"env_vars": self._env},
+                                           **resources)(train_task)
+        return self._remote[gpu]
+
+    # -- the driver thread ----------------------------------------------------------------------
+
+    def _drive(self) -> None:
+        grids: dict[str, _Grid] = {}
+        stopping = False
+        try:
+            while not (stopping and not grids):
+                for job in self._take(block=not grids):
+                    if job is None:
+                        stopping = True
+                    elif (grid := self._open(job)) is not None:
+                        grids[job.id] = grid
+                if grids:
+                    self._step(grids)
+                    for job_id in [j for j, g in grids.items() if g.closed]:
+                        del grids[job_id]
+        finally:
+            self._release()
+
+    def _take(self, block: bool) -> list[Job | None]:
+        items = [self._inbox.get()] if block else []
+        while True:
+            try:
+                items.append(self._inbox.get_nowait())
+            except queue.Empty:
+                return items
+
+    def _open(self, job: Job) -> _Grid | None:
+        """Connect if needed and submit the job's missing runs; None when nothing is pending."""
+        try:
+            resources = self.connect()
+        except Exception as exc:  # noqa: BLE001 - every run of the job reports why
+            text = traceback.format_exc()
+            for i in range(len(job.specs)):
+                job.run_failed(i, exc, text)
+            job.close()
+            return None
+        gpu = resources.get("GPU", 0) >= 1
+        job.log(f"Ray: {resources.get('CPU', 0):g} CPU(s), {resources.get('GPU', 0):g} GPU(s); "
+                f"each run holds 1 {'GPU' if gpu else 'CPU'}")
+        grid = _Grid(job, self, self._task(gpu), cpus=1)
+        grid.submit()
+        return grid
+
+    def _step(self, grids: dict[str, _Grid]) -> None:
+        import ray
+
+        pending = [ref for g in grids.values() for ref in g.pending]
+        if pending:
+            ray.wait(pending, num_returns=len(pending), timeout=self.poll_s)
+        self._drain(grids)
+        for grid in grids.values():
+            grid.check_cancel()
+            grid.settle()
+
+    def _drain(self, grids: dict[str, _Grid]) -> None:
+        count = self._relay.qsize()
+        for job_id, index, event in self._relay.get_nowait_batch(count) if count else []:
+            if job_id in grids:
+                grids[job_id].on_event(index, event)
+
+    def _release(self) -> None:
+        if self._relay is not None:
+            try:
+                self._relay.shutdown(force=True)
+            except Exception:  # noqa: BLE001 - Ray may be gone already
+                pass
+            self._relay = None
+        if self._owns_ray:
+            require_ray().shutdown()
+            self._owns_ray = False
+
+
+class _Grid:
+    """One job on Ray: its submitted tasks, their attempts, and the reports into the job."""
+
+    def __init__(self, job: Job, backend: RayBackend, task, cpus: float) -> None:
+        self.job, self.backend, self.task, self.cpus = job, backend, task, cpus
+        self.refs: dict[Any, int] = {}  # task ref -> run index, while unsettled
+        self.attempts = [0] * len(job.specs)
+        self.cancel_sent = False
+        self.closed = False
+
+    @property
+    def pending(self) -> list:
+        return list(self.refs)
+
+    def submit(self) -> None:
+        """Report what the store has; submit the rest as tasks (a spec the driver cannot
+        resolve is submitted too: the workers may see a dataset folder this machine does not,
+        and if not, the task's own error is the one to report)."""
+        from core.store import ResultsStore
+
+        store = ResultsStore(self.backend.store_root)
+        for i, spec in enumerate(self.job.specs):
+            if self.job.cancel_event.is_set():
+                self.job.run_skipped(i)
+                continue
+            rid = self._stored_id(spec, store)
+            if rid is not None:
+                self.job.run_started(i)
+                self.job.run_event(i, {"event": "cached", "run_id": rid})
+                self.job.run_finished(i, rid, store.get(rid).record.get("summary"))
+                continue
+            ref = self.task.remote(spec, i, self.job.id, str(self.backend.store_root),
+                                   str(self.backend.registry_path), self.backend._relay,
+                                   self.cpus)
+            self.refs[ref] = i
+        self._close_if_done()
+
+    def _stored_id(self, spec, store) -> str | None:
+        from core.training import resolve
+
+        try:
+            rid = resolve(spec, self.backend.registry_path).run_id
+        except Exception:  # noqa: BLE001 - the task will say what is wrong
+            return None
+        return rid if store.has(rid) else None
+
+    def on_event(self, index: int, event: dict) -> None:
+        if event.get("event") == WORKER_EVENT:
+            self.attempts[index] += 1
+            attempt = self.attempts[index]
+            event = {**event, "attempt": attempt}
+            if attempt == 1:
+                self.job.run_started(index)
+            else:
+                self.job.log(f"[{index + 1}/{len(self.job.specs)}] {self.job.specs[index].label}: "
+                             f"attempt {attempt} on {event.get('host')} (pid {event.get('pid')}): "
+                             "the previous attempt failed or its worker died")
+        self.job.run_event(index, event)
+
+    def check_cancel(self) -> None:
+        if self.cancel_sent or not self.job.cancel_event.is_set():
+            return
+        import ray
+
+        self.cancel_sent = True
+        for ref in self.refs:
+            ray.cancel(ref)
+
+    def settle(self) -> None:
+        """Report every finished task (in submission order) and close the job when all are."""
+        import ray
+
+        if not self.refs:
+            return
+        ready, _ = ray.wait(list(self.refs), num_returns=len(self.refs), timeout=0)
+        for ref in sorted(ready, key=self.refs.get):
+            self._report(self.refs.pop(ref), ref)
+        self._close_if_done()
+
+    def _report(self, index: int, ref) -> None:
+        from ray.exceptions import RayError, RayTaskError, TaskCancelledError
+
+        job = self.job
+        try:
+            result = require_ray().get(ref)
+        except TaskCancelledError as exc:
+            if self.attempts[index]:
+                job.run_cancelled(index, str(exc) or "cancelled")
+            else:
+                job.run_skipped(index)
+        except RayTaskError as exc:  # the run raised, on its last attempt
+            cause = exc.cause if isinstance(exc.cause, BaseException) else exc
+            job.run_failed(index, cause, str(exc))
+        except RayError as exc:  # its worker or node died on the last attempt, or similar
+            job.run_failed(index, exc, traceback.format_exc())
+        else:
+            if not self.attempts[index]:
+                job.run_started(index)
+            last = job.snapshot().runs[index].last_event or {}
+            if result["cached"] and last.get("event") != "cached":  # its event was lost
+                job.run_event(index, {"event": "cached", "run_id": result["run_id"]})
+            job.run_finished(index, result["run_id"], result["summary"])
+
+    def _close_if_done(self) -> None:
+        if not self.refs and not self.closed:
+            self.closed = True
+            self.job.close()

@@ -1,0 +1,87 @@
+"""The worker side of the Ray backend: one training run inside a Ray task.
+
+Kept apart from :mod:`core.jobs.ray_backend` (the driver) because it runs in another process,
+maybe on another machine: it may rely on nothing the driver's process has set up. Everything it
+needs arrives as arguments (the spec, the store root, the datasets registry) or through the
+task's ``runtime_env`` (the ``LESIONLAB_*`` variables), and it trains through the unchanged
+engine, so a run trained by Ray is the same stored run, under the same content address, as one
+trained in-process.
+
+Nothing here imports Ray or TensorFlow at import time: ``core.jobs`` must import without Ray.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+#: The first event of every attempt: which process and host run it (a retry shows a new pid).
+WORKER_EVENT = "worker"
+
+
+def limit_tensorflow_threads(cpus: float) -> None:
+    """Give TensorFlow as many threads as the task holds CPUs.
+
+    TensorFlow sizes its thread pools to the whole machine; two tasks on a 2-core node would
+    each start two compute threads and fight over the cores. The pools are fixed the first time
+    TensorFlow runs an op in a process, so a reused Ray worker keeps the size its first task set
+    (every task of this backend asks for the same CPUs, so that size is the right one).
+    """
+    import tensorflow as tf
+
+    threads = max(1, int(cpus))
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass  # this worker process already ran TensorFlow with the pools sized above
+
+
+def train_task(spec, index: int, job_id: str, store_root: str, registry_path: str,
+               relay, cpus: float) -> dict[str, Any]:
+    """Train (or find) one run; relay its progress events; return what the driver reports.
+
+    Returns plain data (run id, summary, whether it was already stored), not the stored run:
+    the driver reads the store itself when it needs more, and a small result crosses the
+    network cheaply.
+    """
+    limit_tensorflow_threads(cpus)
+    tell = _Teller(relay, job_id, index)
+    tell({"event": WORKER_EVENT, "pid": os.getpid(), "host": socket.gethostname()})
+
+    from core.store import ResultsStore
+    from core.training import train_run
+
+    kinds: list[str] = []
+
+    def progress(event: dict) -> None:
+        kinds.append(event.get("event", ""))
+        tell(event)
+
+    stored = train_run(spec, ResultsStore(Path(store_root)), progress=progress,
+                       registry_path=Path(registry_path))
+    return {"run_id": stored.run_id, "summary": dict(stored.record.get("summary") or {}),
+            "cached": "cached" in kinds}
+
+
+class _Teller:
+    """Puts events on the driver's Ray queue; goes quiet if the queue is gone.
+
+    A put waits until the queue actor has the event, so every event of a task is in the queue
+    before the task's result is ready: the driver, which drains the queue before it reads
+    results, reports a run's events before its end. A driver that died (its queue with it)
+    must not fail a training that is still useful to the store.
+    """
+
+    def __init__(self, relay, job_id: str, index: int) -> None:
+        self.relay, self.job_id, self.index = relay, job_id, index
+
+    def __call__(self, event: dict) -> None:
+        if self.relay is None:
+            return
+        try:
+            self.relay.put((self.job_id, self.index, dict(event)))
+        except Exception:  # noqa: BLE001 - e.g. RayActorError: nobody is listening any more
+            self.relay = None
