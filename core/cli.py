@@ -5,6 +5,7 @@
     python -m core ls [--dataset demo]
     python -m core check demo
     python -m core models
+    python -m core run ... --backend ray [--address auto | ray://<head>:10001]
 
 Every error a user can cause (a wrong dataset layout, an unknown model, a bad weights file) is
 printed as one message with its fix, exit status 2; a failed run does not stop the grid (it is
@@ -43,7 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--folds", type=int, default=None, help="k-fold cross-validation (all folds)")
     run.add_argument("--weights", default=None, help="imagenet, none, or a local weights file")
     run.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
-    run.add_argument("--backend", choices=("inprocess",), default="inprocess")
+    run.add_argument("--backend", choices=("inprocess", "ray"), default="inprocess",
+                     help="inprocess: one run at a time here; ray: every run as a parallel Ray "
+                          "task (needs: pip install -r requirements-ray.txt)")
+    run.add_argument("--address", default=None,
+                     help="with --backend ray: auto (the cluster this machine joined), "
+                          "ray://<head>:10001, or local; default: Ray's own choice (RAY_ADDRESS, "
+                          "else a cluster started on this machine, else a new local instance)")
 
     ls = sub.add_parser("ls", help="list stored runs")
     ls.add_argument("--dataset", default=None)
@@ -57,14 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "address", None) and args.backend != "ray":
+        parser.error("--address needs --backend ray")
     from core.datasets import DatasetError
+    from core.jobs import RayBackendError
     from core.store import StoreError
     from core.training import RunSpecError
     from models import ModelInputError, RecipeError, UnknownModelError, WeightsError
 
     user_errors = (DatasetError, StoreError, RunSpecError, ModelInputError, RecipeError,
-                   UnknownModelError, WeightsError)
+                   UnknownModelError, WeightsError, RayBackendError)
     try:
         return {"run": _run, "ls": _ls, "check": _check, "models": _models}[args.command](args)
     except user_errors as exc:
@@ -81,6 +92,10 @@ def _run(args) -> int:
                         seeds=args.seeds, n_folds=args.folds, weights=args.weights,
                         overrides=overrides)
     store = ResultsStore()
+    if args.backend == "ray":
+        from core.cli_ray import run_on_ray
+
+        return run_on_ray(specs, store, args.address, _print_table)
     rows, failed = [], 0
     for i, spec in enumerate(specs, start=1):
         print(f"[{i}/{len(specs)}] {spec.label}", flush=True)

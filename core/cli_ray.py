@@ -1,0 +1,86 @@
+"""``python -m core run ... --backend ray``: a grid as parallel Ray tasks, with its progress.
+
+The in-process CLI draws one progress bar per run because runs come one after another; on Ray
+several train at once, so this prints one line per run event that matters (started where,
+epochs, stored, failed) and, whenever the counts change, the grid's headline
+("Running: 8 runs — 3 trained, 0 already stored, 5 waiting.").
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+from core.jobs import DONE, FAILED, JobRunner, JobSnapshot, RayBackend
+
+
+class GridPrinter:
+    """A job listener that prints one line per notable event of any run."""
+
+    def __init__(self, specs: list) -> None:
+        self.specs = specs
+
+    def __call__(self, index: int, event: dict) -> None:
+        kind = event["event"]
+        head = f"[{index + 1}/{len(self.specs)}] {self.specs[index].label}:"
+        if kind == "worker":
+            again = f" (attempt {event['attempt']})" if event.get("attempt", 1) > 1 else ""
+            line = f"started on {event.get('host')}, pid {event.get('pid')}{again}"
+        elif kind == "cached":
+            line = f"stored already: {event['run_id']}"
+        elif kind == "training" and event.get("resumed_from_epoch"):
+            line = f"resuming after epoch {event['resumed_from_epoch']}"
+        elif kind == "epoch":
+            shown = " ".join(f"{k} {v:.4f}" for k, v in event["logs"].items()
+                             if k != "learning_rate")
+            line = f"epoch {event['epoch']}/{event['epochs']}: {shown}"
+        elif kind == "done":
+            line = f"stored as {event['run_id']}"
+        elif kind == "failed":
+            line = f"FAILED: {event.get('error_type')}: {event.get('error')}"
+        elif kind in ("cancelled", "skipped"):
+            line = kind
+        else:
+            return
+        print(f"{head} {line}", flush=True)
+
+
+def run_on_ray(specs: list, store, address: str | None,
+               print_table: Callable[[list[dict]], None]) -> int:
+    """Train ``specs`` on Ray; 0 when all are stored, 1 when any failed, 130 on Ctrl-C."""
+    backend = RayBackend(address, store=store)  # no Ray installed: a RayBackendError, at once
+    resources = backend.connect()
+    print(f"Ray: {resources.get('CPU', 0):g} CPU(s), {resources.get('GPU', 0):g} GPU(s); "
+          f"store {store.root}", flush=True)
+    runner = JobRunner(store, backend=backend)
+    job = runner.submit(specs, label=f"{len(specs)} run(s) on Ray",
+                        on_event=GridPrinter(specs))
+    shown = None
+    try:
+        while not job.wait(1.0):
+            shown = _headline(job.snapshot(), shown)
+    except KeyboardInterrupt:
+        print("\ninterrupted: cancelling; finished epochs are kept, run the same command to "
+              "resume.", flush=True)
+        runner.shutdown(cancel=True, timeout=60)
+        return 130
+    snap = job.snapshot()
+    runner.shutdown(cancel=False, timeout=60)
+    print(snap.headline(), flush=True)
+    print_table([_row(run) for run in snap.runs])
+    return 1 if snap.count(FAILED) else 0
+
+
+def _headline(snap: JobSnapshot, shown: str | None) -> str:
+    text = snap.headline()
+    if text != shown:
+        print(text, file=sys.stdout, flush=True)
+    return text
+
+
+def _row(run) -> dict:
+    summary = run.summary or {}
+    status = {DONE: "trained"}.get(run.status, run.status)
+    return {"run": run.label, "status": status, "run_id": run.run_id or "",
+            "test_auc": summary.get("test_auc"), "val_auc": summary.get("val_auc"),
+            "seconds": round(run.seconds, 1) if run.seconds is not None else None}
