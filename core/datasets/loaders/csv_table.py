@@ -94,14 +94,31 @@ def read_csv_strict(path: Path) -> pd.DataFrame:
             fix="re-save it as UTF-8 (Excel: Save As > 'CSV UTF-8'; or iconv -f latin1 -t utf-8)",
         ) from exc
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        # header=None: the header is read as a row like the others, so a data row with more
+        # fields than the header is an error naming its line. With the header parsed by
+        # pandas, a first data row with one extra field silently turned the first column into
+        # the index and shifted every value one column left (found by fuzzing).
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, header=None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DatasetError(
             f"The CSV cannot be parsed: {exc}".strip(),
             where=path,
-            fix="check the delimiter (comma) and quoting",
+            fix="check the delimiter (comma) and quoting; every row needs as many fields as "
+            "the header",
         ) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
+    columns = [str(c).strip() for c in frame.iloc[0]]
+    frame = frame.iloc[1:].reset_index(drop=True)
+    frame.columns = columns
+    # "file" and "file " are one name after the strip; frame["file"] would then be a table,
+    # not a column (found by fuzzing). Unnamed columns (Excel's trailing commas) are unused.
+    repeated = sorted({c for c in columns if c and columns.count(c) > 1})
+    if repeated:
+        raise DatasetError(
+            f"Column name(s) {', '.join(map(repr, repeated))} appear more than once in the "
+            "CSV header (spaces around a name do not count).",
+            where=path,
+            fix="rename or remove the repeated columns",
+        )
     return frame
 
 
