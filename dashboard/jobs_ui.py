@@ -1,11 +1,13 @@
 """The server's job runner and the panel that shows its jobs, for every page that trains.
 
 One :class:`~core.jobs.JobRunner` per server process (``st.cache_resource``), keyed by the store
-and registry it trains into: a job started on one page keeps running when the user switches
-pages or closes the tab, and every session sees it. The panel only ever reads immutable
-snapshots; it redraws itself every second while a job runs (``st.fragment(run_every=...)``),
-and when runs land in the store it clears the cached run list (:func:`refresh_runs`) and reruns
-the page, so tables and charts elsewhere fill in as results arrive.
+and registry it trains into and by its backend (in-process unless ``LESIONLAB_RAY_ADDRESS``
+names a Ray cluster, see :mod:`core.jobs.ray_backend`): a job started on one page keeps running
+when the user switches pages or closes the tab, and every session sees it. The panel only ever
+reads immutable snapshots; it redraws itself every second while a job runs
+(``st.fragment(run_every=...)``), and when runs land in the store it clears the cached run list
+(:func:`refresh_runs`) and reruns the page, so tables and charts elsewhere fill in as results
+arrive.
 
 Run labels, dataset names and error messages are user text: they are shown in dataframes,
 ``st.text`` and ``st.code``, or escaped with :func:`escape_markdown` where Streamlit renders
@@ -23,7 +25,8 @@ import pandas as pd
 import streamlit as st
 
 from core import config
-from core.jobs import FAILED, JobRunner, JobSnapshot
+from core.jobs import FAILED, JobRunner, JobSnapshot, RayBackend, RayBackendError
+from core.jobs.ray_backend import configured_address
 from core.store import ResultsStore
 from dashboard.data import refresh_runs
 
@@ -41,13 +44,34 @@ def escape_markdown(text: object) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _runner(store_root: str, registry: str) -> JobRunner:
-    return JobRunner(ResultsStore(Path(store_root)), registry_path=Path(registry))
+def _runner(store_root: str, registry: str, ray_address: str | None) -> JobRunner:
+    store = ResultsStore(Path(store_root))
+    backend = None
+    if ray_address is not None:  # Ray is joined (or started) by the backend's own thread
+        backend = RayBackend(ray_address, store=store, registry_path=Path(registry))
+    return JobRunner(store, backend=backend, registry_path=Path(registry))
 
 
 def get_runner() -> JobRunner:
-    """The process-wide runner for the configured store and datasets registry."""
-    return _runner(str(config.store_root()), str(config.datasets_registry_path()))
+    """The process-wide runner for the configured store, datasets registry and backend.
+
+    With ``LESIONLAB_RAY_ADDRESS`` set but Ray not installed, the page says how to install it
+    and stops, rather than training somewhere the user did not ask for."""
+    try:
+        return _runner(str(config.store_root()), str(config.datasets_registry_path()),
+                       configured_address())
+    except RayBackendError as exc:
+        st.error(escape_markdown(f"Training backend: {exc}"), icon=":material/error:")
+        st.stop()
+
+
+def backend_note() -> str:
+    """Where the runs of this server train, in one sentence (for the Train page)."""
+    address = configured_address()
+    if address is None:
+        return "Runs train one at a time on this server."
+    return (f"Runs train in parallel as Ray tasks (Ray at {address}, set by "
+            "LESIONLAB_RAY_ADDRESS), each on one CPU or one GPU of the cluster.")
 
 
 def submit(specs: Sequence, label: str) -> str:

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.data import get_store
 from dashboard.datasets_ui import registry_or_error
 from dashboard.jobs_grid import grid_form, grid_status, has_gpu, paper_on_cpu_warning, show_grid
-from dashboard.jobs_ui import jobs_panel, submit
+from dashboard.jobs_ui import backend_note, escape_markdown, jobs_panel, submit
 
 st.title("Train")
 st.caption("Every run is stored under the content it was trained on (images, labels, split, "
@@ -25,9 +25,10 @@ if choice is not None:
     if st.button(f"Train {len(todo)} run{'s' if len(todo) != 1 else ''} in the background",
                  type="primary", disabled=todo.empty, icon=":material/play_arrow:",
                  key="train_launch",
-                 help="Runs one at a time on this server; you can switch pages or close the "
-                      "tab, the job goes on."):
+                 help=escape_markdown(f"{backend_note()} You can switch pages or close the "
+                                      "tab, the job goes on.")):
         submit(list(todo["spec"]), label=f"{len(todo)} run(s): {choice.label()}")
 
 st.subheader("Jobs")
+st.caption(escape_markdown(backend_note()))
 jobs_panel(key="train", empty_text="No training job on this server yet.")

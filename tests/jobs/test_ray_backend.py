@@ -221,3 +221,34 @@ def test_cli_without_ray_installed_fails_fast_with_the_install_command():
     assert "error: The Ray backend needs the optional package 'ray'" in done.stderr
     assert "pip install -r requirements-ray.txt" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _train_page(monkeypatch, tmp_path, address: str):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("LESIONLAB_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv("LESIONLAB_DATASETS", str(tmp_path / "datasets.toml"))
+    monkeypatch.setenv("LESIONLAB_RAY_ADDRESS", address)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/train.py").run()
+    return at
+
+
+def test_the_train_page_uses_ray_when_an_address_is_configured(local_ray, monkeypatch,
+                                                                tmp_path):
+    from dashboard.jobs_ui import get_runner
+
+    at = _train_page(monkeypatch, tmp_path, "auto")
+    assert not at.exception, at.exception
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert any("Ray tasks (Ray at auto" in c for c in captions), captions
+    runner = get_runner()
+    assert isinstance(runner.backend, RayBackend) and runner.backend.address == "auto"
+    assert runner.backend.store_root == (tmp_path / "store").resolve()
+
+
+def test_the_train_page_says_how_to_install_ray_when_it_is_missing(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if it were not installed
+    at = _train_page(monkeypatch, tmp_path, "auto")
+    errors = [e.value.replace("\\", "") for e in at.error]  # as read, without escapes
+    assert any("pip install -r requirements-ray.txt" in e for e in errors), errors
