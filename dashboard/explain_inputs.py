@@ -24,6 +24,7 @@ from core.datasets.images import decode_image
 from dashboard import data
 from dashboard.explain_compute import image_digest
 from dashboard.explain_session import results
+from dashboard.text import visible
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp"]
 SOURCE_UPLOAD = "Upload images"
@@ -146,7 +147,7 @@ def _uploaded_images() -> list[InputImage]:
             st.error(f"{len(bad)} of {len(decoded)} uploaded file(s) cannot be used and are "
                      "skipped; the others are explained below.", icon=":material/error:")
             for item in bad:
-                st.text(f"{item.name}: {item.message}")
+                st.text(visible(f"{item.name}: {item.message}"))
     return [d for d in decoded if isinstance(d, InputImage)]
 
 

@@ -20,6 +20,7 @@ from dashboard.explain_format import (display_image, md_escape, model_input_uint
                                       predictions_table)
 from dashboard.explain_inputs import InputImage
 from dashboard.explain_session import results
+from dashboard.text import visible
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,10 +75,10 @@ def show(images: Sequence[InputImage], runs: Sequence[LoadedRun], preds: Predict
         with st.container(border=True):
             st.subheader(f"Image {number}" if len(images) > 1 else "Image")
             height, width = image.rgb.shape[:2]
-            st.text(f"{image.name}  ({width}x{height} px)")
+            st.text(visible(f"{image.name}  ({width}x{height} px)"))
             if image.true_label is not None:
-                st.text(f"True label: {image.true_label}  ({image.split} split of dataset "
-                        f"{image.dataset})")
+                st.text(visible(f"True label: {image.true_label}  ({image.split} split of "
+                                f"dataset {image.dataset})"))
             columns = st.columns(1 + len(runs))
             columns[0].image(display_image(image.rgb), caption="Image as decoded",
                              width="stretch")

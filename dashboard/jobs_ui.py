@@ -29,6 +29,7 @@ from core.jobs import FAILED, JobRunner, JobSnapshot, RayBackend, RayBackendErro
 from core.jobs.ray_backend import configured_address
 from core.store import ResultsStore
 from dashboard.data import refresh_runs
+from dashboard.text import visible
 
 #: Seconds between redraws of a running job's panel.
 REFRESH_S = 1.0
@@ -39,8 +40,9 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 def escape_markdown(text: object) -> str:
     """``text`` shown literally where Streamlit renders Markdown (no links, no emphasis, no
-    ``:material/...:`` icons or ``:red[...]`` directives smuggled in by a file name)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    ``:material/...:`` icons or ``:red[...]`` directives smuggled in by a file name); control
+    and format characters are shown as escape codes (see :mod:`dashboard.text`)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", visible(text, keep="\n"))
 
 
 @st.cache_resource(show_spinner=False)
