@@ -36,7 +36,8 @@ from typing import Any
 from core import config
 from core.errors import LesionlabError
 from core.jobs.job import Job
-from core.jobs.ray_task import WORKER_EVENT, train_task
+from core.jobs.ray_grid import RayGrid
+from core.jobs.ray_task import train_task
 
 #: ``LESIONLAB_RAY_ADDRESS`` makes the app's job runner use Ray: ``auto`` (the cluster this
 #: machine belongs to), ``ray://<head>:10001`` (Ray Client) or ``local`` (a new local instance).
@@ -70,12 +71,19 @@ def configured_address() -> str | None:
 _NOT_FORWARDED = frozenset({"LESIONLAB_STORE", "LESIONLAB_DATASETS", RAY_ADDRESS_ENV})
 
 
+#: This checkout. Ray puts the driver's working folder on the workers' import path, but not
+#: for Ray Client (``ray://``) drivers; naming it explicitly serves both, as long as every node
+#: has the code at the same path (a shared drive, or the same deployment everywhere).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
 def _worker_env() -> dict[str, str]:
     """Environment every task gets through its ``runtime_env``: the Lesionlab settings of this
     process, with the state folder made explicit (a worker's ``~`` may be another folder)."""
     env = {k: v for k, v in os.environ.items()
            if k.startswith("LESIONLAB_") and k not in _NOT_FORWARDED}
     env[config.HOME_ENV] = str(config.home().resolve())
+    env["PYTHONPATH"] = str(REPO_ROOT)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
     return env
 
@@ -162,7 +170,7 @@ class RayBackend:
     # -- the driver thread ----------------------------------------------------------------------
 
     def _drive(self) -> None:
-        grids: dict[str, _Grid] = {}
+        grids: dict[str, RayGrid] = {}
         stopping = False
         try:
             while not (stopping and not grids):
@@ -172,7 +180,11 @@ class RayBackend:
                     elif (grid := self._open(job)) is not None:
                         grids[job.id] = grid
                 if grids:
-                    self._step(grids)
+                    try:
+                        self._step(grids)
+                    except Exception as exc:  # noqa: BLE001 - e.g. Ray itself went away
+                        for grid in grids.values():
+                            grid.abandon(exc, traceback.format_exc())
                     for job_id in [j for j, g in grids.items() if g.closed]:
                         del grids[job_id]
         finally:
@@ -186,7 +198,7 @@ class RayBackend:
             except queue.Empty:
                 return items
 
-    def _open(self, job: Job) -> _Grid | None:
+    def _open(self, job: Job) -> RayGrid | None:
         """Connect if needed and submit the job's missing runs; None when nothing is pending."""
         try:
             resources = self.connect()
@@ -199,11 +211,12 @@ class RayBackend:
         gpu = resources.get("GPU", 0) >= 1
         job.log(f"Ray: {resources.get('CPU', 0):g} CPU(s), {resources.get('GPU', 0):g} GPU(s); "
                 f"each run holds 1 {'GPU' if gpu else 'CPU'}")
-        grid = _Grid(job, self, self._task(gpu), cpus=1)
+        grid = RayGrid(job, self._task(gpu), store_root=self.store_root,
+                       registry_path=self.registry_path, relay=self._relay, cpus=1)
         grid.submit()
         return grid
 
-    def _step(self, grids: dict[str, _Grid]) -> None:
+    def _step(self, grids: dict[str, RayGrid]) -> None:
         import ray
 
         pending = [ref for g in grids.values() for ref in g.pending]
@@ -214,7 +227,7 @@ class RayBackend:
             grid.check_cancel()
             grid.settle()
 
-    def _drain(self, grids: dict[str, _Grid]) -> None:
+    def _drain(self, grids: dict[str, RayGrid]) -> None:
         count = self._relay.qsize()
         for job_id, index, event in self._relay.get_nowait_batch(count) if count else []:
             if job_id in grids:
@@ -230,112 +243,3 @@ class RayBackend:
         if self._owns_ray:
             require_ray().shutdown()
             self._owns_ray = False
-
-
-class _Grid:
-    """One job on Ray: its submitted tasks, their attempts, and the reports into the job."""
-
-    def __init__(self, job: Job, backend: RayBackend, task, cpus: float) -> None:
-        self.job, self.backend, self.task, self.cpus = job, backend, task, cpus
-        self.refs: dict[Any, int] = {}  # task ref -> run index, while unsettled
-        self.attempts = [0] * len(job.specs)
-        self.cancel_sent = False
-        self.closed = False
-
-    @property
-    def pending(self) -> list:
-        return list(self.refs)
-
-    def submit(self) -> None:
-        """Report what the store has; submit the rest as tasks (a spec the driver cannot
-        resolve is submitted too: the workers may see a dataset folder this machine does not,
-        and if not, the task's own error is the one to report)."""
-        from core.store import ResultsStore
-
-        store = ResultsStore(self.backend.store_root)
-        for i, spec in enumerate(self.job.specs):
-            if self.job.cancel_event.is_set():
-                self.job.run_skipped(i)
-                continue
-            rid = self._stored_id(spec, store)
-            if rid is not None:
-                self.job.run_started(i)
-                self.job.run_event(i, {"event": "cached", "run_id": rid})
-                self.job.run_finished(i, rid, store.get(rid).record.get("summary"))
-                continue
-            ref = self.task.remote(spec, i, self.job.id, str(self.backend.store_root),
-                                   str(self.backend.registry_path), self.backend._relay,
-                                   self.cpus)
-            self.refs[ref] = i
-        self._close_if_done()
-
-    def _stored_id(self, spec, store) -> str | None:
-        from core.training import resolve
-
-        try:
-            rid = resolve(spec, self.backend.registry_path).run_id
-        except Exception:  # noqa: BLE001 - the task will say what is wrong
-            return None
-        return rid if store.has(rid) else None
-
-    def on_event(self, index: int, event: dict) -> None:
-        if event.get("event") == WORKER_EVENT:
-            self.attempts[index] += 1
-            attempt = self.attempts[index]
-            event = {**event, "attempt": attempt}
-            if attempt == 1:
-                self.job.run_started(index)
-            else:
-                self.job.log(f"[{index + 1}/{len(self.job.specs)}] {self.job.specs[index].label}: "
-                             f"attempt {attempt} on {event.get('host')} (pid {event.get('pid')}): "
-                             "the previous attempt failed or its worker died")
-        self.job.run_event(index, event)
-
-    def check_cancel(self) -> None:
-        if self.cancel_sent or not self.job.cancel_event.is_set():
-            return
-        import ray
-
-        self.cancel_sent = True
-        for ref in self.refs:
-            ray.cancel(ref)
-
-    def settle(self) -> None:
-        """Report every finished task (in submission order) and close the job when all are."""
-        import ray
-
-        if not self.refs:
-            return
-        ready, _ = ray.wait(list(self.refs), num_returns=len(self.refs), timeout=0)
-        for ref in sorted(ready, key=self.refs.get):
-            self._report(self.refs.pop(ref), ref)
-        self._close_if_done()
-
-    def _report(self, index: int, ref) -> None:
-        from ray.exceptions import RayError, RayTaskError, TaskCancelledError
-
-        job = self.job
-        try:
-            result = require_ray().get(ref)
-        except TaskCancelledError as exc:
-            if self.attempts[index]:
-                job.run_cancelled(index, str(exc) or "cancelled")
-            else:
-                job.run_skipped(index)
-        except RayTaskError as exc:  # the run raised, on its last attempt
-            cause = exc.cause if isinstance(exc.cause, BaseException) else exc
-            job.run_failed(index, cause, str(exc))
-        except RayError as exc:  # its worker or node died on the last attempt, or similar
-            job.run_failed(index, exc, traceback.format_exc())
-        else:
-            if not self.attempts[index]:
-                job.run_started(index)
-            last = job.snapshot().runs[index].last_event or {}
-            if result["cached"] and last.get("event") != "cached":  # its event was lost
-                job.run_event(index, {"event": "cached", "run_id": result["run_id"]})
-            job.run_finished(index, result["run_id"], result["summary"])
-
-    def _close_if_done(self) -> None:
-        if not self.refs and not self.closed:
-            self.closed = True
-            self.job.close()
