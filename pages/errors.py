@@ -16,6 +16,7 @@ from dashboard.details import warnings_banner
 from dashboard.downloads import csv_button
 from dashboard.errors import FALSE_NEGATIVE, FALSE_POSITIVE, misclassified, thumbnail
 from dashboard.evaluations import Selection
+from dashboard.jobs_ui import escape_markdown as escape
 from dashboard.runs import empty_store, ok_runs, run_names, run_selectbox
 from dashboard.threshold import PARAM, current_state, threshold_control
 
@@ -35,7 +36,7 @@ def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], datase
     table = misclassified(ev, t, class_names)
     n_fn = int((table["kind"] == FALSE_NEGATIVE).sum())
     n_fp = int((table["kind"] == FALSE_POSITIVE).sum())
-    neg, pos = class_names
+    neg, pos = (escape(c) for c in class_names)  # class names come from folder names
     st.subheader(f"{len(table)} of {ev.test.n} test images misclassified at threshold {t:.3f}")
     st.markdown(f"**{n_fn}** false negatives (**{pos}** called {neg}: missed) · "
                 f"**{n_fp}** false positives ({neg} called **{pos}**)")
@@ -64,10 +65,10 @@ def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], datase
                 if image is not None:
                     st.image(image, width="stretch")
                 else:
-                    st.caption(f"No image: {why}")
-                st.markdown(f"**{row.kind}** · true **{row.true_label}**  \n"
+                    st.caption(f"No image: {escape(why)}")
+                st.markdown(f"**{row.kind}** · true **{escape(row.true_label)}**  \n"
                             f"score {row.score:.4f} (threshold {row.threshold:.4f})")
-                st.caption(row.sample_id)
+                st.caption(escape(row.sample_id))  # a file name: shown literally
                 st.page_link("pages/explain.py", label="Explain this image",
                              icon=":material/image_search:",
                              query_params={"run": run_id, "sample": row.sample_id, PARAM: rule})

@@ -307,10 +307,6 @@ def test_nothing_is_ever_unpickled_or_loaded_unsafely():
     assert offenders == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug, outside this suite's files: pages/errors.py passes sample ids (file names) "
-    "and class names to st.caption / st.markdown unescaped, so Markdown in a file name "
-    "renders (links, emphasis, :red[...]); fix: dashboard.jobs_ui.escape_markdown there"))
 def test_the_errors_page_shows_file_names_escaped(tmp_path, monkeypatch):
     from core.store import ResultsStore, run_id
     from tests.pages_manage.conftest import open_page
