@@ -100,12 +100,18 @@ def test_eight_sessions_on_compare_and_explain_while_training(served):
     growth_mib = (result.rss_after_kib["VmHWM"] - result.rss_before_kib["VmRSS"]) / 1024
     assert growth_mib < SESSION_RSS_BUDGET_MIB, result
 
-    # The training went on meanwhile: its scratch folder or its stored run exists, and the
-    # server logged no traceback (a failed or crashed job would).
+    # The training went on meanwhile and did not fail: its scratch folder or its stored run
+    # exists, and the Train page's job panel says running or finished, with no failed run.
     store = served["store"]
     assert (store / "work" / training).is_dir() or (store / "runs" / training).is_dir()
-    log = server.log_text()
-    assert "Traceback" not in log and "Error" not in log, log[-3000:]
+    observer = Session(server.url)
+    try:
+        panel = [e.get("text", "") for e in observer.run("train").of("progress")]
+    finally:
+        observer.close()
+    assert panel and panel[0].startswith(("Running", "Finished")), panel
+    assert not any("failed" in text for text in panel), panel
+    assert "Traceback" not in server.log_text(), server.log_text()[-3000:]
 
 
 def _listening_addresses(port: int) -> list[str]:
@@ -147,11 +153,11 @@ def test_xsrf_protection_refuses_uploads_and_sockets_without_the_token(served):
         assert genuine.status_code == 204  # the same request with the token is accepted
     finally:
         session.close()
-    with pytest.raises(websocket.WebSocketException):  # another site's page opening a socket
-        ws = websocket.create_connection(
-            server.url.replace("http://", "ws://") + "/_stcore/stream",
-            origin="http://evil.example", timeout=30)
-        ws.recv()
+    stream = server.url.replace("http://", "ws://") + "/_stcore/stream"
+    websocket.create_connection(stream, origin=server.url, timeout=30).close()  # same site
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:  # another site's page
+        websocket.create_connection(stream, origin="http://evil.example", timeout=30)
+    assert refused.value.status_code == 403
 
 
 def test_uploads_over_the_configured_cap_are_refused(served):

@@ -10,8 +10,8 @@ SIGKILL it at exactly that moment rather than at whatever moment a timer happens
 * ``{"event": "batch", "epoch": E, "batch": B}``: on the first batch event at or after batch
   ``B`` of epoch ``E`` (0-based), i.e. in the middle of an epoch (batch events are throttled to
   two a second, so "at or after" is what can be promised);
-* ``{"event": "epoch", "epoch": N}``: when epoch ``N`` (1-based) has ended; the engine emits
-  this after the checkpoint callbacks ran;
+* ``{"event": "epoch"}``: when the first epoch this process trains has ended (``"epoch": N``:
+  epoch ``N``, 1-based); the engine emits this after the checkpoint callbacks ran;
 * ``{"event": "publish"}``: during the store commit, after every artifact is written and
   fsynced, before the rename that publishes the run;
 * ``null``: never; train to the end.
@@ -39,7 +39,7 @@ def _matches(hold: dict | None, event: dict) -> bool:
     if event["event"] == "batch":
         return (event["epoch"], event["batch"]) >= (hold["epoch"], hold["batch"])
     if event["event"] == "epoch":
-        return event["epoch"] == hold["epoch"]
+        return event["epoch"] == hold.get("epoch", event["epoch"])
     return True
 
 
