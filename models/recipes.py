@@ -59,6 +59,11 @@ class Recipe:
     augmentation: str = "none"
     sampling: str = "none"
     max_train_images: int | None = None
+    #: Momentum of every BatchNormalization layer's moving mean/variance during this run
+    #: (None = the architecture's own: 0.99 in Keras, 0.999 in MobileNetV2). The quick
+    #: profile lowers it because its runs are too short for the default averages to catch
+    #: up with the weights; see ``make_callbacks``.
+    batchnorm_momentum: float | None = None
     #: Where each value comes from and where it departs from the study (shown in the UI).
     notes: str = ""
 
@@ -76,6 +81,15 @@ class Recipe:
             raise RecipeError(f"Recipe momentum must be in [0, 1), got {self.momentum!r}.")
         if self.max_train_images is not None:
             _check_positive_int("max_train_images", self.max_train_images)
+        if self.batchnorm_momentum is not None and not (
+            isinstance(self.batchnorm_momentum, (int, float))
+            and not isinstance(self.batchnorm_momentum, bool)
+            and 0.0 < self.batchnorm_momentum < 1.0
+        ):
+            raise RecipeError(
+                f"Recipe batchnorm_momentum must be in (0, 1) or None, got "
+                f"{self.batchnorm_momentum!r}."
+            )
         if self.early_stopping_patience is not None:
             _check_positive_int("early_stopping_patience", self.early_stopping_patience)
         if self.schedule in ("exponential_decay", "inverse_time_decay"):
@@ -211,7 +225,10 @@ def make_loss(recipe_or_head: Recipe | str):
 def make_callbacks(recipe: Recipe) -> list:
     """The recipe's own callbacks, in the order Keras should call them.
 
-    Learning-rate reduction comes before early stopping so both see the same epoch's logs.
+    ``batchnorm_momentum`` becomes a callback (not a builder argument) so the architecture stays
+    the study's: it only changes how fast the moving averages used at inference follow the
+    batch statistics used in training. Learning-rate reduction comes before early stopping so
+    both see the same epoch's logs.
     ``plateau_monitor='accuracy'`` (the melanoma study's choice) needs the model compiled with
     ``metrics=['accuracy']``. TerminateOnNaN stops a diverged run at once instead of spending
     the remaining epochs on NaN weights.
@@ -219,6 +236,8 @@ def make_callbacks(recipe: Recipe) -> list:
     import keras
 
     callbacks: list = [keras.callbacks.TerminateOnNaN()]
+    if recipe.batchnorm_momentum is not None:
+        callbacks.insert(0, batchnorm_momentum_callback(recipe.batchnorm_momentum))
     if recipe.schedule == "plateau":
         callbacks.append(
             keras.callbacks.ReduceLROnPlateau(
@@ -239,3 +258,47 @@ def make_callbacks(recipe: Recipe) -> list:
             )
         )
     return callbacks
+
+
+def batchnorm_layers(model) -> list:
+    """Every BatchNormalization layer of ``model``, including those of nested models."""
+    import keras
+
+    found, stack = [], list(model.layers)
+    while stack:
+        layer = stack.pop(0)
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found.append(layer)
+        stack.extend(getattr(layer, "layers", []))
+    return found
+
+
+def batchnorm_momentum_callback(momentum: float):
+    """A callback that sets the momentum of every BatchNormalization moving average before
+    training starts.
+
+    Why: at inference a BN layer normalises with its moving mean/variance, an exponential
+    average with a time constant of ``1 / (1 - momentum)`` optimizer steps (100 steps at
+    Keras' 0.99, 1000 at MobileNetV2's 0.999). A quick run makes ~220 steps while the scale
+    of the activations changes several-fold, so those averages lag far behind: measured on
+    the demo data, idc_initial's moving variances were off by a factor of ~13 (mean |log
+    ratio| 2.6 against statistics recomputed on the training set) and its test AUC fell from
+    0.94 to 0.62; MobileNetV2 (0.999) scored 0.50 against 0.94. At 0.9 (a 10-step window,
+    PyTorch's default) the gap is 0.02-0.08 and test AUC 0.93-0.94. Training itself is
+    unchanged: training steps normalise with batch statistics. The momentum is set before the
+    first step, so the compiled train step uses it, and it is saved in the model's layer
+    config.
+    """
+    import keras
+
+    class BatchNormMomentum(keras.callbacks.Callback):
+        def __init__(self, value: float) -> None:
+            super().__init__()
+            self.momentum = float(value)
+
+        def on_train_begin(self, logs=None):
+            for layer in batchnorm_layers(self.model):
+                layer.momentum = self.momentum
+
+    BatchNormMomentum.__doc__ = batchnorm_momentum_callback.__doc__
+    return BatchNormMomentum(momentum)

@@ -16,6 +16,7 @@ from models import (
     make_loss,
     make_optimizer,
 )
+from models.recipes import batchnorm_layers
 from models.schedules import CyclicalLearningRate
 from models.vocab import SAMPLINGS
 
@@ -39,6 +40,8 @@ BASE = Recipe(optimizer="sgd", learning_rate=0.1, loss="categorical_crossentropy
         ({"schedule": "cyclical"}, "needs cyclical_max_learning_rate"),
         ({"schedule": "plateau", "plateau_factor": 2.0}, "plateau_factor must be in (0, 1)"),
         ({"max_train_images": 0}, "max_train_images must be a whole number >= 1"),
+        ({"batchnorm_momentum": 1.0}, "batchnorm_momentum must be in (0, 1) or None"),
+        ({"batchnorm_momentum": 0}, "batchnorm_momentum must be in (0, 1) or None"),
         ({"batch": 32}, "Unknown recipe field(s) batch; recipe fields are:"),
     ],
 )
@@ -79,11 +82,49 @@ def test_every_registry_recipe_makes_keras_objects(name):
 
 def test_quick_recipe_differs_from_paper_only_in_cpu_sizing():
     sizing = {"batch_size", "epochs", "input_size", "max_train_images", "notes",
-              "cyclical_half_cycle_epochs"}
+              "cyclical_half_cycle_epochs", "batchnorm_momentum"}
     for entry in REGISTRY.values():
         paper, quick = entry.paper.to_dict(), entry.quick.to_dict()
         changed = {k for k in paper if paper[k] != quick[k]}
         assert changed <= sizing, (entry.name, changed - sizing)
+
+
+def test_paper_recipes_keep_the_architectures_batchnorm_momentum():
+    for entry in REGISTRY.values():
+        assert entry.paper.batchnorm_momentum is None, entry.name
+
+
+@pytest.mark.parametrize("name", ["idc_initial", "idc_own", "mobilenet_v2", "efficientnet_b0",
+                                  "breakhis_resnet50", "inbreast_inceptionv3"])
+def test_quick_recipes_of_batchnorm_networks_use_a_short_moving_average(name):
+    """A quick run makes a few hundred steps: the moving averages need a window well below
+    that (see models.recipes.batchnorm_momentum_callback)."""
+    recipe = REGISTRY[name].quick
+    assert recipe.batchnorm_momentum is not None
+    assert 1.0 / (1.0 - recipe.batchnorm_momentum) <= 20
+
+
+def test_batchnorm_momentum_callback_sets_every_bn_layer_before_the_first_step():
+    """After one step from the initial moving mean 0 the moving mean is exactly
+    (1 - momentum) * batch mean, so the compiled step really used the recipe's momentum."""
+    recipe = BASE.replace(batchnorm_momentum=0.9)
+    inputs = keras.Input((3,))
+    inner = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(name="inner")])
+    x = keras.layers.BatchNormalization(name="outer")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(inner(x)))
+    model.compile(optimizer=make_optimizer(recipe, 1), loss=make_loss(recipe))
+    x = np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]], "float32")
+    model.fit(x, np.eye(2, dtype="float32"), batch_size=2, epochs=1, verbose=0,
+              callbacks=make_callbacks(recipe))
+    layers = {layer.name: layer for layer in batchnorm_layers(model)}
+    assert set(layers) == {"outer", "inner"}
+    assert all(layer.momentum == pytest.approx(0.9) for layer in layers.values())
+    np.testing.assert_allclose(layers["outer"].moving_mean.numpy(), 0.1 * x.mean(axis=0),
+                               rtol=1e-5)
+
+
+def test_no_batchnorm_callback_when_the_recipe_keeps_the_architectures_momentum():
+    assert not any(type(cb).__name__ == "BatchNormMomentum" for cb in make_callbacks(BASE))
 
 
 def test_loss_for_a_head_matches_the_recipe_loss():
