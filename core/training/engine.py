@@ -36,8 +36,10 @@ from core.datasets.pipeline import (epoch_size, make_dataset, pipeline_error_mes
                                     steps_per_epoch)
 from core.datasets.sampling import class_weights
 from core.store import ResultsStore, StoredRun, run_id
+from core.store.errors import os_error
 from core.training.device import (DeviceInfo, configure_device, distribution_strategy,
                                   environment)
+from core.training.diskspace import DiskSpaceGuard, checkpoint_bytes, ensure_room
 from core.training.measure import EpochTimer, PeakMemory
 from core.training.progress import ProgressCallback, ProgressFn
 from core.training.resolve import ResolvedRun, resolve, weights_label
@@ -133,14 +135,14 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
     resumed_from = len(read_history(work))
     emit({"event": "training", "run_id": rid, "epochs": recipe.epochs, "steps": steps,
           "resumed_from_epoch": resumed_from})
-    with PeakMemory() as memory, _image_errors_named():
+    with PeakMemory() as memory, _image_errors_named(), _disk_errors_named(work):
         fit_started = time.perf_counter()
         model.fit(train_ds, validation_data=val_ds, epochs=recipe.epochs, verbose=0,
                   class_weight=weights_per_class,
                   # Checkpoint callbacks before the progress callback: an "epoch" event
                   # (and anything a listener does on it) comes only after the epoch is saved.
-                  callbacks=recipe_callbacks + resume_callbacks(work, recipe_callbacks)
-                  + [timer, tracker])
+                  callbacks=recipe_callbacks + [DiskSpaceGuard(work)]
+                  + resume_callbacks(work, recipe_callbacks) + [timer, tracker])
         train_time = time.perf_counter() - fit_started
         history = read_history(work)
         if history.empty or not np.isfinite(history["loss"].to_numpy(dtype=float)).all():
@@ -150,7 +152,9 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
         predictions, predict_rate = _predict(model, resolved, pipe)
 
     model_file = work / "model.keras"
-    model.save(model_file)
+    with _disk_errors_named(work):
+        ensure_room(work, checkpoint_bytes(model), "save the trained model")
+        model.save(model_file)
     record = {
         "run_id": rid,
         "spec": spec.to_dict(),
@@ -204,6 +208,18 @@ def _image_errors_named():
         if message is None:
             raise
         raise DatasetError(message) from None
+
+
+@contextlib.contextmanager
+def _disk_errors_named(work: Path):
+    """An unwritable scratch folder (or a disk that filled despite the DiskSpaceGuard) surfaces
+    as a bare ``OSError`` from deep inside ``fit`` or ``save``; say which folder and what to do.
+    Nothing reaches the store: the commit never ran, and the epochs already checkpointed are
+    resumed from once the folder is writable again."""
+    try:
+        yield
+    except OSError as exc:
+        raise os_error(exc, "write this run's checkpoints and model", work) from exc
 
 
 def run_eagerly() -> bool:
