@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -38,8 +39,9 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def time_grid(specs: list, backend_name: str, num_cpus: int) -> tuple[float, float | None]:
-    """Seconds to train every spec into a fresh store (and Ray's start-up seconds)."""
+def time_grid(specs: list, backend_name: str, num_cpus: int) -> tuple[float, float | None, float]:
+    """Seconds to train every spec into a fresh store, Ray's start-up seconds, and the median
+    seconds one run took inside the engine (from its record: where the time went)."""
     from core.jobs import DONE, JobRunner, RayBackend
     from core.store import ResultsStore
 
@@ -67,7 +69,8 @@ def time_grid(specs: list, backend_name: str, num_cpus: int) -> tuple[float, flo
         import ray
 
         ray.shutdown()
-    return seconds, startup
+    per_run = statistics.median(store.get(r.run_id).record["wall_time_s"] for r in snap.runs)
+    return seconds, startup, per_run
 
 
 def main() -> None:
@@ -98,12 +101,13 @@ def main() -> None:
 
     rates = {}
     for name in ("ray", "inprocess") if args.ray_first else ("inprocess", "ray"):
-        seconds, startup = time_grid(specs, name, args.num_cpus)
+        seconds, startup, per_run = time_grid(specs, name, args.num_cpus)
         rates[name] = len(specs) / (seconds / 60)
         label = f"ray ({args.num_cpus} CPUs)" if name == "ray" else "in-process"
         started = f"; Ray started in {startup:.1f} s (not counted)" if startup else ""
-        print(f"{label:16s} {len(specs)} runs in {seconds:6.1f} s = {rates[name]:5.2f} runs/min"
-              f"{started}; load average now {_load()}", flush=True)
+        print(f"{label:16s} {len(specs)} runs in {seconds:6.1f} s = {rates[name]:5.2f} runs/min "
+              f"(median run {per_run:.1f} s in the engine){started}; load average now {_load()}",
+              flush=True)
     print(f"ratio ray / in-process: {rates['ray'] / rates['inprocess']:.2f}")
 
 
