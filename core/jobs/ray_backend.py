@@ -141,13 +141,20 @@ class RayBackend:
         """
         ray = require_ray()
         if not ray.is_initialized():
+            options = dict(self.init_options)
+            # Also the job's environment: with Ray Client the head's proxy process unpickles
+            # our task and its arguments, so it needs this checkout on its path as well.
+            runtime_env = dict(options.pop("runtime_env", None) or {})
+            runtime_env["env_vars"] = {**self._env, **runtime_env.get("env_vars", {})}
             try:
-                ray.init(address=self.address, log_to_driver=False, **self.init_options)
+                ray.init(address=self.address, log_to_driver=False, runtime_env=runtime_env,
+                         **options)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise RayBackendError(
                     f"Cannot connect to Ray at {self.address or 'the default address'}: {exc}",
                     fix="start a cluster with `ray start --head` (or give --address "
-                        "ray://<head>:10001), or leave the address out for a local instance",
+                        "ray://<head>:10001), or leave the address out for a local instance; "
+                        "with token authentication, set RAY_AUTH_MODE=token here too",
                 ) from exc
             self._owns_ray = True
         if self._relay is None:
