@@ -4,7 +4,8 @@ Both weight the channels of the penultimate conv layer by the class score's grad
 the weighted sum to the image size: coarse (one cell per conv-grid position) but class specific.
 Grad-CAM++ weights the gradients by higher-order terms, which helps when a class appears in
 several places. The penultimate layer is used exactly as named (``seek_penultimate_conv_layer``
-off), because the block output of a ResNet is an ``Activation``, not a conv layer.
+off), because the block output of a ResNet is an ``Activation``, not a conv layer. Large models
+are split at that layer into two traced graphs (``core.saliency.split``): same maps, faster.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from tf_keras_vis.utils.scores import Score
 
 from core.saliency.base import Explainer
 from core.saliency.control import RunControl
+from core.saliency.modifiers import LinearHead
+from core.saliency.split import SplitAtLayer
 
 
 class GradCAM(Explainer):
@@ -27,6 +30,13 @@ class GradCAM(Explainer):
     label = "Grad-CAM"
     needs_penultimate_layer = True
     visualizer_class: type[Gradcam] = Gradcam
+
+    def _modifiers(self) -> list[ModelModifier]:
+        # A large model runs as two traced graphs meeting at the CAM layer, whose output the
+        # gradient is taken against (see ``split``); a small one stays eager.
+        if self.traced:
+            return [LinearHead(), SplitAtLayer(self.penultimate_layer)]
+        return [LinearHead()]
 
     def _make_visualizer(self, model: keras.Model, modifiers: list[ModelModifier]) -> Gradcam:
         return self.visualizer_class(model, model_modifier=modifiers, clone=False)

@@ -27,10 +27,14 @@ class _SaliencyExplainer(Explainer):
 
 
 class VanillaSaliency(_SaliencyExplainer):
-    """Pixel-level gradients: sharp but noisy; cheap (one backward pass)."""
+    """Pixel-level gradients: sharp but noisy; cheap (one backward pass). A large model runs
+    as one traced graph (see ``base.TRACE_ABOVE_LAYERS``): the gradient is w.r.t. the input."""
 
     name = "vanilla"
     label = "Vanilla gradients"
+
+    def _modifiers(self) -> list[ModelModifier]:
+        return [LinearHead(), Compile()] if self.traced else [LinearHead()]
 
     def _compute(self, score: Score, images: np.ndarray, control: RunControl) -> np.ndarray:
         return np.asarray(self.visualizer(score, images, normalize_map=False))
@@ -53,7 +57,7 @@ class SmoothGrad(_SaliencyExplainer):
 
     def _modifiers(self) -> list[ModelModifier]:
         # One gradient per sample: tracing the forward pass once (seconds, on the first map)
-        # pays for itself within that map. Vanilla, one gradient per map, stays eager.
+        # pays for itself within that map, whatever the model's size.
         return [LinearHead(), Compile()]
 
     def _compute(self, score: Score, images: np.ndarray, control: RunControl, *,

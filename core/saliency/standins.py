@@ -9,12 +9,12 @@ gradient tape still sees the whole forward pass (a traced function is differenti
 tf-keras-vis algorithms are unchanged.
 
 Tracing costs seconds once per explainer (about 3 s for the IDC net and 10-25 s for ResNet50 at
-224 px on a busy 2-core machine), so only the multi-pass methods use it: SmoothGrad (one gradient
-per noise sample) and Score-CAM (one forward pass per mask) recover it within their first map.
+224 px on a busy 2-core machine), so the multi-pass methods use it (SmoothGrad: one gradient per
+noise sample; Score-CAM: one forward pass per mask: they recover it within their first map), and
+vanilla gradients only on large models (``base.TRACE_ABOVE_LAYERS``).
 
-Not usable for Grad-CAM/Grad-CAM++: tf-keras-vis builds a new model from ``inputs``/``outputs``
-on every call to reach the penultimate layer, and the gradient with respect to that layer's
-output needs the layer inside the recorded graph, not hidden in one traced call.
+Not usable for Grad-CAM/Grad-CAM++: the gradient with respect to the penultimate layer's output
+needs that tensor outside the traced call; ``core.saliency.split`` cuts the model there instead.
 """
 
 from __future__ import annotations
