@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--backend", choices=("inprocess", "ray"), default="inprocess",
                      help="inprocess: one run at a time here; ray: every run as a parallel Ray "
                           "task (needs: pip install -r requirements-ray.txt)")
+    run.add_argument("--gpus-per-run", type=float, default=None,
+                     help="with --backend ray on GPUs: GPU share per run, e.g. 0.25 packs 4 runs "
+                          "per card (default 1, or LESIONLAB_RAY_GPUS_PER_RUN)")
     run.add_argument("--address", default=None,
                      help="with --backend ray: auto (the cluster this machine joined), "
                           "ray://<head>:10001, or local; default: Ray's own choice (RAY_ADDRESS, "
@@ -68,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "address", None) and args.backend != "ray":
         parser.error("--address needs --backend ray")
+    if getattr(args, "gpus_per_run", None) is not None and args.backend != "ray":
+        parser.error("--gpus-per-run needs --backend ray")
     from core.datasets import DatasetError
     from core.jobs import RayBackendError
     from core.store import StoreError
@@ -95,7 +100,7 @@ def _run(args) -> int:
     if args.backend == "ray":
         from core.cli_ray import run_on_ray
 
-        return run_on_ray(specs, store, args.address, _print_table)
+        return run_on_ray(specs, store, args.address, _print_table, args.gpus_per_run)
     rows, failed = [], 0
     for i, spec in enumerate(specs, start=1):
         print(f"[{i}/{len(specs)}] {spec.label}", flush=True)

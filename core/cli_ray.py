@@ -46,9 +46,11 @@ class GridPrinter:
 
 
 def run_on_ray(specs: list, store, address: str | None,
-               print_table: Callable[[list[dict]], None]) -> int:
+               print_table: Callable[[list[dict]], None],
+               gpus_per_run: float | None = None) -> int:
     """Train ``specs`` on Ray; 0 when all are stored, 1 when any failed, 130 on Ctrl-C."""
-    backend = RayBackend(address, store=store)  # no Ray installed: a RayBackendError, at once
+    # No Ray installed: a RayBackendError, at once.
+    backend = RayBackend(address, store=store, gpus_per_run=gpus_per_run)
     resources = backend.connect()
     print(f"Ray: {resources.get('CPU', 0):g} CPU(s), {resources.get('GPU', 0):g} GPU(s); "
           f"store {store.root}", flush=True)

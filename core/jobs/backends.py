@@ -4,7 +4,7 @@ A backend gets a :class:`~core.jobs.job.Job` (its ``specs`` in order and its ``c
 and must, in the background: call ``job.run_started(i)``, forward the engine's progress events
 with ``job.run_event(i, event)``, end each run with ``run_finished`` / ``run_failed`` /
 ``run_cancelled`` / ``run_skipped``, and finally ``job.close()``. It must not block ``start``.
-A Ray backend would do the same from a driver thread that submits remote ``train_run`` tasks,
+The Ray backend (``ray_backend``) does the same from a driver thread that submits remote tasks,
 relays their events (e.g. through a Ray queue) and forwards a set ``cancel_event`` to them.
 
 The default :class:`InProcessBackend` trains in one worker thread of the calling process, one run

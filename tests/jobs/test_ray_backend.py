@@ -251,3 +251,17 @@ def test_the_train_page_says_how_to_install_ray_when_it_is_missing(monkeypatch, 
     at = _train_page(monkeypatch, tmp_path, "auto")
     errors = [e.value.replace("\\", "") for e in at.error]  # as read, without escapes
     assert any("pip install -r requirements-ray.txt" in e for e in errors), errors
+
+
+def test_a_gpu_share_per_run_packs_runs_onto_one_card(ray_store, monkeypatch):
+    """At the studies' batch sizes one run uses a few % of a modern GPU (README, "GPU"), so a
+    fractional share per run is how a grid fills a card; nonsense shares are refused."""
+    from core.jobs import RayBackend
+
+    gpu_task = RayBackend(store=ray_store, gpus_per_run=0.25)._task(gpu=True)
+    assert gpu_task._default_options["num_gpus"] == 0.25
+    monkeypatch.setenv("LESIONLAB_RAY_GPUS_PER_RUN", "0.5")
+    assert RayBackend(store=ray_store).gpus_per_run == 0.5
+    for bad in (0, -1, 1.5):
+        with pytest.raises(ValueError, match="gpus_per_run"):
+            RayBackend(store=ray_store, gpus_per_run=bad)
