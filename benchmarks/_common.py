@@ -21,3 +21,20 @@ def auc_with_ci(run) -> tuple[float, float, float, float]:
         run.predictions(), positive_index=run.record["positive_index"], n_boot=200)
     accuracy = evaluation.at(0.5).metrics.accuracy
     return evaluation.auc.auc, evaluation.auc.ci_low, evaluation.auc.ci_high, accuracy
+
+
+def train_demo_store_in_child(root, repo) -> None:
+    """Three real demo runs into ``root``, trained in a child process: TensorFlow loaded in a
+    benchmark's own process would slow what it measures (AppTest runs, a server's sessions)."""
+    import subprocess
+    import sys
+    import time
+
+    print("training 3 real demo runs (2 epochs, 600 images each) ...", flush=True)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c",
+                    "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
+                    "from tests.support.trained import train_demo_store;"
+                    "train_demo_store(Path(sys.argv[2]))", str(repo), str(root)],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    print(f"  trained in {time.perf_counter() - started:.0f} s")

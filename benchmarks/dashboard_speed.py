@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from benchmarks._common import train_demo_store_in_child  # noqa: E402
 
 
 def build_store(root: Path, source: Path | None, n_runs: int = 12) -> tuple[list[str], int]:
@@ -48,16 +49,8 @@ def build_store(root: Path, source: Path | None, n_runs: int = 12) -> tuple[list
         if not real:
             raise SystemExit(f"--source {source} holds no runs")
     else:
-        # Trained in a child process: TensorFlow loaded here would slow every AppTest run (see
-        # the Keras measurement below) and the first numbers must be the dashboard's own.
-        print("training 3 real demo runs (2 epochs, 600 images each) ...", flush=True)
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c",
-                        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
-                        "from tests.support.trained import train_demo_store;"
-                        "train_demo_store(Path(sys.argv[2]))", str(REPO), str(root)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        print(f"  trained in {time.perf_counter() - t:.0f} s")
+        # Not in this process: see train_demo_store_in_child (and the Keras measurement below).
+        train_demo_store_in_child(root, REPO)
         src = ResultsStore(root)
         real = [src.get(r) for r in src.list_runs()["run_id"]]
     ids = []

@@ -24,7 +24,6 @@ import datetime as dt
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +32,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from benchmarks._common import train_demo_store_in_child  # noqa: E402
 
 
 def main() -> None:
@@ -53,14 +54,7 @@ def main() -> None:
     if args.source is not None:
         shutil.copytree(args.source, store)
     else:
-        print("training 3 real demo runs (2 epochs, 600 images each) ...", flush=True)
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c",
-                        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
-                        "from tests.support.trained import train_demo_store;"
-                        "train_demo_store(Path(sys.argv[2]))", str(REPO), str(store)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        print(f"  trained in {time.perf_counter() - started:.0f} s")
+        train_demo_store_in_child(store, REPO)
     n_runs = sum(1 for _ in (store / "runs").iterdir())
 
     server = Server({"LESIONLAB_STORE": str(store)}, work / "streamlit.log")
