@@ -75,6 +75,10 @@ def train_run(
     emit({"event": "building", "model": resolved.entry.name})
     from models import build_model
 
+    import keras
+
+    # Seeded before the build: the initial weights are part of what the seed reproduces.
+    keras.utils.set_random_seed(resolved.spec.seed)
     with distribution_strategy(device).scope():
         model, weights_note = build_model(resolved.entry, resolved.recipe.input_size,
                                           len(resolved.dataset.class_names), resolved.weights)
