@@ -25,7 +25,7 @@ from core.datasets import (
     dataset_fingerprint,
     load_dataset,
 )
-from dashboard.jobs_ui import escape_markdown as escape
+from dashboard.text import escape_markdown as escape
 
 #: Sample images shown per class, and their longest side in pixels.
 THUMBS_PER_CLASS = 4

@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.datasets import DatasetError, DatasetSpec, load_dataset, save_spec
 from core.datasets.spec import KINDS
-from dashboard.jobs_ui import escape_markdown as escape
+from dashboard.text import escape_markdown as escape
 
 FLASH_KEY = "datasets_saved_message"
 #: The kinds a user can declare (``demo`` is built in).

@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.datasets import DatasetError, DatasetSpec, load_registry, remove_spec
 from dashboard.datasets_check import check_report, fingerprint_of, show_report
-from dashboard.jobs_ui import escape_markdown as escape
+from dashboard.text import escape_markdown as escape
 
 
 def registry_or_error() -> dict[str, DatasetSpec] | None:

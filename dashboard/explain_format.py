@@ -18,18 +18,14 @@ from PIL import Image
 
 from dashboard.explain_compute import (Prediction, RunModel, decide, decision_text,
                                       deletion_verdict)
-from dashboard.text import visible
+from dashboard.text import escape_markdown
 
 DISPLAY_MIN = 256  # px on the long side; smaller images are enlarged by an integer factor
 DISPLAY_MAX = 768  # px on the long side; larger images are reduced
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&])")
-
-
 def md_escape(text: str) -> str:
-    """Text with every Markdown-active character backslash-escaped, for captions and labels;
-    control and format characters shown as escape codes (see :mod:`dashboard.text`)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", visible(text))
+    """Text shown literally in one-line captions and labels (newlines shown as escapes too)."""
+    return escape_markdown(text, keep="")
 
 
 def display_image(rgb: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from core import config
-from dashboard.jobs_ui import escape_markdown as escape
+from dashboard.text import escape_markdown as escape
 
 #: Measured on a 2-core CPU (STACK-NOTES): ResNet50 at 224 px trains about 5 images/s.
 CPU_RESNET50_224_IMAGES_PER_S = 5.4

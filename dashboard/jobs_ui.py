@@ -10,14 +10,13 @@ reads immutable snapshots; it redraws itself every second while a job runs
 arrive.
 
 Run labels, dataset names and error messages are user text: they are shown in dataframes,
-``st.text`` and ``st.code``, or escaped with :func:`escape_markdown` where Streamlit renders
-Markdown (progress texts, expander labels, captions).
+``st.text`` and ``st.code``, or escaped with :func:`dashboard.text.escape_markdown` where
+Streamlit renders Markdown (progress texts, expander labels, captions).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Sequence
 
@@ -29,20 +28,12 @@ from core.jobs import FAILED, JobRunner, JobSnapshot, RayBackend, RayBackendErro
 from core.jobs.ray_backend import configured_address
 from core.store import ResultsStore
 from dashboard.data import refresh_runs
-from dashboard.text import visible
+from dashboard.text import escape_markdown
 
 #: Seconds between redraws of a running job's panel.
 REFRESH_S = 1.0
 _STATUS_ICON = {"queued": "⏳ queued", "running": "▶ running", "cached": "✔ already stored",
                 "done": "✔ trained", "failed": "✖ failed", "cancelled": "■ cancelled"}
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def escape_markdown(text: object) -> str:
-    """``text`` shown literally where Streamlit renders Markdown (no links, no emphasis, no
-    ``:material/...:`` icons or ``:red[...]`` directives smuggled in by a file name); control
-    and format characters are shown as escape codes (see :mod:`dashboard.text`)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", visible(text, keep="\n"))
 
 
 @st.cache_resource(show_spinner=False)
@@ -73,7 +64,8 @@ def backend_note() -> str:
     if address is None:
         return "Runs train one at a time on this server."
     return (f"Runs train in parallel as Ray tasks (Ray at {address}, set by "
-            "LESIONLAB_RAY_ADDRESS), each on one CPU or one GPU of the cluster.")
+            "LESIONLAB_RAY_ADDRESS), each on one CPU, or on its share of a GPU "
+            "(LESIONLAB_RAY_GPUS_PER_RUN, default one GPU) when the cluster has GPUs.")
 
 
 def submit(specs: Sequence, label: str) -> str:

@@ -9,7 +9,12 @@ newline hides or fakes part of a name. Such characters are shown as their escape
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+#: Characters Streamlit's Markdown gives a meaning: emphasis, links, code, ``:red[...]`` and
+#: ``:material/...:`` directives, LaTeX (``$``), HTML-ish (``<``, ``&``), lists and headings.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&])")
 
 #: Unicode categories that are invisible or act on the text around them: controls, format
 #: characters (bidi overrides, zero-width), line and paragraph separators.
@@ -30,3 +35,10 @@ def visible(text: object, keep: str = "") -> str:
         else:
             out.append(f"\\U{ord(char):08x}")
     return "".join(out)
+
+
+def escape_markdown(text: object, keep: str = "\n") -> str:
+    """``text`` shown literally where Streamlit renders Markdown (no links, no emphasis, no
+    ``:material/...:`` icons or ``:red[...]`` directives smuggled in by a file name); control
+    and format characters other than ``keep`` are shown as escape codes (:func:`visible`)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", visible(text, keep=keep))

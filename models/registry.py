@@ -3,8 +3,8 @@
 Importing this module is cheap (no TensorFlow): builders are named as ``"module:function"`` and
 imported when a model is actually built. Each entry carries two recipes: ``paper`` (the study's
 settings, for a GPU) and ``quick`` (same model, small input, few images and epochs, so a CPU
-run finishes in minutes, and BatchNorm averages fast enough to settle in such a short run). Where a study is silent or garbled, the recipe's ``notes`` say what
-we chose and why.
+run finishes in minutes, and BatchNorm averages fast enough to settle in such a short run).
+Where a study is silent or garbled, the recipe's ``notes`` say what we chose and why.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from dashboard.details import warnings_banner
 from dashboard.downloads import csv_button
 from dashboard.errors import FALSE_NEGATIVE, FALSE_POSITIVE, misclassified, thumbnail
 from dashboard.evaluations import Selection
-from dashboard.jobs_ui import escape_markdown as escape
+from dashboard.text import escape_markdown as escape
 from dashboard.runs import empty_store, ok_runs, run_names, run_selectbox
 from dashboard.threshold import PARAM, current_state, threshold_control
 

@@ -42,43 +42,63 @@ class Backend(Protocol):
         """Stop taking jobs (callers cancel running ones first if they want them to stop)."""
 
 
-class InProcessBackend:
-    """A worker thread that trains queued jobs' runs one at a time with ``train_run``."""
+class QueueThreadBackend:
+    """What both backends share: ``start`` queues a job for one long-lived daemon thread, which
+    ``shutdown`` ends by queueing ``None``. Subclasses give the thread's body (``_serve``: take
+    jobs from ``self._inbox`` until ``None``) and may act on a job as it is queued."""
 
-    name = "inprocess"
+    thread_name = "lesionlab-jobs"
 
-    def __init__(self, store=None, registry_path: Path | None = None) -> None:
-        self.store = store
-        self.registry_path = registry_path
-        self._queue: queue.Queue[Job | None] = queue.Queue()
+    def __init__(self) -> None:
+        self._inbox: queue.Queue[Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._stopped = False
-        self._busy = threading.Event()  # set while a job is being trained
 
     def start(self, job: Job) -> None:
         with self._lock:
             if self._stopped:
                 raise RuntimeError("This job runner was shut down; create a new one.")
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._work, name="lesionlab-jobs",
+                self._thread = threading.Thread(target=self._serve, name=self.thread_name,
                                                 daemon=True)
                 self._thread.start()
-            if not self._queue.empty() or self._busy.is_set():
-                job.log("waiting for the job before it to finish (one run at a time)")
-            self._queue.put(job)
+            self._queued(job)
+            self._inbox.put(job)
 
     def shutdown(self, wait: bool = True, timeout: float | None = None) -> None:
         with self._lock:
             self._stopped = True
-            self._queue.put(None)
+            self._inbox.put(None)
             thread = self._thread
         if wait and thread is not None:
             thread.join(timeout)
 
-    def _work(self) -> None:
+    def _queued(self, job: Job) -> None:
+        """Called (under the lock) just before ``job`` joins the queue."""
+
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+
+class InProcessBackend(QueueThreadBackend):
+    """A worker thread that trains queued jobs' runs one at a time with ``train_run``."""
+
+    name = "inprocess"
+
+    def __init__(self, store=None, registry_path: Path | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.registry_path = registry_path
+        self._busy = threading.Event()  # set while a job is being trained
+
+    def _queued(self, job: Job) -> None:
+        if not self._inbox.empty() or self._busy.is_set():
+            job.log("waiting for the job before it to finish (one run at a time)")
+
+    def _serve(self) -> None:
         while True:
-            job = self._queue.get()
+            job = self._inbox.get()
             if job is None:
                 return
             self._busy.set()

@@ -4,8 +4,8 @@ The demo grid is the comparison the tool exists for, kept to what a 2-core CPU f
 user explores the app, with the quick profile: two of the IDC study's small CNNs (50 px patches)
 and MobileNetV2 (64 px), each trained without and with class weighting, on the SYNTHETIC demo
 dataset. Measured: 17 min for the six runs (80-240 s each) on a 2-core CPU shared with other
-work (load average 6-11), so less on an idle one. ``LESIONLAB_DEMO_GRID=tiny`` shrinks it to one very short run, for tests
-and smoke checks of a fresh install.
+work (load average 6-11), so less on an idle one. ``LESIONLAB_DEMO_GRID=tiny`` shrinks it to
+one very short run, for tests and smoke checks of a fresh install.
 """
 
 from __future__ import annotations

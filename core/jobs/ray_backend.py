@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import os
 import queue
-import threading
 import traceback
 from pathlib import Path
 from typing import Any
 
 from core import config
 from core.errors import LesionlabError
+from core.jobs.backends import QueueThreadBackend
 from core.jobs.job import Job
 from core.jobs.ray_grid import RayGrid
 from core.jobs.ray_task import train_task
@@ -93,15 +93,17 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-class RayBackend:
+class RayBackend(QueueThreadBackend):
     """Submits each run of a job as a Ray task; one driver thread reports into the jobs."""
 
     name = "ray"
+    thread_name = "lesionlab-ray"
 
     def __init__(self, address: str | None = None, *, store=None,
                  registry_path: Path | None = None, init_options: dict | None = None,
                  poll_s: float = 0.5, gpus_per_run: float | None = None) -> None:
         require_ray()
+        super().__init__()
         self.address = address
         self.gpus_per_run = float(gpus_per_run if gpus_per_run is not None
                                   else os.environ.get("LESIONLAB_RAY_GPUS_PER_RUN", 1))
@@ -114,33 +116,11 @@ class RayBackend:
         self.init_options = dict(init_options or {})
         self.poll_s = poll_s
         self._env = _worker_env()
-        self._inbox: queue.Queue[Job | None] = queue.Queue()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._stopped = False
         self._owns_ray = False
         self._relay = None
         self._remote: dict[bool, Any] = {}
 
-    # -- the Backend protocol ---------------------------------------------------------------
-
-    def start(self, job: Job) -> None:
-        with self._lock:
-            if self._stopped:
-                raise RuntimeError("This job runner was shut down; create a new one.")
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._drive, name="lesionlab-ray",
-                                                daemon=True)
-                self._thread.start()
-            self._inbox.put(job)
-
-    def shutdown(self, wait: bool = True, timeout: float | None = None) -> None:
-        with self._lock:
-            self._stopped = True
-            self._inbox.put(None)
-            thread = self._thread
-        if wait and thread is not None:
-            thread.join(timeout)
+    # (start / shutdown: QueueThreadBackend; the thread's body is _serve below)
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -188,7 +168,7 @@ class RayBackend:
 
     # -- the driver thread ----------------------------------------------------------------------
 
-    def _drive(self) -> None:
+    def _serve(self) -> None:
         grids: dict[str, RayGrid] = {}
         stopping = False
         try:

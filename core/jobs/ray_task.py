@@ -54,16 +54,17 @@ def train_task(spec, index: int, job_id: str, store_root: str, registry_path: st
     from core.store import ResultsStore
     from core.training import train_run
 
-    kinds: list[str] = []
+    cached = False
 
     def progress(event: dict) -> None:
-        kinds.append(event.get("event", ""))
+        nonlocal cached
+        cached = cached or event.get("event") == "cached"
         tell(event)
 
     stored = train_run(spec, ResultsStore(Path(store_root)), progress=progress,
                        registry_path=Path(registry_path))
     return {"run_id": stored.run_id, "summary": dict(stored.record.get("summary") or {}),
-            "cached": "cached" in kinds}
+            "cached": cached}
 
 
 class _Teller:

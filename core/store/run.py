@@ -138,12 +138,9 @@ class StoredRun:
             raise StoreError(f"Run {self.run_id} was stored without a model file.",
                              where=self.path, fix="retrain the run with model saving enabled")
         path = self.file_path(MODEL)
-        models = importlib.import_module("models")
         # Importing ``models`` is kept cheap (no TensorFlow), so it registers nothing by itself:
         # the custom layers are registered explicitly before Keras resolves them by name.
-        register = getattr(models, "register_custom_objects", None)
-        if register is not None:
-            register()
+        importlib.import_module("models").register_custom_objects()
         import keras  # deferred: TensorFlow takes seconds to import
 
         try:

@@ -34,15 +34,21 @@ class DeviceInfo:
     count: int
     mixed_precision: bool
     xla: bool
-    #: "default" | "one_device" | "mirrored": how the model is placed (tf.distribute).
-    strategy: str = "default"
-    replicas: int = 1
+    #: The devices the model is placed on; none: TensorFlow's default placement.
     devices: tuple[str, ...] = ()
 
+    @property
+    def strategy(self) -> str:
+        """"default" | "one_device" | "mirrored": how the model is placed (tf.distribute)."""
+        return _strategy_name(self.devices)
+
+    @property
+    def replicas(self) -> int:
+        return max(1, len(self.devices))
+
     def to_dict(self) -> dict:
-        out = asdict(self)
-        out["devices"] = list(self.devices)
-        return out
+        return {**asdict(self), "devices": list(self.devices), "strategy": self.strategy,
+                "replicas": self.replicas}
 
 
 @lru_cache(maxsize=1)
@@ -60,8 +66,7 @@ def configure_device() -> DeviceInfo:
         keras.mixed_precision.set_global_policy("float32")
         devices = _cpu_replicas(tf)
         return DeviceInfo("cpu", platform.processor() or platform.machine(), os.cpu_count() or 1,
-                          False, False, strategy=_strategy_name(devices),
-                          replicas=max(1, len(devices)), devices=tuple(devices))
+                          False, False, devices=tuple(devices))
     for gpu in gpus:  # grow memory on demand so the app and a training run can share a card
         try:
             tf.config.experimental.set_memory_growth(gpu, True)
@@ -73,7 +78,6 @@ def configure_device() -> DeviceInfo:
     details = tf.config.experimental.get_device_details(gpus[0])
     devices = [f"/gpu:{i}" for i in range(len(gpus))]
     return DeviceInfo("gpu", str(details.get("device_name", "GPU")), len(gpus), mixed, xla,
-                      strategy=_strategy_name(devices), replicas=len(devices),
                       devices=tuple(devices))
 
 
@@ -91,7 +95,7 @@ def _cpu_replicas(tf) -> list[str]:
     return [d.name for d in tf.config.list_logical_devices("CPU")][:wanted]
 
 
-def _strategy_name(devices: list[str]) -> str:
+def _strategy_name(devices: tuple[str, ...]) -> str:
     if len(devices) > 1:
         return "mirrored"
     if len(devices) == 1 and "gpu" in devices[0].lower():
@@ -101,8 +105,9 @@ def _strategy_name(devices: list[str]) -> str:
 
 @lru_cache(maxsize=4)
 def distribution_strategy(device: DeviceInfo):
-    """One strategy object per device setup (a model must be built, compiled and trained under
-    the same one). The ``tf.distribute`` strategy for ``device``: build and compile models in its scope."""
+    """The ``tf.distribute`` strategy for ``device``; models are built and compiled in its
+    scope. One object per device setup: a model must be built, compiled and trained under the
+    same one."""
     import tensorflow as tf
 
     if device.strategy == "mirrored":

@@ -25,6 +25,7 @@ import threading
 import time
 from pathlib import Path
 
+import keras  # already loaded with the progress callback; TensorFlow is needed here anyway
 import numpy as np
 import pandas as pd
 
@@ -75,8 +76,6 @@ def train_run(
     emit({"event": "building", "model": resolved.entry.name})
     from models import build_model
 
-    import keras
-
     # Seeded before the build: the initial weights are part of what the seed reproduces.
     keras.utils.set_random_seed(resolved.spec.seed)
     with distribution_strategy(device).scope():
@@ -100,8 +99,6 @@ def train_run(
 
 def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weights_note,
                    device: DeviceInfo, store: ResultsStore, emit, cancel) -> StoredRun:
-    import keras
-
     from models import make_callbacks, make_loss, make_optimizer
 
     started = time.perf_counter()
@@ -111,6 +108,8 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
     sampling = kind if kind in ("oversample", "undersample") else "none"
     target_format = "binary" if resolved.entry.head == "sigmoid" else "onehot"
     train_rows = resolved.rows("train")
+    # Again for training: shuffles, augmentation and dropout then start from the seed itself,
+    # not from wherever building this architecture left the generators.
     keras.utils.set_random_seed(spec.seed)
 
     pipe = dict(image_size=recipe.input_size, batch_size=recipe.batch_size,
