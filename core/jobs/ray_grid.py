@@ -104,15 +104,20 @@ class RayGrid:
         try:
             result = ray.get(ref)
         except TaskCancelledError as exc:
-            if self.attempts[index]:
-                job.run_cancelled(index, str(exc) or "cancelled")
-            else:
-                job.run_skipped(index)
-        except RayTaskError as exc:  # the run raised, on its last attempt
-            cause = exc.cause if isinstance(exc.cause, BaseException) else exc
-            job.run_failed(index, cause, str(exc))
-        except RayError as exc:  # its worker or node died on the last attempt, or similar
-            job.run_failed(index, exc, traceback.format_exc())
+            self._cancelled(index, str(exc) or "cancelled")
+        except RayError as exc:
+            cause = (exc.cause if isinstance(exc, RayTaskError)
+                     and isinstance(exc.cause, BaseException) else exc)
+            if self.cancel_sent:
+                # ray.cancel interrupts a running task with KeyboardInterrupt; when that lands
+                # inside a TensorFlow op (the pipeline decodes through tf.numpy_function), the
+                # op turns it into its own error, so a cancelled run can end in any error.
+                self._cancelled(index, f"cancelled; the interrupted task ended with "
+                                       f"{type(cause).__name__}: {cause}")
+            elif isinstance(exc, RayTaskError):  # the run raised, on its last attempt
+                job.run_failed(index, cause, str(exc))
+            else:  # its worker or node died on the last attempt, or similar
+                job.run_failed(index, exc, traceback.format_exc())
         else:
             if not self.attempts[index]:
                 job.run_started(index)
@@ -120,6 +125,13 @@ class RayGrid:
             if result["cached"] and last.get("event") != "cached":  # its event was lost
                 job.run_event(index, {"event": "cached", "run_id": result["run_id"]})
             job.run_finished(index, result["run_id"], result["summary"])
+
+    def _cancelled(self, index: int, message: str) -> None:
+        """A run ended by the job's cancel: cancelled if its task had begun, else skipped."""
+        if self.attempts[index]:
+            self.job.run_cancelled(index, message)
+        else:
+            self.job.run_skipped(index)
 
     def abandon(self, exc: BaseException, text: str) -> None:
         """The driver lost Ray (or its queue): report every unsettled run as failed, so that

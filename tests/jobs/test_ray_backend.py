@@ -180,6 +180,46 @@ def test_cancel_interrupts_running_tasks_and_drops_queued_ones(ray_runner, ray_s
         assert not events.of(i, "done") and run.run_id not in set(ray_store.list_runs()["run_id"])
 
 
+def test_a_cancel_that_surfaces_as_another_error_is_reported_as_cancelled(
+        local_ray, tmp_path, registry):
+    """ray.cancel interrupts a running task with KeyboardInterrupt, but inside a TensorFlow op
+    (the pipeline's tf.numpy_function) the op reports it as its own error: the run was still
+    cancelled by the user, not failed. A real task that turns the interrupt into a ValueError."""
+    import time
+
+    from core.jobs.job import Job
+    from core.jobs.ray_grid import RayGrid
+
+    began = tmp_path / "began"
+
+    @ray.remote(num_cpus=1, max_retries=1, retry_exceptions=True)
+    def interrupted_inside_an_op(*args):
+        began.write_text("training")
+        try:  # short sleeps: Ray's interrupt lands between bytecodes, not inside one sleep
+            for _ in range(JOB_TIMEOUT_S * 20):
+                time.sleep(0.05)
+        except KeyboardInterrupt:
+            raise ValueError("KeyboardInterrupt, as the op reports it") from None
+
+    job = Job([tiny("idc_own", "none")], "cancelled inside an op")
+    grid = RayGrid(job, interrupted_inside_an_op, store_root=tmp_path / "store",
+                   registry_path=registry, relay=None, cpus=1)
+    grid.submit()
+    grid.on_event(0, {"event": WORKER, "pid": 0, "host": "here"})  # what the task's teller sends
+    deadline = time.monotonic() + JOB_TIMEOUT_S
+    while not began.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.cancel()
+    grid.check_cancel()
+    while not grid.closed and time.monotonic() < deadline:
+        grid.settle()
+        time.sleep(0.05)
+    run = job.snapshot().runs[0]
+    assert run.status == CANCELLED, (run.status, run.error)
+    assert "ValueError: KeyboardInterrupt, as the op reports it" in run.error
+    assert "resumes" in run.detail
+
+
 def test_cli_trains_a_grid_on_ray_reports_failures_and_then_finds_it_stored(
         local_ray, tmp_path, monkeypatch, capsys):
     from core.cli import main
