@@ -569,12 +569,28 @@ def _finish(
 
     batched = stream.batch(batch_size)
     if augmenter is not None:
-        batched = batched.map(finish)
+        batched = batched.map(finish).with_options(_augmentation_threads())
     else:
         batched = batched.map(finish, num_parallel_calls=AUTOTUNE, deterministic=True)
     batched = batched.apply(tf.data.experimental.assert_cardinality(
         math.ceil(n_images / batch_size)))
     return batched.prefetch(AUTOTUNE)
+
+
+def _augmentation_threads() -> tf.data.Options:
+    """Let the augmentation's ops use TensorFlow's intra-op threads.
+
+    tf.data runs a map function's ops on one thread by default. The augmentation map cannot be
+    parallel across batches (see :func:`_finish`), so one batch's flips and rotation then run
+    on a single core while training waits or competes for the rest: measured on 2 cores, the
+    histology augmentation of a 32 x 50 x 50 batch takes 7.0 ms on one thread and 3.9 ms on two,
+    and the small IDC network trains 4-6 % faster per epoch. The ops are element-wise or
+    counter-based random draws, so the batches do not depend on the thread count.
+    """
+    options = tf.data.Options()
+    options.threading.max_intra_op_parallelism = (
+        tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count() or 1)
+    return options
 
 
 def _format_targets(targets: tf.Tensor, fmt: str, n_classes: int) -> tf.Tensor:

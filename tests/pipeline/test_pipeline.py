@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -231,10 +232,12 @@ def test_missing_file_is_named(coded_dataset) -> None:
 # --- training --------------------------------------------------------------------------------
 
 
-def test_same_seed_same_batches_other_seed_other_order(textured_dataset) -> None:
+@pytest.mark.parametrize("preset", ["mammography", "histology"])
+def test_same_seed_same_batches_other_seed_other_order(textured_dataset, preset) -> None:
+    """Also with the augmentation's ops on several threads (random draws, rotation)."""
     ds = textured_dataset
     kwargs = dict(image_size=16, batch_size=4, training=True,
-                  augmentation=get_augmentation("mammography"), sampling="oversample")
+                  augmentation=get_augmentation(preset), sampling="oversample")
     first = [x.numpy() for x, _ in make_dataset(ds, ds.table, seed=1, **kwargs)]
     second = [x.numpy() for x, _ in make_dataset(ds, ds.table, seed=1, **kwargs)]
     other = [x.numpy() for x, _ in make_dataset(ds, ds.table, seed=2, **kwargs)]
@@ -295,6 +298,9 @@ def test_augmentation_only_when_training(textured_dataset) -> None:
                            augmentation=aug, seed=0)
     not_augmented = make_dataset(ds, ds.table, image_size=20, batch_size=4, training=True,
                                  seed=0)
+    # tf.data would run the augmentation's ops on one thread; it may use TensorFlow's pool.
+    assert trained.options().threading.max_intra_op_parallelism == (
+        tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count())
     a, ya = collect(trained)
     b, yb = collect(not_augmented)
     np.testing.assert_array_equal(ya, yb)  # same order: only the pixels differ
