@@ -134,6 +134,8 @@ class JobSnapshot:
             parts.append(f"{self.count(FAILED)} failed")
         if self.count(CANCELLED):
             parts.append(f"{self.count(CANCELLED)} cancelled")
+        if self.count(RUNNING):  # one in-process, several at once on Ray
+            parts.append(f"{self.count(RUNNING)} training")
         if self.count(QUEUED):
             parts.append(f"{self.count(QUEUED)} waiting")
         head = {"queued": "Waiting to start", "running": "Running",

@@ -187,3 +187,12 @@ def test_queued_state_before_the_backend_starts():
     job = _job(2)
     assert [r.status for r in job.snapshot().runs] == [QUEUED, QUEUED]
     assert job.snapshot().headline().startswith("Waiting to start: 2 runs")
+
+
+def test_headline_counts_the_runs_training_now():
+    """Several at once on Ray: the headline must not read as if nothing were happening."""
+    job = _job(3)
+    job.run_started(0)
+    job.run_started(1)
+    assert job.snapshot().headline() == ("Running: 3 runs — 0 trained, 0 already stored, "
+                                         "2 training, 1 waiting.")
