@@ -93,7 +93,9 @@ def _split(model: keras.Model, layer_name: str) -> keras.Model:
     # A pass-through layer named like the CAM layer: what tf-keras-vis looks up by name.
     cam = keras.layers.Identity(name=layer_name)(parts[0])
     output = TracedPart(head, name="head")([cam, *parts[1:]])
-    return keras.Model(image, output, name=f"{model.name}_split")
+    # A list input, as tf-keras-vis calls models (a single tensor would make Keras warn that
+    # the structure of the inputs does not match on every call).
+    return keras.Model([image], output, name=f"{model.name}_split")
 
 
 def _single_call(layer: keras.layers.Layer) -> bool:

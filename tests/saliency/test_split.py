@@ -24,6 +24,7 @@ SIZE = 64
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["breakhis_resnet50", "breakhis_densenet201", "mobilenet_v2"])
+@pytest.mark.filterwarnings("error:The structure of `inputs`:UserWarning")
 def test_split_model_gives_the_eager_models_maps(name):
     entry = get_entry(name)
     model = entry.build((SIZE, SIZE, 3), 2, weights=None)
@@ -31,7 +32,7 @@ def test_split_model_gives_the_eager_models_maps(name):
     split = SplitAtLayer(entry.last_conv_layer)(logits)
     assert any(isinstance(layer, TracedPart) for layer in split.layers)  # really split
     image = np.random.default_rng(1).uniform(0, 255, (1, SIZE, SIZE, 3)).astype(np.float32)
-    np.testing.assert_allclose(np.asarray(split(image)), np.asarray(logits(image)),
+    np.testing.assert_allclose(np.asarray(split([image])), np.asarray(logits([image])),
                                rtol=1e-5, atol=1e-5)
 
     score = CategoricalScore([1])
