@@ -74,12 +74,10 @@ TARGET_AUC = 0.901
 def validation_auc(run) -> float:
     """AUC on the validation rows of a stored run's predictions (the selection criterion)."""
     from core.evaluation.delong import delong_auc
+    from core.evaluation.frames import binary_split
 
-    pred = run.predictions()
-    val = pred[pred["split"].astype(str) == "val"]
-    positive = run.record["positive_index"]
-    return float(delong_auc((val["target"] == positive).to_numpy(),
-                            val[f"prob_{positive}"].to_numpy()).auc)
+    val = binary_split(run.predictions(), "val", run.record["positive_index"])
+    return float(delong_auc(val.y, val.scores).auc)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from dashboard.text import escape_markdown
 DISPLAY_MIN = 256  # px on the long side; smaller images are enlarged by an integer factor
 DISPLAY_MAX = 768  # px on the long side; larger images are reduced
 
+
 def md_escape(text: str) -> str:
     """Text shown literally in one-line captions and labels (newlines shown as escapes too)."""
     return escape_markdown(text, keep="")

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -185,8 +186,6 @@ def test_a_cancel_that_surfaces_as_another_error_is_reported_as_cancelled(
     """ray.cancel interrupts a running task with KeyboardInterrupt, but inside a TensorFlow op
     (the pipeline's tf.numpy_function) the op reports it as its own error: the run was still
     cancelled by the user, not failed. A real task that turns the interrupt into a ValueError."""
-    import time
-
     from core.jobs.job import Job
     from core.jobs.ray_grid import RayGrid
 
