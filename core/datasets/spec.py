@@ -17,6 +17,10 @@ from core.datasets.errors import DatasetError
 
 KINDS = ("folders", "csv", "idc", "breakhis", "medmnist", "demo")
 TASKS = ("binary", "multiclass")
+#: What training does with identical images under different labels or across splits (the
+#: dataset check's duplicate errors): refuse to train (default), drop all but one copy of each
+#: set, or keep them (recorded, and every page showing the run warns).
+DUPLICATE_POLICIES = ("refuse", "drop", "keep")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ class DatasetSpec:
 
     ``medmnist`` kind: ``class_names`` in label order (e.g. BreastMNIST: ``["malignant",
     "normal/benign"]``), so ``positive_class`` can name the positive label.
+
+    ``duplicates`` (every kind): one of :data:`DUPLICATE_POLICIES`, see
+    :mod:`core.datasets.usable`.
     """
 
     name: str
@@ -71,6 +78,8 @@ class DatasetSpec:
     label_level: str = "tumor"
     # medmnist
     class_names: tuple[str, ...] = ()
+    # every kind: identical images across labels or splits
+    duplicates: str = "refuse"
 
     def __post_init__(self) -> None:
         if not self.name or not str(self.name).strip():
@@ -84,6 +93,14 @@ class DatasetSpec:
             raise DatasetError(
                 f"Unknown task {self.task!r} for dataset {self.name!r}.",
                 fix=f"use one of: {', '.join(TASKS)}",
+            )
+        if not isinstance(self.duplicates, str) or self.duplicates not in DUPLICATE_POLICIES:
+            raise DatasetError(
+                f"duplicates of dataset {self.name!r} must be one of "
+                f"{', '.join(map(repr, DUPLICATE_POLICIES))}, not {self.duplicates!r}.",
+                fix='write duplicates = "refuse" (the default: training stops on identical '
+                'images with different labels or across splits), "drop" (keep one copy of each) '
+                'or "keep" (train on them; every page showing the run warns)',
             )
         if self.kind != "demo" and not self.path:
             raise DatasetError(
