@@ -23,6 +23,7 @@ import tomli_w
 
 from core import config
 from core.datasets.errors import DatasetError
+from core.datasets.quoting import shown_all
 from core.datasets.spec import DatasetSpec
 
 DEMO = DatasetSpec(
@@ -79,27 +80,35 @@ def remove_spec(name: str, path: Path | None = None) -> None:
 
 
 def _read(path: Path) -> list[DatasetSpec]:
-    if not path.exists():
-        return []
+    """Every declaration in the file; anything wrong is one DatasetError naming the file and,
+    for a bad declaration, which ``[[dataset]]`` entry it is (its name may be the fault)."""
     try:
+        if not path.exists():
+            return []
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DatasetError(f"The datasets registry is not valid TOML: {exc}.", where=path,
                            fix="fix the syntax (see README, 'Datasets')") from exc
+    except OSError as exc:  # a folder in its place, no permission, a link loop
+        raise DatasetError(f"The datasets registry cannot be read ({exc.strerror}).",
+                           where=path, fix="make it a readable file, or point "
+                           "LESIONLAB_DATASETS at one") from exc
     entries = data.get("dataset", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise DatasetError("Use [[dataset]] tables in the registry.", where=path,
                            fix="start each dataset with a [[dataset]] line")
+    others = sorted(set(data) - {"dataset"})
+    if others:
+        raise DatasetError(f"The registry has unknown top-level key(s): {shown_all(others)}.",
+                           where=path, fix="put every setting under a [[dataset]] line")
     specs = []
-    for entry in entries:
+    for number, entry in enumerate(entries, start=1):
         try:
             specs.append(DatasetSpec.from_dict(entry))
         except DatasetError as exc:
             # The spec cannot know which file it came from; the user needs to.
-            raise DatasetError(exc.problem, where=path, fix=exc.fix) from exc
-        except TypeError as exc:  # a value of the wrong type, e.g. name = 3
-            raise DatasetError(f"Dataset {entry.get('name', '?')!r}: {exc}.", where=path,
-                               fix="check the value types against the README") from exc
+            raise DatasetError(f"[[dataset]] entry {number}: {exc.problem}", where=path,
+                               fix=exc.fix) from exc
     return specs
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from core.datasets.errors import DatasetError
+from core.datasets.fieldcheck import check_fields, lone_names, normalize_lists, owner_label
+from core.datasets.quoting import shown_all
 
 KINDS = ("folders", "csv", "idc", "breakhis", "medmnist", "demo")
 TASKS = ("binary", "multiclass")
@@ -50,6 +52,16 @@ class DatasetSpec:
 
     ``duplicates`` (every kind): one of :data:`DUPLICATE_POLICIES`, see
     :mod:`core.datasets.usable`.
+
+    ``allow_outside`` (every kind, default false): every file a loader reads (the label table,
+    ``image_dir``, ``folds_csv``, each image) must lie inside the dataset folder once symbolic
+    links are resolved; ``allow_outside = true`` lifts that rule for a dataset assembled from
+    links on purpose. Without it a declaration cannot make Lesionlab read (and quote in an
+    error) ``/etc/passwd`` or ``../../x/.env``.
+
+    Every field is checked against its annotation (and ``range`` / ``choices`` metadata) by
+    :func:`core.datasets.fieldcheck.check_fields`, so ``path = 5`` or ``fold = 1e400`` in the
+    TOML is one message naming the dataset and the setting, never a traceback.
     """
 
     name: str
@@ -74,14 +86,18 @@ class DatasetSpec:
     group_regex: str = ""
     # breakhis
     folds_csv: str = ""
-    fold: int = 1
-    label_level: str = "tumor"
+    fold: int = field(default=1, metadata={"range": (1, 100)})
+    label_level: str = field(default="tumor", metadata={"choices": ("tumor", "subtype")})
     # medmnist
     class_names: tuple[str, ...] = ()
     # every kind: identical images across labels or splits
     duplicates: str = "refuse"
+    # every kind: may files lie outside the dataset folder (through links, absolute paths)?
+    allow_outside: bool = False
 
     def __post_init__(self) -> None:
+        normalize_lists(self)
+        check_fields(self, owner_label(self.name))
         if not self.name or not str(self.name).strip():
             raise DatasetError("A dataset needs a non-empty name.", fix="add name = \"...\"")
         if self.kind not in KINDS:
@@ -134,44 +150,21 @@ class DatasetSpec:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "DatasetSpec":
-        known = {f.name for f in dataclasses.fields(cls)}
+        """A spec from a TOML table or form values; any wrong key or value is one
+        :class:`DatasetError` naming the dataset and the setting (types are checked by
+        ``__post_init__``, from the field annotations)."""
+        fields = dataclasses.fields(cls)
+        known = {f.name for f in fields}
+        owner = owner_label(data.get("name"))
         unknown = sorted(set(data) - known)
-        name = data.get("name", "?")
         if unknown:
             raise DatasetError(
-                f"Dataset {name!r} has unknown setting(s): {', '.join(unknown)}.",
+                f"Dataset {owner} has unknown setting(s): {shown_all(unknown)}.",
                 fix=f"valid settings are: {', '.join(sorted(known))}",
             )
-        clean = dict(data)
-        for key in ("metadata_columns", "class_names"):
-            if key in clean:
-                clean[key] = _as_names(clean[key], key, name)
-        if "label_map" in clean:
-            if not isinstance(clean["label_map"], dict):
-                raise DatasetError(
-                    f"label_map of dataset {name!r} must be a table of raw label = class name.",
-                    fix='write it as label_map = { "4" = "malignant", "5" = "malignant" }',
-                )
-            clean["label_map"] = {str(k): str(v) for k, v in clean["label_map"].items()}
-        if "fold" in clean:
-            try:
-                clean["fold"] = int(clean["fold"])
-            except (TypeError, ValueError):
-                raise DatasetError(
-                    f"fold of dataset {name!r} must be a whole number, not {clean['fold']!r}.",
-                    fix="write e.g. fold = 1",
-                ) from None
-        return cls(**clean)
-
-
-def _as_names(value: Any, key: str, dataset: str) -> tuple[str, ...]:
-    """A list of names from TOML; a lone string is one name (iterating it would split it into
-    characters, turning ``metadata_columns = "age"`` into columns a, g, e)."""
-    if isinstance(value, str):
-        return (value,)
-    if not isinstance(value, (list, tuple)):
-        raise DatasetError(
-            f"{key} of dataset {dataset!r} must be a list of names, not {value!r}.",
-            fix=f'write it as {key} = ["first", "second"]',
-        )
-    return tuple(str(v) for v in value)
+        required = [f.name for f in fields if f.default is dataclasses.MISSING
+                    and f.default_factory is dataclasses.MISSING and f.name not in data]
+        if required:
+            raise DatasetError(f"Dataset {owner} lacks the setting(s) {', '.join(required)}.",
+                               fix='add e.g. name = "busi" and kind = "folders"')
+        return cls(**lone_names(cls, data))
