@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.datasets.confine import require_files_inside
 from core.datasets.errors import DatasetError
+from core.datasets.quoting import shown, shown_all
 from core.datasets.spec import DatasetSpec
 
 BASE_COLUMNS = (
@@ -107,11 +109,12 @@ def finalize(
     notes = list(notes or [])
     table["label"] = _apply_label_map(spec, table["raw_label"], where, notes)
     table["sample_id"] = table["sample_id"].astype(str)
+    require_files_inside(spec, table["path"], table["sample_id"])
     table["group"] = _groups_or_own_id(table, notes)
     if table["sample_id"].duplicated().any():
         dup = table.loc[table["sample_id"].duplicated(), "sample_id"].iloc[0]
         raise DatasetError(
-            f"Sample id {dup!r} appears more than once in dataset {spec.name!r}.",
+            f"Sample id {shown(dup)} appears more than once in dataset {spec.name!r}.",
             where=where,
             fix="each image must be listed once",
         )
@@ -120,7 +123,8 @@ def finalize(
     labels = sorted(table["label"].unique())
     if len(labels) < 2:
         raise DatasetError(
-            f"Dataset {spec.name!r} has a single class ({labels[0]!r}); a classifier needs two.",
+            f"Dataset {spec.name!r} has a single class ({shown(labels[0])}); a classifier "
+            "needs two.",
             where=where,
             fix="add images of the other class, or check the label column / class folders",
         )
@@ -129,7 +133,7 @@ def finalize(
     if spec.positive_class not in labels:
         raise DatasetError(
             f"Positive class {spec.positive_class!r} is not among the labels of dataset "
-            f"{spec.name!r}: {', '.join(labels)}.",
+            f"{spec.name!r}: {shown_all(labels, 20)}.",
             where=where,
             fix="set positive_class to one of those labels",
         )
@@ -181,7 +185,7 @@ def _apply_label_map(
         if spec.label_map_default is None:
             bad = sorted(raw[missing].unique())[:5]
             raise DatasetError(
-                f"Label(s) {', '.join(map(repr, bad))} of dataset {spec.name!r} are not in its "
+                f"Label(s) {shown_all(bad)} of dataset {spec.name!r} are not in its "
                 "label_map.",
                 where=where,
                 fix="add them to label_map, or set label_map_default to the class of every "
@@ -189,9 +193,8 @@ def _apply_label_map(
             )
         defaulted = sorted(raw[missing].unique())
         notes.append(
-            f"Raw label(s) {', '.join(map(repr, defaulted[:10]))}"
-            + (f" and {len(defaulted) - 10} more" if len(defaulted) > 10 else "")
-            + f" are not in label_map and count as {spec.label_map_default!r} "
+            f"Raw label(s) {shown_all(defaulted)} are not in label_map and count as "
+            f"{spec.label_map_default!r} "
             "(label_map_default)."
         )
         mapped = mapped.fillna(spec.label_map_default)
@@ -205,7 +208,7 @@ def normalize_split_name(value: object, where: object) -> str:
     key = str(value).strip().lower()
     if key not in SPLIT_ALIASES:
         raise DatasetError(
-            f"Unknown split name {value!r}.",
+            f"Unknown split name {shown(value)}.",
             where=where,
             fix="use train, val (or validation) and test",
         )

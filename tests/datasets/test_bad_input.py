@@ -89,7 +89,7 @@ def test_single_class(tmp_path):
 
 def test_positive_class_absent(tmp_path):
     root = class_folders(tmp_path / "d", {"benign": 2, "melanoma": 2})
-    _fails(_folders(root), root, "Positive class 'malignant'", "benign, melanoma")
+    _fails(_folders(root), root, "Positive class 'malignant'", "'benign', 'melanoma'")
 
 
 def test_multiclass_positive_class_absent_fails_at_load_not_later(tmp_path):
@@ -123,7 +123,7 @@ def test_bad_group_regex(tmp_path):
 def test_csv_missing_column_lists_the_columns(tmp_path):
     root = _csv_dataset(tmp_path / "c", ["a.png", "b.png"], ["benign", "malignant"])
     _fails(_csv_spec(root, label_column="diagnosis"), root / "labels.csv",
-           "'diagnosis' not found", "file, label")
+           "'diagnosis' not found", "'file', 'label'")
 
 
 def test_csv_with_semicolons_says_so(tmp_path):
@@ -220,7 +220,7 @@ def test_breakhis_folds_csv_missing_columns(tmp_path):
 def test_breakhis_fold_absent(tmp_path):
     root = breakhis_dataset(tmp_path / "bh")
     spec = DatasetSpec(name="b", kind="breakhis", path=str(root), folds_csv="Folds.csv", fold=9)
-    _fails(spec, root / "Folds.csv", "no rows for fold 9", "1, 2, 3, 4, 5")
+    _fails(spec, root / "Folds.csv", "no rows for fold 9", "'1', '2', '3', '4', '5'")
 
 
 def test_breakhis_without_breakhis_names(tmp_path):

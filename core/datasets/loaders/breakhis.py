@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.datasets.confine import confined
 from core.datasets.errors import DatasetError
+from core.datasets.quoting import shown_all
 from core.datasets.loaders.csv_table import read_csv_strict
 from core.datasets.loaders.files import relative_id, require_dir, walk_images
 from core.datasets.spec import DatasetSpec
@@ -85,7 +87,7 @@ def load_breakhis(spec: DatasetSpec) -> LoadedDataset:
 
 
 def _official_split(spec: DatasetSpec, rows: pd.DataFrame) -> list[str]:
-    path = spec.resolve(spec.folds_csv)
+    path = confined(spec, spec.folds_csv, "folds_csv")
     folds = read_csv_strict(path)
     needed = {"fold", "grp", "filename"}
     if not needed <= set(folds.columns):
@@ -99,7 +101,7 @@ def _official_split(spec: DatasetSpec, rows: pd.DataFrame) -> list[str]:
         raise DatasetError(
             f"Folds.csv has no rows for fold {spec.fold}.",
             where=path,
-            fix=f"folds present: {', '.join(sorted(folds['fold'].astype(str).unique()))}",
+            fix=f"folds present: {shown_all(sorted(folds['fold'].astype(str).unique()))}",
         )
     by_name = {
         Path(fn).name: normalize_split_name(g, path)

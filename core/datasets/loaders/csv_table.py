@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.datasets.confine import confined
 from core.datasets.errors import DatasetError
+from core.datasets.quoting import shown, shown_all
 from core.datasets.loaders.files import require_dir
 from core.datasets.spec import DatasetSpec
 from core.datasets.table import LoadedDataset, finalize, normalize_split_name
@@ -26,10 +28,10 @@ def load_csv(spec: DatasetSpec) -> LoadedDataset:
             where=root,
             fix='add csv = "labels.csv" (relative to the dataset folder, or absolute)',
         )
-    csv_path = spec.resolve(spec.csv)
+    csv_path = confined(spec, spec.csv, "csv")
     frame = read_csv_strict(csv_path)
     image_dir = require_dir(
-        spec.resolve(spec.image_dir) if spec.image_dir else root,
+        confined(spec, spec.image_dir, "image_dir") if spec.image_dir else root,
         f"Image folder of {spec.name!r}",
         "set image_dir relative to the dataset folder",
     )
@@ -73,7 +75,7 @@ def load_csv(spec: DatasetSpec) -> LoadedDataset:
         missing = rows.loc[~exists, "sample_id"].tolist()
         notes.append(
             f"{len(missing)} image(s) listed in {csv_path.name} are missing and were skipped: "
-            + ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+            + shown_all(missing, 5)
         )
         rows = rows[exists]
     return finalize(spec, rows, where=csv_path, notes=notes)
@@ -100,8 +102,12 @@ def read_csv_strict(path: Path) -> pd.DataFrame:
         # the index and shifted every value one column left (found by fuzzing).
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, header=None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        # pandas' words hold line numbers; one that quoted a long or odd cell is not echoed
+        detail = str(exc).strip()
+        if len(detail) > 200 or not detail.isprintable():
+            detail = type(exc).__name__
         raise DatasetError(
-            f"The CSV cannot be parsed: {exc}".strip(),
+            f"The CSV cannot be parsed: {detail}",
             where=path,
             fix="check the delimiter (comma) and quoting; every row needs as many fields as "
             "the header",
@@ -114,7 +120,7 @@ def read_csv_strict(path: Path) -> pd.DataFrame:
     repeated = sorted({c for c in columns if c and columns.count(c) > 1})
     if repeated:
         raise DatasetError(
-            f"Column name(s) {', '.join(map(repr, repeated))} appear more than once in the "
+            f"Column name(s) {shown_all(repeated)} appear more than once in the "
             "CSV header (spaces around a name do not count).",
             where=path,
             fix="rename or remove the repeated columns",
@@ -127,25 +133,25 @@ def _require_columns(spec: DatasetSpec, frame: pd.DataFrame, where: Path) -> Non
         raise DatasetError(
             f"Dataset {spec.name!r}: set exactly one of path_column or id_column.",
             where=where,
-            fix=f"columns in the CSV: {', '.join(frame.columns)}",
+            fix=f"columns in the CSV: {shown_all(frame.columns, 30)}",
         )
     if not spec.label_column:
         raise DatasetError(
             f"Dataset {spec.name!r}: label_column is not set.",
             where=where,
-            fix=f"columns in the CSV: {', '.join(frame.columns)}",
+            fix=f"columns in the CSV: {shown_all(frame.columns, 30)}",
         )
     wanted = [spec.path_column or spec.id_column, spec.label_column]
     wanted += [c for c in (spec.group_column, spec.split_column) if c]
     wanted += list(spec.metadata_columns)
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
-        fix = f"the CSV has: {', '.join(frame.columns)}"
+        fix = f"the CSV has: {shown_all(frame.columns, 30)}"
         if len(frame.columns) == 1 and any(sep in frame.columns[0] for sep in ";\t|"):
             fix = ("the CSV seems to use another delimiter than a comma (European Excel uses ';'); "
                    "re-save it comma-separated")
         raise DatasetError(
-            f"Column(s) {', '.join(map(repr, missing))} not found in the CSV.",
+            f"Column(s) {shown_all(missing)} not found in the CSV.",
             where=where,
             fix=fix,
         )
@@ -174,7 +180,7 @@ def _inside(image_dir: Path, rel: str, csv_path: Path, line: int) -> Path:
     if (candidate.is_absolute() or windows_absolute or rel == ""
             or not joined.is_relative_to(base) or joined == base):
         raise DatasetError(
-            f"CSV line {line}: path {rel!r} points outside the dataset folder {base}.",
+            f"CSV line {line}: path {shown(rel)} points outside the dataset folder {base}.",
             where=csv_path,
             fix="list image paths relative to the image folder, without '..'",
         )
