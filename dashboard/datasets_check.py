@@ -83,14 +83,16 @@ def _thumbnails(ds, unreadable: frozenset[str]) -> dict[str, list[tuple[str, np.
 
 
 def _pixels(ds, row) -> np.ndarray | None:
+    """A thumbnail of a readable image (within training's pixel limit: the check left the
+    others out). Shrunk before the RGB conversion, and JPEGs decoded at reduced scale
+    (``thumbnail`` drafts), so a large image never costs a full-size RGB copy."""
     try:
         if ds.arrays is not None:
             img = Image.fromarray(np.squeeze(np.asarray(ds.arrays[int(row.array_index)])))
         else:
             img = Image.open(row.path)
-        img = img.convert("RGB")
         img.thumbnail((THUMB_PX, THUMB_PX))
-        return np.asarray(img)
+        return np.asarray(img.convert("RGB"))
     except Exception:  # noqa: BLE001 - a file changed since the check; show the others
         return None
 

@@ -9,14 +9,16 @@ pretrained one.  Those facts are shown above the figures, not hidden in the expa
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.evaluations import Selection, problems_frame
+from dashboard.text import escape_markdown
 
-__all__ = ["warnings_banner", "details_table", "details_expander"]
+__all__ = ["warnings_banner", "run_warnings", "show_run_warnings", "details_table",
+           "details_expander"]
 
 
 def warnings_banner(sel: Selection) -> None:
@@ -31,9 +33,35 @@ def warnings_banner(sel: Selection) -> None:
         note = ((sel.records.get(rid) or {}).get("weights") or {}).get("note")
         if note:
             st.warning(f"{sel.names[rid]}: {note}", icon=":material/warning:")
+    show_run_warnings((sel.names[rid], sel.records.get(rid) or {}) for rid in sel.ids)
     if sel.problems:
         st.error(f"{len(sel.problems)} run(s) left out of the comparison:")
         st.dataframe(problems_frame(sel), hide_index=True, width="stretch")
+
+
+def run_warnings(name: str, record: Mapping) -> list[str]:
+    """What in a run's record changes how every number of it must be read, as plain text.
+
+    Today: identical images kept across labels or splits (``duplicates = "keep"``), which the
+    dataset check calls errors: test images the model trained on inflate its scores.
+    """
+    kept = (((record.get("data") or {}).get("duplicates") or {}).get("kept")) or []
+    if not kept:
+        return []
+    sets = "; ".join(" = ".join(map(str, ids)) for ids in kept[:3])
+    more = f" and {len(kept) - 3} more" if len(kept) > 3 else ""
+    return [f"{name}: trained and tested with {len(kept)} set(s) of identical images across "
+            "labels or splits (the dataset declares duplicates = \"keep\"). Its scores may "
+            f"be inflated by test images it trained on, or its labels contradictory: {sets}"
+            f"{more}."]
+
+
+def show_run_warnings(runs: Iterable[tuple[str, Mapping]]) -> None:
+    """Every :func:`run_warnings` of ``(name, record)`` pairs, shown literally. Every page that
+    shows a run calls this (through :func:`warnings_banner`, or directly on Explain)."""
+    for name, record in runs:
+        for text in run_warnings(name, record):
+            st.warning(escape_markdown(text), icon=":material/content_copy:")
 
 
 def _fmt(value, digits: int = 1) -> str:
@@ -76,6 +104,8 @@ def _row(record: Mapping) -> dict:
             ", ".join(f"{k} {v}" for k, v in (counts.get(s) or {}).items())
             for s in ("train", "val", "test")),
         "data notes": "; ".join((record.get("data") or {}).get("notes") or []) or "—",
+        "files left out (unreadable)": _skipped(record),
+        "identical images": _duplicates(record),
         "device": str(record.get("device")),
         "wall time": f"{_fmt(record.get('wall_time_s'))} s",
         "training speed": f"{_fmt(record.get('images_per_s'))} images/s",
@@ -83,6 +113,35 @@ def _row(record: Mapping) -> dict:
         "created": record.get("created_at"),
         "environment": ", ".join(f"{k} {v}" for k, v in env.items()),
     }
+
+
+def _skipped(record: Mapping) -> str:
+    """How many files training left out and which (first five), from the run record."""
+    skipped = (record.get("data") or {}).get("skipped")
+    if skipped is None:
+        return "— (not recorded by this engine version)"
+    files = skipped.get("files") or []
+    if not files:
+        return "none"
+    shown = "; ".join(f"{f.get('sample_id')} ({f.get('reason')})" for f in files[:5])
+    more = f"; and {len(files) - 5} more" if len(files) > 5 else ""
+    return f"{skipped.get('count', len(files))}: {shown}{more}"
+
+
+def _duplicates(record: Mapping) -> str:
+    """The duplicates setting and what it did, from the run record."""
+    info = (record.get("data") or {}).get("duplicates")
+    if info is None:
+        return "— (not recorded by this engine version)"
+    dropped = (info.get("dropped") or {}).get("count", 0)
+    text = (f"{info.get('sets', 0)} set(s) ({info.get('across_classes', 0)} across labels, "
+            f"{info.get('across_splits', 0)} across splits); duplicates = "
+            f"\"{info.get('policy')}\"")
+    if dropped:
+        text += f", {dropped} copies left out"
+    if info.get("kept"):
+        text += f", {len(info['kept'])} set(s) across labels or splits kept"
+    return text
 
 
 def details_table(sel: Selection) -> pd.DataFrame:

@@ -1,44 +1,38 @@
 """Dataset check: what a careful researcher looks at before trusting any score.
 
-It reads every image once (never writes anything) and reports: how many images each class has
-in each split; image sizes and colour modes; files that cannot be decoded (listed, skipped and
-excluded from training via :attr:`DatasetCheck.unreadable_ids`, never a crash); exact duplicates
-(identical decoded pixels) within a class, across classes (contradictory labels) and across
-splits (test images the model has trained on); and patient groups found in more than one split.
+It reads every image once (never writes inside the dataset) and reports: how many images each
+class has in each split; image sizes and colour modes; files that cannot be used (listed, with
+the reason: corrupt, truncated, not an image, over training's pixel limit); identical images
+within a class, across classes (contradictory labels) and across splits (test images the model
+has trained on); and patient groups found in more than one split.
 
-Pixels are hashed after conversion to RGB, i.e. as the model sees them, so a PNG and a
-lossless TIFF of the same picture count as duplicates while their file bytes differ.
+Its promises hold because training takes the same view of the data: the images are scanned by
+:mod:`core.datasets.imagescan` (sizes from headers, training's pixel limit, bounded memory), and
+training leaves out exactly the files listed here and applies the dataset's ``duplicates``
+setting to exactly the sets found here (:mod:`core.datasets.usable`); each duplicate finding
+says what training will do about it.
+
+Pixels are compared as the model sees them (decoded to RGB by the pipeline's decoder), so a
+PNG and a lossless TIFF of the same picture count as duplicates while their file bytes differ.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import time
-import warnings
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-import numpy as np
 import pandas as pd
-from PIL import Image
 
+from core.datasets import duplicates as dup
+from core.datasets.images import DEFAULT_MAX_PIXELS
+from core.datasets.imagescan import scan_images
 from core.datasets.splits import SPLITS, split_counts
 from core.datasets.table import LoadedDataset
 
 #: Findings a result should not be trusted with; the UI shows them first.
 SEVERITIES = ("error", "warning", "info")
 _EXAMPLES = 3
-
-
-class _ImageInfo(NamedTuple):
-    width: int
-    height: int
-    mode: str
-    digest: str
-    error: str
 
 
 @dataclass
@@ -62,6 +56,7 @@ class DatasetCheck:
     duplicates: pd.DataFrame
     leaking_groups: pd.DataFrame
     split_source: str  # "given", "official" or "none": where the split columns came from
+    duplicates_policy: str = "refuse"  # the dataset's setting: what training does with them
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -81,9 +76,7 @@ class DatasetCheck:
     @property
     def within_class_duplicates(self) -> list[tuple[str, ...]]:
         """Sets of identical images that share one class (at least two of them do)."""
-        return [ids for ids, labels in zip(self.duplicates["sample_ids"],
-                                           self.duplicates["labels"])
-                if len(set(labels)) < len(labels)]
+        return dup.within_class(self.duplicates)
 
     @property
     def ok(self) -> bool:
@@ -108,17 +101,19 @@ class DatasetCheck:
 
 
 def check_dataset(ds: LoadedDataset, splits: pd.Series | None = None, *,
-                  workers: int | None = None) -> DatasetCheck:
+                  workers: int | None = None,
+                  max_pixels: int = DEFAULT_MAX_PIXELS) -> DatasetCheck:
     """Check ``ds`` (with ``splits`` from :func:`assign_splits`, or its official split).
 
-    Reads each image once, in a thread pool (Pillow releases the GIL while decoding).
-    Never raises for a bad image; never writes a file.
+    Reads each image once (:func:`~core.datasets.imagescan.scan_images`: a thread pool within
+    a pixel budget), and leaves the scan in the cache training reads. ``max_pixels`` is
+    training's limit; change it only to test. Never raises for a bad image; never writes
+    inside the dataset.
     """
     started = time.perf_counter()
     table = ds.table
     split, source = _split_column(ds, splits)
-    infos = _inspect(ds, workers)
-    info = pd.DataFrame(infos, columns=list(_ImageInfo._fields), index=table.index)
+    info = scan_images(ds, max_pixels=max_pixels, workers=workers, reuse=False)
     readable = info["error"] == ""
 
     return DatasetCheck(
@@ -132,76 +127,13 @@ def check_dataset(ds: LoadedDataset, splits: pd.Series | None = None, *,
             "path": table.loc[~readable, "path"],
             "reason": info.loc[~readable, "error"],
         }).reset_index(drop=True),
-        duplicates=_duplicates(table, info["digest"].where(readable, ""), split),
+        duplicates=dup.find_duplicates(table, info["digest"].where(readable, ""), split),
         leaking_groups=_leaking_groups(table, split),
         split_source=source,
+        duplicates_policy=ds.spec.duplicates,
         notes=list(ds.notes),
         seconds=time.perf_counter() - started,
     )
-
-
-# ----------------------------------------------------------------------------------------------
-# Reading images
-# ----------------------------------------------------------------------------------------------
-
-
-def _inspect(ds: LoadedDataset, workers: int | None) -> list[_ImageInfo]:
-    if ds.arrays is not None:
-        return [_inspect_array(ds.arrays, int(i)) for i in ds.table["array_index"]]
-    paths = ds.table["path"].tolist()
-    workers = workers or min(8, (os.cpu_count() or 2) * 2)
-    if workers <= 1 or len(paths) < 64:
-        return [_inspect_file(p) for p in paths]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_inspect_file, paths))
-
-
-def _inspect_file(path: str) -> _ImageInfo:
-    """Size and mode from the header, digest of the decoded RGB pixels, or the reason it fails.
-
-    Any exception is a finding, not a crash: decoders raise many types (OSError for truncated
-    data, UnidentifiedImageError, ValueError, DecompressionBombError, SyntaxError for some
-    corrupt TIFFs), and one bad file out of thousands must not stop the check.
-    """
-    try:
-        if os.path.getsize(path) == 0:
-            return _ImageInfo(0, 0, "", "", "empty file, 0 bytes")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(path) as img:
-                width, height = img.size
-                mode = img.mode
-                img.load()
-                rgb = img if img.mode == "RGB" else img.convert("RGB")
-                digest = _digest(rgb.tobytes(), width, height)
-    except FileNotFoundError:
-        return _ImageInfo(0, 0, "", "", "file not found: moved or deleted after loading")
-    except Exception as exc:  # noqa: BLE001 - every decoder failure is reported, see above
-        return _ImageInfo(0, 0, "", "", _reason(exc))
-    return _ImageInfo(width, height, mode, digest, "")
-
-
-def _inspect_array(arrays: np.ndarray, index: int) -> _ImageInfo:
-    pixels = np.ascontiguousarray(arrays[index])
-    height, width = pixels.shape[:2]
-    mode = "RGB" if pixels.ndim == 3 and pixels.shape[2] == 3 else "L"
-    return _ImageInfo(width, height, mode, _digest(pixels.tobytes(), width, height), "")
-
-
-def _digest(pixels: bytes, width: int, height: int) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{width}x{height}:".encode())
-    h.update(pixels)
-    return h.hexdigest()
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip()
-    if "cannot identify image file" in text:
-        return "not an image Pillow can read: wrong extension or corrupt header"
-    if "truncated" in text:
-        return "truncated file: incomplete download or copy"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 # ----------------------------------------------------------------------------------------------
@@ -232,23 +164,6 @@ def _sizes(info: pd.DataFrame) -> pd.DataFrame:
                              ignore_index=True)
 
 
-def _duplicates(table: pd.DataFrame, digest: pd.Series, split: pd.Series) -> pd.DataFrame:
-    columns = ["sample_ids", "labels", "splits", "n", "across_classes", "across_splits"]
-    frame = pd.DataFrame({"digest": digest, "sample_id": table["sample_id"],
-                          "label": table["label"], "split": split})
-    frame = frame[(frame["digest"] != "") & frame["digest"].duplicated(keep=False)]
-    rows = []
-    for _, dup in frame.groupby("digest", sort=False):
-        dup = dup.sort_values("sample_id")
-        known_splits = set(dup["split"]) - {""}
-        rows.append((tuple(dup["sample_id"]), tuple(dup["label"]), tuple(dup["split"]),
-                     len(dup), dup["label"].nunique() > 1, len(known_splits) > 1))
-    out = pd.DataFrame(rows, columns=columns)
-    out["n"] = out["n"].astype("int64")
-    out[["across_classes", "across_splits"]] = out[["across_classes", "across_splits"]].astype(bool)
-    return out.sort_values("sample_ids", ignore_index=True)
-
-
 def _leaking_groups(table: pd.DataFrame, split: pd.Series) -> pd.DataFrame:
     frame = pd.DataFrame({"group": table["group"], "split": split})
     frame = frame[frame["split"] != ""]
@@ -270,30 +185,15 @@ def _findings(check: DatasetCheck) -> list[tuple[str, str, str]]:
                  _count_sentence(check)))
     if len(check.unreadable):
         rows.append(("error", f"{len(check.unreadable)} unreadable image file(s)",
-                     "They are left out of training and evaluation: "
-                     + _examples(f"{r.sample_id} ({r.reason})"
+                     "They are left out of training and evaluation (each run records which): "
+                     + dup.examples(f"{r.sample_id} ({r.reason})"
                                  for r in check.unreadable.itertuples())))
-    cross_class = check.cross_class_duplicates
-    if cross_class:
-        rows.append(("error", f"{len(cross_class)} set(s) of identical images carry different "
-                     "labels", "The same pixels under contradictory classes; fix the label or "
-                     "remove one copy: "
-                     + _examples(" = ".join(ids) for ids in cross_class)))
-    cross_split = check.cross_split_duplicates
-    if cross_split:
-        rows.append(("error", f"{len(cross_split)} identical image set(s) span two splits",
-                     "A model is tested on images it trained on, which inflates scores: "
-                     + _examples(" = ".join(ids) for ids in cross_split)))
+    rows.extend(dup.findings(check.duplicates, check.duplicates_policy))
     if len(check.leaking_groups):
         rows.append(("error", f"{len(check.leaking_groups)} patient group(s) lie in more than "
                      "one split", "Images of one patient in train and test inflate scores: "
-                     + _examples(f"{r.group} ({'/'.join(r.splits)})"
+                     + dup.examples(f"{r.group} ({'/'.join(r.splits)})"
                                  for r in check.leaking_groups.itertuples())))
-    within = check.within_class_duplicates
-    if within:
-        rows.append(("warning", f"{len(within)} set(s) of identical images within one class",
-                     "Duplicates weigh twice in training and in the scores: "
-                     + _examples(" = ".join(ids) for ids in within)))
     if len(check.sizes) > 1:
         top = check.sizes.iloc[0]
         rows.append(("info", f"Images come in {len(check.sizes)} different sizes",
@@ -320,9 +220,3 @@ def _count_sentence(check: DatasetCheck) -> str:
     ratio = totals.max() / max(totals.min(), 1)
     tail = f"; largest to smallest class {ratio:.1f}:1" if ratio >= 1.5 else ""
     return "; ".join(parts) + tail + "."
-
-
-def _examples(items) -> str:
-    items = list(items)
-    shown = ", ".join(items[:_EXAMPLES])
-    return shown + (f" and {len(items) - _EXAMPLES} more" if len(items) > _EXAMPLES else "")

@@ -31,9 +31,12 @@ When ``training`` is False the output order is exactly the order of ``rows``, ev
 callers match predictions to ``rows["sample_id"]`` by position.
 
 A file that cannot be decoded stops the pipeline with an error naming the file and the reason
-(it is never skipped: a silently smaller test set would change the metrics). TensorFlow's
-decoders cannot say which file failed, so their failures are caught, and the gap they leave in
-the running row index is reported by re-decoding that one file with ``decode_image``.
+(it is never skipped here: a silently smaller test set would change the metrics). Training
+leaves the files the dataset check finds unreadable out *before* building a pipeline, and
+records which (:mod:`core.datasets.usable`); this stop is for a file that changed since.
+TensorFlow's decoders cannot say which file failed, so their failures are caught, and the gap
+they leave in the running row index is reported by re-decoding that one file with
+``decode_image``.
 """
 
 from __future__ import annotations

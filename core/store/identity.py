@@ -34,7 +34,7 @@ __all__ = [
     "run_id",
 ]
 
-ENGINE_REVISION = 1
+ENGINE_REVISION = 2
 """Bump this whenever a code change alters what training produces for the same identity.
 
 Examples that need a bump: a different preprocessing or augmentation, a changed default in a
@@ -43,6 +43,10 @@ or metrics are computed before they are stored. Examples that do not: dashboard 
 plots, refactors that produce bit-identical results, new datasets or architectures (those are
 already part of the identity). A bump makes every cached run a cache miss, so the next
 comparison retrains instead of mixing results from two versions of the engine.
+
+History: 2 — unreadable files are left out and identical images across labels or splits are
+refused by default (``core.datasets.usable``); a run of revision 1 on such data trained on them
+silently and must not be served for the same identity.
 """
 
 IDENTITY_FIELDS = (

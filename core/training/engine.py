@@ -43,7 +43,7 @@ from core.training.device import (DeviceInfo, configure_device, distribution_str
 from core.training.diskspace import DiskSpaceGuard, checkpoint_bytes, ensure_room
 from core.training.measure import EpochTimer, PeakMemory
 from core.training.progress import ProgressCallback, ProgressFn
-from core.training.resolve import ResolvedRun, resolve, weights_label
+from core.training.resolve import ResolvedRun, resolve, weights_label, with_usable_data
 from core.training.resume import read_history, resume_callbacks
 from core.training.spec import RunSpec, parse_strategy
 from core.training.summary import summarize
@@ -72,6 +72,9 @@ def train_run(
     if store.has(resolved.run_id):
         emit({"event": "cached", "run_id": resolved.run_id})
         return store.get(resolved.run_id)
+    # Before any work: unreadable files left out, duplicates refused (the check's message),
+    # dropped or kept as the dataset declares; the record says which (core.datasets.usable).
+    resolved = with_usable_data(resolved)
 
     emit({"event": "building", "model": resolved.entry.name})
     from models import build_model
@@ -174,7 +177,7 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
         "weights": {"requested": weights_label(resolved.weights),
                     "used": identity["weights"], "note": weights_note},
         "data": {"counts": _split_counts(resolved), "images_per_epoch": images_per_epoch,
-                 "notes": list(ds.notes)},
+                 "notes": list(ds.notes), **resolved.usable.record()},
         "training": {"epochs_run": len(history), "epochs_planned": recipe.epochs,
                      "stopped_early": len(history) < recipe.epochs,
                      "resumed_from_epoch": resumed_from, "eager": eager,

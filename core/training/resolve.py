@@ -4,10 +4,21 @@ Resolving is cheap (no model is built): it loads the dataset table, assigns the 
 the recipe, so the dashboard and the CLI can ask "is this run stored?" without training. The
 identity holds *derived content* — the dataset's fingerprint, the split's fingerprint, the full
 recipe — so a relabelled image, a changed split or an edited recipe is a different run.
+
+Which rows a run actually trains and is evaluated on (:func:`with_usable_data`: unreadable
+files left out, the dataset's ``duplicates`` setting applied) is decided after this cheap step,
+and is not hashed into the identity separately: it is a function of what the identity already
+holds. The dataset fingerprint covers every file's size and modification time (so the same
+files give the same unreadable ones), the split fingerprint the split, and the code version the
+scan's rules and pixel limit. The one user choice involved, ``duplicates = "drop"`` or
+``"keep"``, is added to the split part of the identity, because on a dataset with duplicates
+the two train on different rows; the default (``"refuse"``) adds nothing, so the identity of a
+run on a clean dataset is the one it always had.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +33,7 @@ from core.datasets import (
     load_dataset,
     split_fingerprint,
 )
+from core.datasets.usable import UsableData, usable_data
 from core.store import CODE_VERSION, run_id
 from core.training.spec import RunSpec, RunSpecError
 from models import ModelEntry, Recipe, get_entry
@@ -37,6 +49,7 @@ class ResolvedRun:
     recipe: Recipe
     weights: WeightsChoice
     identity: dict
+    usable: UsableData | None = None  # set by with_usable_data: what was left out, and why
 
     @property
     def run_id(self) -> str:
@@ -67,7 +80,8 @@ def resolve(spec: RunSpec, registry_path: Path | None = None) -> ResolvedRun:
     identity = {
         "dataset": spec.dataset,
         "dataset_fingerprint": dataset_fingerprint(dataset),
-        "split": {**split_config.to_dict(), "fingerprint": split_fingerprint(dataset, splits)},
+        "split": {**split_config.to_dict(), "fingerprint": split_fingerprint(dataset, splits),
+                  **_duplicates_choice(dataset)},
         "model": entry.name,
         "recipe": recipe.to_dict(),
         "weights": weights_label(weights),
@@ -78,6 +92,24 @@ def resolve(spec: RunSpec, registry_path: Path | None = None) -> ResolvedRun:
         "code_version": CODE_VERSION,
     }
     return ResolvedRun(spec, dataset, splits, entry, recipe, weights, identity)
+
+
+def with_usable_data(resolved: ResolvedRun) -> ResolvedRun:
+    """The run restricted to the rows training may use (:mod:`core.datasets.usable`).
+
+    Reads every image once per dataset content (the scan is cached), so it is called when a
+    run is about to train, not when the app only asks whether a run is stored. Raises
+    :class:`~core.datasets.DatasetError` with the dataset check's message when the dataset's
+    duplicates must be refused.
+    """
+    data = usable_data(resolved.dataset, resolved.splits,
+                       fingerprint=resolved.identity["dataset_fingerprint"])
+    return dataclasses.replace(resolved, dataset=data.dataset, splits=data.splits, usable=data)
+
+
+def _duplicates_choice(dataset: LoadedDataset) -> dict:
+    policy = dataset.spec.duplicates
+    return {} if policy == "refuse" else {"duplicates": policy}
 
 
 def weights_label(choice: WeightsChoice) -> str:
