@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.datasets import DatasetError, DatasetSpec, load_dataset, save_spec
 from core.datasets.spec import KINDS
-from dashboard.text import escape_markdown as escape
+from dashboard.text import literal
 
 FLASH_KEY = "datasets_saved_message"
 #: The kinds a user can declare (``demo`` is built in).
@@ -129,7 +129,7 @@ def declare_form() -> None:
     """The form, by kind; on submit, validate and save, and say what happened."""
     kind = st.selectbox("Kind", USER_KINDS, key="declare_kind",
                         help="How the images and their labels are laid out on disk.")
-    st.caption(escape(KIND_HELP[kind]))
+    st.caption(literal(KIND_HELP[kind]))
     with st.form(f"declare_{kind}", clear_on_submit=False):
         fields: dict = {"kind": kind}
         left, right = st.columns(2)
@@ -207,10 +207,10 @@ def _submit(fields: dict, replace: bool) -> None:
         with st.spinner("Loading the dataset to validate it…"):
             result = declare(fields, replace=replace)
     except DatasetError as exc:
-        st.error(escape(str(exc)), icon=":material/error:")
+        st.error(literal(str(exc)), icon=":material/error:")
         return
     except Exception as exc:  # noqa: BLE001 - a loader bug must not take the page down
-        st.error(escape(f"Could not load the dataset ({type(exc).__name__}: {exc})."),
+        st.error(literal(f"Could not load the dataset ({type(exc).__name__}: {exc})."),
                  icon=":material/error:")
         return
     counts = ", ".join(f"{k}: {v}" for k, v in result.class_counts.items())
@@ -225,6 +225,6 @@ def show_saved_message() -> None:
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
         message, notes = flash
-        st.success(escape(message), icon=":material/check:")
+        st.success(literal(message), icon=":material/check:")
         for note in notes:
-            st.info(escape(note))
+            st.info(literal(note))

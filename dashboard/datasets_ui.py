@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.datasets import DatasetError, DatasetSpec, load_registry, remove_spec
 from dashboard.datasets_check import check_report, fingerprint_of, show_report
-from dashboard.text import escape_markdown as escape
+from dashboard.text import literal, visible
 
 
 def registry_or_error() -> dict[str, DatasetSpec] | None:
@@ -20,7 +20,7 @@ def registry_or_error() -> dict[str, DatasetSpec] | None:
     try:
         return load_registry()
     except DatasetError as exc:
-        st.error(escape(str(exc)), icon=":material/error:")
+        st.error(literal(str(exc)), icon=":material/error:")
         return None
 
 
@@ -48,7 +48,8 @@ def check_section(specs: dict[str, DatasetSpec]) -> None:
     names = list(specs)
     if st.session_state.get("datasets_selected") not in names:
         st.session_state["datasets_selected"] = names[0]
-    name = st.selectbox("Dataset to check", names, key="datasets_selected")
+    name = st.selectbox("Dataset to check", names, key="datasets_selected",
+                        format_func=visible)
     checked: dict = st.session_state.setdefault("datasets_checked", {})
     label = "Check again" if name in checked else "Run the check"
     if st.button(label, key="datasets_run_check", icon=":material/fact_check:",
@@ -60,7 +61,7 @@ def check_section(specs: dict[str, DatasetSpec]) -> None:
                 check_report(name, fingerprint)
         except DatasetError as exc:
             checked.pop(name, None)
-            st.error(escape(str(exc)), icon=":material/error:")
+            st.error(literal(str(exc)), icon=":material/error:")
             return
         checked[name] = fingerprint
     if name not in checked:
@@ -70,7 +71,7 @@ def check_section(specs: dict[str, DatasetSpec]) -> None:
         report = check_report(name, checked[name])
     except DatasetError as exc:  # evicted from the cache and the data changed since
         checked.pop(name, None)
-        st.error(escape(str(exc)), icon=":material/error:")
+        st.error(literal(str(exc)), icon=":material/error:")
         return
     show_report(report)
 
@@ -79,12 +80,13 @@ def remove_section(specs: dict[str, DatasetSpec]) -> None:
     """Remove a declaration from the registry; the image files are never touched."""
     message = st.session_state.pop("datasets_removed_message", None)
     if message:
-        st.success(escape(message), icon=":material/check:")
+        st.success(literal(message), icon=":material/check:")
     removable = [n for n, s in specs.items() if s.kind != "demo"]
     if not removable:
         st.caption("No declared datasets to remove (the built-in demo stays).")
         return
-    name = st.selectbox("Declaration to remove", removable, key="datasets_remove_name")
+    name = st.selectbox("Declaration to remove", removable, key="datasets_remove_name",
+                        format_func=visible)
     sure = st.checkbox("Remove it from the registry (its files stay where they are; stored "
                        "runs trained on it stay in the store)", key="datasets_remove_sure")
     if st.button("Remove declaration", key="datasets_remove", disabled=not sure,
@@ -92,7 +94,7 @@ def remove_section(specs: dict[str, DatasetSpec]) -> None:
         try:
             remove_spec(name)
         except DatasetError as exc:
-            st.error(escape(str(exc)), icon=":material/error:")
+            st.error(literal(str(exc)), icon=":material/error:")
             return
         st.session_state.get("datasets_checked", {}).pop(name, None)
         st.session_state.pop("datasets_remove_sure", None)

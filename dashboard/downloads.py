@@ -16,7 +16,6 @@ plain functions so the tests can check exactly what a button would deliver.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,25 +24,20 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.evaluation.display import figure_to_html, report_html
+from dashboard.text import file_name as clean_file_name
+from dashboard.text import literal
 
 __all__ = [
     "PNG_HINT",
     "csv_bytes",
     "figure_html_bytes",
     "report_bytes",
-    "safe_file_name",
     "csv_button",
     "figure_button",
     "report_button",
 ]
 
 PNG_HINT = "PNG: use the camera icon in the figure's toolbar (top right of the figure)."
-
-
-def safe_file_name(text: str, suffix: str) -> str:
-    """A file name from a title: letters, digits, dashes (never a path)."""
-    stem = re.sub(r"[^A-Za-z0-9]+", "-", str(text)).strip("-").lower()[:80] or "lesionlab"
-    return f"{stem}{suffix}"
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
@@ -68,22 +62,22 @@ def report_bytes(title: str, sections: Sequence[Section]) -> bytes:
 
 
 def csv_button(table: pd.DataFrame, *, label: str, file_name: str, key: str) -> None:
-    st.download_button(label, csv_bytes(table), file_name=file_name, mime="text/csv",
-                       key=key, on_click="ignore", icon=":material/download:")
+    st.download_button(literal(label), csv_bytes(table), file_name=clean_file_name(file_name),
+                       mime="text/csv", key=key, on_click="ignore", icon=":material/download:")
 
 
 def figure_button(fig: go.Figure | dict, *, file_name: str, key: str,
                   label: str = "Figure as HTML") -> None:
-    st.download_button(label, lambda: figure_html_bytes(fig), file_name=file_name,
-                       mime="text/html", key=key, on_click="ignore",
-                       icon=":material/download:", help=PNG_HINT)
+    st.download_button(literal(label), lambda: figure_html_bytes(fig),
+                       file_name=clean_file_name(file_name), mime="text/html", key=key,
+                       on_click="ignore", icon=":material/download:", help=PNG_HINT)
 
 
 def report_button(title: str, sections: Callable[[], Sequence[Section]], *, file_name: str,
                   key: str, label: str = "Export this comparison as an HTML report") -> None:
     """``sections`` is called only when the user clicks."""
-    st.download_button(label, lambda: report_bytes(title, sections()), file_name=file_name,
-                       mime="text/html", key=key, on_click="ignore", type="primary",
-                       icon=":material/summarize:",
+    st.download_button(literal(label), lambda: report_bytes(title, sections()),
+                       file_name=clean_file_name(file_name), mime="text/html", key=key,
+                       on_click="ignore", type="primary", icon=":material/summarize:",
                        help="One self-contained HTML file (works offline) with the figures "
                             "and tables at the current threshold.")

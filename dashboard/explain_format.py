@@ -18,15 +18,10 @@ from PIL import Image
 
 from dashboard.explain_compute import (Prediction, RunModel, decide, decision_text,
                                       deletion_verdict)
-from dashboard.text import escape_markdown
+from dashboard.text import file_name
 
 DISPLAY_MIN = 256  # px on the long side; smaller images are enlarged by an integer factor
 DISPLAY_MAX = 768  # px on the long side; larger images are reduced
-
-
-def md_escape(text: str) -> str:
-    """Text shown literally in one-line captions and labels (newlines shown as escapes too)."""
-    return escape_markdown(text, keep="")
 
 
 def display_image(rgb: np.ndarray) -> np.ndarray:
@@ -85,10 +80,10 @@ def export_image(rgb: np.ndarray) -> np.ndarray:
 
 
 def file_stem(name: str, limit: int = 40) -> str:
-    """A safe file-name stem from a user's file name or sample id (letters, digits, - _ .)."""
-    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", str(name).replace("\\", "/").rsplit("/", 1)[-1])
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._") or "image"
-    return stem[:limit]
+    """A safe file-name stem from a user's file name or sample id: its extension dropped, then
+    :func:`dashboard.text.file_name` (letters, digits, - _ .; never a path)."""
+    last = str(name).replace("\\", "/").rsplit("/", 1)[-1]
+    return file_name(re.sub(r"\.[A-Za-z0-9]{1,5}$", "", last), limit=limit, default="image")
 
 
 def sanity_table(rows: Iterable[dict]) -> pd.DataFrame:

@@ -9,7 +9,6 @@ curve.
 
 from __future__ import annotations
 
-import html
 from typing import Sequence
 
 import numpy as np
@@ -18,12 +17,12 @@ import streamlit as st
 
 from core.saliency import METHODS, overlay_heatmap, to_png_bytes
 from dashboard.explain_compute import Sanity
-from dashboard.explain_format import (display_image, display_map, export_image, file_stem,
-                                      md_escape)
+from dashboard.explain_format import display_image, display_map, export_image, file_stem
 from dashboard.explain_inputs import InputImage
 from dashboard.explain_maps import Failed, MapSettings, class_index
 from dashboard.explain_predictions import LoadedRun, Predictions
 from dashboard.explain_session import results
+from dashboard.text import file_name, literal, md, plot_text, visible
 
 KEY = "explain."
 
@@ -38,19 +37,20 @@ def grid(image: InputImage, runs: Sequence[LoadedRun], preds: Predictions,
     header = st.columns(widths)
     header[0].markdown("**Model**")
     for column, method in zip(header[1:], chosen.methods):
-        column.markdown(f"**{METHODS[method].label}**")
+        column.markdown(md("**{method}**", method=METHODS[method].label))
     for loaded in runs:
         run = loaded.run
         prediction = preds[(image.digest, run.run_id)]
         index = class_index(loaded, prediction.predicted, chosen.target)
         row = st.columns(widths)
-        row[0].caption(md_escape(run.label))
-        row[0].text(f"predicted: {run.class_names[prediction.predicted]} "
-                    f"(p = {prediction.probability:.3f})")
+        row[0].caption(literal(run.label))
+        row[0].text(visible(f"predicted: {run.class_names[prediction.predicted]} "
+                            f"(p = {prediction.probability:.3f})"))
         if index is None:
-            row[0].info(f"This model has no class {chosen.target!r}; nothing to explain.")
+            row[0].info(md("This model has no class '{target}'; nothing to explain.",
+                           target=chosen.target))
             continue
-        row[0].text(f"explained: class {run.class_names[index]}")
+        row[0].text(visible(f"explained: class {run.class_names[index]}"))
         for column, method in zip(row[1:], chosen.methods):
             with column:
                 _cell(image, base, loaded, method, index,
@@ -66,13 +66,13 @@ def _cell(image: InputImage, base: np.ndarray, loaded: LoadedRun, method: str, i
         st.caption("Not computed (stopped).")
         return
     if isinstance(saliency, Failed):
-        st.warning(f"{METHODS[method].label} failed for this model.")
-        st.text(saliency.message)
+        st.warning(md("{method} failed for this model.", method=METHODS[method].label))
+        st.text(visible(saliency.message))
         return
     cell = f"{run.run_id}.{method}.{index}.{hash(options)}"
     shown, flat = display_map(saliency)
     st.image(overlay_heatmap(base, shown, opacity=opacity), width="stretch",
-             caption=md_escape(f"{METHODS[method].label} · {run.class_names[index]}"))
+             caption=literal(f"{METHODS[method].label} · {run.class_names[index]}"))
     if flat:
         st.caption("Flat map: every pixel scored the same, so this method finds no evidence "
                    "for this class in this image.")
@@ -80,8 +80,9 @@ def _cell(image: InputImage, base: np.ndarray, loaded: LoadedRun, method: str, i
     st.download_button(
         "Overlay PNG", key=f"{KEY}png.{cell}", mime="image/png", icon=":material/download:",
         data=lambda: to_png_bytes(overlay_heatmap(full, shown, opacity=opacity)),
-        file_name=f"{file_stem(image.name)}_{run.run_id[:8]}_{file_stem(method)}_"
-                  f"{file_stem(run.class_names[index])}.png", on_click="ignore")
+        file_name=file_name(f"{file_stem(image.name)}_{run.run_id[:8]}_{file_stem(method)}_"
+                            f"{file_stem(run.class_names[index])}", ".png", limit=160),
+        on_click="ignore")
     if sanity:
         _sanity(results().get(("sanity", *key[1:])), run.class_names[index], cell)
 
@@ -92,10 +93,13 @@ def _sanity(check: Sanity | Failed | None, class_name: str, cell: str) -> None:
         return
     if isinstance(check, Failed):
         st.warning("The sanity checks failed.")
-        st.text(check.message)
+        st.text(visible(check.message))
         return
-    (st.success if check.passes_randomization else st.error)(check.randomization_words)
-    st.caption(check.deletion_words)
+    if check.passes_randomization:
+        st.success(literal(check.randomization_words))
+    else:
+        st.error(literal(check.randomization_words))
+    st.caption(literal(check.deletion_words))
     st.plotly_chart(deletion_figure(check, class_name), width="stretch",
                     key=f"{KEY}deletion.{cell}", config={"displayModeBar": False})
 
@@ -111,5 +115,5 @@ def deletion_figure(check: Sanity, class_name: str) -> go.Figure:
     figure.update_layout(height=240, margin={"l": 10, "r": 10, "t": 50, "b": 10},
                          legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
                          xaxis_title="fraction of pixels removed",
-                         yaxis_title=f"P({html.escape(class_name)})", yaxis_range=[0, 1])
+                         yaxis_title=f"P({plot_text(class_name)})", yaxis_range=[0, 1])
     return figure

@@ -76,7 +76,7 @@ def link_selection(runs: pd.DataFrame) -> LinkSelection:
     if run_id is not None and run_id not in set(runs["run_id"]):
         st.warning("The link names a run that is not in the results store (or did not finish); "
                    "choose one below.")
-        st.text(f"run = {run_id}")
+        st.text(visible(f"run = {run_id}"))
         return LinkSelection(None, None)
     return LinkSelection(run_id, sample_id if run_id is not None else None)
 
@@ -105,7 +105,7 @@ def choose_runs(runs: pd.DataFrame, link: LinkSelection) -> list[str]:
         st.session_state[KEY + "runs"] = list(runs["run_id"][:3])
     st.session_state[KEY + "runs"] = [r for r in st.session_state[KEY + "runs"] if r in labels]
     return st.multiselect("Models (runs) to compare", options=list(labels),
-                          format_func=lambda rid: f"{labels[rid]}  [{rid[:8]}]",
+                          format_func=lambda rid: visible(f"{labels[rid]}  [{rid[:8]}]"),
                           key=KEY + "runs",
                           help="Each chosen run's model predicts and explains the same image.")
 
@@ -169,14 +169,14 @@ def _dataset_image(runs: pd.DataFrame) -> InputImage | None:
     if st.session_state.get(KEY + "dataset_run") not in labels:
         st.session_state[KEY + "dataset_run"] = next(iter(labels))
     run_id = st.selectbox("Test images of the dataset of run", list(labels),
-                          format_func=lambda rid: f"{labels[rid]}  [{rid[:8]}]",
+                          format_func=lambda rid: visible(f"{labels[rid]}  [{rid[:8]}]"),
                           key=KEY + "dataset_run")
     try:
         predictions = data.load_predictions(run_id)
     except Exception as error:  # noqa: BLE001 - a corrupt run must not take the page down
         st.error("This run's stored predictions cannot be read, so its test images cannot be "
                  "listed; choose another run.")
-        st.text(str(error))
+        st.text(visible(error))
         return None
     test = predictions[predictions["split"] == "test"]
     wanted = st.session_state.get(KEY + "sample")
@@ -190,14 +190,14 @@ def _dataset_image(runs: pd.DataFrame) -> InputImage | None:
         if wanted is not None and st.session_state.get(KEY + "link_applied") == (run_id, wanted):
             st.warning("The link names an image that is not among this run's predictions; "
                        "showing the first test image instead.")
-            st.text(f"sample = {wanted}")
+            st.text(visible(f"sample = {wanted}"))
         st.session_state[KEY + "sample"] = candidates["sample_id"].iloc[0]
     rows = candidates.set_index("sample_id")
 
     def describe(sid: str) -> str:
         split = rows.at[sid, "split"]
         where = "" if split == "test" else f", {split} split"
-        return f"{sid}  (true: {rows.at[sid, 'label']}{where})"
+        return visible(f"{sid}  (true: {rows.at[sid, 'label']}{where})")
 
     sample_id = st.selectbox("Image", list(rows.index), key=KEY + "sample", format_func=describe)
     _write_link(run_id, sample_id)
@@ -207,7 +207,7 @@ def _dataset_image(runs: pd.DataFrame) -> InputImage | None:
         rgb = _sample_pixels(dataset_name, sample_id)
     except DatasetError as error:
         st.error("This dataset image cannot be read (was the dataset moved or changed?).")
-        st.text(str(error))
+        st.text(visible(error))
         return None
     return InputImage(name=sample_id, rgb=rgb, digest=image_digest(rgb), source="dataset",
                       dataset=dataset_name, sample_id=sample_id, split=str(row["split"]),

@@ -21,6 +21,7 @@ from dashboard.explain_compute import explain, sanity_check
 from dashboard.explain_inputs import InputImage
 from dashboard.explain_predictions import LoadedRun, Predictions
 from dashboard.explain_session import batch, results, resume_batch, start_batch, stop_batch
+from dashboard.text import literal, md, visible
 
 KEY = "explain."
 PREDICTED = "the predicted class"
@@ -86,7 +87,8 @@ def settings(runs: Sequence[LoadedRun]) -> MapSettings:
              "Slow methods show progress and can be stopped.")
     names = list(dict.fromkeys(n for r in runs for n in r.run.class_names))
     target = middle.selectbox("Explain", [PREDICTED, *names], key=KEY + "target",
-                              format_func=lambda n: n if n == PREDICTED else f"class {n}")
+                              format_func=lambda n: visible(n if n == PREDICTED
+                                                            else f"class {n}"))
     sanity = right.toggle("Sanity checks", key=KEY + "sanity",
                           help="Per map: explain again with a randomized copy of the model and "
                                "compute a deletion curve. Costs about two more maps each.")
@@ -99,17 +101,17 @@ def _options(method: str) -> tuple[tuple[str, Any], ...]:
     if not defaults:
         return ()
     values = {}
-    with st.expander(f"{METHODS[method].label} options"):
+    with st.expander(md("{method} options", method=METHODS[method].label)):
         for name, default in defaults.items():
             key = f"{KEY}option.{method}.{name}"
-            helptext = OPTION_HELP.get(name)
+            label, helptext = literal(name), OPTION_HELP.get(name)
             if isinstance(default, bool):
-                values[name] = st.checkbox(name, value=default, key=key, help=helptext)
+                values[name] = st.checkbox(label, value=default, key=key, help=helptext)
             elif isinstance(default, int):
-                values[name] = int(st.number_input(name, min_value=1, value=default, step=1,
+                values[name] = int(st.number_input(label, min_value=1, value=default, step=1,
                                                    key=key, help=helptext))
             elif isinstance(default, float):
-                values[name] = float(st.number_input(name, min_value=0.0, value=default,
+                values[name] = float(st.number_input(label, min_value=0.0, value=default,
                                                      step=0.05, key=key, help=helptext))
             # other defaults (None) keep the method's own default
     return tuple(sorted(values.items()))
@@ -156,7 +158,8 @@ def compute(todo_jobs: Sequence[Job]) -> None:
         return
     event = start_batch(frozenset(job.key for job in todo))
     started = time.perf_counter()
-    with st.status(f"Computing {len(todo)} map(s) and check(s)…", expanded=True) as status:
+    with st.status(md("Computing {n} map(s) and check(s)…", n=len(todo)),
+                   expanded=True) as status:
         if any(job.slow for job in todo):
             st.button("Stop", key=KEY + "stop", on_click=stop_batch, icon=":material/stop:",
                       help="Stops after the current step; finished maps are kept.")
@@ -173,14 +176,15 @@ def compute(todo_jobs: Sequence[Job]) -> None:
             except Exception as error:  # noqa: BLE001 - one failing cell must not stop the page
                 value = Failed(f"{type(error).__name__}: {error}")
             cache.put(job.key, value)
-        status.update(label=f"Computed {len(todo)} map(s) and check(s) in "
-                            f"{time.perf_counter() - started:.1f} s", state="complete",
+        status.update(label=md("Computed {n} map(s) and check(s) in {s:.1f} s", n=len(todo),
+                               s=time.perf_counter() - started), state="complete",
                       expanded=False)
 
 
 def _reporter(bar, number: int, total: int, text: str) -> Callable[[float], None]:
     def report(fraction: float) -> None:
-        bar.progress(min((number + fraction) / total, 1.0), text=f"{number + 1}/{total}: {text}")
+        bar.progress(min((number + fraction) / total, 1.0),
+                     text=md("{n}/{total}: {what}", n=number + 1, total=total, what=text))
 
     return report
 

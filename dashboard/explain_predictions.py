@@ -16,11 +16,10 @@ import streamlit as st
 from dashboard import data
 from models import register_custom_objects
 from dashboard.explain_compute import Prediction, RunModel, predict
-from dashboard.explain_format import (display_image, md_escape, model_input_uint8,
-                                      predictions_table)
+from dashboard.explain_format import display_image, model_input_uint8, predictions_table
 from dashboard.explain_inputs import InputImage
 from dashboard.explain_session import results
-from dashboard.text import visible
+from dashboard.text import literal, md, visible
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,8 +43,9 @@ def load_runs(run_ids: Sequence[str], labels: dict[str, str]) -> list[LoadedRun]
             run = RunModel.from_record(run_id, labels[run_id], data.load_record(run_id))
             model = data.load_model(run_id)
         except Exception as error:  # noqa: BLE001 - a corrupt run must not take the page down
-            st.error(f"The model of {labels[run_id]} cannot be loaded; it is left out.")
-            st.text(str(error))
+            st.error(md("The model of {run} cannot be loaded; it is left out.",
+                        run=labels[run_id]))
+            st.text(visible(error))
             continue
         loaded.append(LoadedRun(run, model))
     return loaded
@@ -58,7 +58,7 @@ def predictions(images: Sequence[InputImage], runs: Sequence[LoadedRun]) -> Pred
     for loaded in runs:
         todo = [im for im in images if ("pred", im.digest, loaded.run.run_id) not in cache]
         if todo:
-            with st.spinner(f"Predicting with {loaded.run.label}…"):
+            with st.spinner(md("Predicting with {run}…", run=loaded.run.label)):
                 fresh = predict(loaded.model, loaded.run, [im.rgb for im in todo])
             for image, prediction in zip(todo, fresh):
                 cache.put(("pred", image.digest, loaded.run.run_id), prediction)
@@ -73,7 +73,7 @@ def show(images: Sequence[InputImage], runs: Sequence[LoadedRun], preds: Predict
     """Per image: the image, each model's input as it saw it, and the table of calls."""
     for number, image in enumerate(images, start=1):
         with st.container(border=True):
-            st.subheader(f"Image {number}" if len(images) > 1 else "Image")
+            st.subheader(f"Image {number:d}" if len(images) > 1 else "Image", anchor=False)
             height, width = image.rgb.shape[:2]
             st.text(visible(f"{image.name}  ({width}x{height} px)"))
             if image.true_label is not None:
@@ -86,7 +86,7 @@ def show(images: Sequence[InputImage], runs: Sequence[LoadedRun], preds: Predict
                 size = loaded.run.input_size
                 prediction = preds[(image.digest, loaded.run.run_id)]
                 column.image(display_image(model_input_uint8(prediction)), width="stretch",
-                             caption=md_escape(f"{loaded.run.label}: its input ({size}x{size})"))
+                             caption=literal(f"{loaded.run.label}: its input ({size}x{size})"))
             table = predictions_table([r.run for r in runs],
                                       {r.run.run_id: preds[(image.digest, r.run.run_id)]
                                        for r in runs}, thresholds)

@@ -15,6 +15,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.explain_compute import RunModel
+from dashboard.text import md
 from dashboard.threshold import FALLBACK, threshold_control
 
 
@@ -28,8 +29,8 @@ def thresholds(runs: Iterable[RunModel]) -> dict[str, float]:
         try:
             evaluations[run.run_id] = data.load_evaluation(run.run_id)
         except Exception as error:  # noqa: BLE001 - one bad run must not stop the page
-            st.warning(f"{run.label}: no threshold can be chosen for this run ({error}); "
-                       f"its decision is shown at {FALLBACK}.")
+            st.warning(md("{run}: no threshold can be chosen for this run ({error}); its "
+                          "decision is shown at {t}.", run=run.label, error=error, t=FALLBACK))
     names = {run.run_id: run.label for run in binary}
     chosen = threshold_control(evaluations, names=names) if evaluations else {}
     return {run.run_id: float(chosen.get(run.run_id, FALLBACK)) for run in binary}

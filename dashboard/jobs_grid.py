@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from core import config
-from dashboard.text import escape_markdown as escape
+from dashboard.text import literal, md, visible
 
 #: Measured on a 2-core CPU (STACK-NOTES): ResNet50 at 224 px trains about 5 images/s.
 CPU_RESNET50_224_IMAGES_PER_S = 5.4
@@ -57,7 +57,8 @@ def grid_form(dataset_names: list[str]) -> GridChoice | None:
     entries = {e.name: e for e in list_entries()}
     left, right = st.columns(2)
     datasets = left.multiselect("Datasets", dataset_names, key="train_datasets",
-                                default=["demo"] if "demo" in dataset_names else None)
+                                default=["demo"] if "demo" in dataset_names else None,
+                                format_func=visible)
     models = right.multiselect(
         "Models", list(entries), key="train_models", default=["idc_initial"],
         format_func=lambda n: f"{n} — {entries[n].title}")
@@ -108,7 +109,7 @@ def grid_form(dataset_names: list[str]) -> GridChoice | None:
                                          ("a strategy", strategies), ("a seed", seeds))
                if not chosen]
     if missing:
-        st.caption("Choose " + ", ".join(missing) + " to see the grid.")
+        st.caption(md("Choose {what} to see the grid.", what=", ".join(missing)))
         return None
     weights = {"none": None, "imagenet": "imagenet"}.get(weights_kind, weights_path.strip())
     return GridChoice(tuple(datasets), tuple(models), tuple(strategies), profile, seeds,
@@ -193,7 +194,7 @@ def show_grid(status: pd.DataFrame) -> None:
     cols[2].metric("To train", int(counts.get("to train", 0)))
     cols[3].metric("Cannot run", int(counts.get("cannot run", 0)))
     for message in status.loc[status["status"] == "cannot run", "note"].unique():
-        st.error(escape(message), icon=":material/error:")
+        st.error(literal(message), icon=":material/error:")
     st.dataframe(status.drop(columns=["spec"]), hide_index=True, width="stretch",
                  height=min(400, 38 + 35 * len(status)))
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.text import literal, md
+
 from core.datasets import DatasetError, load_registry
 
 SYNTHETIC = "SYNTHETIC"
@@ -51,13 +53,13 @@ def store_metrics(runs: pd.DataFrame) -> None:
     """Counts of runs, datasets, models and devices, and when the last run was stored."""
     cols = st.columns(4)
     cols[0].metric("Stored runs", len(runs))
-    cols[1].metric("Datasets", runs["dataset"].nunique())
-    cols[2].metric("Models", runs["model"].nunique())
+    cols[1].metric("Datasets", int(runs["dataset"].nunique()))
+    cols[2].metric("Models", int(runs["model"].nunique()))
     devices = runs["device"].dropna().astype(str)
-    cols[3].metric("Devices", ", ".join(sorted(devices.unique())) or "—")
+    cols[3].metric("Devices", literal(", ".join(sorted(devices.unique())) or "—"))
     latest = runs["created_at"].dropna().astype(str).max() if len(runs) else None
     if latest:
-        st.caption(f"Last run stored {latest[:16].replace('T', ' ')} UTC.")
+        st.caption(md("Last run stored {when} UTC.", when=latest[:16].replace("T", " ")))
     corrupt = int((runs["status"] != "ok").sum())
     if corrupt:
         st.warning(f"{corrupt} stored run(s) are damaged (status 'corrupt'); they are listed "

@@ -10,7 +10,7 @@ reads immutable snapshots; it redraws itself every second while a job runs
 arrive.
 
 Run labels, dataset names and error messages are user text: they are shown in dataframes,
-``st.text`` and ``st.code``, or escaped with :func:`dashboard.text.escape_markdown` where
+``st.text`` and ``st.code``, or made literal with :func:`dashboard.text.literal` where
 Streamlit renders Markdown (progress texts, expander labels, captions).
 """
 
@@ -28,7 +28,7 @@ from core.jobs import FAILED, JobRunner, JobSnapshot, RayBackend, RayBackendErro
 from core.jobs.ray_backend import configured_address
 from core.store import ResultsStore
 from dashboard.data import refresh_runs
-from dashboard.text import escape_markdown
+from dashboard.text import literal, md, visible
 
 #: Seconds between redraws of a running job's panel.
 REFRESH_S = 1.0
@@ -54,7 +54,7 @@ def get_runner() -> JobRunner:
         return _runner(str(config.store_root()), str(config.datasets_registry_path()),
                        configured_address())
     except RayBackendError as exc:
-        st.error(escape_markdown(f"Training backend: {exc}"), icon=":material/error:")
+        st.error(md("Training backend: {exc}", exc=exc), icon=":material/error:")
         st.stop()
 
 
@@ -106,7 +106,7 @@ def _render(key: str, job_ids, limit: int, empty_text) -> None:
     snaps = _select(job_ids, limit)
     if not snaps:
         if empty_text:
-            st.caption(empty_text)
+            st.caption(literal(empty_text))
         return
     for snap in snaps:
         with st.container(border=True):
@@ -146,15 +146,15 @@ def _job_box(snap: JobSnapshot, key: str) -> None:
             head.caption("Dismissed.")
             return
     with head:
-        st.markdown(f"**{escape_markdown(snap.label)}** · started "
-                    f"{_clock(snap.created_at)}")
-    st.progress(min(max(snap.fraction, 0.0), 1.0), text=escape_markdown(snap.headline()))
+        st.markdown(md("**{label}** · started {clock}", label=snap.label,
+                       clock=_clock(snap.created_at)))
+    st.progress(min(max(snap.fraction, 0.0), 1.0), text=literal(snap.headline()))
     if snap.cancel_requested and not snap.done:
         st.caption("Cancelling: the running run stops after its current batch.")
     current = snap.running
     if current is not None:
-        st.text(f"Now: {current.label}")
-        st.progress(min(max(current.fraction, 0.0), 1.0), text=escape_markdown(current.detail))
+        st.text(visible(f"Now: {current.label}"))
+        st.progress(min(max(current.fraction, 0.0), 1.0), text=literal(current.detail))
     st.dataframe(_runs_frame(snap), hide_index=True, width="stretch",
                  column_config={
                      "progress": st.column_config.ProgressColumn(
@@ -163,14 +163,14 @@ def _job_box(snap: JobSnapshot, key: str) -> None:
                  })
     for run in snap.runs:
         if run.status == FAILED:
-            with st.expander(f"Run {run.index + 1} failed: what went wrong",
+            with st.expander(md("Run {n} failed: what went wrong", n=run.index + 1),
                              icon=":material/error:"):
-                st.text(run.label)
-                st.code(run.error or "", language=None, wrap_lines=True)
+                st.text(visible(run.label))
+                st.code(visible(run.error or "", keep="\n"), language=None, wrap_lines=True)
                 st.caption("Full traceback (for a bug report):")
-                st.code(run.traceback or "", language="python")
+                st.code(visible(run.traceback or "", keep="\n"), language="python")
     with st.expander("Log", icon=":material/list:"):
-        st.code("\n".join(snap.log), language=None, wrap_lines=True)
+        st.code(visible("\n".join(snap.log), keep="\n"), language=None, wrap_lines=True)
 
 
 def _runs_frame(snap: JobSnapshot) -> pd.DataFrame:

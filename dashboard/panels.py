@@ -25,6 +25,7 @@ from dashboard.downloads import PNG_HINT, csv_button, figure_button
 from dashboard.evaluations import Selection, run_key
 from dashboard.subgroups import metadata_columns, subgroup_table
 from dashboard.tables import display_table, metric_rows, numeric_table
+from dashboard.text import md, visible
 
 __all__ = [
     "refs",
@@ -189,7 +190,8 @@ def subgroups_panel(sel: Selection, thresholds: Mapping[str, float], *, key: str
         st.info("These runs share no metadata column (site, age, magnification, ...) to break "
                 "the results down by.")
         return None
-    column = st.selectbox("Break down by", columns, key=f"{key}.subgroup.column")
+    column = st.selectbox("Break down by", columns, key=f"{key}.subgroup.column",
+                          format_func=visible)
     named = {sel.names[i]: thresholds[i] for i in sel.binary_ids}
     table = subgroup_table(evals, named, column)
     st.dataframe(table, hide_index=True, width="stretch")
@@ -211,11 +213,12 @@ def multiclass_panel(sel: Selection, *, key: str) -> None:
     for rid in sel.multiclass:
         record = sel.records[rid]
         names = tuple(record.get("class_names") or ())
-        st.subheader(f"{sel.names[rid]} — {len(names)} classes")
+        st.subheader(md("{name} — {k} classes", name=sel.names[rid], k=len(names)),
+                     anchor=False)
         try:
             mc = _multiclass(str(data.store_root()), rid, names)
         except EvaluationError as exc:
-            st.error(f"{sel.names[rid]} cannot be evaluated: {exc}")
+            st.error(md("{name} cannot be evaluated: {exc}", name=sel.names[rid], exc=exc))
             continue
         left, right = st.columns(2)
         with left:
@@ -230,7 +233,8 @@ def multiclass_panel(sel: Selection, *, key: str) -> None:
         st.dataframe(per_class, hide_index=True, width="stretch")
         st.dataframe(mc.averages.reset_index(), hide_index=True, width="stretch")
         if mc.reasons:
-            st.caption("; ".join(f"{k}: {v}" for k, v in mc.reasons.items()))
+            st.caption(md("{reasons}", reasons="; ".join(f"{k}: {v}"
+                                                         for k, v in mc.reasons.items())))
         st.caption(f"Accuracy {mc.accuracy:.3f}. The call is the most probable class, so the "
                    "threshold control does not apply to multiclass runs.")
         csv_button(per_class, label="Per-class metrics (CSV)",

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, urlstate
+from dashboard.text import literal, md, visible
 
 __all__ = ["ok_runs", "run_names", "empty_store", "filter_runs", "run_picker", "run_selectbox"]
 
@@ -42,7 +43,7 @@ EMPTY = "No runs in the store yet — train them on the Train page."
 
 def empty_store(message: str = EMPTY) -> None:
     """The empty state every page shows instead of empty figures."""
-    st.info(message)
+    st.info(literal(message))
     st.page_link(TRAIN_PAGE, label="Go to the Train page", icon=":material/model_training:")
 
 
@@ -60,8 +61,9 @@ def filter_runs(runs: pd.DataFrame, *, key: str,
     for col, name in zip(cols, columns):
         options = sorted(runs[name].dropna().astype(str).unique())
         with col:
-            chosen = st.multiselect(f"Filter by {name}", options, key=f"{key}.filter.{name}",
-                                    placeholder="all")
+            chosen = st.multiselect(md("Filter by {name}", name=name), options,
+                                    key=f"{key}.filter.{name}", placeholder="all",
+                                    format_func=visible)
         if chosen:
             keep &= runs[name].astype(str).isin(chosen)
     return runs[keep]
@@ -77,8 +79,9 @@ def _sync_from_url(param: str, widget_key: str, valid: set[str], multiple: bool,
     if ids is not None:
         unknown = [i for i in ids if i not in valid]
         if unknown:
-            st.warning(f"{len(unknown)} run(s) in the link are not in this store: "
-                       + ", ".join(unknown[:5]) + ". They were left out.")
+            shown = ", ".join(i if len(i) <= 40 else i[:39] + "…" for i in unknown[:5])
+            st.warning(md("{n} run(s) in the link are not in this store: {ids}. They were "
+                          "left out.", n=len(unknown), ids=shown))
         chosen = [i for i in ids if i in valid]
         urlstate.remember(param, raw)
         st.session_state[widget_key] = chosen if multiple else (chosen[0] if chosen else None)
@@ -117,8 +120,8 @@ def run_picker(
     shown = filter_runs(runs, key=key) if filters else runs
     selected = list(st.session_state.get(widget_key) or [])
     options = list(dict.fromkeys([*shown["run_id"].tolist(), *selected]))
-    chosen = st.multiselect(label, options, key=widget_key, format_func=lambda i: names[i],
-                            placeholder="Choose runs")
+    chosen = st.multiselect(literal(label), options, key=widget_key,
+                            format_func=lambda i: visible(names[i]), placeholder="Choose runs")
     _write_url(param, list(chosen))
     return list(chosen)
 
@@ -140,7 +143,8 @@ def run_selectbox(
     shown = filter_runs(runs, key=key) if filters else runs
     current = st.session_state.get(widget_key)
     options = list(dict.fromkeys([*shown["run_id"].tolist(), *([current] if current else [])]))
-    chosen = st.selectbox(label, options, key=widget_key, format_func=lambda i: names[i],
-                          index=None, placeholder="Choose a run")
+    chosen = st.selectbox(literal(label), options, key=widget_key,
+                          format_func=lambda i: visible(names[i]), index=None,
+                          placeholder="Choose a run")
     _write_url(param, [chosen] if chosen else [])
     return chosen

@@ -1,44 +1,105 @@
-"""User-supplied text (file names, labels, messages that quote them) made visible as written.
+"""The app's one rule for showing text that comes from outside the code: shown as written.
 
-Escaping HTML and Markdown is not enough for a file name: control and format characters
-change what a reader sees without showing themselves. U+202E (right-to-left override) makes
-``scan\u202egnp.exe`` display as ``scanexe.png``; an ANSI escape, a zero-width space or a
-newline hides or fakes part of a name. Such characters are shown as their escape code
-(``\\u202e``, ``\\x1b``), so two names that look identical on screen are identical.
+Outside text is anything the code does not spell out itself: URL query parameters, dataset,
+model, class, file and column names, group ids, metadata values, run labels built from them,
+and every exception message (they quote paths and names). It must never become markup: no
+link, no image (the browser would fetch it, telling a third party who looked and when), no
+bold, no ``:material/...:`` icon, no LaTeX. Which function applies depends on the widget,
+measured in a real browser on Streamlit 1.67 (``tests/hardening/test_markup.py``):
+
+Markdown widgets: :func:`literal`, or :func:`md` for a sentence of the code's own with values
+    Every body text (``st.markdown``, ``caption``, ``info``, ``warning``, ``error``,
+    ``success``, ``write``, ``title``, ``header``, ``subheader``, ``toast``), every widget
+    label (buttons, inputs, selectbox, radio, checkbox, toggle, download, page link, metric
+    label, value and delta), every ``help=`` tooltip, tab, expander, popover and status
+    labels, progress and spinner texts, radio options, image captions, ``st.table`` cells.
+    Escaping Markdown's characters is not enough: GitHub-flavoured autolinks are found after
+    escapes are resolved (``www\\.x\\.com`` and ``http\\://x`` still become links, as do
+    ``a@b\\.co``), and so are ``:material/..:`` icons and ``:smile:`` emoji. :func:`literal`
+    therefore also puts a WORD JOINER (U+2060, invisible, zero width) after a colon that is
+    followed by text, before an ``@`` and between ``www`` and a dot: the text reads and
+    copies the same, and none of those patterns matches any more.
+Plain-text widgets: :func:`visible`
+    ``st.text``, ``st.code``, ``st.json``, dataframe cells and headers, selectbox and
+    multiselect options. They render no markup; escaping would show backslashes. Hidden
+    characters are still shown as codes.
+plotly figures: :func:`plot_text`
+    Titles, axis titles, legend names, tick labels, annotations and hover text render a
+    subset of HTML (``<a href>`` is a live link) and hovertemplates fill ``%{...}``.
+Download file names: :func:`file_name`
+    Letters, digits, ``-``, ``_`` and ``.`` only, never a path.
+
+``tests/hardening/test_markup.py`` holds every page to this: a static check that each
+Markdown argument of a Streamlit call in ``pages/`` and ``dashboard/`` is a literal of the code
+or goes through :func:`literal` / :func:`md`, and a real browser that walks every page of a
+store whose every name is a link, an image and a bare URL to a loopback listener, with such
+values in every query parameter: the listener must receive no request and the pages must hold
+no link or image to it.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+import string
+from typing import Any
+
+from core.text import HIDDEN_CATEGORIES, plot_text, visible
+
+__all__ = ["HIDDEN_CATEGORIES", "visible", "literal", "md", "plot_text", "file_name",
+           "WORD_JOINER", "as_read", "escape_markdown"]
 
 #: Characters Streamlit's Markdown gives a meaning: emphasis, links, code, ``:red[...]`` and
-#: ``:material/...:`` directives, LaTeX (``$``), HTML-ish (``<``, ``&``), lists and headings.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&])")
-
-#: Unicode categories that are invisible or act on the text around them: controls, format
-#: characters (bidi overrides, zero-width), line and paragraph separators.
-HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
-
-
-def visible(text: object, keep: str = "") -> str:
-    """``text`` with every control or format character (except those in ``keep``) written as
-    its Python escape code."""
-    out = []
-    for char in str(text):
-        if char in keep or unicodedata.category(char) not in HIDDEN_CATEGORIES:
-            out.append(char)
-        elif ord(char) < 0x100:
-            out.append(f"\\x{ord(char):02x}")
-        elif ord(char) < 0x10000:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(f"\\U{ord(char):08x}")
-    return "".join(out)
+#: ``:material/...:`` directives, LaTeX (``$``), HTML-ish (``<``, ``&``), lists, headings
+#: (``#``, and ``=`` under a line), tables.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=])")
+#: Invisible, zero width, no line break: splits a pattern without changing what is read.
+WORD_JOINER = "\u2060"
+#: Where an autolink, an icon or an emoji would start (after Markdown escaping): a colon
+#: followed by anything but a space (``http:``, ``mailto:``, ``:material/``, ``:smile:``), an
+#: ``@`` after anything (e-mail addresses), ``www`` before a (escaped) dot.
+_PATTERN_START = re.compile(r"(?i)(?<=:)(?=[^\s])|(?=@)|(?<=www)(?=\\?\.)")
 
 
-def escape_markdown(text: object, keep: str = "\n") -> str:
-    """``text`` shown literally where Streamlit renders Markdown (no links, no emphasis, no
-    ``:material/...:`` icons or ``:red[...]`` directives smuggled in by a file name); control
-    and format characters other than ``keep`` are shown as escape codes (:func:`visible`)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", visible(text, keep=keep))
+def literal(text: object) -> str:
+    """``text`` shown exactly as written where Streamlit renders Markdown (see the module
+    docstring): hidden characters as escape codes, Markdown's characters escaped, autolink,
+    icon and emoji patterns broken by an invisible word joiner."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", visible(text))
+    return _PATTERN_START.sub(WORD_JOINER, escaped)
+
+
+class _LiteralFormatter(string.Formatter):
+    """``str.format`` whose every replacement field is formatted, then made :func:`literal`."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return literal(format(value, format_spec))
+
+
+_FORMATTER = _LiteralFormatter()
+
+
+def md(template: str, /, *args: Any, **values: Any) -> str:
+    """A Markdown sentence of the code's own (``template``, which may use ``**bold**``) with
+    outside values in its ``{fields}`` (format specs as in ``str.format``: ``{t:.3f}``), each
+    shown literally. ``md("**{n}** images of {name}", n=3, name=user_text)``."""
+    return _FORMATTER.format(template, *args, **values)
+
+
+def file_name(stem: object, suffix: str = "", limit: int = 80,
+              default: str = "lesionlab") -> str:
+    """A download's file name from outside text: the last path component's letters, digits,
+    ``-``, ``_`` and ``.`` (others become ``_``), at most ``limit`` characters, never hidden
+    (no leading dot), ``default`` when nothing is left, then ``suffix``."""
+    last = str(stem).replace("\\", "/").rsplit("/", 1)[-1]
+    clean = re.sub(r"[^A-Za-z0-9_.-]+", "_", last).strip("._-")[:limit].rstrip("._-")
+    return f"{clean or default}{suffix}"
+
+
+def as_read(markdown: str) -> str:
+    """What a reader sees of a :func:`literal` text (escapes resolved, joiners removed): for
+    tests that compare shown text with the original."""
+    return re.sub(r"\\(.)", r"\1", markdown.replace(WORD_JOINER, ""))
+
+
+#: The earlier name of :func:`literal`, kept for code written against it.
+escape_markdown = literal

@@ -43,6 +43,7 @@ import streamlit as st
 
 from core.evaluation import EvaluationError, RunEvaluation
 from dashboard import urlstate
+from dashboard.text import literal, md
 
 __all__ = [
     "STATE_KEY",
@@ -162,7 +163,8 @@ def _url_state() -> tuple[ThresholdState | None, str | None, str | None]:
     try:
         return parse_param(raw), raw, None
     except ValueError as exc:
-        return None, raw, f"Ignored the threshold in the link (t={raw!r}): {exc}. Using 0.5."
+        shown = raw if len(raw) <= 40 else raw[:39] + "…"
+        return None, raw, f"Ignored the threshold in the link (t={shown!r}): {exc}. Using 0.5."
 
 
 def current_state() -> ThresholdState:
@@ -258,7 +260,7 @@ def threshold_control(
     preset_key, value_key = f"{key}.preset", f"{key}.value"
     url, raw, error = _url_state()
     if error:
-        st.warning(error)
+        st.warning(literal(error))
     first_render = preset_key not in st.session_state
     external = url is not None and urlstate.arrived(PARAM, first_render=first_render) is not None
     if external or first_render:
@@ -285,12 +287,12 @@ def threshold_control(
     _store(state)
     resolved = resolve_thresholds(evaluations, state)
     with right:
-        st.caption(f"Rule: {state.description}.")
+        st.caption(md("Rule: {rule}.", rule=state.description))
         if resolved:
             st.dataframe(threshold_table(resolved, names), hide_index=True, width="stretch",
                          height=min(38 + 35 * len(resolved), 250))
     fallbacks = [(names or {}).get(k, k) for k, r in resolved.items() if r.source == "fallback"]
     if fallbacks:
-        st.warning("No validation-based threshold for " + ", ".join(fallbacks)
-                   + ": 0.5 is used for them (see the table).")
+        st.warning(md("No validation-based threshold for {runs}: 0.5 is used for them (see the "
+                      "table).", runs=", ".join(fallbacks)))
     return {name: r.threshold for name, r in resolved.items()}

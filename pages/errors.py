@@ -16,7 +16,7 @@ from dashboard.details import warnings_banner
 from dashboard.downloads import csv_button
 from dashboard.errors import FALSE_NEGATIVE, FALSE_POSITIVE, misclassified, thumbnail
 from dashboard.evaluations import Selection
-from dashboard.text import escape_markdown as escape
+from dashboard.text import literal, md
 from dashboard.runs import empty_store, ok_runs, run_names, run_selectbox
 from dashboard.threshold import PARAM, current_state, threshold_control
 
@@ -36,10 +36,12 @@ def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], datase
     table = misclassified(ev, t, class_names)
     n_fn = int((table["kind"] == FALSE_NEGATIVE).sum())
     n_fp = int((table["kind"] == FALSE_POSITIVE).sum())
-    neg, pos = (escape(c) for c in class_names)  # class names come from folder names
-    st.subheader(f"{len(table)} of {ev.test.n} test images misclassified at threshold {t:.3f}")
-    st.markdown(f"**{n_fn}** false negatives (**{pos}** called {neg}: missed) · "
-                f"**{n_fp}** false positives ({neg} called **{pos}**)")
+    neg, pos = class_names  # from folder names: outside text
+    st.subheader(md("{n} of {total} test images misclassified at threshold {t:.3f}",
+                    n=len(table), total=ev.test.n, t=t))
+    st.markdown(md("**{n_fn}** false negatives (**{pos}** called {neg}: missed) · "
+                   "**{n_fp}** false positives ({neg} called **{pos}**)",
+                   n_fn=n_fn, n_fp=n_fp, pos=pos, neg=neg))
     kinds = st.multiselect("Show", [FALSE_NEGATIVE, FALSE_POSITIVE],
                            default=[FALSE_NEGATIVE, FALSE_POSITIVE], key=f"{KEY}.kinds")
     shown = table[table["kind"].isin(kinds)].reset_index(drop=True)
@@ -53,9 +55,9 @@ def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], datase
         st.session_state["page"] = 1
     page = st.pagination(pages, key="page", bind="query-params") if pages > 1 else 1
     start = (page - 1) * PAGE_SIZE
-    st.caption(f"Images {start + 1}–{min(start + PAGE_SIZE, len(shown))} of {len(shown)}, "
-               "sorted: false negatives first, most confidently wrong first. Score = "
-               f"probability of {pos}.")
+    st.caption(md("Images {first}–{last} of {n}, sorted: false negatives first, most "
+                  "confidently wrong first. Score = probability of {pos}.", first=start + 1,
+                  last=min(start + PAGE_SIZE, len(shown)), n=len(shown), pos=pos))
     rule = current_state().to_param()
     cells = st.columns(COLUMNS)
     for k, row in enumerate(shown.iloc[start:start + PAGE_SIZE].itertuples(index=False)):
@@ -65,10 +67,11 @@ def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], datase
                 if image is not None:
                     st.image(image, width="stretch")
                 else:
-                    st.caption(f"No image: {escape(why)}")
-                st.markdown(f"**{row.kind}** · true **{escape(row.true_label)}**  \n"
-                            f"score {row.score:.4f} (threshold {row.threshold:.4f})")
-                st.caption(escape(row.sample_id))  # a file name: shown literally
+                    st.caption(md("No image: {why}", why=why))
+                st.markdown(md("**{kind}** · true **{label}**  \nscore {score:.4f} (threshold "
+                               "{t:.4f})", kind=row.kind, label=row.true_label,
+                               score=row.score, t=row.threshold))
+                st.caption(literal(row.sample_id))  # a file name: shown literally
                 st.page_link("pages/explain.py", label="Explain this image",
                              icon=":material/image_search:",
                              query_params={"run": run_id, "sample": row.sample_id, PARAM: rule})
@@ -93,13 +96,13 @@ warnings_banner(sel)
 try:
     ev = data.load_evaluation(run_id)
 except EvaluationError as exc:
-    st.error(f"{names[run_id]} cannot be evaluated: {exc}")
+    st.error(md("{name} cannot be evaluated: {exc}", name=names[run_id], exc=exc))
     st.stop()
 classes = list(record.get("class_names") or ["negative", "positive"])
 pos_index = ev.positive_index
 negative = classes[1 - pos_index] if len(classes) == 2 else f"not {classes[pos_index]}"
 if len(classes) > 2:
-    st.info(f"Multiclass run: errors are shown for {classes[pos_index]} against the other "
-            "classes (one-vs-rest at the threshold).")
+    st.info(md("Multiclass run: errors are shown for {cls} against the other classes "
+               "(one-vs-rest at the threshold).", cls=classes[pos_index]))
 dataset = str(runs.set_index("run_id").loc[run_id, "dataset"])
 errors_view(run_id, names[run_id], ev, (negative, classes[pos_index]), dataset)

@@ -14,6 +14,7 @@ from dashboard.details import details_expander, warnings_banner
 from dashboard.downloads import csv_button
 from dashboard.evaluations import Selection, load_selection
 from dashboard.runs import TRAIN_PAGE, empty_store, ok_runs
+from dashboard.text import md, visible
 from dashboard.threshold import current_thresholds, threshold_control
 from dashboard.weighting import (
     REFERENCE,
@@ -49,9 +50,9 @@ def strategy_effects(sel: Selection, strategies: dict[str, str], runs, dataset, 
     panels.confusion_panel(sel, ops, key=KEY)
 
     st.subheader("The IDC study's summary table, regenerated from our runs")
-    st.caption("Layout of Fig. 6 in Aimyshev, Bakytbek & Baiturov, 'Image Classification on "
-               f"Custom Dataset'; every number below is OURS: stored runs on '{dataset}', "
-               "each at its threshold from the control above.")
+    st.caption(md("Layout of Fig. 6 in Aimyshev, Bakytbek & Baiturov, 'Image Classification "
+                  "on Custom Dataset'; every number below is OURS: stored runs on '{dataset}', "
+                  "each at its threshold from the control above.", dataset=dataset))
     found = study_runs(runs, dataset, profile, seed)
     study_evals = load_selection(list(found.values()), {i: i for i in found.values()}).evals
     table = study_table(found, current_thresholds(study_evals), study_evals)
@@ -75,31 +76,34 @@ configs = configurations(runs)
 c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
 with c1:
     datasets = sorted(configs["dataset"].astype(str).unique())
-    dataset = st.selectbox("Dataset", datasets, key="dataset", bind="query-params")
+    dataset = st.selectbox("Dataset", datasets, key="dataset", bind="query-params",
+                           format_func=visible)
 mine = configs[configs["dataset"].astype(str) == dataset]
 with c2:
     models = mine.sort_values("strategies", ascending=False)["model"].astype(str).unique().tolist()
-    model = st.selectbox("Model", models, key="model", bind="query-params")
+    model = st.selectbox("Model", models, key="model", bind="query-params", format_func=visible)
 mine = mine[mine["model"].astype(str) == model]
 with c3:
     profile = st.selectbox("Profile", sorted(mine["profile"].astype(str).unique()),
-                           key=f"{KEY}.profile")
+                           key=f"{KEY}.profile", format_func=visible)
 with c4:
     seeds = sorted(mine[mine["profile"].astype(str) == profile]["seed"].astype(str).unique())
-    seed = st.selectbox("Seed", seeds, key=f"{KEY}.seed")
+    seed = st.selectbox("Seed", seeds, key=f"{KEY}.seed", format_func=visible)
 config = {"dataset": dataset, "model": model, "profile": profile, "seed": seed}
 strategies = strategy_runs(runs, config)
 missing = missing_strategies(strategies)
 if len(strategies) < 2 or REFERENCE not in strategies:
     have = ", ".join(strategies) or "none"
     need = [REFERENCE] if REFERENCE not in strategies else missing
-    st.info(f"Stored for {model} on {dataset} ({profile}, seed {seed}): {have}. To see what a "
-            f"strategy changes, train {' and '.join(need)} for this model and dataset "
-            "(same profile and seed) on the Train page.")
+    st.info(md("Stored for {model} on {dataset} ({profile}, seed {seed}): {have}. To see what "
+               "a strategy changes, train {need} for this model and dataset (same profile and "
+               "seed) on the Train page.", model=model, dataset=dataset, profile=profile,
+               seed=seed, have=have, need=" and ".join(need)))
     st.page_link(TRAIN_PAGE, label="Go to the Train page", icon=":material/model_training:")
     st.stop()
 if missing:
-    st.caption("Not trained yet for this configuration: " + ", ".join(missing) + ".")
+    st.caption(md("Not trained yet for this configuration: {missing}.",
+                  missing=", ".join(missing)))
 ids = list(strategies.values())
 sel = load_selection(ids, {rid: s for s, rid in strategies.items()})
 warnings_banner(sel)

@@ -22,12 +22,13 @@ from core.evaluation.display import (
     with_operating_points,
 )
 from dashboard import figures
-from dashboard.downloads import csv_bytes, figure_html_bytes, report_bytes, safe_file_name
+from dashboard.downloads import csv_bytes, figure_html_bytes, report_bytes
 from dashboard.evaluations import load_selection
 from dashboard.panels import class_names, operating_points, refs
 from dashboard.report import comparison_sections
 from dashboard.runs import run_names
 from dashboard.tables import metric_rows, numeric_table
+from dashboard.text import file_name
 from dashboard.threshold import ThresholdState, parse_param
 
 
@@ -115,7 +116,9 @@ def test_report_escapes_user_text():
 
 
 def test_file_names_are_never_paths():
-    assert safe_file_name("../../etc/passwd", ".csv") == "etc-passwd.csv"
+    assert file_name("../../etc/passwd", ".csv") == "passwd.csv"
+    assert file_name("..\\..\\x\n.y", ".png") == "x_.y.png"
+    assert file_name("/", ".csv") == "lesionlab.csv"
 
 
 @pytest.mark.parametrize("text, state", [

@@ -15,9 +15,10 @@ from core.saliency import SaliencyCancelled
 from dashboard.explain_compute import (Prediction, RunModel, decide, decision_text, explain,
                                        image_digest, predict, sanity_check)
 from dashboard.explain_format import (DISPLAY_MAX, DISPLAY_MIN, display_image, display_map,
-                                      export_image, file_stem, md_escape, predictions_table)
+                                      export_image, file_stem, predictions_table)
 from dashboard.explain_inputs import BadUpload, InputImage, decode_upload
 from dashboard.explain_session import Results
+from dashboard.text import literal
 from tests.explain_page.conftest import png_bytes
 from tests.saliency.conftest import SIZE, square_images, tiny_cnn
 
@@ -138,7 +139,7 @@ def test_display_map_undoes_a_squeezed_range_and_flags_flat_maps():
 
 
 def test_text_from_users_cannot_become_markdown():
-    escaped = md_escape("**x** [link](http://e.x) ![i](y) `c` :red[z] $m$ <b>")
+    escaped = literal("**x** [link](http://e.x) ![i](y) `c` :red[z] $m$ <b>")
     for ch in "*[]()`:$<>!":
         assert ch not in escaped.replace(f"\\{ch}", "")
     assert file_stem("../../etc/pass wd.png") == "pass_wd"

@@ -14,13 +14,14 @@ knowing how the figure was built.
 
 from __future__ import annotations
 
-import html
 import zlib
 from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
 from plotly.colors import convert_colors_to_same_type, qualitative, unlabel_rgb
+
+from core.text import plot_text
 
 __all__ = [
     "PALETTE",
@@ -119,11 +120,11 @@ def with_alpha(colour: str, alpha: float) -> str:
 def escape_label(text: str) -> str:
     """Make a user-chosen name display literally in plotly text.
 
-    plotly.js interprets a subset of HTML tags in labels (``<b>``, ``<br>``)
-    and decodes entities, so a run called ``<b>x`` would render bold and
-    ``<script>`` would vanish; escaping makes it show as typed.
+    plotly.js interprets a subset of HTML tags in labels (``<b>``, ``<br>``, ``<a href>``),
+    decodes entities and fills ``%{...}`` in templates, so a run called ``<b>x`` would render
+    bold and ``<script>`` would vanish; :func:`core.text.plot_text` makes it show as typed.
     """
-    return html.escape(str(text), quote=False)
+    return plot_text(text)
 
 
 def style_figure(
