@@ -25,7 +25,7 @@ from core.datasets import (
     dataset_fingerprint,
     load_dataset,
 )
-from dashboard.text import escape_markdown as escape
+from dashboard.text import literal, md, visible
 
 #: Sample images shown per class, and their longest side in pixels.
 THUMBS_PER_CLASS = 4
@@ -107,11 +107,11 @@ def show_report(report: CheckReport) -> None:
     if report.synthetic:
         st.info("SYNTHETIC dataset: generated images, not patient data.", icon=":material/info:")
     cols = st.columns(4)
-    cols[0].metric("Images", check.n_images)
+    cols[0].metric("Images", int(check.n_images))
     cols[1].metric("Classes", len(check.counts))
     cols[2].metric("Unreadable", len(check.unreadable))
     cols[3].metric("Check took", f"{check.seconds:.1f} s")
-    st.caption(escape(f"Checked {report.computed_at} · content fingerprint "
+    st.caption(literal(f"Checked {report.computed_at} · content fingerprint "
                       f"{report.fingerprint[:12]} · split: {_split_words(check, report)}"))
 
     findings = check.findings()
@@ -133,9 +133,9 @@ def show_report(report: CheckReport) -> None:
 
     st.markdown("**Sample images per class**")
     for label, thumbs in report.thumbnails.items():
-        st.text(f"{label} ({len(thumbs)} shown)")
+        st.text(visible(f"{label} ({len(thumbs)} shown)"))
         if thumbs:
-            st.image([p for _, p in thumbs], caption=[escape(sid) for sid, _ in thumbs],
+            st.image([p for _, p in thumbs], caption=[literal(sid) for sid, _ in thumbs],
                      width=THUMB_PX)
 
     _section("Identical images", duplicates_frame(check),
@@ -167,9 +167,9 @@ def _leaks_frame(check: DatasetCheck) -> pd.DataFrame:
 
 
 def _section(title: str, frame: pd.DataFrame, empty: str) -> None:
-    st.markdown(f"**{title}**")
+    st.markdown(md("**{title}**", title=title))
     if frame.empty:
-        st.caption(empty)
+        st.caption(literal(empty))
     else:
         st.dataframe(frame, hide_index=True, width="stretch")
 

@@ -14,6 +14,7 @@ from dashboard import explain_export, explain_grid, explain_inputs, explain_maps
 from dashboard import explain_predictions, explain_threshold
 from dashboard.data import load_record, run_label
 from dashboard.details import show_run_warnings
+from dashboard.text import visible
 
 st.title("Explain an image")
 st.caption("One image, each chosen model's call on it, and where each model looked (saliency "
@@ -60,7 +61,7 @@ if len(images) > 1:
     if st.session_state.get("explain.image", 0) >= len(images):
         st.session_state["explain.image"] = 0
     number = st.selectbox("Image to explain", range(len(images)), key="explain.image",
-                          format_func=lambda i: f"Image {i + 1}: {images[i].name}")
+                          format_func=lambda i: visible(f"Image {i + 1}: {images[i].name}"))
     explained = images[number]
 if settings.methods:
     explain_maps.compute(explain_maps.jobs(explained, loaded, predictions, settings))
