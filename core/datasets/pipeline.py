@@ -42,7 +42,6 @@ they leave in the running row index is reported by re-decoding that one file wit
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import re
 from pathlib import Path
@@ -52,6 +51,7 @@ import pandas as pd
 import tensorflow as tf
 
 from core.datasets.augment import Augmentation, build_augmenter
+from core.datasets.batching import BatchPlan, plan_batches
 from core.datasets.errors import DatasetError
 from core.datasets.images import (
     DEFAULT_MAX_PIXELS,
@@ -90,6 +90,7 @@ def make_dataset(
     max_images: int | None = None,
     one_hot: bool = False,
     target_format: str | None = None,
+    replicas: int = 1,
 ) -> tf.data.Dataset:
     """Batches of ``(float32 images 0..255 (B, S, S, 3), targets)`` for ``rows`` of ``ds``.
 
@@ -100,7 +101,10 @@ def make_dataset(
     ``max_images`` caps the images per epoch with a stratified subset drawn from ``seed``.
     ``target_format`` is ``"sparse"`` (default), ``"onehot"`` (same as ``one_hot=True``) or
     ``"binary"``. The dataset's cardinality is the number of batches per epoch
-    (:func:`steps_per_epoch`).
+    (:func:`steps_per_epoch`). ``replicas`` > 1 (a multi-device run) cuts batches so that no
+    replica gets an empty one (:mod:`core.datasets.batching`); an evaluation pass may then end
+    with blank images of sample weight 0 (elements are ``(images, targets, weights)``), whose
+    predictions the caller drops (:func:`batch_plan` says how many).
     """
     fmt = _resolve_target_format(one_hot, target_format, len(ds.class_names))
     _check_sizes(image_size, batch_size)
@@ -108,7 +112,8 @@ def make_dataset(
     rows = _checked_rows(ds, rows)
     if not training:
         stream = _cached_images(ds, rows, image_size, cache)
-        return _finish(stream, len(rows), batch_size, None, fmt, len(ds.class_names))
+        plan = plan_batches(len(rows), batch_size, replicas)
+        return _finish(stream, plan, None, fmt, len(ds.class_names))
 
     rows = _training_rows(rows, max_images, seed)
     counts = per_class_counts(rows["target"], sampling, cap=max_images)
@@ -121,8 +126,13 @@ def make_dataset(
     augmenter = None
     if augmentation is not None and not augmentation.is_identity:
         augmenter = build_augmenter(augmentation, seed=seed)
-    return _finish(stream, sum(counts.values()), batch_size, augmenter, fmt,
-                   len(ds.class_names))
+    try:
+        plan = plan_batches(sum(counts.values()), batch_size, replicas, training=True)
+    except ValueError as exc:
+        raise DatasetError(f"Dataset {ds.name!r}: {exc}.", fix="train on fewer devices "
+                           "(CUDA_VISIBLE_DEVICES, LESIONLAB_CPU_REPLICAS) or with more "
+                           "training images") from None
+    return _finish(stream, plan, augmenter, fmt, len(ds.class_names))
 
 
 def epoch_size(
@@ -151,10 +161,26 @@ def steps_per_epoch(
     sampling: str = "none",
     max_images: int | None = None,
     seed: int = 0,
+    replicas: int = 1,
 ) -> int:
     """Batches in one epoch (the last one may be partial); equals the dataset's cardinality."""
+    return batch_plan(rows, batch_size=batch_size, training=training, sampling=sampling,
+                      max_images=max_images, seed=seed, replicas=replicas).steps
+
+
+def batch_plan(
+    rows: pd.DataFrame,
+    *,
+    batch_size: int,
+    training: bool = True,
+    sampling: str = "none",
+    max_images: int | None = None,
+    seed: int = 0,
+    replicas: int = 1,
+) -> BatchPlan:
+    """The batches of one epoch of ``make_dataset`` with the same arguments."""
     n = epoch_size(rows, training=training, sampling=sampling, max_images=max_images, seed=seed)
-    return math.ceil(n / batch_size)
+    return plan_batches(n, batch_size, replicas, training=training)
 
 
 def decode_route(data: bytes) -> str:
@@ -551,33 +577,50 @@ def _cache_key(ds: LoadedDataset, rows: pd.DataFrame, image_size: int) -> str:
 
 def _finish(
     stream: tf.data.Dataset,
-    n_images: int,
-    batch_size: int,
+    plan: BatchPlan,
     augmenter: object | None,
     fmt: str,
     n_classes: int,
 ) -> tf.data.Dataset:
-    """Batch, augment, format targets, declare the epoch length, prefetch.
+    """Batch as ``plan`` says, augment, format targets, declare the epoch length, prefetch.
 
     Augmentation runs one batch at a time (no parallel calls): the Keras random layers draw
     from a stateful seed generator, and parallel calls would consume it in a racy order, so
     the same seed would not give the same batches.
     """
 
-    def finish(images: tf.Tensor, targets: tf.Tensor):
+    def finish(images: tf.Tensor, targets: tf.Tensor, *weights: tf.Tensor):
         x = tf.cast(images, tf.float32)
         if augmenter is not None:
             x = augmenter(x, training=True)
-        return x, _format_targets(targets, fmt, n_classes)
+        return (x, _format_targets(targets, fmt, n_classes), *weights)
 
-    batched = stream.batch(batch_size)
+    batched = _batches(stream, plan)
     if augmenter is not None:
         batched = batched.map(finish).with_options(_augmentation_threads())
     else:
         batched = batched.map(finish, num_parallel_calls=AUTOTUNE, deterministic=True)
-    batched = batched.apply(tf.data.experimental.assert_cardinality(
-        math.ceil(n_images / batch_size)))
+    batched = batched.apply(tf.data.experimental.assert_cardinality(plan.steps))
     return batched.prefetch(AUTOTUNE)
+
+
+def _batches(stream: tf.data.Dataset, plan: BatchPlan) -> tf.data.Dataset:
+    """``stream`` cut into ``plan.sizes``: blank zero-weight images appended for the padding,
+    the dropped images left out, uneven sizes by ``rebatch``."""
+    if not plan.sizes:
+        return stream.batch(1)
+    if plan.padding:
+        image_spec, target_spec = stream.element_spec
+        blank = (tf.zeros(image_spec.shape, image_spec.dtype),
+                 tf.zeros(target_spec.shape, target_spec.dtype), tf.constant(0.0))
+        stream = stream.map(lambda image, target: (image, target, tf.constant(1.0))).concatenate(
+            tf.data.Dataset.from_tensors(blank).repeat(plan.padding))
+    if plan.dropped:
+        stream = stream.take(sum(plan.sizes))
+    batched = stream.batch(plan.sizes[0])
+    if not plan.uniform:
+        batched = batched.rebatch(tf.constant(plan.sizes, tf.int64))
+    return batched
 
 
 def _augmentation_threads() -> tf.data.Options:

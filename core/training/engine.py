@@ -33,8 +33,8 @@ from core import config
 from core.datasets.augment import get_augmentation
 from core.datasets import split_counts
 from core.datasets.errors import DatasetError
-from core.datasets.pipeline import (epoch_size, make_dataset, pipeline_error_message,
-                                    steps_per_epoch)
+from core.datasets.pipeline import (batch_plan, epoch_size, make_dataset,
+                                    pipeline_error_message)
 from core.datasets.sampling import class_weights
 from core.store import ResultsStore, StoredRun, run_id
 from core.store.errors import os_error
@@ -42,12 +42,15 @@ from core.training.device import (DeviceInfo, configure_device, distribution_str
                                   environment)
 from core.training.diskspace import DiskSpaceGuard, checkpoint_bytes, ensure_room
 from core.training.measure import EpochTimer, PeakMemory
+from core.training.padding import UnpaddedValidation, compile_metrics
 from core.training.progress import ProgressCallback, ProgressFn
 from core.training.resolve import ResolvedRun, resolve, weights_label, with_usable_data
 from core.training.resume import read_history, resume_callbacks
 from core.training.spec import RunSpec, parse_strategy
 from core.training.summary import summarize
 
+#: Metrics Keras tracks during training (the run's real metrics come from its predictions).
+METRICS = ["accuracy"]
 #: Above this many bytes of decoded training images, the pipeline caches on disk, not in RAM.
 MEMORY_CACHE_LIMIT = 2 * 1024**3
 
@@ -116,7 +119,8 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
     keras.utils.set_random_seed(spec.seed)
 
     pipe = dict(image_size=recipe.input_size, batch_size=recipe.batch_size,
-                target_format=target_format, cache=_cache_for(ds, train_rows, recipe.input_size))
+                target_format=target_format, cache=_cache_for(ds, train_rows, recipe.input_size),
+                replicas=device.replicas)
     train_ds = make_dataset(ds, train_rows, training=True,
                             augmentation=get_augmentation(recipe.augmentation),
                             sampling=sampling, seed=spec.seed,
@@ -124,7 +128,11 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
     val_ds = make_dataset(ds, resolved.rows("val"), **pipe)
     sizing = dict(training=True, sampling=sampling, max_images=recipe.max_train_images,
                   seed=spec.seed)
-    steps = steps_per_epoch(train_rows, batch_size=recipe.batch_size, **sizing)
+    train_plan = batch_plan(train_rows, batch_size=recipe.batch_size, replicas=device.replicas,
+                            **sizing)
+    val_plan = batch_plan(resolved.rows("val"), batch_size=recipe.batch_size, training=False,
+                          replicas=device.replicas)
+    steps = train_plan.steps
     images_per_epoch = epoch_size(train_rows, **sizing)
     weights_per_class = None
     if kind == "class_weight":
@@ -133,8 +141,8 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
     eager = run_eagerly()
     with distribution_strategy(device).scope():  # optimizer variables live with the model's
         model.compile(optimizer=make_optimizer(recipe, steps), loss=make_loss(recipe),
-                      metrics=["accuracy"], jit_compile=device.xla and not eager,
-                      run_eagerly=eager)
+                      jit_compile=device.xla and not eager, run_eagerly=eager,
+                      **compile_metrics(METRICS, val_plan))
     recipe_callbacks = make_callbacks(recipe)
     timer = EpochTimer()
     tracker = ProgressCallback(emit, cancel, epochs=recipe.epochs, steps=steps)
@@ -147,7 +155,8 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
                   class_weight=weights_per_class,
                   # Checkpoint callbacks before the progress callback: an "epoch" event
                   # (and anything a listener does on it) comes only after the epoch is saved.
-                  callbacks=recipe_callbacks + [DiskSpaceGuard(work)]
+                  callbacks=[UnpaddedValidation(val_plan, METRICS)] + recipe_callbacks
+                  + [DiskSpaceGuard(work)]
                   + resume_callbacks(work, recipe_callbacks) + [timer, tracker])
         train_time = time.perf_counter() - fit_started
         history = read_history(work)
@@ -181,7 +190,11 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
         "training": {"epochs_run": len(history), "epochs_planned": recipe.epochs,
                      "stopped_early": len(history) < recipe.epochs,
                      "resumed_from_epoch": resumed_from, "eager": eager,
-                     "epoch_seconds": timer.durations},
+                     "epoch_seconds": timer.durations,
+                     # what the multi-device batching changed (core.datasets.batching)
+                     "global_batch": train_plan.sizes[0],
+                     "images_left_out_per_epoch": train_plan.dropped,
+                     "val_blank_padding": val_plan.padding},
         "wall_time_s": time.perf_counter() - started,
         "train_time_s": train_time,
         "images_per_s": timer.images_per_second(images_per_epoch),
@@ -253,7 +266,7 @@ def _predict(model, resolved: ResolvedRun, pipe: dict) -> tuple[pd.DataFrame, fl
         rows = resolved.rows(split)
         begin = time.perf_counter()
         out = np.asarray(model.predict(make_dataset(resolved.dataset, rows, **pipe), verbose=0),
-                         dtype=np.float64)
+                         dtype=np.float64)[:len(rows)]  # blank padding of a multi-device run
         seconds += time.perf_counter() - begin
         count += len(rows)
         probs = np.column_stack([1.0 - out[:, 0], out[:, 0]]) if out.shape[1] == 1 else out
