@@ -26,7 +26,7 @@ from PIL import Image
 from core.datasets import DatasetSpec, load_dataset, save_spec
 from core.datasets.images import ImageDecodeError, decode_image
 from dashboard.explain_inputs import BadUpload, InputImage, decode_upload
-from dashboard.text import visible
+from dashboard.text import as_read, visible
 from tests.datasets.builders import breakhis_dataset, class_folders
 
 REPO = Path(__file__).resolve().parents[2]
@@ -189,20 +189,7 @@ def test_file_names_with_html_markdown_and_control_characters_are_shown_escaped(
         assert not any(ch in caption for ch in "\x1b\u202e\u200b"), repr(caption)
         for special in "<>*[]():":
             assert special not in caption.replace("\\" + special, ""), caption
-    unescaped = {_unescape_markdown(c) for c in shown}
-    assert unescaped == {visible(f"benign/{name}") for name in HOSTILE_NAMES}
-
-
-def _unescape_markdown(text: str) -> str:
-    out, i = [], 0
-    while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text):
-            out.append(text[i + 1])
-            i += 2
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
+    assert {as_read(c) for c in shown} == {visible(f"benign/{name}") for name in HOSTILE_NAMES}
 
 
 def test_visible_shows_every_invisible_character_as_its_code():
