@@ -150,8 +150,10 @@ def test_offline_imagenet_is_stored_as_the_random_init_run_it_was(
     assert "training" not in [e["event"] for e in events]
 
 
-def test_a_corrupt_image_stops_training_with_a_message_naming_it(tmp_path):
-    from core.datasets import DatasetError, DatasetSpec, save_spec
+def test_a_corrupt_image_is_left_out_of_training_and_recorded(tmp_path):
+    """The dataset check's promise (tests/hardening/test_dataset_promises.py has every kind
+    of unusable file): the file is skipped, named in the record, absent from predictions."""
+    from core.datasets import DatasetSpec, save_spec
     from tests.training.conftest import make_square_images
 
     root = make_square_images(tmp_path / "data", n_per_class=12)
@@ -161,6 +163,11 @@ def test_a_corrupt_image_stops_training_with_a_message_naming_it(tmp_path):
     save_spec(DatasetSpec(name="broken", kind="folders", path=str(root)), registry)
     store = ResultsStore(tmp_path / "store")
     spec = RunSpec("broken", "idc_initial", overrides=_tiny("idc_initial", max_train_images=None))
-    with pytest.raises(DatasetError, match="benign_3.png"):
-        train_run(spec, store, registry_path=registry)
-    assert store.list_runs().empty
+    stored = train_run(spec, store, registry_path=registry)
+    skipped = stored.record["data"]["skipped"]
+    assert skipped["count"] == 1
+    assert skipped["files"][0]["sample_id"] == "benign/benign_3.png"
+    assert "truncated" in skipped["files"][0]["reason"]
+    assert "benign/benign_3.png" not in set(stored.predictions()["sample_id"])
+    counts = stored.record["data"]["counts"]
+    assert sum(sum(c.values()) for c in counts.values()) == 23
