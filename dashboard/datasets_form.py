@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core.datasets import DatasetError, DatasetSpec, load_dataset, save_spec
-from core.datasets.spec import KINDS
+from core.datasets.spec import DUPLICATE_POLICIES, KINDS
 from dashboard.text import literal
 
 FLASH_KEY = "datasets_saved_message"
@@ -72,6 +72,7 @@ def spec_from_fields(fields: dict) -> DatasetSpec:
         "positive_class": str(fields.get("positive_class", "")).strip() or "malignant",
         "task": fields.get("task", "binary"),
         "description": str(fields.get("description", "")).strip(),
+        "duplicates": fields.get("duplicates", "refuse"),
     }
     if kind in ("folders", "csv"):
         data["label_map"] = parse_label_map(fields.get("label_map", ""))
@@ -147,6 +148,11 @@ def declare_form() -> None:
         _kind_fields(kind, fields)
         fields["description"] = st.text_input("Description (optional)",
                                               key=f"declare_{kind}_description")
+        fields["duplicates"] = st.selectbox(
+            "Identical images under two labels or in two splits", DUPLICATE_POLICIES,
+            key=f"declare_{kind}_duplicates",
+            help="refuse: training stops until they are fixed (the check lists them); drop: "
+            "keep one copy of each; keep: train on them, and every page showing the run warns.")
         replace = st.checkbox("Replace a declaration that has the same name",
                               key=f"declare_{kind}_replace")
         submitted = st.form_submit_button("Validate and save", type="primary")

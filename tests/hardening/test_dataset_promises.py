@@ -32,6 +32,7 @@ from core.datasets import DatasetError, DatasetSpec, check_dataset, load_dataset
 from core.datasets.registry import load_registry
 from core.store import ResultsStore
 from core.training import RunSpec, train_run
+from dashboard.datasets_form import spec_from_fields
 from dashboard.details import run_warnings
 from models import REGISTRY
 from tests.training.conftest import make_square_images
@@ -133,6 +134,13 @@ def test_the_duplicates_setting_is_validated():
         DatasetSpec(name="x", kind="demo", duplicates="sometimes")
     with pytest.raises(DatasetError, match="not 3"):
         DatasetSpec(name="x", kind="demo", duplicates=3)
+
+
+def test_the_duplicates_setting_is_declared_on_the_datasets_page(tmp_path):
+    root = make_square_images(tmp_path / "data", n_per_class=2)
+    fields = {"kind": "folders", "name": "x", "path": str(root), "duplicates": "drop"}
+    assert spec_from_fields(fields).duplicates == "drop"
+    assert spec_from_fields({**fields, "duplicates": "refuse"}).to_dict().get("duplicates") is None
 
 
 def test_the_duplicates_setting_is_read_from_the_registry(tmp_path):
