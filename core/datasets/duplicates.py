@@ -56,26 +56,29 @@ def within_class(duplicates: pd.DataFrame) -> list[tuple[str, ...]]:
 
 
 def findings(duplicates: pd.DataFrame, policy: str | None = None) -> list[tuple[str, str, str]]:
-    """``(severity, finding, detail)`` rows; with ``policy`` each error also says what
-    training does about it."""
+    """``(severity, finding, detail)`` rows; with ``policy``, one more row when there are errors
+    says what training does about them (an error itself when training refuses)."""
     rows = []
-    tail = f" {training_sentence(policy)}" if policy else ""
     cross_class = list(duplicates.loc[duplicates["across_classes"], "sample_ids"])
     if cross_class:
         rows.append(("error", f"{len(cross_class)} set(s) of identical images carry different "
                      "labels", "The same pixels under contradictory classes; fix the label or "
-                     "remove one copy: " + _sets(cross_class) + "." + tail))
+                     "remove one copy: " + _sets(cross_class)))
     cross_split = list(duplicates.loc[duplicates["across_splits"], "sample_ids"])
     if cross_split:
         rows.append(("error", f"{len(cross_split)} identical image set(s) span two splits",
                      "A model is tested on images it trained on, which inflates scores: "
-                     + _sets(cross_split) + "." + tail))
+                     + _sets(cross_split)))
+    if rows and policy:
+        severity = {"refuse": "error", "keep": "warning"}.get(policy, "info")
+        rows.append((severity, f"Identical images: duplicates = \"{policy}\"",
+                     training_sentence(policy)))
     within = within_class(duplicates)
     if within:
         rows.append(("warning", f"{len(within)} set(s) of identical images within one class",
                      "Duplicates weigh twice in training and in the scores: " + _sets(within)
-                     + "." + (" Training keeps one copy of each (duplicates = \"drop\")."
-                              if policy == "drop" else "")))
+                     + (". Training keeps one copy of each (duplicates = \"drop\")"
+                        if policy == "drop" else "")))
     return rows
 
 

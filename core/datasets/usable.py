@@ -100,7 +100,7 @@ def usable_data(ds: LoadedDataset, splits: pd.Series, *, fingerprint: str | None
 
 
 def _refusal(ds: LoadedDataset, found: pd.DataFrame) -> DatasetError:
-    sentences = [f"{finding}. {detail}"
+    sentences = [f"{finding}. {detail}."
                  for severity, finding, detail in dup.findings(dup.harmful(found))
                  if severity == "error"]
     return DatasetError(

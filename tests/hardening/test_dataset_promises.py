@@ -158,7 +158,8 @@ def test_identical_images_under_two_labels_stop_training_with_the_checks_message
     finding = check.findings().set_index("finding")
     (title,) = [f for f in finding.index if "carry different labels" in f]
     assert finding.loc[title, "severity"] == "error"
-    assert "Training refuses this dataset" in finding.loc[title, "detail"]
+    says = finding.loc['Identical images: duplicates = "refuse"']
+    assert says["severity"] == "error" and "Training refuses this dataset" in says["detail"]
 
     store = ResultsStore(tmp_path / "store")
     events: list[dict] = []
@@ -241,6 +242,10 @@ def test_drop_keeps_one_copy_and_records_the_others(planted, keep_store, tmp_pat
     assert COPIES[1] not in set(stored.predictions()["sample_id"])
     assert run_warnings("run", stored.record) == []
     assert stored.run_id not in set(keep_store.list_runs()["run_id"])
+    for name, severity in (("planted_drop", "info"), ("planted_keep", "warning")):
+        says = check_dataset(load_dataset(name, planted)).findings().set_index("finding")
+        policy = name.split("_")[1]
+        assert says.loc[f'Identical images: duplicates = "{policy}"', "severity"] == severity
 
 
 PAGES = ("pages/compare.py", "pages/errors.py", "pages/weighting.py", "pages/explain.py")
