@@ -14,7 +14,9 @@ Memory is bounded whatever the folder holds, because a folder is hostile input t
 * a file larger than any image within that limit can be (:func:`max_file_bytes`) is refused
   without being read: a small PNG header in front of gigabytes of junk is not an image;
 * the workers together decode at most ``max_pixels`` pixels at a time (:class:`PixelBudget`):
-  many small images in parallel, one image near the limit alone;
+  many small images in parallel, one image near the limit alone. A file's bytes count too
+  (four bytes as one pixel: the decoder reads the whole file), so eight small images behind
+  hundreds of megabytes of appended data or animation frames do not read at once either;
 * only a 16-byte digest of each image's pixels is kept, never the pixels.
 
 A scan is cached on disk (``LESIONLAB_HOME/cache/scan``), keyed by the dataset's content
@@ -72,7 +74,8 @@ class PixelBudget:
     """At most ``limit`` pixels being decoded at once, across threads.
 
     An image waits until the others in flight leave room for it; an image alone is always
-    admitted (none is over the limit: the header check refused those before).
+    admitted (its pixels are within the limit, the header check refused the others; its
+    bytes are within :func:`max_file_bytes`), so memory stays near one large image's worth.
     """
 
     def __init__(self, limit: int) -> None:
@@ -144,7 +147,7 @@ def scan_file(path: str, max_pixels: int = DEFAULT_MAX_PIXELS,
         return _failed(_reason(exc))
     if width * height > max_pixels:
         return _failed(_too_many((width, height), max_pixels, ""))
-    with budget.hold(width * height) if budget else contextlib.nullcontext():
+    with budget.hold(width * height + size // 4) if budget else contextlib.nullcontext():
         try:
             pixels = decode_image(path, max_pixels=max_pixels)
         except ImageDecodeError as exc:

@@ -22,6 +22,8 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from core.datasets import DatasetError, DatasetSpec, check_dataset, load_dataset, save_spec
+from core.datasets.imagescan import PixelBudget
 from core.datasets.registry import load_registry
 from core.store import ResultsStore
 from core.training import RunSpec, train_run
@@ -127,6 +130,29 @@ def test_images_within_the_limit_are_decoded_within_a_pixel_budget(tmp_path):
 
     assert found["unreadable"] == {} and found["readable"] == 64
     assert found["grew_kib"] * 1024 < 100 * MiB, found["grew_kib"]
+
+
+def test_the_budget_admits_images_while_their_pixels_and_bytes_fit():
+    """Eight threads ask for 3, 3, 3, ... units of a 10-unit budget: never more than three
+    in flight; a request larger than the budget still runs, alone."""
+    budget, lock = PixelBudget(10), threading.Lock()
+    in_flight, peaks = [0], []
+
+    def decode(cost: int) -> None:
+        with budget.hold(cost):
+            with lock:
+                in_flight[0] += cost
+                peaks.append(in_flight[0])
+            time.sleep(0.02)
+            with lock:
+                in_flight[0] -= cost
+
+    threads = [threading.Thread(target=decode, args=(c,)) for c in [3] * 8 + [25]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert max(p for p in peaks if p != 25) <= 9 and 25 in peaks
 
 
 def test_the_duplicates_setting_is_validated():
