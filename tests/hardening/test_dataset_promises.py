@@ -37,6 +37,7 @@ from core.store import ResultsStore
 from core.training import RunSpec, train_run
 from dashboard.datasets_form import spec_from_fields
 from dashboard.details import run_warnings
+from dashboard.text import WORD_JOINER
 from models import REGISTRY
 from tests.training.conftest import make_square_images
 
@@ -292,8 +293,9 @@ def test_every_page_showing_a_kept_duplicates_run_warns(keep_pages_env, page):
     at.switch_page(page).run()
 
     assert not at.exception, [e.value for e in at.exception]
-    # What the reader sees: the Markdown source with its escapes (dashboard.text) undone.
-    warnings = [re.sub(r"\\(.)", r"\1", w.value) for w in at.warning]
+    # What the reader sees: the Markdown source with its escapes and invisible word joiners
+    # (dashboard.text.literal) undone.
+    warnings = [re.sub(r"\\(.)", r"\1", w.value).replace(WORD_JOINER, "") for w in at.warning]
     assert any('duplicates = "keep"' in w and "identical images" in w for w in warnings), warnings
     if page == "pages/compare.py":  # Run details: what was left out, and the setting
         details = next(d.value for d in at.dataframe
