@@ -14,7 +14,6 @@ itself for the usual binary task), and the rule is Lesionlab's everywhere: posit
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
@@ -22,6 +21,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from core.datasets.images import resize_for_model
+from core.datasets.reduced import pixel_digest
 
 ProgressFn = Callable[[float], None]
 
@@ -73,12 +73,8 @@ class Prediction:
         return None if positive_index is None else self.probabilities[positive_index]
 
 
-def image_digest(image: np.ndarray) -> str:
-    """Content key of a decoded image (its shape and pixels), for the page's result cache."""
-    array = np.ascontiguousarray(image)
-    digest = hashlib.sha256(repr((array.shape, array.dtype.str)).encode())
-    digest.update(array.tobytes())
-    return digest.hexdigest()[:24]
+#: Content key of a decoded image (its shape and pixels), for the page's result cache.
+image_digest = pixel_digest
 
 
 def model_inputs(run: RunModel, images: Sequence[np.ndarray]) -> np.ndarray:

@@ -21,8 +21,8 @@ import streamlit as st
 
 from core.datasets.errors import DatasetError
 from core.datasets.images import decode_image
+from core.datasets.reduced import ReducedImage, reduce_image
 from dashboard import data
-from dashboard.explain_compute import image_digest
 from dashboard.explain_session import results
 from dashboard.text import visible
 
@@ -34,16 +34,30 @@ KEY = "explain."
 
 @dataclass(frozen=True, eq=False)
 class InputImage:
-    """A decoded image to explain: (H, W, 3) uint8 and where it came from."""
+    """An image to explain, reduced right after decoding (:mod:`core.datasets.reduced`: the
+    model inputs and a preview are kept, never the full-resolution pixels), and where it came
+    from."""
 
     name: str
-    rgb: np.ndarray
-    digest: str
+    image: ReducedImage
     source: str  # "upload" | "dataset"
     dataset: str | None = None
     sample_id: str | None = None
     split: str | None = None
     true_label: str | None = None
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """The preview (long side at most ``PREVIEW_SIDE`` px)."""
+        return self.image.preview
+
+    @property
+    def digest(self) -> str:
+        return self.image.digest
+
+    @property
+    def nbytes(self) -> int:
+        return self.image.nbytes
 
 
 @dataclass(frozen=True)
@@ -118,29 +132,42 @@ def choose_images(runs: pd.DataFrame) -> list[InputImage]:
         for name in ("run", "sample"):  # the URL no longer describes what is shown
             if name in st.query_params:
                 del st.query_params[name]
-        return _uploaded_images()
-    image = _dataset_image(runs)
+        return _uploaded_images(input_sizes(runs))
+    image = _dataset_image(runs, input_sizes(runs))
     return [] if image is None else [image]
 
 
 # --- uploads ---------------------------------------------------------------------------------
 
 
-def decode_upload(name: str, content: bytes) -> InputImage | BadUpload:
-    """Decode one upload from its bytes; any reason it cannot be used becomes a BadUpload."""
+def decode_upload(name: str, content: bytes, input_sizes: tuple[int, ...] = ()
+                  ) -> InputImage | BadUpload:
+    """Decode one upload from its bytes and reduce it at once to the model inputs of
+    ``input_sizes`` and a preview; any reason it cannot be used becomes a BadUpload."""
     try:
         rgb = decode_image(content, name=name)
     except DatasetError as error:  # ImageDecodeError: empty, not an image, truncated, too big
         return BadUpload(name, str(error))
-    return InputImage(name=name, rgb=rgb, digest=image_digest(rgb), source="upload")
+    return InputImage(name=name, image=reduce_image(rgb, input_sizes), source="upload")
 
 
-def _uploaded_images() -> list[InputImage]:
+def input_sizes(runs: pd.DataFrame) -> tuple[int, ...]:
+    """The input sizes of ``runs``' models: what an image is reduced to right away."""
+    sizes = set()
+    for run_id in runs["run_id"]:
+        try:
+            sizes.add(int(data.load_record(run_id)["model"]["input_size"]))
+        except Exception:  # noqa: BLE001 - a corrupt run is reported where it is loaded
+            continue
+    return tuple(sorted(sizes))
+
+
+def _uploaded_images(sizes: tuple[int, ...]) -> list[InputImage]:
     files = st.file_uploader(
         "Images (PNG, JPEG, TIFF, BMP; grayscale, RGBA, 16-bit, CMYK and rotated photos are "
         "handled)", type=UPLOAD_TYPES, accept_multiple_files=True, key=KEY + "uploads",
         help="Decoded in memory, never saved. Each image is resized exactly as in training.")
-    decoded = [_decoded(f) for f in files or []]
+    decoded = [_decoded(f, sizes) for f in files or []]
     bad = [d for d in decoded if isinstance(d, BadUpload)]
     if bad:
         with st.container(border=True):
@@ -151,12 +178,13 @@ def _uploaded_images() -> list[InputImage]:
     return [d for d in decoded if isinstance(d, InputImage)]
 
 
-def _decoded(file) -> InputImage | BadUpload:
-    """Decode once per uploaded file (its id changes when the user uploads it again)."""
-    key = ("upload", file.file_id)
+def _decoded(file, sizes: tuple[int, ...]) -> InputImage | BadUpload:
+    """Decode once per uploaded file (its id changes when the user uploads it again) and
+    set of model input sizes (a newly trained run may need another one)."""
+    key = ("upload", file.file_id, sizes)
     cached = results().get(key)
     if cached is None:
-        cached = decode_upload(file.name, file.getvalue())
+        cached = decode_upload(file.name, file.getvalue(), sizes)
         results().put(key, cached)
     return cached
 
@@ -164,7 +192,7 @@ def _decoded(file) -> InputImage | BadUpload:
 # --- dataset test image ----------------------------------------------------------------------
 
 
-def _dataset_image(runs: pd.DataFrame) -> InputImage | None:
+def _dataset_image(runs: pd.DataFrame, sizes: tuple[int, ...]) -> InputImage | None:
     labels = {row.run_id: data.run_label(row._asdict()) for row in runs.itertuples()}
     if st.session_state.get(KEY + "dataset_run") not in labels:
         st.session_state[KEY + "dataset_run"] = next(iter(labels))
@@ -204,18 +232,17 @@ def _dataset_image(runs: pd.DataFrame) -> InputImage | None:
     dataset_name = str(runs.loc[runs["run_id"] == run_id, "dataset"].iloc[0])
     row = rows.loc[sample_id]
     try:
-        rgb = _sample_pixels(dataset_name, sample_id)
+        image = _sample_image(dataset_name, sample_id, sizes)
     except DatasetError as error:
         st.error("This dataset image cannot be read (was the dataset moved or changed?).")
         st.text(visible(error))
         return None
-    return InputImage(name=sample_id, rgb=rgb, digest=image_digest(rgb), source="dataset",
-                      dataset=dataset_name, sample_id=sample_id, split=str(row["split"]),
+    return InputImage(name=sample_id, image=image, source="dataset", dataset=dataset_name, sample_id=sample_id, split=str(row["split"]),
                       true_label=str(row["label"]))
 
 
-def _sample_pixels(dataset_name: str, sample_id: str) -> np.ndarray:
-    key = ("dataset", dataset_name, sample_id)
+def _sample_image(dataset_name: str, sample_id: str, sizes: tuple[int, ...]) -> ReducedImage:
+    key = ("dataset", dataset_name, sample_id, sizes)
     cached = results().get(key)
     if cached is not None:
         return cached
@@ -231,8 +258,9 @@ def _sample_pixels(dataset_name: str, sample_id: str) -> np.ndarray:
             rgb = np.repeat(rgb[..., None], 3, axis=-1)
     else:
         rgb = decode_image(str(row["path"]))
-    results().put(key, rgb)
-    return rgb
+    image = reduce_image(rgb, sizes)
+    results().put(key, image)
+    return image
 
 
 def _write_link(run_id: str, sample_id: str) -> None:

@@ -59,7 +59,8 @@ def predictions(images: Sequence[InputImage], runs: Sequence[LoadedRun]) -> Pred
         todo = [im for im in images if ("pred", im.digest, loaded.run.run_id) not in cache]
         if todo:
             with st.spinner(md("Predicting with {run}…", run=loaded.run.label)):
-                fresh = predict(loaded.model, loaded.run, [im.rgb for im in todo])
+                fresh = predict(loaded.model, loaded.run,
+                                [im.image.model_input(loaded.run.input_size) for im in todo])
             for image, prediction in zip(todo, fresh):
                 cache.put(("pred", image.digest, loaded.run.run_id), prediction)
         for image in images:
@@ -74,7 +75,7 @@ def show(images: Sequence[InputImage], runs: Sequence[LoadedRun], preds: Predict
     for number, image in enumerate(images, start=1):
         with st.container(border=True):
             st.subheader(f"Image {number:d}" if len(images) > 1 else "Image", anchor=False)
-            height, width = image.rgb.shape[:2]
+            height, width = image.image.original_size
             st.text(visible(f"{image.name}  ({width}x{height} px)"))
             if image.true_label is not None:
                 st.text(visible(f"True label: {image.true_label}  ({image.split} split of "
