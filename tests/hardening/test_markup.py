@@ -18,14 +18,18 @@ Three layers, each able to fail on its own:
 from __future__ import annotations
 
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.text import WORD_JOINER, as_read, file_name, literal, md, plot_text, visible
-from tests.hardening import markup_scan
+from tests.hardening import browser, hostile_store, markup_scan
+from tests.hardening.stclient import Server
 
 REPO = Path(__file__).resolve().parents[2]
 APP_SOURCES = sorted([REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("dashboard/*.py")])
@@ -128,3 +132,142 @@ def test_word_joiner_is_invisible_and_does_not_break_lines():
 
     assert unicodedata.category(WORD_JOINER) == "Cf" and unicodedata.name(WORD_JOINER) == (
         "WORD JOINER")
+
+
+# -- a real server and a real browser on a hostile store -----------------------------------
+
+#: Every query parameter a page reads, and one none reads.
+PARAMS = ("runs", "run", "t", "sample", "level", "agg", "view", "page", "dataset", "model",
+          "zz_unknown")
+PAGES = ("", "datasets", "train", "compare", "weighting", "errors", "explain")
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A loopback HTTP server that records every request: a fetched image, a followed link."""
+    hits: list[str] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def _record(self):
+            hits.append(f"{self.command} {self.path}")
+            self.send_response(204)
+            self.end_headers()
+
+        do_GET = do_POST = do_HEAD = _record
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.hits = hits
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def world(trained_store, listener, tmp_path_factory) -> hostile_store.HostileWorld:
+    return hostile_store.build(tmp_path_factory.mktemp("hostile"), trained_store,
+                               hostile_store.Hostile(listener.server_address[1]))
+
+
+@pytest.fixture(scope="module")
+def served(world, tmp_path_factory):
+    server = Server({"LESIONLAB_STORE": str(world.store.root),
+                     "LESIONLAB_DATASETS": str(world.registry)},
+                    tmp_path_factory.mktemp("markup_server") / "streamlit.log")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def page(served, tmp_path_factory):
+    with browser.chromium(tmp_path_factory.mktemp("chrome")) as driver:
+        yield driver
+
+
+def _offences(report: dict, origin: str) -> list[str]:
+    """Links and images that came from outside text, raw HTML in figures, exceptions."""
+    app, out = urlsplit(origin).netloc, []
+    for href, text in report["links"]:
+        url = urlsplit(href)
+        if href and (url.netloc != app or hostile_store.TOKEN in url.path or "log in" in text):
+            out.append(f"link {href!r} ({text[:60]!r})")
+    for src in report["images"]:
+        local = src.startswith(("data:", "blob:")) or urlsplit(src).netloc == app
+        if not local or hostile_store.TOKEN in src:
+            out.append(f"image {src!r}")
+    for fig in report["figures"]:
+        out += [f"plotly figure: ...{fig[max(0, m.start() - 80):m.end() + 20]}..."
+                for m in re.finditer(r"(?i)<a |<img", fig)]
+    return out + [f"exception: {e}" for e in report["exceptions"]]
+
+
+def _check(driver, origin: str, where: str, shown: tuple[str, ...] = ()) -> None:
+    """The page holds nothing from outside text but that text, as written (``shown``)."""
+    report = browser.inspect(driver)
+    offences = _offences(report, origin)
+    assert offences == [], (where, offences)
+    text = report["text"].replace(WORD_JOINER, "")
+    missing = [s for s in shown if visible(s) not in text]
+    assert not missing, (where, missing)
+
+
+def _open(driver, origin: str, path: str, params: dict[str, str]) -> None:
+    driver.get(f"{origin}/{path}?{urlencode(params)}")
+    browser.settle(driver)
+
+
+def _visits(world: hostile_store.HostileWorld) -> list[tuple[str, dict, tuple, list, tuple]]:
+    """(page, query, texts it must show as written, actions, texts shown after them): every
+    page, every query parameter hostile (known runs added where a page needs them to draw)."""
+    h, first = world.hostile, world.run_ids[0]
+    bad = {p: h.text(f"param-{p}") for p in PARAMS}
+    known = {"runs": ",".join([bad["runs"], *world.run_ids]), "run": first,
+             "sample": world.samples[0], "dataset": world.dataset, "model": h.text("model")}
+    tabs = [("tab", t) for t in ("Calibration", "Paired tests", "Subgroups")]
+    check = [("choose", "Dataset to check", "log in dataset"), ("button", "Run the check")]
+    return [
+        ("", bad, (), [], ()),
+        ("datasets", bad, (), check, (world.samples[0], world.classes[0])),
+        ("train", bad, (), [], ()),
+        ("compare", bad | {"runs": known["runs"]},
+         (bad["runs"][:39], bad["t"][:39], h.text("weightsnote"), world.dataset), tabs, ()),
+        ("weighting", bad | {k: known[k] for k in ("dataset", "model")},
+         (world.dataset, h.text("weightsnote")), [], ()),
+        ("errors", bad, (bad["run"][:39],), [], ()),
+        ("errors", bad | {"run": first}, (world.classes[1], *world.misclassified), [], ()),
+        ("explain", bad, (f"run = {bad['run']}",), [], ()),
+        ("explain", bad | {k: known[k] for k in ("run", "sample")},
+         (world.samples[0], world.classes[0], world.dataset), [], ()),
+    ]
+
+
+def _act(driver, action: tuple) -> None:
+    kind, *args = action
+    if kind == "tab":
+        browser.click_text(driver, '[role="tab"]', args[0])
+    elif kind == "button":
+        browser.click_text(driver, "button", args[0])
+    else:
+        browser.choose(driver, *args)
+
+
+@pytest.mark.browser
+def test_every_page_shows_hostile_names_and_parameters_as_written(world, served, page,
+                                                                   listener):
+    """Every page, with the hostile store and hostile query parameters: no request reaches
+    the listener, no link or image comes from outside text, and that text is shown."""
+    for path, params, shown, actions, shown_after in _visits(world):
+        _open(page, served.url, path, params)
+        _check(page, served.url, path or "home", shown)
+        for number, action in enumerate(actions, start=1):
+            _act(page, action)
+            _check(page, served.url, f"{path} after {action}",
+                   shown_after if number == len(actions) else ())
+        assert listener.hits == [], path
