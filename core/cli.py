@@ -7,9 +7,11 @@
     python -m core models
     python -m core run ... --backend ray [--address auto | ray://<head>:10001]
 
-Every error a user can cause (a wrong dataset layout, an unknown model, a bad weights file) is
-printed as one message with its fix, exit status 2; a failed run does not stop the grid (it is
-reported in the summary, exit status 1).
+Every error a user can cause (a wrong dataset layout, an unknown model, a bad weights file, a
+seed or fold count out of range) is printed as one message with its fix, exit status 2, before
+any run starts: ``run`` checks the whole grid first (core.training.validate) and lists every
+problem it finds. A run that fails while training does not stop the grid (it is reported in
+the summary, exit status 1).
 """
 
 from __future__ import annotations
@@ -26,8 +28,37 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _strategies(value: str) -> list[str]:
+    """Comma-separated strategies, where ``class_weight:1,3`` keeps its own commas: a number
+    after a ``class_weight:`` item is one more weight of it, not a strategy."""
+    out: list[str] = []
+    for part in _csv(value):
+        if out and out[-1].startswith("class_weight:") and _is_number(part):
+            out[-1] += f",{part}"
+        else:
+            out.append(part)
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _ints(value: str) -> list[int]:
     return [int(v) for v in _csv(value)]
+
+
+def _gpu_share(value: str) -> float:
+    from core.jobs.ray_backend import RayBackendError, gpu_share
+
+    try:
+        return gpu_share(value)
+    except RayBackendError as exc:
+        raise argparse.ArgumentTypeError(exc.problem) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,17 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="train every missing run of a grid, then summarise it")
     run.add_argument("--datasets", type=_csv, default=["demo"], help="comma-separated names")
     run.add_argument("--models", type=_csv, required=True, help="comma-separated registry names")
-    run.add_argument("--strategies", type=_csv, default=["none"],
+    run.add_argument("--strategies", type=_strategies, default=["none"],
                      help="none, class_weight, class_weight:<w0>,<w1>, oversample, undersample")
     run.add_argument("--profile", choices=("quick", "paper"), default="quick")
-    run.add_argument("--seeds", type=_ints, default=[0])
-    run.add_argument("--folds", type=int, default=None, help="k-fold cross-validation (all folds)")
+    run.add_argument("--seeds", type=_ints, default=[0], help="comma-separated, 0..2**31-1")
+    run.add_argument("--folds", type=int, default=None,
+                     help="k-fold cross-validation (all folds), k from 2 to 20 and at most the "
+                          "smallest class's patient (or image) count")
     run.add_argument("--weights", default=None, help="imagenet, none, or a local weights file")
-    run.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
+    run.add_argument("--epochs", type=int, default=None,
+                     help="override the recipe's epochs (1..10000)")
     run.add_argument("--backend", choices=("inprocess", "ray"), default="inprocess",
                      help="inprocess: one run at a time here; ray: every run as a parallel Ray "
                           "task (needs: pip install -r requirements-ray.txt)")
-    run.add_argument("--gpus-per-run", type=float, default=None,
+    run.add_argument("--gpus-per-run", type=_gpu_share, default=None,
                      help="with --backend ray on GPUs: GPU share per run, e.g. 0.25 packs 4 runs "
                           "per card (default 1, or LESIONLAB_RAY_GPUS_PER_RUN)")
     run.add_argument("--address", default=None,
@@ -76,11 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     from core.datasets import DatasetError
     from core.jobs import RayBackendError
     from core.store import StoreError
-    from core.training import RunSpecError
+    from core.training import GridError, RunSpecError
     from models import ModelInputError, RecipeError, UnknownModelError, WeightsError
 
     user_errors = (DatasetError, StoreError, RunSpecError, ModelInputError, RecipeError,
-                   UnknownModelError, WeightsError, RayBackendError)
+                   UnknownModelError, WeightsError, RayBackendError, GridError)
     try:
         return {"run": _run, "ls": _ls, "check": _check, "models": _models}[args.command](args)
     except user_errors as exc:
@@ -90,12 +124,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     from core.store import ResultsStore
-    from core.training import expand_grid, train_run
+    from core.training import GridRequest, validate_grid
 
-    overrides = {"epochs": args.epochs} if args.epochs else None
-    specs = expand_grid(args.datasets, args.models, args.strategies, profile=args.profile,
-                        seeds=args.seeds, n_folds=args.folds, weights=args.weights,
-                        overrides=overrides)
+    # The whole grid is checked before the store is opened or TensorFlow imported.
+    specs = validate_grid(GridRequest(args.datasets, args.models, args.strategies, args.profile,
+                                      args.seeds, args.folds, args.weights, args.epochs))
+    from core.training import train_run
+
     store = ResultsStore()
     if args.backend == "ray":
         from core.cli_ray import run_on_ray
@@ -142,6 +177,8 @@ class ProgressBar:
             print(f"  stored already: {event['run_id']}", flush=True)
         elif kind == "training" and event.get("resumed_from_epoch"):
             print(f"  resuming after epoch {event['resumed_from_epoch']}", flush=True)
+        elif kind == "waiting":
+            print(f"  {waiting_line(event)}", flush=True)
         elif kind == "batch" and self.tty:
             done = event["batch"] / max(event["steps"], 1)
             bar = "#" * int(done * self.width)
@@ -159,6 +196,14 @@ class ProgressBar:
 
     def close(self) -> None:
         sys.stdout.flush()
+
+
+def waiting_line(event: dict) -> str:
+    """What a run blocked on another process's claim says (the engine's "waiting" event)."""
+    pid = event.get("pid")
+    who = f"another process (pid {pid})" if pid else "another process"
+    return (f"waiting for {who} training run {event.get('run_id')} ({event.get('label')}); "
+            "this run reuses its result when it finishes")
 
 
 def _print_table(rows: list[dict]) -> None:

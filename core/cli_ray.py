@@ -28,6 +28,10 @@ class GridPrinter:
             line = f"started on {event.get('host')}, pid {event.get('pid')}{again}"
         elif kind == "cached":
             line = f"stored already: {event['run_id']}"
+        elif kind == "waiting":
+            from core.cli import waiting_line
+
+            line = waiting_line(event)
         elif kind == "training" and event.get("resumed_from_epoch"):
             line = f"resuming after epoch {event['resumed_from_epoch']}"
         elif kind == "epoch":

@@ -37,12 +37,14 @@ class GridChoice:
     epochs: int | None  # recipe override; None keeps each recipe's epochs
 
     def specs(self) -> list:
-        from core.training import expand_grid
+        """The grid's runs, checked as the CLI checks them (core.training.validate: seeds,
+        folds, epochs, models, strategies, weights) or GridError. Datasets are not loaded
+        here: :func:`grid_status` resolves every run and shows each dataset's problem."""
+        from core.training import GridRequest, validate_grid
 
-        overrides = {"epochs": self.epochs} if self.epochs else None
-        return expand_grid(self.datasets, self.models, self.strategies, profile=self.profile,
-                           seeds=self.seeds, n_folds=self.n_folds, weights=self.weights,
-                           overrides=overrides)
+        return validate_grid(GridRequest(self.datasets, self.models, self.strategies,
+                                         self.profile, self.seeds, self.n_folds, self.weights,
+                                         self.epochs), check_data=False)
 
     def label(self) -> str:
         return (f"{' + '.join(self.datasets)} × {len(self.models)} model(s) × "
@@ -118,11 +120,11 @@ def grid_form(dataset_names: list[str]) -> GridChoice | None:
 
 def grid_status(choice: GridChoice, store) -> pd.DataFrame:
     """One row per run of the grid: its id if it resolves, whether it is stored, why not."""
-    from core.training import RunSpecError
+    from core.training import GridError, RunSpecError
 
     try:
         specs = choice.specs()
-    except RunSpecError as exc:
+    except (GridError, RunSpecError) as exc:
         return pd.DataFrame([{"run": "(grid)", "status": "cannot run", "note": str(exc),
                               "spec": None}])
     registry = _registry_key()

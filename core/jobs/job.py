@@ -241,6 +241,11 @@ def _apply_event(run: RunState, event: dict) -> tuple[dict, str]:
     kind = event.get("event")
     if kind == "cached":
         return {"detail": "found in the store", "run_id": event.get("run_id")}, ""
+    if kind == "waiting":  # another process holds the run's claim (core.store.locks)
+        pid = event.get("pid")
+        line = (f"waiting for another process{f' (pid {pid})' if pid else ''} training run "
+                f"{event.get('run_id')}")
+        return {"detail": line, "run_id": event.get("run_id")}, line
     if kind == "building":
         return {"detail": f"building {event.get('model')}"}, f"building {event.get('model')}"
     if kind == "training":

@@ -56,6 +56,20 @@ class RayBackendError(LesionlabError):
     """Ray is not installed, or the cluster cannot be reached."""
 
 
+def gpu_share(value: object) -> float:
+    """GPUs per run: a fraction in (0, 1] or a whole number up to 64, else RayBackendError
+    (``nan`` passes a plain ``<= 0`` test, and Ray would then schedule nothing)."""
+    try:
+        share = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        share = float("nan")
+    if not (0 < share <= 1 or (share.is_integer() and 1 <= share <= 64)):
+        raise RayBackendError(
+            f"GPUs per run must be a fraction in (0, 1] or a whole number up to 64, got "
+            f"{str(value)[:40]!r}.", fix="e.g. --gpus-per-run 0.25 (or LESIONLAB_RAY_GPUS_PER_RUN)")
+    return share
+
+
 def require_ray():
     """The ``ray`` module, or a :class:`RayBackendError` that says how to install it."""
     try:
@@ -105,12 +119,8 @@ class RayBackend(QueueThreadBackend):
         require_ray()
         super().__init__()
         self.address = address
-        self.gpus_per_run = float(gpus_per_run if gpus_per_run is not None
-                                  else os.environ.get("LESIONLAB_RAY_GPUS_PER_RUN", 1))
-        if self.gpus_per_run <= 0 or (self.gpus_per_run > 1
-                                      and not self.gpus_per_run.is_integer()):
-            raise ValueError(f"gpus_per_run must be a fraction in (0, 1] or a whole number, "
-                             f"got {self.gpus_per_run}")
+        self.gpus_per_run = gpu_share(gpus_per_run if gpus_per_run is not None
+                                      else os.environ.get("LESIONLAB_RAY_GPUS_PER_RUN", 1))
         self.store_root = Path(store.root if store is not None else config.store_root()).resolve()
         self.registry_path = Path(registry_path or config.datasets_registry_path()).resolve()
         self.init_options = dict(init_options or {})

@@ -249,16 +249,19 @@ class ResultsStore:
     # -- claiming ------------------------------------------------------------------------------
 
     @contextmanager
-    def claim(self, rid: str, timeout: float | None = None) -> Iterator[Claim]:
+    def claim(self, rid: str, timeout: float | None = None,
+              on_wait: Callable[[int | None], None] | None = None) -> Iterator[Claim]:
         """Hold the run's exclusive inter-process lock for the ``with`` body.
 
         Usage: ``with store.claim(rid): run = store.get(rid) if store.has(rid) else train()``.
         A second process asking for the same id blocks until the first leaves the block, then
         finds the committed run and reuses it. ``timeout=None`` waits as long as the holder
         lives (a killed holder releases the lock at once); a number raises :class:`StoreError`.
+        ``on_wait(pid)`` is called once if another process holds the claim (see
+        :func:`~core.store.locks.exclusive_lock`).
         """
         path = self.locks_dir / f"{check_run_id(rid)}.lock"
-        with exclusive_lock(path, timeout, f"run {rid}") as waited:
+        with exclusive_lock(path, timeout, f"run {rid}", on_wait) as waited:
             yield Claim(rid, path, waited)
 
     # -- writing -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 from core.training.grid import expand_grid
 from core.training.resolve import ResolvedRun, resolve
 from core.training.spec import PROFILES, STRATEGIES, RunSpec, RunSpecError, parse_strategy
+from core.training.validate import GridError, GridRequest, validate_grid
 
 #: Names whose modules import TensorFlow, loaded on first use.
 _LAZY = {
@@ -25,7 +26,8 @@ _LAZY = {
 }
 
 __all__ = sorted([*_LAZY, "expand_grid", "ResolvedRun", "resolve", "PROFILES", "STRATEGIES",
-                  "RunSpec", "RunSpecError", "parse_strategy"])
+                  "RunSpec", "RunSpecError", "parse_strategy", "GridError", "GridRequest",
+                  "validate_grid"])
 
 
 def __getattr__(name: str) -> Any:

@@ -95,7 +95,10 @@ def train_run(
         emit({"event": "cached", "run_id": rid})
         return store.get(rid)
 
-    with store.claim(rid):
+    def waiting(pid: int | None) -> None:  # said once, so a second `core run` never hangs mute
+        emit({"event": "waiting", "run_id": rid, "pid": pid, "label": spec.label})
+
+    with store.claim(rid, on_wait=waiting):
         if store.has(rid):  # another process trained it while we waited for the lock
             emit({"event": "cached", "run_id": rid})
             return store.get(rid)

@@ -8,7 +8,9 @@ results store, so editing a dataset or a recipe never returns a stale cached run
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
+from numbers import Integral
 
 PROFILES = ("quick", "paper")
 
@@ -16,6 +18,9 @@ PROFILES = ("quick", "paper")
 #: ``class_weight`` is scikit-learn's "balanced" weighting; user-given weights are written
 #: ``class_weight:<w0>,<w1>,...`` (one weight per class index).
 STRATEGIES = ("none", "class_weight", "oversample", "undersample")
+#: Seeds are 0..2**31-1: every random generator seeded from them (Python, NumPy, TensorFlow)
+#: takes that range, and a negative seed is refused by NumPy deep inside a run.
+MAX_SEED = 2**31 - 1
 
 
 class RunSpecError(ValueError):
@@ -41,6 +46,11 @@ class RunSpec:
         if self.profile not in PROFILES:
             raise RunSpecError(f"Unknown profile {self.profile!r}; use one of {PROFILES}.")
         parse_strategy(self.strategy)
+        for name in ("seed", "split_seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, Integral) or not 0 <= value <= MAX_SEED:
+                raise RunSpecError(f"{name} must be a whole number from 0 to {MAX_SEED}, got "
+                                   f"{value!r}.")
         if (self.fold is None) != (self.n_folds is None):
             raise RunSpecError("Give both fold and n_folds for a cross-validation run, or neither.")
         if self.n_folds is not None and not 0 <= int(self.fold) < int(self.n_folds):
@@ -72,6 +82,6 @@ def parse_strategy(strategy: str) -> tuple[str, dict[int, float] | None]:
         weights = [float(w) for w in arg.split(",")]
     except ValueError as exc:
         raise RunSpecError(f"Class weights in {strategy!r} must be numbers.") from exc
-    if any(w <= 0 for w in weights):
-        raise RunSpecError(f"Class weights in {strategy!r} must be positive.")
+    if not all(math.isfinite(w) and w > 0 for w in weights):  # nan <= 0 is False: say so
+        raise RunSpecError(f"Class weights in {strategy!r} must be positive finite numbers.")
     return kind, dict(enumerate(weights))

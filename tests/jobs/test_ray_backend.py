@@ -295,12 +295,12 @@ def test_the_train_page_says_how_to_install_ray_when_it_is_missing(monkeypatch, 
 def test_a_gpu_share_per_run_packs_runs_onto_one_card(ray_store, monkeypatch):
     """At the studies' batch sizes one run uses a few % of a modern GPU (README, "GPU"), so a
     fractional share per run is how a grid fills a card; nonsense shares are refused."""
-    from core.jobs import RayBackend
+    from core.jobs import RayBackend, RayBackendError
 
     gpu_task = RayBackend(store=ray_store, gpus_per_run=0.25)._task(gpu=True)
     assert gpu_task._default_options["num_gpus"] == 0.25
     monkeypatch.setenv("LESIONLAB_RAY_GPUS_PER_RUN", "0.5")
     assert RayBackend(store=ray_store).gpus_per_run == 0.5
-    for bad in (0, -1, 1.5):
-        with pytest.raises(ValueError, match="gpus_per_run"):
+    for bad in (0, -1, 1.5, float("nan"), float("inf"), "half"):
+        with pytest.raises(RayBackendError, match="GPUs per run"):  # a user error: one message
             RayBackend(store=ray_store, gpus_per_run=bad)
