@@ -17,7 +17,7 @@ No TensorFlow import happens here; only :meth:`StoredRun.load_model` imports Ker
 
 from __future__ import annotations
 
-from core.store.errors import CorruptRunError, RunNotFound, StoreError
+from core.store.errors import DELETE_CORRUPT_FIX, CorruptRunError, RunNotFound, StoreError
 from core.store.identity import (
     CODE_VERSION,
     ENGINE_REVISION,
@@ -34,6 +34,7 @@ from core.store.store import ResultsStore
 
 __all__ = [
     "CODE_VERSION",
+    "DELETE_CORRUPT_FIX",
     "ENGINE_REVISION",
     "IDENTITY_FIELDS",
     "LIST_COLUMNS",

@@ -11,7 +11,14 @@ import errno
 
 from core.errors import LesionlabError
 
-__all__ = ["StoreError", "CorruptRunError", "RunNotFound", "os_error"]
+__all__ = ["DELETE_CORRUPT_FIX", "StoreError", "CorruptRunError", "RunNotFound", "os_error"]
+
+DELETE_CORRUPT_FIX = (
+    "run `python -m core verify --delete-corrupt` (it checks every run and deletes the damaged "
+    "ones; other runs are unaffected), then train the run again (the Train page, or the same "
+    "`python -m core run` command)"
+)
+"""What to do about a damaged run, in words the app and the command line both show."""
 
 
 class StoreError(LesionlabError):
@@ -36,8 +43,7 @@ class CorruptRunError(StoreError):
         super().__init__(
             f"Stored run {run_id} is corrupt: {problem}.",
             where=where,
-            fix=f"delete the run (ResultsStore.delete({run_id!r})) and train it again; "
-            "other runs are unaffected",
+            fix=f"{DELETE_CORRUPT_FIX} (from Python: ResultsStore.delete({run_id!r}))",
         )
 
 

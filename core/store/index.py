@@ -6,6 +6,12 @@ after a run folder is in place, it is rebuilt from the folders whenever it is mi
 or of an older schema, and a rebuild builds a fresh file and renames it over the old one, so a
 reader sees either the old index or the new one, never a half-built one.
 
+Damage inside the file (a flipped byte in a data page) is detected, not trusted: opening runs
+``PRAGMA quick_check`` (the b-tree structure), and every row read is checked for its types and
+against its own sha256 (``row_sha``, over all other columns), so a flip that still parses (a
+phantom all-NULL row, a changed AUC, a renamed dataset) is caught too. Any of these rebuilds the
+index from the run folders, as for a missing file; the damage is logged, never shown as data.
+
 Journal mode: the classic rollback journal (``journal_mode=DELETE``), not WAL. Writes are tiny
 and rare (one row per finished training run), every call opens and closes its own connection,
 and WAL's side files (``-wal``/``-shm``) would survive a rename-over rebuild and could be
@@ -17,7 +23,9 @@ removed before the new file takes the old one's place.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import math
 import os
 import sqlite3
@@ -28,31 +36,41 @@ from typing import Any
 
 from core.store.errors import StoreError, os_error
 from core.store.fsutil import ScratchDir, fsync_dir
+from core.store.identity import is_run_id
 from core.store.locks import exclusive_lock
 
 __all__ = ["INDEX_COLUMNS", "LIST_COLUMNS", "SUMMARY_COLUMNS", "RunIndex", "index_row"]
 
-SCHEMA_VERSION = 1  # bump when the table changes: an older index is then rebuilt automatically
+_log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 2  # bump when the table changes: an older index is then rebuilt automatically
 BUSY_TIMEOUT_S = 15.0
 WRITE_LOCK_TIMEOUT_S = 60.0
 
 IDENTITY_COLUMNS = ("dataset", "model", "strategy", "profile", "seed", "fold")
 INDEX_COLUMNS = (
     "run_id", *IDENTITY_COLUMNS, "created_at", "device", "wall_time_s", "status",
-    "code_version", "summary_json",
+    "code_version", "summary_json", "problem", "row_sha",
 )
+_HASHED_COLUMNS = INDEX_COLUMNS[:-1]
 SUMMARY_COLUMNS = ("test_auc", "val_auc", "test_accuracy")
-LIST_COLUMNS = tuple(c for c in INDEX_COLUMNS if c != "summary_json") + SUMMARY_COLUMNS
+LIST_COLUMNS = tuple(c for c in INDEX_COLUMNS if c not in ("summary_json", "row_sha")) \
+    + SUMMARY_COLUMNS
 """Columns of ``list_runs()`` that are always present; other summary numbers are appended."""
 
+# Identity columns, device and code_version are declared without a type (no affinity), so
+# SQLite hands back exactly the value stored (an INTEGER column would turn the text "1" into 1)
+# and the row checksum stays comparable.
 _CREATE = f"""
 CREATE TABLE runs (
-    run_id TEXT PRIMARY KEY,
-    dataset TEXT, model TEXT, strategy TEXT, profile TEXT, seed INTEGER, fold INTEGER,
-    created_at TEXT, device TEXT, wall_time_s REAL,
+    run_id TEXT PRIMARY KEY NOT NULL,
+    dataset, model, strategy, profile, seed, fold,
+    created_at TEXT, device, wall_time_s REAL,
     status TEXT NOT NULL CHECK (status IN ('ok', 'corrupt')),
-    code_version TEXT,
-    summary_json TEXT NOT NULL DEFAULT '{{}}'
+    code_version,
+    summary_json TEXT NOT NULL DEFAULT '{{}}',
+    problem TEXT,
+    row_sha TEXT NOT NULL
 );
 PRAGMA user_version = {SCHEMA_VERSION};
 """
@@ -62,18 +80,34 @@ _UPSERT = (
 )
 
 
+_INT64 = 2**63
+
+
 def _scalar(value: Any) -> Any:
-    """SQLite stores scalars; anything else in an identity field is kept as its JSON text."""
-    if value is None or isinstance(value, (str, int, float)) and not isinstance(value, bool):
+    """SQLite stores scalars; anything else in an identity field is kept as its JSON text (so
+    are integers beyond 64 bits and non-finite floats, which SQLite cannot keep as they are)."""
+    if value is None or isinstance(value, str):
         return value
-    return json.dumps(value, sort_keys=True)
+    if isinstance(value, int) and not isinstance(value, bool) and -_INT64 <= value < _INT64:
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _row_sha(row: dict[str, Any]) -> str:
+    """The checksum that makes a row self-verifying: sha256 over every other column, typed."""
+    text = json.dumps([[type(row[c]).__name__, row[c]] for c in _HASHED_COLUMNS])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def index_row(
     run_id: str, identity: dict[str, Any] | None, record: dict[str, Any] | None,
-    created_at: str | None, status: str,
+    created_at: str | None, status: str, problem: str | None = None,
 ) -> dict[str, Any]:
-    """The index row of one run; missing parts (a corrupt run) become NULLs, not errors."""
+    """The index row of one run; missing parts (a corrupt run) become NULLs, not errors.
+
+    ``problem`` says why a corrupt run is corrupt (shown by the app and ``core ls``)."""
     identity = identity if isinstance(identity, dict) else {}
     record = record if isinstance(record, dict) else {}
     summary = record.get("summary") if isinstance(record.get("summary"), dict) else {}
@@ -82,19 +116,64 @@ def index_row(
         if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
     }
     wall = record.get("wall_time_s")
-    return {
+    wall_ok = isinstance(wall, (int, float)) and not isinstance(wall, bool) \
+        and math.isfinite(wall)
+    row = {
         "run_id": run_id,
         **{c: _scalar(identity.get(c)) for c in IDENTITY_COLUMNS},
-        "created_at": created_at,
+        "created_at": created_at if isinstance(created_at, str) else None,
         "device": _scalar(record.get("device")),
-        "wall_time_s": float(wall) if isinstance(wall, (int, float)) else None,
+        "wall_time_s": float(wall) if wall_ok else None,
         "status": status,
         "code_version": _scalar(identity.get("code_version")),
         "summary_json": json.dumps(numbers, sort_keys=True),
+        "problem": None if status == "ok" or problem is None else str(problem),
     }
+    row["row_sha"] = _row_sha(row)
+    return row
 
 
-def _is_busy(exc: sqlite3.Error) -> bool:
+_SCALARS = (type(None), str, int, float)
+
+
+def _row_problem(row: dict[str, Any]) -> str | None:
+    """Why a row read back cannot be one we wrote (typed check, then its checksum), or None."""
+    rid = row["run_id"]
+    if not (isinstance(rid, str) and is_run_id(rid)):
+        return f"a row has run_id {rid!r}, not a run id"
+    if row["status"] not in ("ok", "corrupt"):
+        return f"run {rid} has status {row['status']!r}"
+    bad = [c for c in _HASHED_COLUMNS if not isinstance(row[c], _SCALARS)
+           or isinstance(row[c], bool)]
+    text_only = [c for c in ("created_at", "summary_json", "problem", "row_sha")
+                 if row[c] is not None and not isinstance(row[c], str)]
+    if bad or text_only or not isinstance(row["summary_json"], str) \
+            or not isinstance(row["wall_time_s"], (float, type(None))):
+        return f"run {rid} has values of the wrong type in {', '.join(bad + text_only)}"
+    if row["row_sha"] != _row_sha(row):
+        return f"the row of run {rid} does not match its checksum"
+    return None
+
+
+def _rows_problem(rows: list[dict[str, Any]]) -> str | None:
+    seen: set[str] = set()
+    for row in rows:
+        problem = _row_problem(row)
+        if problem is not None:
+            return problem
+        if row["run_id"] in seen:
+            return f"run {row['run_id']} has two rows"
+        seen.add(row["run_id"])
+    return None
+
+
+#: What a damaged file raises: SQLite's errors, and a UnicodeDecodeError when the message
+#: SQLite composes quotes the damaged bytes (seen from "PRAGMA journal_mode" on a flipped
+#: schema page).
+_DB_ERRORS = (sqlite3.Error, UnicodeDecodeError)
+
+
+def _is_busy(exc: Exception) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
 
@@ -117,19 +196,30 @@ class RunIndex:
         conn.execute("PRAGMA journal_mode = DELETE")
         return conn
 
-    def _healthy(self) -> bool:
-        """True when the file exists, opens, and holds our schema version."""
+    def _healthy(self, say: bool = True) -> bool:
+        """True when the file exists, opens, holds our schema version and passes SQLite's
+        ``quick_check`` (b-tree pages, record formats, NOT NULL; milliseconds for this size)."""
         if not self.path.is_file():
             return False
         try:
             with closing(self._connect()) as conn:
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
                 conn.execute("SELECT count(*) FROM runs").fetchone()
-        except sqlite3.Error as exc:
+                check = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+        except _DB_ERRORS as exc:
             if _is_busy(exc):
                 raise self._busy(exc) from exc
+            return self._damaged(str(exc), say)
+        if version != SCHEMA_VERSION:
             return False
-        return version == SCHEMA_VERSION
+        return check == ["ok"] or self._damaged("; ".join(map(str, check[:3])), say)
+
+    def _damaged(self, reason: str, say: bool = True) -> bool:
+        """Log why the index is about to be rebuilt (it is never shown as data); False."""
+        if say:
+            _log.warning("The runs index %s is damaged (%s); rebuilding it from the run "
+                         "folders.", self.path, reason)
+        return False
 
     def _busy(self, exc: Exception) -> StoreError:
         return StoreError(
@@ -142,52 +232,81 @@ class RunIndex:
         with exclusive_lock(self._lock_path, WRITE_LOCK_TIMEOUT_S, "the runs index"):
             yield
 
-    def _ensure_locked(self) -> None:
-        if not self._healthy():
+    def _ensure_locked(self, say: bool = True) -> None:
+        if not self._healthy(say):
             self._rebuild_locked()
 
     def ensure(self) -> None:
         """Rebuild the index if it is missing, unreadable or of another schema version."""
         if not self._healthy():
             with self._write_lock():
-                self._ensure_locked()  # another process may have rebuilt it while we waited
+                self._ensure_locked(say=False)  # another process may have rebuilt it meanwhile
 
     # -- reads and writes ---------------------------------------------------------------------
 
-    def rows(self) -> list[dict[str, Any]]:
-        """All rows as dicts (``INDEX_COLUMNS`` keys), oldest first."""
+    def _read(self) -> tuple[list[dict[str, Any]], str | None]:
+        """All rows, and why they cannot be trusted (None when every row checks out)."""
         sql = f"SELECT {', '.join(INDEX_COLUMNS)} FROM runs ORDER BY created_at, run_id"
-        for attempt in (0, 1):
-            self.ensure()
-            try:
-                with closing(self._connect()) as conn:
-                    return [dict(zip(INDEX_COLUMNS, r)) for r in conn.execute(sql).fetchall()]
-            except sqlite3.Error as exc:
-                if _is_busy(exc):
-                    raise self._busy(exc) from exc
-                if attempt:
-                    raise StoreError(f"The runs index cannot be read ({exc}).", where=self.path,
-                                     fix="delete that file; it is rebuilt from the runs") from exc
-        raise AssertionError("unreachable")
+        try:
+            with closing(self._connect()) as conn:
+                rows = [dict(zip(INDEX_COLUMNS, r)) for r in conn.execute(sql).fetchall()]
+        except _DB_ERRORS as exc:  # e.g. "Could not decode to UTF-8" from a flipped byte
+            if _is_busy(exc):
+                raise self._busy(exc) from exc
+            return [], f"{type(exc).__name__}: {exc}"
+        return rows, _rows_problem(rows)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """All rows as dicts (``INDEX_COLUMNS`` keys), oldest first, each one verified; a
+        damaged index is rebuilt from the run folders first."""
+        self.ensure()
+        rows, problem = self._read()
+        if problem is None:
+            return rows
+        with self._write_lock():
+            rows, problem = self._read()  # another process may have rebuilt it meanwhile
+            if problem is not None:
+                self._damaged(problem)
+                self._rebuild_locked()
+                rows, problem = self._read()
+        if problem is not None:
+            raise StoreError(f"The runs index cannot be read even after a rebuild ({problem}).",
+                             where=self.path,
+                             fix="check the disk (free space, errors) and that the folder is "
+                             "writable; the run folders themselves are untouched")
+        return rows
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        """Run one statement under the writers' lock; a write that finds the file damaged
+        rebuilds it from the folders and tries once more."""
         with self._write_lock():
             self._ensure_locked()
-            try:
-                with closing(self._connect()) as conn:
-                    conn.execute(sql, params)
-            except sqlite3.Error as exc:
-                if _is_busy(exc):
-                    raise self._busy(exc) from exc
-                raise StoreError(f"The runs index cannot be written ({exc}).", where=self.path,
-                                 fix="check free disk space and that the folder is writable"
-                                 ) from exc
+            for attempt in (0, 1):
+                try:
+                    with closing(self._connect()) as conn:
+                        conn.execute(sql, params)
+                    return
+                except _DB_ERRORS as exc:
+                    if _is_busy(exc):
+                        raise self._busy(exc) from exc
+                    if attempt:
+                        raise StoreError(f"The runs index cannot be written ({exc}).",
+                                         where=self.path, fix="check free disk space and that "
+                                         "the folder is writable") from exc
+                    self._damaged(f"{type(exc).__name__}: {exc}")
+                    self._rebuild_locked()
 
     def upsert(self, row: dict[str, Any]) -> None:
         self._write(_UPSERT, tuple(row[c] for c in INDEX_COLUMNS))
 
-    def set_status(self, run_id: str, status: str) -> None:
-        self._write("UPDATE runs SET status = ? WHERE run_id = ?", (status, run_id))
+    def set_status(self, run_id: str, status: str, problem: str | None = None) -> None:
+        """Change one row's status (and problem), keeping its other columns and its checksum."""
+        row = next((r for r in self.rows() if r["run_id"] == run_id), None)
+        if row is None:
+            return
+        row = {**row, "status": status, "problem": None if status == "ok" else problem}
+        row["row_sha"] = _row_sha(row)
+        self.upsert(row)
 
     def remove(self, run_id: str) -> None:
         self._write("DELETE FROM runs WHERE run_id = ?", (run_id,))

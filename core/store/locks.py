@@ -20,7 +20,7 @@ from pathlib import Path
 
 from core.store.errors import StoreError, os_error
 
-__all__ = ["Claim", "exclusive_lock"]
+__all__ = ["Claim", "exclusive_lock", "lock_if_free"]
 
 
 @dataclass(frozen=True)
@@ -113,3 +113,26 @@ def _holder(fd: int) -> int | None:
     except PermissionError:  # alive, owned by another user
         pass
     return pid
+
+
+@contextmanager
+def lock_if_free(path: Path) -> Iterator[bool]:
+    """Hold ``path``'s exclusive ``flock`` for the ``with`` body if nobody else holds it;
+    yields whether we got it (never waits).
+
+    Used by cleaning: a run's scratch may be removed only while its claim is free, and holding
+    the claim during the removal keeps a trainer from starting on the folder meanwhile.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise os_error(exc, "open a lock file", path) from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            free = True
+        except BlockingIOError:
+            free = False
+        yield free
+    finally:
+        os.close(fd)

@@ -5,14 +5,20 @@ Layout under ``root`` (default ``core.config.store_root()``)::
     runs/<run_id>/       manifest.json + predictions.parquet, history.parquet, record.json,
                          identity.json, model.keras (optional), extra files
     work/<run_id>/       the trainer's scratch (checkpoints survive an interruption, so a rerun
-                         resumes); never read by the store
+                         resumes; failed.json when training failed); never read by the store
+    verified.json        when every run's checksums were last verified (core.store.maintenance)
     locks/<run_id>.lock  flock target for claim(); locks/index.lock serialises index writers
     tmp/                 folders being written (flock-ed by their live writer) and leftovers
     index.sqlite         rebuildable summary of runs/ for fast listing
 
 Guarantees: a run folder appears in ``runs/`` only complete (written in ``tmp/``, fsynced,
 manifest last, then one ``rename``); the first writer of an id wins; the index follows the
-folders, never the other way round, and heals itself from them.
+folders, never the other way round, and heals itself from them (also from single-byte damage
+inside the SQLite file, see :mod:`core.store.index`).
+
+Leftovers (tmp/ entries of dead writers, work/ scratch of stored or failed runs) are removed by
+the cleaning rule in :mod:`core.store.maintenance`: partly on every commit, fully by
+``python -m core verify --clean``; an interrupted run's checkpoints only on request.
 """
 
 from __future__ import annotations
@@ -20,56 +26,34 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 import uuid
 import warnings
-import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pyarrow.lib import ArrowException
 
 from core import config
 from core.store.errors import CorruptRunError, RunNotFound, StoreError, os_error
-from core.store.fsutil import (
-    ScratchDir, copy_durable, fsync_dir, try_lock_abandoned, write_durable,
-)
+from core.store.fsutil import ScratchDir
 from core.store.identity import canonical_identity, check_run_id, is_run_id, run_id
 from core.store.index import LIST_COLUMNS, SUMMARY_COLUMNS, RunIndex, index_row
 from core.store.locks import Claim, exclusive_lock
-from core.store.manifest import (
-    HISTORY, IDENTITY, MANIFEST, MODEL, PREDICTIONS, RECORD, RESERVED_NAMES, build_manifest,
-    check_files, read_manifest,
-)
+from core.store.maintenance import FAILED_FILE, auto_clean, clean_tmp, record_failure
+from core.store.manifest import HISTORY, IDENTITY, PREDICTIONS, RECORD, check_files, read_manifest
+from core.store.publish import check_sources, parquet_bytes, publish, write_artifacts
 from core.store.run import StoredRun
 from core.store.schema import record_json, validate_history, validate_predictions, validate_record
 
 __all__ = ["AUTO_CLEANUP_AGE_S", "ResultsStore"]
 
 AUTO_CLEANUP_AGE_S = 3600.0
-"""Leftovers in tmp/ older than this are removed by every commit (only if their writer is dead)."""
+"""Leftovers in tmp/ older than this are removed by every commit (only if their writer is dead;
+see core.store.maintenance for the whole rule)."""
 
-_EXTRA_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-
-
-def _parquet_bytes(frame: pd.DataFrame, what: str, where: str) -> bytes:
-    """Serialise in memory first, so a column pyarrow cannot store fails before any write."""
-    try:
-        return frame.to_parquet(index=False)
-    except (ValueError, TypeError, ArrowException) as exc:
-        raise StoreError(
-            f"The {what} table cannot be stored as parquet ({type(exc).__name__}: {exc}).",
-            where=where, fix="give every column a single type (numbers, strings or booleans)",
-        ) from exc
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
+_FOLDER_GONE = "the run folder is missing but the index lists the run"
 
 class ResultsStore:
     """Content-addressed store of finished training runs (see the module docstring)."""
@@ -97,13 +81,23 @@ class ResultsStore:
         return self.runs_dir / check_run_id(rid)
 
     def work_dir(self, rid: str) -> Path:
-        """The trainer's scratch folder for this run (created on demand, kept across crashes)."""
+        """The trainer's scratch folder for this run (created on demand, kept across crashes).
+
+        Call it while holding the run's claim: a failure record an earlier attempt left there is
+        removed, since this attempt now owns the scratch (cleaning treats a failed run's scratch
+        as removable, an interrupted one's as resumable)."""
         path = self.work_root / check_run_id(rid)
         try:
             path.mkdir(parents=True, exist_ok=True)
+            (path / FAILED_FILE).unlink(missing_ok=True)
         except OSError as exc:
             raise os_error(exc, "create the run's work folder", path) from exc
         return path
+
+    def record_failure(self, rid: str, error: BaseException) -> None:
+        """Say in ``work/<id>/failed.json`` that training failed in a way resuming cannot mend
+        (diverged, unreadable data), so the cleaning rule may remove the scratch."""
+        record_failure(self, check_run_id(rid), error)
 
     def clear_work(self, rid: str) -> None:
         """Remove the run's scratch (call after a successful commit; resuming is then moot)."""
@@ -155,7 +149,7 @@ class ResultsStore:
         """
         def mark(problem: str) -> None:
             try:
-                self.index.upsert(self._row_from_folder(rid, "corrupt"))
+                self.index.upsert(self._row_from_folder(rid, "corrupt", problem))
             except StoreError as exc:
                 warnings.warn(f"could not mark run {rid} corrupt in the index: {exc}",
                               stacklevel=3)
@@ -198,7 +192,7 @@ class ResultsStore:
             changed = True
         for row in rows:
             if row["run_id"] not in on_disk and row["status"] != "corrupt":
-                self.index.set_status(row["run_id"], "corrupt")
+                self.index.set_status(row["run_id"], "corrupt", _FOLDER_GONE)
                 changed = True
         return self.index.rows() if changed else rows
 
@@ -221,7 +215,8 @@ class ResultsStore:
         except FileNotFoundError:
             return []
 
-    def _row_from_folder(self, rid: str, status: str | None = None) -> dict[str, Any]:
+    def _row_from_folder(self, rid: str, status: str | None = None,
+                         problem: str | None = None) -> dict[str, Any]:
         """Index row for a folder. Never touches the index, so it is safe inside a rebuild
         (which holds the index lock).
 
@@ -232,11 +227,14 @@ class ResultsStore:
         """
         try:
             run = self._load(rid, quiet=True)
-        except (CorruptRunError, RunNotFound):
-            return index_row(rid, None, None, None, "corrupt")
+        except CorruptRunError as exc:
+            return index_row(rid, None, None, None, "corrupt", exc.detail)
+        except RunNotFound:
+            return index_row(rid, None, None, None, "corrupt", _FOLDER_GONE)
         if status is None:
-            status = "corrupt" if check_files(run.path, run.manifest, full=False) else "ok"
-        return index_row(rid, run.identity, run.record, run.created_at, status)
+            problems = check_files(run.path, run.manifest, full=False)
+            status, problem = ("corrupt", problems[0]) if problems else ("ok", None)
+        return index_row(rid, run.identity, run.record, run.created_at, status, problem)
 
     def _scan_rows(self) -> Iterator[dict[str, Any]]:
         for rid in self._folder_ids():
@@ -301,23 +299,23 @@ class ResultsStore:
         class_names = validate_record(record, where)
         validate_predictions(predictions, class_names, where)
         validate_history(history, where)
-        sources = self._check_sources(model_file, extra_files or {}, where)
+        sources = check_sources(model_file, extra_files or {}, where)
         texts = {
-            PREDICTIONS: _parquet_bytes(predictions, "predictions", where),
-            HISTORY: _parquet_bytes(history, "history", where),
+            PREDICTIONS: parquet_bytes(predictions, "predictions", where),
+            HISTORY: parquet_bytes(history, "history", where),
             RECORD: record_json(record, where).encode("utf-8"),
             IDENTITY: json.dumps(canon, indent=2, sort_keys=True).encode("utf-8"),
         }
         if self.has(rid):
             return self.get(rid)
-        self.cleanup(max_age_s=AUTO_CLEANUP_AGE_S)
+        auto_clean(self, AUTO_CLEANUP_AGE_S)
 
         try:
             scratch = ScratchDir(self.tmp_dir, f"{rid}-")
         except OSError as exc:
             raise os_error(exc, f"create a scratch folder for run {rid}", self.tmp_dir) from exc
         try:
-            self._write_artifacts(scratch.path, rid, texts, sources)
+            write_artifacts(scratch.path, rid, texts, sources)
             published = self._publish(scratch.path, self.runs_dir / rid)
         except OSError as exc:
             scratch.discard()
@@ -337,65 +335,10 @@ class ResultsStore:
                           stacklevel=2)
         return run
 
-    @staticmethod
-    def _check_sources(model_file: Path | None, extra_files: Mapping[str, Path],
-                       where: str) -> dict[str, Path]:
-        """Map stored name -> source path, after checking each source is a usable file."""
-        sources: dict[str, Path] = {}
-        if model_file is not None:
-            model_file = Path(model_file)
-            if model_file.suffix != ".keras" or not zipfile.is_zipfile(model_file):
-                raise StoreError(
-                    f"The model file {model_file} is not a Keras 3 '.keras' archive"
-                    f"{'' if model_file.is_file() else ' (it does not exist)'}.", where=where,
-                    fix="save the model with model.save('<name>.keras')",
-                )
-            sources[MODEL] = model_file
-        for name, src in extra_files.items():
-            src = Path(src)
-            if not name or not set(name) <= _EXTRA_NAME_CHARS or name.startswith(".") \
-                    or name in RESERVED_NAMES:
-                raise StoreError(
-                    f"Extra file name {name!r} is not allowed.", where=where,
-                    fix="use a plain file name (letters, digits, . _ -) other than "
-                    f"{', '.join(sorted(RESERVED_NAMES))}",
-                )
-            if not src.is_file():
-                raise StoreError(f"Extra file {name!r} does not exist or is not a file.",
-                                 where=src, fix="pass the path of an existing file")
-            sources[name] = src
-        return sources
-
-    def _write_artifacts(
-        self, folder: Path, rid: str, contents: dict[str, bytes], sources: dict[str, Path],
-    ) -> None:
-        """Write and fsync every file, then the manifest (last: it vouches for the others).
-
-        ``contents`` were serialised in memory beforehand, so bad input never gets this far.
-        """
-        for name, data in contents.items():
-            write_durable(folder / name, data)
-        for name, src in sources.items():
-            copy_durable(src, folder / name)
-        names = [*contents, *sources]
-        manifest = build_manifest(rid, folder, names, _now())
-        write_durable(folder / MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
-        fsync_dir(folder)
-
     def _publish(self, folder: Path, target: Path) -> bool:
-        """Atomically rename the finished folder to ``runs/<id>``; False if the id is taken.
-
-        ``rename(2)`` replaces only an *empty* directory; a non-empty target means another
-        writer published first (ENOTEMPTY/EEXIST), and their run stays.
-        """
-        try:
-            os.rename(folder, target)
-        except OSError as exc:
-            if target.is_dir() and any(target.iterdir()):
-                return False
-            raise exc
-        fsync_dir(self.runs_dir)
-        return True
+        """The one rename that makes a run visible (:func:`publish`); a method so that crash
+        tests can stop a real writer exactly here."""
+        return publish(folder, target)
 
     # -- integrity and removal -----------------------------------------------------------------
 
@@ -411,15 +354,16 @@ class ResultsStore:
         if not folder.is_dir():
             if not any(r["run_id"] == rid for r in self.index.rows()):
                 raise RunNotFound(rid, where=folder)
-            self.index.set_status(rid, "corrupt")
-            return [f"the run folder is missing ({folder}) but the index lists the run"]
+            self.index.set_status(rid, "corrupt", _FOLDER_GONE)
+            return [f"{_FOLDER_GONE} ({folder})"]
         try:
             problems = check_files(folder, read_manifest(folder, rid))
             if not problems:
                 self._load(rid, quiet=True)
         except CorruptRunError as exc:
             problems = [exc.detail]
-        self.index.upsert(self._row_from_folder(rid, "corrupt" if problems else "ok"))
+        self.index.upsert(self._row_from_folder(rid, "corrupt" if problems else "ok",
+                                                "; ".join(problems) or None))
         return problems
 
     def delete(self, rid: str) -> None:
@@ -442,29 +386,6 @@ class ResultsStore:
         """Remove leftovers in tmp/ whose writer is dead and that are older than ``max_age_s``.
 
         A live writer keeps a flock on its folder, so even ``max_age_s=0`` never removes a
-        commit in progress. Returns the removed paths.
+        commit in progress. Returns the removed paths (see :func:`maintenance.clean_tmp`).
         """
-        removed = []
-        try:
-            entries = list(self.tmp_dir.iterdir())
-        except FileNotFoundError:
-            return removed
-        now = time.time()
-        for entry in entries:
-            try:
-                if now - entry.lstat().st_mtime < max_age_s:
-                    continue
-            except FileNotFoundError:
-                continue
-            fd = try_lock_abandoned(entry)
-            if fd is None:
-                continue
-            try:
-                if entry.is_dir() and not entry.is_symlink():
-                    shutil.rmtree(entry, ignore_errors=True)
-                else:
-                    entry.unlink(missing_ok=True)
-                removed.append(entry)
-            finally:
-                os.close(fd)
-        return removed
+        return clean_tmp(self.tmp_dir, max_age_s)

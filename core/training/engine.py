@@ -102,8 +102,15 @@ def train_run(
         if store.has(rid):  # another process trained it while we waited for the lock
             emit({"event": "cached", "run_id": rid})
             return store.get(rid)
-        return _train_claimed(resolved, identity, rid, model, weights_note, device, store,
-                              emit, cancel)
+        try:
+            return _train_claimed(resolved, identity, rid, model, weights_note, device, store,
+                                  emit, cancel)
+        except (TrainingFailed, DatasetError) as exc:
+            # Resuming cannot mend these (a diverged model, images that cannot be read); the
+            # record lets `core verify --clean` remove the scratch (core.store.maintenance).
+            # An interruption, a cancel or a full disk leaves no record: those resume.
+            store.record_failure(rid, exc)
+            raise
 
 
 def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weights_note,
