@@ -3,6 +3,7 @@
     python -m core run --datasets demo --models idc_initial,idc_own \
         --strategies none,class_weight --profile quick
     python -m core ls [--dataset demo]
+    python -m core verify [--delete-corrupt] [--clean]   # checksums of every run; leftovers
     python -m core check demo
     python -m core models
     python -m core run ... --backend ray [--address auto | ray://<head>:10001]
@@ -20,6 +21,8 @@ import argparse
 import os
 import sys
 import time
+
+from core.cli_store import add_verify_parser, ls_notes, verify
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -92,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("ls", help="list stored runs")
     ls.add_argument("--dataset", default=None)
     ls.add_argument("--model", default=None)
+    add_verify_parser(sub)
 
     check = sub.add_parser("check", help="check a dataset: counts, unreadable files, duplicates")
     check.add_argument("dataset")
@@ -116,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     user_errors = (DatasetError, StoreError, RunSpecError, ModelInputError, RecipeError,
                    UnknownModelError, WeightsError, RayBackendError, GridError)
     try:
-        return {"run": _run, "ls": _ls, "check": _check, "models": _models}[args.command](args)
+        return {"run": _run, "ls": _ls, "check": _check, "models": _models,
+                "verify": verify}[args.command](args)
     except user_errors as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -224,7 +229,8 @@ def _ls(args) -> int:
     from core.store import ResultsStore
 
     filters = {k: v for k, v in (("dataset", args.dataset), ("model", args.model)) if v}
-    runs = ResultsStore().list_runs(**filters)
+    store = ResultsStore()
+    runs = store.list_runs(**filters)
     if runs.empty:
         print("no stored runs")
         return 0
@@ -232,6 +238,8 @@ def _ls(args) -> int:
                         "device", "test_auc", "created_at", "status") if c in runs.columns]
     with pd.option_context("display.width", 200, "display.float_format", "{:.3f}".format):
         print(runs[cols].to_string(index=False))
+    for note in ls_notes(store, runs):
+        print(note)
     return 0
 
 

@@ -1,0 +1,95 @@
+"""Command line for the store's upkeep: ``python -m core verify [--delete-corrupt] [--clean]``
+and the lines ``core ls`` adds about the store's health.
+
+Kept apart from :mod:`core.cli` so that module stays the grid's front door; what is checked and
+what may be removed is decided in :mod:`core.store.maintenance` (its docstring states the
+cleaning rule), this module only prints it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_verify_parser", "ls_notes", "problem_lines", "verify"]
+
+def add_verify_parser(sub: argparse._SubParsersAction) -> None:
+    verify_cmd = sub.add_parser(
+        "verify", help="check every stored run's files against their checksums",
+        description="Check every stored run's files against the sha256 in its manifest, print "
+                    "one row per run, and remember when (shown by `core ls`). Exit status 0 "
+                    "when every run is intact, 1 when any is corrupt.")
+    verify_cmd.add_argument("--delete-corrupt", action="store_true",
+                            help="delete the runs found corrupt, so they can be trained again")
+    verify_cmd.add_argument("--clean", action="store_true",
+                            help="also remove leftovers: tmp/ entries of dead writers, work/ "
+                                 "scratch of stored runs and of failed runs (never of a run "
+                                 "being trained, never an interrupted run's checkpoints)")
+    verify_cmd.add_argument("--clean-resumable", action="store_true",
+                            help="with --clean: remove interrupted runs' checkpoints too (their "
+                                 "runs then train from scratch)")
+
+
+def _print(frame) -> None:
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_colwidth", 160,
+                           "display.float_format", "{:.3f}".format):
+        print(frame.to_string(index=False))
+
+
+def verify(args) -> int:
+    """``core verify``: the table, the fix for corrupt runs, then the optional clean-ups."""
+    from core.store import DELETE_CORRUPT_FIX, ResultsStore
+    from core.store.maintenance import (clean_store, delete_corrupt, describe, last_verified,
+                                        verify_store)
+
+    store = ResultsStore()
+    table = verify_store(store)
+    corrupt = table[table["status"] == "corrupt"]
+    last = last_verified(store)
+    when = last.verified_at[:19].replace("T", " ") if last else "?"
+    print(f"verified {len(table)} run(s) at {when} UTC: "
+          f"{len(table) - len(corrupt)} ok, {len(corrupt)} corrupt")
+    if len(table):
+        _print(table[["run_id", "dataset", "model", "strategy", "seed", "fold", "status"]])
+    for line in problem_lines(table):
+        print(line)
+    if len(corrupt) and args.delete_corrupt:
+        deleted = delete_corrupt(store, table)
+        print(f"deleted {len(deleted)} corrupt run(s): {', '.join(deleted)}; train them again "
+              "with the same `python -m core run` command or on the Train page")
+    elif len(corrupt):
+        print(f"{len(corrupt)} corrupt run(s). Fix: {DELETE_CORRUPT_FIX}.")
+    if args.clean or args.clean_resumable:
+        rows = describe(clean_store(store, resumable=args.clean_resumable), store.root)
+        removed = sum(1 for r in rows if r["action"] == "removed")
+        print(f"clean: {removed} removed, {len(rows) - removed} kept"
+              + ("" if rows else " (no leftovers)"))
+        if rows:
+            import pandas as pd
+
+            _print(pd.DataFrame(rows))
+    return 1 if len(corrupt) else 0
+
+
+def problem_lines(runs) -> list[str]:
+    """One line per corrupt run, ``<run_id>: <problem>`` (too long for a table column)."""
+    if not len(runs):
+        return []
+    bad = runs[runs["status"] == "corrupt"]
+    return [f"  {r.run_id}: {r.problem if isinstance(r.problem, str) else 'damaged'}"
+            for r in bad.itertuples()]
+
+
+def ls_notes(store, runs) -> list[str]:
+    """What ``core ls`` says under its table: damaged runs with the fix, and the last check."""
+    from core.store import DELETE_CORRUPT_FIX
+    from core.store.maintenance import verification_line
+
+    notes = []
+    corrupt = runs[runs["status"] == "corrupt"] if len(runs) else runs
+    if len(corrupt):
+        notes += [f"{len(corrupt)} corrupt run(s):", *problem_lines(runs),
+                  f"Fix: {DELETE_CORRUPT_FIX}."]
+    notes.append(verification_line(store, runs["run_id"].tolist() if len(runs) else []))
+    return notes
