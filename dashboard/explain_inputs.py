@@ -1,6 +1,7 @@
 """The Explain page's inputs: which runs, and which images (uploads or a dataset test image).
 
-Uploads are decoded from bytes in memory (``decode_image``), never written to disk; a file that
+Uploads are decoded from bytes in memory and reduced at once to the model inputs and a preview
+(``core.datasets.reduced.decode_reduced``), never written to disk; a file that
 cannot be used (empty, not an image, truncated, too many pixels) gets one message naming it and
 the other files go on. Every text that comes from a user (file names, decoder messages that quote
 a file's first bytes) is shown with ``st.text``, which renders no Markdown or HTML.
@@ -20,9 +21,9 @@ import pandas as pd
 import streamlit as st
 
 from core.datasets.errors import DatasetError
-from core.datasets.images import decode_image
-from core.datasets.reduced import ReducedImage, reduce_image
-from dashboard import data
+from core.datasets.reduced import ReducedImage, decode_reduced, reduce_image
+from core.store import CorruptRunError
+from dashboard import damage, data
 from dashboard.explain_session import results
 from dashboard.text import visible
 
@@ -75,10 +76,12 @@ class LinkSelection:
 
 
 def usable_runs() -> pd.DataFrame:
-    """Runs whose training finished (status ok), newest first."""
+    """Runs whose training finished and whose files are intact (status ok), newest first; the
+    damaged ones are named with the fix (:func:`dashboard.damage.notice`)."""
     runs = data.list_runs()
     if runs.empty:
         return runs
+    damage.notice(runs)
     runs = runs[runs["status"] == "ok"] if "status" in runs else runs
     return runs.sort_values("created_at", ascending=False).reset_index(drop=True)
 
@@ -87,6 +90,10 @@ def link_selection(runs: pd.DataFrame) -> LinkSelection:
     """Read the link's ``run`` and ``sample``; warn (as plain text) when the run is unknown."""
     run_id = st.query_params.get("run")
     sample_id = st.query_params.get("sample")
+    if run_id is not None and run_id in set(damage.damaged(data.list_runs())["run_id"]):
+        st.warning("The link names a damaged run (named above); choose another one below.")
+        st.text(visible(f"run = {run_id}"))
+        return LinkSelection(None, None)
     if run_id is not None and run_id not in set(runs["run_id"]):
         st.warning("The link names a run that is not in the results store (or did not finish); "
                    "choose one below.")
@@ -145,10 +152,10 @@ def decode_upload(name: str, content: bytes, input_sizes: tuple[int, ...] = ()
     """Decode one upload from its bytes and reduce it at once to the model inputs of
     ``input_sizes`` and a preview; any reason it cannot be used becomes a BadUpload."""
     try:
-        rgb = decode_image(content, name=name)
+        image = decode_reduced(content, input_sizes, name=name)
     except DatasetError as error:  # ImageDecodeError: empty, not an image, truncated, too big
         return BadUpload(name, str(error))
-    return InputImage(name=name, image=reduce_image(rgb, input_sizes), source="upload")
+    return InputImage(name=name, image=image, source="upload")
 
 
 def input_sizes(runs: pd.DataFrame) -> tuple[int, ...]:
@@ -201,6 +208,9 @@ def _dataset_image(runs: pd.DataFrame, sizes: tuple[int, ...]) -> InputImage | N
                           key=KEY + "dataset_run")
     try:
         predictions = data.load_predictions(run_id)
+    except CorruptRunError as error:
+        damage.show_read_problem(labels[run_id], error)
+        return None
     except Exception as error:  # noqa: BLE001 - a corrupt run must not take the page down
         st.error("This run's stored predictions cannot be read, so its test images cannot be "
                  "listed; choose another run.")
@@ -256,9 +266,9 @@ def _sample_image(dataset_name: str, sample_id: str, sizes: tuple[int, ...]) -> 
         rgb = np.asarray(ds.arrays[int(row["array_index"])])
         if rgb.ndim == 2:
             rgb = np.repeat(rgb[..., None], 3, axis=-1)
+        image = reduce_image(rgb, sizes)
     else:
-        rgb = decode_image(str(row["path"]))
-    image = reduce_image(rgb, sizes)
+        image = decode_reduced(str(row["path"]), sizes)
     results().put(key, image)
     return image
 
