@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.datasets import DatasetError, DatasetSpec, load_registry, remove_spec
 from dashboard.datasets_check import check_report, fingerprint_of, show_report
-from dashboard.text import literal, visible
+from dashboard.text import literal, plain_table, visible
 
 
 def registry_or_error() -> dict[str, DatasetSpec] | None:
@@ -40,7 +40,7 @@ def registry_frame(specs: dict[str, DatasetSpec]) -> pd.DataFrame:
 
 
 def registry_table(specs: dict[str, DatasetSpec]) -> None:
-    st.dataframe(registry_frame(specs), hide_index=True, width="stretch")
+    st.dataframe(plain_table(registry_frame(specs)), hide_index=True, width="stretch")
 
 
 def check_section(specs: dict[str, DatasetSpec]) -> None:

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.evaluations import Selection, problems_frame
-from dashboard.text import literal, md
+from dashboard.text import literal, md, plain_table
 
 __all__ = ["warnings_banner", "run_warnings", "show_run_warnings", "details_table",
            "details_expander"]
@@ -37,7 +37,7 @@ def warnings_banner(sel: Selection) -> None:
     show_run_warnings((sel.names[rid], sel.records.get(rid) or {}) for rid in sel.ids)
     if sel.problems:
         st.error(f"{len(sel.problems)} run(s) left out of the comparison:")
-        st.dataframe(problems_frame(sel), hide_index=True, width="stretch")
+        st.dataframe(plain_table(problems_frame(sel)), hide_index=True, width="stretch")
 
 
 def run_warnings(name: str, record: Mapping) -> list[str]:
@@ -157,7 +157,7 @@ def details_expander(sel: Selection) -> None:
         if table.empty:
             st.caption("No run details available.")
             return
-        st.dataframe(table, width="stretch")
+        st.dataframe(plain_table(table), width="stretch")
         with st.popover("Full recipes (JSON)"):
             for rid in sel.ids:
                 if rid in sel.records:

@@ -19,7 +19,7 @@ from dashboard.explain_compute import Prediction, RunModel, predict
 from dashboard.explain_format import display_image, model_input_uint8, predictions_table
 from dashboard.explain_inputs import InputImage
 from dashboard.explain_session import results
-from dashboard.text import literal, md, visible
+from dashboard.text import literal, md, plain_table, visible
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,8 +91,8 @@ def show(images: Sequence[InputImage], runs: Sequence[LoadedRun], preds: Predict
             table = predictions_table([r.run for r in runs],
                                       {r.run.run_id: preds[(image.digest, r.run.run_id)]
                                        for r in runs}, thresholds)
-            st.dataframe(table, hide_index=True, width="stretch", column_config=_COLUMNS,
-                         key=f"explain.predictions.{number}")
+            st.dataframe(plain_table(table), hide_index=True, width="stretch",
+                         column_config=_COLUMNS, key=f"explain.predictions.{number}")
 
 
 _COLUMNS = {

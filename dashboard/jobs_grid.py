@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from core import config
-from dashboard.text import literal, md, visible
+from dashboard.text import literal, md, plain_table, visible
 
 #: Measured on a 2-core CPU (STACK-NOTES): ResNet50 at 224 px trains about 5 images/s.
 CPU_RESNET50_224_IMAGES_PER_S = 5.4
@@ -197,7 +197,7 @@ def show_grid(status: pd.DataFrame) -> None:
     cols[3].metric("Cannot run", int(counts.get("cannot run", 0)))
     for message in status.loc[status["status"] == "cannot run", "note"].unique():
         st.error(literal(message), icon=":material/error:")
-    st.dataframe(status.drop(columns=["spec"]), hide_index=True, width="stretch",
+    st.dataframe(plain_table(status.drop(columns=["spec"])), hide_index=True, width="stretch",
                  height=min(400, 38 + 35 * len(status)))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.text import literal, md
+from dashboard.text import literal, md, plain_table
 
 from core.datasets import DatasetError, load_registry
 
@@ -72,7 +72,7 @@ def show_runs_table(runs: pd.DataFrame, *, height: int | None = None) -> None:
         st.caption("Rows marked SYNTHETIC were trained on the generated demo images: they show "
                    "how the tool works, not how a model performs on tissue.")
     st.dataframe(
-        table, hide_index=True, width="stretch", height=height or "auto",
+        plain_table(table), hide_index=True, width="stretch", height=height or "auto",
         column_config={
             "test AUC": st.column_config.NumberColumn(format="%.3f"),
             "val AUC": st.column_config.NumberColumn(format="%.3f"),

@@ -28,7 +28,7 @@ from core.jobs import FAILED, JobRunner, JobSnapshot, RayBackend, RayBackendErro
 from core.jobs.ray_backend import configured_address
 from core.store import ResultsStore
 from dashboard.data import refresh_runs
-from dashboard.text import literal, md, visible
+from dashboard.text import literal, md, plain_table, visible
 
 #: Seconds between redraws of a running job's panel.
 REFRESH_S = 1.0
@@ -155,7 +155,7 @@ def _job_box(snap: JobSnapshot, key: str) -> None:
     if current is not None:
         st.text(visible(f"Now: {current.label}"))
         st.progress(min(max(current.fraction, 0.0), 1.0), text=literal(current.detail))
-    st.dataframe(_runs_frame(snap), hide_index=True, width="stretch",
+    st.dataframe(plain_table(_runs_frame(snap)), hide_index=True, width="stretch",
                  column_config={
                      "progress": st.column_config.ProgressColumn(
                          "progress", min_value=0.0, max_value=1.0, format="percent"),

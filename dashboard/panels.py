@@ -25,7 +25,7 @@ from dashboard.downloads import PNG_HINT, csv_button, figure_button
 from dashboard.evaluations import Selection, run_key
 from dashboard.subgroups import metadata_columns, subgroup_table
 from dashboard.tables import display_table, metric_rows, numeric_table
-from dashboard.text import md, visible
+from dashboard.text import md, plain_table, visible
 
 __all__ = [
     "refs",
@@ -69,7 +69,7 @@ def metrics_panel(sel: Selection, ops: Mapping[str, OperatingPoint], *, key: str
     evals = sel.by_name()
     rows = metric_rows(evals, ops)
     st.subheader("Metrics at the current threshold (test split)")
-    st.dataframe(display_table(rows), hide_index=True, width="stretch")
+    st.dataframe(plain_table(display_table(rows)), hide_index=True, width="stretch")
     level = "per patient/lesion" if sel.level == "group" else "per image"
     st.caption(f"Evaluated {level}. Values: estimate (95% CI) — AUC: DeLong; threshold metrics: "
                "stratified bootstrap (1000 resamples). n/a = undefined at this threshold.")
@@ -138,7 +138,7 @@ def pvalues_panel(sel: Selection, *, key: str):
         st.info("No two of these runs were evaluated on the same test samples, so no paired "
                 "test applies (see below).")
     shown = table.assign(p_value=table["p_value"].map(format_p))
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(plain_table(shown), hide_index=True, width="stretch")
     st.caption("Paired DeLong test of the AUC difference (run_a − run_b), not adjusted for "
                "multiple comparisons. Runs on different test samples (another dataset, split "
                "or level) cannot be paired: their row says why.")
@@ -194,7 +194,7 @@ def subgroups_panel(sel: Selection, thresholds: Mapping[str, float], *, key: str
                           format_func=visible)
     named = {sel.names[i]: thresholds[i] for i in sel.binary_ids}
     table = subgroup_table(evals, named, column)
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(plain_table(table), hide_index=True, width="stretch")
     st.caption("Each run at its current threshold. 'small' marks subgroups with fewer than 30 "
                "samples or fewer than 5 of a class: read them with care. Numeric columns with "
                "many values are cut into quartiles of the test split.")
@@ -230,8 +230,8 @@ def multiclass_panel(sel: Selection, *, key: str) -> None:
             roc = roc_overlay_figure(specs, title="One-vs-rest ROC per class (test split)")
             st.plotly_chart(roc, key=f"{key}.{rid}.mc_roc", width="stretch")
         per_class = mc.per_class.reset_index()
-        st.dataframe(per_class, hide_index=True, width="stretch")
-        st.dataframe(mc.averages.reset_index(), hide_index=True, width="stretch")
+        st.dataframe(plain_table(per_class), hide_index=True, width="stretch")
+        st.dataframe(plain_table(mc.averages.reset_index()), hide_index=True, width="stretch")
         if mc.reasons:
             st.caption(md("{reasons}", reasons="; ".join(f"{k}: {v}"
                                                          for k, v in mc.reasons.items())))

@@ -19,7 +19,7 @@ Markdown widgets: :func:`literal`, or :func:`md` for a sentence of the code's ow
     therefore also puts a WORD JOINER (U+2060, invisible, zero width) after a colon that is
     followed by text, before an ``@`` and between ``www`` and a dot: the text reads and
     copies the same, and none of those patterns matches any more.
-Plain-text widgets: :func:`visible`
+Plain-text widgets: :func:`visible`, and :func:`plain_table` for every ``st.dataframe``
     ``st.text``, ``st.code``, ``st.json``, dataframe cells and headers, selectbox and
     multiselect options. They render no markup; escaping would show backslashes. Hidden
     characters are still shown as codes.
@@ -43,10 +43,12 @@ import re
 import string
 from typing import Any
 
+import pandas as pd
+
 from core.text import HIDDEN_CATEGORIES, plot_text, visible
 
 __all__ = ["HIDDEN_CATEGORIES", "visible", "literal", "md", "plot_text", "file_name",
-           "WORD_JOINER", "as_read", "escape_markdown"]
+           "plain_table", "WORD_JOINER", "as_read", "escape_markdown"]
 
 #: Characters Streamlit's Markdown gives a meaning: emphasis, links, code, ``:red[...]`` and
 #: ``:material/...:`` directives, LaTeX (``$``), HTML-ish (``<``, ``&``), lists, headings
@@ -93,6 +95,26 @@ def file_name(stem: object, suffix: str = "", limit: int = 80,
     last = str(stem).replace("\\", "/").rsplit("/", 1)[-1]
     clean = re.sub(r"[^A-Za-z0-9_.-]+", "_", last).strip("._-")[:limit].rstrip("._-")
     return f"{clean or default}{suffix}"
+
+
+def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as ``st.dataframe`` should get it: every text cell, column name and index
+    label through :func:`visible`. Dataframe cells render no markup, but a right-to-left
+    override in a class or file name would still reorder what is read. Numbers are kept."""
+    def text(value: Any) -> Any:
+        return visible(value) if isinstance(value, str) else value
+
+    def textual(dtype: Any) -> bool:
+        return (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+                or isinstance(dtype, pd.CategoricalDtype))
+
+    out = frame.rename(columns=text)
+    if not isinstance(out.index, pd.MultiIndex) and textual(out.index.dtype):
+        out.index = out.index.map(text)
+    for i, dtype in enumerate(out.dtypes):
+        if textual(dtype):
+            out.isetitem(i, out.iloc[:, i].astype(object).map(text))
+    return out
 
 
 def as_read(markdown: str) -> str:

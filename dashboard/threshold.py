@@ -43,7 +43,7 @@ import streamlit as st
 
 from core.evaluation import EvaluationError, RunEvaluation
 from dashboard import urlstate
-from dashboard.text import literal, md
+from dashboard.text import literal, md, plain_table
 
 __all__ = [
     "STATE_KEY",
@@ -289,8 +289,8 @@ def threshold_control(
     with right:
         st.caption(md("Rule: {rule}.", rule=state.description))
         if resolved:
-            st.dataframe(threshold_table(resolved, names), hide_index=True, width="stretch",
-                         height=min(38 + 35 * len(resolved), 250))
+            st.dataframe(plain_table(threshold_table(resolved, names)), hide_index=True,
+                         width="stretch", height=min(38 + 35 * len(resolved), 250))
     fallbacks = [(names or {}).get(k, k) for k, r in resolved.items() if r.source == "fallback"]
     if fallbacks:
         st.warning(md("No validation-based threshold for {runs}: 0.5 is used for them (see the "

@@ -58,7 +58,7 @@ class HostileWorld:
     dataset: str
     registry: Path
     store: ResultsStore
-    run_ids: tuple[str, ...]  # strategy "none" first
+    run_ids: tuple[str, ...]  # binary: strategy "none", then "class_weight"; multiclass
     samples: tuple[str, ...]  # test sample ids
     misclassified: tuple[str, ...]  # test sample ids on the wrong side of 0.5
     classes: tuple[str, str]
@@ -113,8 +113,30 @@ def _record(source: dict, classes: tuple[str, str], hostile: Hostile) -> dict:
     return record
 
 
+def _multiclass(store: ResultsStore, template, hostile: Hostile) -> str:
+    """A three-class run without a model (Compare's K x K panel; Explain cannot load it)."""
+    names = [hostile.text(f"mcclass{k}") for k in range(3)]
+    rng = np.random.default_rng(3)
+    target = np.arange(12) % 3
+    probs = rng.dirichlet(np.ones(3), 12) * 0.5
+    probs[np.arange(12), target] += 0.5
+    predictions = pd.DataFrame({
+        "sample_id": [hostile.text(f"mcsample{i}") for i in range(12)],
+        "group": [hostile.text(f"mcgroup{i}") for i in range(12)],
+        "split": np.where(np.arange(12) % 2 == 0, "test", "val"), "target": target,
+        "label": [names[t] for t in target],
+        **{f"prob_{k}": probs[:, k] for k in range(3)}})
+    record = {**_record(template.record, ("a", "b"), hostile), "class_names": names,
+              "positive_index": None, "task": "multiclass"}
+    identity = {**template.identity, "dataset": hostile.text("mcdataset"),
+                "model": hostile.text("mcmodel"), "profile": hostile.text("profile")}
+    return store.commit(run_id(identity), identity, record, predictions, template.history(),
+                        None).run_id
+
+
 def build(root: Path, source: ResultsStore, hostile: Hostile) -> HostileWorld:
-    """The hostile dataset (declared in ``root/datasets.toml``) and a store of two runs."""
+    """The hostile dataset (declared in ``root/datasets.toml``) and a store of two binary runs
+    that differ only in their strategy, and one multiclass run."""
     folder, classes = write_dataset(root / "data", hostile)
     registry = root / "datasets.toml"
     name = hostile.text("dataset")
@@ -132,6 +154,7 @@ def build(root: Path, source: ResultsStore, hostile: Hostile) -> HostileWorld:
                               _record(template.record, classes, hostile), predictions,
                               template.history(), template.model_path)
         ids.append(stored.run_id)
+    ids.append(_multiclass(store, template, hostile))
     test = predictions[predictions["split"] == "test"]
     wrong = test[(test["prob_1"] >= 0.5) != (test["target"] == 1)]
     return HostileWorld(hostile, name, registry, store, tuple(ids), tuple(test["sample_id"]),

@@ -11,7 +11,8 @@ an item of one); an f-string, ``+``, ``" ".join(...)`` or conditional whose ever
 a number (``len(...)``, ``int(...)``, a numeric format spec such as ``{t:.3f}``); a local
 variable whose every assignment in its function is safe; ``literal(...)``; ``md("...", ...)``
 with a literal template. Anything else (a parameter, an attribute, another call, ``{x!r}``) is
-reported with its file and line.
+reported with its file and line. Every ``st.dataframe`` gets ``plain_table(...)`` (hidden
+characters shown), no table column links or images its cells.
 """
 
 from __future__ import annotations
@@ -281,6 +282,13 @@ def _call_offences(call: ast.Call, scopes: list[dict]) -> Iterator[tuple[str, st
         if not (given is None or isinstance(given, ast.Constant) or (
                 isinstance(given, ast.Call) and _call_name(given) in FILE_NAME_CALLS)):
             yield "download_button(file_name=)", ast.unparse(given)[:80]
+    if name in ("dataframe", "data_editor") and isinstance(call.func, ast.Attribute):
+        data = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg == "data"), None)
+        if not (isinstance(data, ast.Call) and _call_name(data) == "plain_table"):
+            yield f"{name} data", ast.unparse(data)[:80] if data is not None else ""
+    if name in ("LinkColumn", "ImageColumn"):
+        yield name, "a link or an image made of a table cell"
     if name in MARKDOWN_OPTIONS and isinstance(call.func, ast.Attribute):
         func = next((k.value for k in call.keywords if k.arg == "format_func"), None)
         options = call.args[1] if len(call.args) > 1 else next(

@@ -115,11 +115,14 @@ def page(name, values, runs):
     st.tabs([literal(n) for n in values])
     st.subheader(f"{name!r}")
     urlstate.write("runs", name)
+    st.dataframe(values)
+    st.dataframe(plain_table(values), column_config={"x": st.column_config.LinkColumn()})
 '''
     found = [line.split(": ")[1] for line in markup_scan.source_offenders(source, "x")]
     assert found == ["caption argument 1", "warning argument 1", "metric argument 2",
                      "radio options", "download_button(file_name=)", "expander argument 1",
-                     "button(help=)", "subheader argument 1"], found
+                     "button(help=)", "subheader argument 1", "dataframe data",
+                     "LinkColumn"], found
 
 
 def test_every_markdown_argument_in_the_app_is_code_text_or_literal():
@@ -237,7 +240,8 @@ def _visits(world: hostile_store.HostileWorld) -> list[tuple[str, dict, tuple, l
         ("datasets", bad, (), check, (world.samples[0], world.classes[0])),
         ("train", bad, (), [], ()),
         ("compare", bad | {"runs": known["runs"]},
-         (bad["runs"][:39], bad["t"][:39], h.text("weightsnote"), world.dataset), tabs, ()),
+         (bad["runs"][:39], bad["t"][:39], h.text("weightsnote"), world.dataset,
+          h.text("mcmodel")), tabs, ()),
         ("weighting", bad | {k: known[k] for k in ("dataset", "model")},
          (world.dataset, h.text("weightsnote")), [], ()),
         ("errors", bad, (bad["run"][:39],), [], ()),
