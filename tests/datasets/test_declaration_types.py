@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import types
 import typing
 
 import pytest
@@ -41,7 +42,7 @@ def _kind_of(hint) -> object:
         return "names"
     if origin is dict:
         return "table"
-    if origin in (typing.Union, __import__("types").UnionType):
+    if origin in (typing.Union, types.UnionType):
         return next(a for a in typing.get_args(hint) if a is not type(None))
     return hint
 
@@ -138,8 +139,8 @@ VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
 FIELDS = [f.name for f in dataclasses.fields(DatasetSpec)]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(field=st.sampled_from(FIELDS), value=VALUES)
 def test_any_toml_value_in_any_setting_is_a_spec_or_one_dataset_error(tmp_path, field, value):
     path = _write(tmp_path, {"name": "f", "kind": "folders", "path": "/d"} | {field: value})

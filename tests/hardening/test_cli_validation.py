@@ -253,3 +253,19 @@ def test_the_train_page_applies_the_same_checks(monkeypatch, tmp_path, world):
     assert "seeds must be whole numbers" in error and "folds must be from 2" in error, error
     launch = [b for b in at.button if b.label.startswith("Train ")]
     assert launch and launch[0].label == "Train 0 runs in the background" and launch[0].disabled
+
+
+def test_a_waiting_run_says_so_on_the_train_page_too():
+    """The same engine event in a background job (Train page, Ray): the run's line and the
+    job log say whom it waits for."""
+    from core.jobs.job import Job
+    from core.training import RunSpec
+
+    job = Job([RunSpec("tiny", "idc_initial")])
+    job.run_started(0)
+    job.run_event(0, {"event": "waiting", "run_id": "0123456789abcdef0123", "pid": 4242,
+                      "label": "x"})
+    snap = job.snapshot()
+    expected = "waiting for another process (pid 4242) training run 0123456789abcdef0123"
+    assert snap.runs[0].detail == expected
+    assert any(expected in line for line in snap.log), snap.log
