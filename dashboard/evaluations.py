@@ -19,8 +19,9 @@ import streamlit as st
 
 from core.evaluation import EvaluationError
 from core.evaluation.display import colour_map
-from core.store import StoreError
+from core.store import CorruptRunError, StoreError
 from dashboard import data
+from dashboard.damage import read_problem
 
 __all__ = ["Selection", "load_selection", "has_groups", "is_multiclass", "run_key"]
 
@@ -63,8 +64,12 @@ def _has_groups(root: str, run_id: str) -> bool:
 
 
 def has_groups(run_id: str) -> bool:
-    """Whether the run's samples carry a patient / lesion id of their own."""
-    return _has_groups(str(data.store_root()), run_id)
+    """Whether the run's samples carry a patient / lesion id of their own (False when they
+    cannot be read: :func:`load_selection` then says why the run is left out)."""
+    try:
+        return _has_groups(str(data.store_root()), run_id)
+    except (StoreError, OSError, ValueError, KeyError):
+        return False
 
 
 def is_multiclass(record: dict) -> bool:
@@ -87,8 +92,10 @@ def load_selection(
     for rid in ids:
         try:
             record = data.load_record(rid)
+            if is_multiclass(record):  # read now: its panel reads the predictions unguarded
+                data.load_predictions(rid)
         except (StoreError, OSError, ValueError) as exc:
-            sel.problems[rid] = f"cannot be read from the store: {exc}"
+            sel.problems[rid] = read_problem(exc)
             continue
         sel.records[rid] = record
         if is_multiclass(record):
@@ -98,10 +105,13 @@ def load_selection(
         # sample is its own group); keeping one level for all keeps paired tests possible.
         try:
             sel.evals[rid] = data.load_evaluation(rid, level, aggregate)
+        except CorruptRunError as exc:
+            sel.problems[rid] = read_problem(exc)
         except (EvaluationError, StoreError, OSError, ValueError, KeyError) as exc:
             where = " at patient/lesion level" if level == "group" else ""
             sel.problems[rid] = f"cannot be evaluated{where}: {exc}"
     return sel
+
 
 
 def problems_frame(sel: Selection) -> pd.DataFrame:

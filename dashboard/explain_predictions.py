@@ -13,7 +13,9 @@ from typing import Any, Sequence
 
 import streamlit as st
 
+from core.store import CorruptRunError
 from dashboard import data
+from dashboard.damage import show_read_problem
 from models import register_custom_objects
 from dashboard.explain_compute import Prediction, RunModel, predict
 from dashboard.explain_format import display_image, model_input_uint8, predictions_table
@@ -42,6 +44,9 @@ def load_runs(run_ids: Sequence[str], labels: dict[str, str]) -> list[LoadedRun]
         try:
             run = RunModel.from_record(run_id, labels[run_id], data.load_record(run_id))
             model = data.load_model(run_id)
+        except CorruptRunError as error:  # named with the fix; the other runs go on
+            show_read_problem(labels[run_id], error)
+            continue
         except Exception as error:  # noqa: BLE001 - a corrupt run must not take the page down
             st.error(md("The model of {run} cannot be loaded; it is left out.",
                         run=labels[run_id]))

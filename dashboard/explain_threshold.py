@@ -13,8 +13,10 @@ from typing import Iterable
 
 import streamlit as st
 
+from core.store import CorruptRunError
 from dashboard import data
 from dashboard.explain_compute import RunModel
+from dashboard.damage import FIX
 from dashboard.text import md
 from dashboard.threshold import FALLBACK, threshold_control
 
@@ -28,6 +30,11 @@ def thresholds(runs: Iterable[RunModel]) -> dict[str, float]:
     for run in binary:
         try:
             evaluations[run.run_id] = data.load_evaluation(run.run_id)
+        except CorruptRunError as error:  # its model may be intact; its predictions are not
+            data.refresh_runs()
+            st.warning(md("{run} is damaged: {detail}. No threshold can be chosen for it; its "
+                          "decision is shown at {t}.", run=run.label, detail=error.detail,
+                          t=FALLBACK) + " " + FIX)
         except Exception as error:  # noqa: BLE001 - one bad run must not stop the page
             st.warning(md("{run}: no threshold can be chosen for this run ({error}); its "
                           "decision is shown at {t}.", run=run.label, error=error, t=FALLBACK))

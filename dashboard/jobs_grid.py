@@ -19,6 +19,8 @@ import pandas as pd
 import streamlit as st
 
 from core import config
+from core.store import DELETE_CORRUPT_FIX
+from dashboard.damage import FIX
 from dashboard.text import literal, md, plain_table, visible
 
 #: Measured on a 2-core CPU (STACK-NOTES): ResNet50 at 224 px trains about 5 images/s.
@@ -128,6 +130,7 @@ def grid_status(choice: GridChoice, store) -> pd.DataFrame:
         return pd.DataFrame([{"run": "(grid)", "status": "cannot run", "note": str(exc),
                               "spec": None}])
     registry = _registry_key()
+    damaged = _damaged(store)
     rows = []
     bar = st.progress(0.0, text="Resolving the grid…") if len(specs) > 4 else None
     for i, spec in enumerate(specs):
@@ -139,6 +142,8 @@ def grid_status(choice: GridChoice, store) -> pd.DataFrame:
                     "train_images": None, "epochs": None, "input_size": None}
         if info["error"]:
             status, note = "cannot run", info["error"]
+        elif info["run_id"] in damaged:  # stored, but training it again needs a delete first
+            status, note = "stored, damaged", f"{damaged[info['run_id']]}. {DELETE_CORRUPT_FIX}"
         elif store.has(info["run_id"]):
             status, note = "stored", ""
         else:
@@ -151,6 +156,13 @@ def grid_status(choice: GridChoice, store) -> pd.DataFrame:
     if bar is not None:
         bar.empty()
     return pd.DataFrame(rows)
+
+
+def _damaged(store) -> dict[str, str]:
+    """run_id -> problem of the runs the store's index marks corrupt."""
+    runs = store.list_runs(status="corrupt")
+    return {r.run_id: r.problem if isinstance(r.problem, str) else "damaged"
+            for r in runs.itertuples()}
 
 
 @st.cache_data(ttl=120, show_spinner=False, max_entries=2048)
@@ -197,6 +209,11 @@ def show_grid(status: pd.DataFrame) -> None:
     cols[3].metric("Cannot run", int(counts.get("cannot run", 0)))
     for message in status.loc[status["status"] == "cannot run", "note"].unique():
         st.error(literal(message), icon=":material/error:")
+    damaged = int(counts.get("stored, damaged", 0))
+    if damaged:
+        st.error(md("{n} run(s) of this grid are stored but damaged (see 'note'): they cannot "
+                    "be used, and are trained again only once deleted.", n=damaged) + " " + FIX,
+                 icon=":material/broken_image:")
     st.dataframe(plain_table(status.drop(columns=["spec"])), hide_index=True, width="stretch",
                  height=min(400, 38 + 35 * len(status)))
 

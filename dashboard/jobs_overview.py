@@ -9,9 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.text import literal, md, plain_table
-
 from core.datasets import DatasetError, load_registry
+from core.store.maintenance import verification_line
+from dashboard.damage import notice
+from dashboard.data import get_store
+from dashboard.text import literal, md, plain_table
 
 SYNTHETIC = "SYNTHETIC"
 
@@ -46,6 +48,8 @@ def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
         "status": frame["status"],
         "run id": frame["run_id"],
     })
+    if (frame["status"] == "corrupt").any():  # what is wrong, beside the status
+        out["problem"] = frame["problem"].fillna("").astype(str).to_numpy()
     return out.reset_index(drop=True)
 
 
@@ -60,10 +64,8 @@ def store_metrics(runs: pd.DataFrame) -> None:
     latest = runs["created_at"].dropna().astype(str).max() if len(runs) else None
     if latest:
         st.caption(md("Last run stored {when} UTC.", when=latest[:16].replace("T", " ")))
-    corrupt = int((runs["status"] != "ok").sum())
-    if corrupt:
-        st.warning(f"{corrupt} stored run(s) are damaged (status 'corrupt'); they are listed "
-                   "but not used. Delete them and train them again.")
+    st.caption(literal(verification_line(get_store(), runs["run_id"].tolist())))
+    notice(runs, listed=True)
 
 
 def show_runs_table(runs: pd.DataFrame, *, height: int | None = None) -> None:

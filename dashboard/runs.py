@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, urlstate
+from dashboard import damage, data, urlstate
 from dashboard.text import literal, md, visible
 
 __all__ = ["ok_runs", "run_names", "empty_store", "filter_runs", "run_picker", "run_selectbox"]
@@ -24,10 +24,12 @@ TRAIN_PAGE = "pages/train.py"
 
 
 def ok_runs() -> pd.DataFrame:
-    """Runs whose files are intact (a corrupt run cannot be evaluated; the Home page lists it)."""
+    """Runs whose files are intact; the damaged ones are named once, with the fix, above
+    everything else (:func:`dashboard.damage.notice`), since no picker offers them."""
     runs = data.list_runs()
     if runs.empty:
         return runs
+    damage.notice(runs)
     return runs[runs["status"] == "ok"].reset_index(drop=True)
 
 
@@ -41,8 +43,15 @@ def run_names(runs: pd.DataFrame) -> dict[str, str]:
 EMPTY = "No runs in the store yet — train them on the Train page."
 
 
+DAMAGED = ("No intact runs to show: every stored run is damaged (see above). Train them again "
+           "on the Train page once they are deleted.")
+
+
 def empty_store(message: str = EMPTY) -> None:
-    """The empty state every page shows instead of empty figures."""
+    """The empty state every page shows instead of empty figures (another one when the store
+    holds runs, all of them damaged)."""
+    if message == EMPTY and not data.list_runs().empty:
+        message = DAMAGED
     st.info(literal(message))
     st.page_link(TRAIN_PAGE, label="Go to the Train page", icon=":material/model_training:")
 
@@ -77,7 +86,11 @@ def _sync_from_url(param: str, widget_key: str, valid: set[str], multiple: bool,
     raw = urlstate.arrived(param, first_render=first_render)
     ids = _parse_ids(raw)
     if ids is not None:
-        unknown = [i for i in ids if i not in valid]
+        broken = set(damage.damaged(data.list_runs())["run_id"])
+        unknown = [i for i in ids if i not in valid and i not in broken]
+        if broken & set(ids):
+            st.warning(md("{n} run(s) in the link are damaged and left out (named above).",
+                          n=len(broken & set(ids))))
         if unknown:
             shown = ", ".join(i if len(i) <= 40 else i[:39] + "…" for i in unknown[:5])
             st.warning(md("{n} run(s) in the link are not in this store: {ids}. They were "

@@ -11,7 +11,9 @@ import math
 import streamlit as st
 
 from core.evaluation import EvaluationError
+from core.store import StoreError
 from dashboard import data
+from dashboard.damage import show_read_problem
 from dashboard.details import warnings_banner
 from dashboard.downloads import csv_button
 from dashboard.errors import FALSE_NEGATIVE, FALSE_POSITIVE, misclassified, thumbnail
@@ -89,12 +91,19 @@ if run_id is None:
     st.info("Choose a run above.")
     st.stop()
 names = run_names(runs)
-record = data.load_record(run_id)
+try:
+    record = data.load_record(run_id)
+except StoreError as exc:  # a damaged run: named, with the fix; the picker stays usable
+    show_read_problem(names[run_id], exc)
+    st.stop()
 sel = Selection(ids=[run_id], names={run_id: names[run_id]}, colours={},
                 records={run_id: record})
 warnings_banner(sel)
 try:
     ev = data.load_evaluation(run_id)
+except StoreError as exc:
+    show_read_problem(names[run_id], exc)
+    st.stop()
 except EvaluationError as exc:
     st.error(md("{name} cannot be evaluated: {exc}", name=names[run_id], exc=exc))
     st.stop()
