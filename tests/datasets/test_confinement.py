@@ -135,7 +135,8 @@ def test_the_datasets_form_shows_no_line_of_an_outside_file(tmp_path, root, secr
 # -- what a message may quote from a file inside the folder ---------------------------------------
 
 
-@pytest.mark.parametrize("name", ["x" * 500, "bad\x1b[2Jname", "nul\x00name", "rtl\u202ename"])
+@pytest.mark.parametrize("name", ["x" * 500, "bad\x1b[2Jname", "nul\x00name", "rtl\u202ename"],
+                         ids=["500 characters", "terminal escape", "NUL", "right-to-left"])
 def test_column_names_are_quoted_only_when_short_and_printable(root, name):
     write_csv(root / "labels.csv", pd.DataFrame({name: ["a.png", "b.png"],
                                                  "label": ["benign", "malignant"]}))
