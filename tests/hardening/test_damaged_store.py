@@ -166,3 +166,27 @@ def test_pages_survive_single_byte_damage_in_the_index(trained_store, tmp_path, 
     no_exception(compare)
     roc = chart_by_title(compare, "ROC curves")
     assert len([t for t in roc["data"] if t["meta"]["role"] == "curve"]) == 3
+
+
+def test_a_diverged_run_is_recorded_failed_and_its_scratch_cleaned(tmp_path):
+    """The real engine, a learning rate that makes the loss infinite in the first batch: the
+    run fails, ``work/<id>/failed.json`` says why, and ``core verify --clean`` removes that
+    scratch (an interrupted run's checkpoints, without such a record, are kept)."""
+    import json
+
+    from core.store.maintenance import FAILED_FILE, clean_store
+    from core.training import RunSpec, TrainingFailed, train_run
+
+    store = ResultsStore(tmp_path / "store")
+    spec = RunSpec("demo", "idc_initial", "none", overrides={
+        "epochs": 1, "max_train_images": 64, "batch_size": 32, "learning_rate": 1e38})
+    with pytest.raises(TrainingFailed, match="NaN or infinite"):
+        train_run(spec, store)
+    (work,) = list(store.work_root.iterdir())
+    record = json.loads((work / FAILED_FILE).read_text())
+    assert record["error"].startswith("TrainingFailed: ") and record["failed_at"]
+    interrupted = store.work_root / ("0" * 20)
+    interrupted.mkdir()
+    (interrupted / "history.csv").write_text("epoch,loss\n0,0.5\n")
+    removed = {e.path for e in clean_store(store) if e.removed}
+    assert removed == {work} and interrupted.is_dir() and store.list_runs().empty
