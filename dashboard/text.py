@@ -17,13 +17,14 @@ Markdown widgets: :func:`literal`, or :func:`md` for a sentence of the code's ow
     escapes are resolved (``www\\.x\\.com`` and ``http\\://x`` still become links, as do
     ``a@b\\.co``), and so are ``:material/..:`` icons and ``:smile:`` emoji. :func:`literal`
     therefore also puts a WORD JOINER (U+2060, invisible, zero width) after a colon that is
-    followed by text, before an ``@`` and between ``www`` and a dot: the text reads and
-    copies the same, and none of those patterns matches any more.
+    followed by text, before an ``@`` and between ``www`` and a dot: the text reads the same
+    (a copy of it holds the invisible joiners), and none of those patterns matches any more.
 Plain-text widgets: :func:`visible`, and :func:`plain_table` for every ``st.dataframe``
     ``st.text``, ``st.code``, ``st.json``, dataframe cells and headers, selectbox and
     multiselect options. They render no markup; escaping would show backslashes. Hidden
     characters are still shown as codes.
-plotly figures: :func:`plot_text`
+plotly figures: :func:`plot_text` (from :mod:`core.text`: core builds the figures and the
+    HTML report, and never imports the dashboard)
     Titles, axis titles, legend names, tick labels, annotations and hover text render a
     subset of HTML (``<a href>`` is a live link) and hovertemplates fill ``%{...}``.
 Download file names: :func:`file_name`

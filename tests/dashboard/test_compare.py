@@ -12,6 +12,7 @@ import pytest
 
 from core.evaluation import RunEvaluation, compare_runs
 from dashboard.data import run_label
+from dashboard.text import as_read
 from tests.dashboard.conftest import chart_by_title, chart_specs, no_exception, open_page
 
 PAGE = "pages/compare.py"
@@ -146,7 +147,7 @@ def test_other_tabs_render(at):
 
 
 def test_downloads_are_offered(at):
-    labels = [b.label for b in at.get("download_button")]
+    labels = [as_read(b.label) for b in at.get("download_button")]
     for expected_label in ("Metrics table (CSV)", "Figure as HTML",
                            "Export this comparison as an HTML report"):
         assert expected_label in labels
@@ -173,7 +174,7 @@ def test_link_restores_the_view(store_env, runs, expected):
 def test_bad_link_gives_one_message_and_keeps_running(store_env, runs):
     at = open_page(PAGE, {"runs": "not-a-run," + runs[("idc_own", "none")], "t": "banana"})
     no_exception(at)
-    texts = [w.value for w in at.warning]
+    texts = [as_read(w.value) for w in at.warning]
     assert any("not in this store" in t for t in texts)
     assert any("t='banana'" in t for t in texts)
     assert at.query_params["t"] == "0.5"  # the bad value is replaced, the page keeps working

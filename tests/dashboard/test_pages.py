@@ -6,6 +6,7 @@ import pytest
 
 from core.evaluation import RunEvaluation
 from dashboard.errors import misclassified
+from dashboard.text import as_read
 from tests.dashboard.conftest import chart_by_title, no_exception, open_page
 
 
@@ -49,7 +50,7 @@ def test_weighting_compares_class_weight_with_none(store_env, runs):
 def test_weighting_with_one_strategy_names_what_to_train(store_env):
     at = open_page("pages/weighting.py", {"dataset": "demo", "model": "idc_own"})
     no_exception(at)
-    message = " ".join(i.value for i in at.info)
+    message = " ".join(as_read(i.value) for i in at.info)
     assert "class_weight" in message and "Train page" in message
     assert not at.get("plotly_chart")
 
@@ -61,8 +62,8 @@ def test_errors_lists_the_cores_misclassified_images(store_env, runs):
     ev = _evaluation(store_env, rid)
     t = ev.choose_threshold("youden").threshold
     counts = ev.at(t).metrics.counts
-    assert at.subheader[0].value == (f"{counts.fn + counts.fp} of {ev.test.n} test images "
-                                     f"misclassified at threshold {t:.3f}")
+    assert as_read(at.subheader[0].value) == (
+        f"{counts.fn + counts.fp} of {ev.test.n} test images misclassified at threshold {t:.3f}")
     expected = misclassified(ev, t, ("benign", "malignant"))
     assert expected["kind"].iloc[0] == "false negative"  # missed cancers first
     links = at.get("page_link")

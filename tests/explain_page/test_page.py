@@ -17,6 +17,7 @@ import pytest
 from core.datasets.images import decode_image, resize_for_model
 from core.saliency import deletion_curve, explainer_cache_info, get_explainer
 from dashboard.explain_compute import image_digest
+from dashboard.text import as_read
 from tests.explain_page.conftest import (APP, TIMEOUT, header_only_png, huge_real_png,
                                          new_page, no_exceptions, png_bytes, prediction_tables,
                                          texts)
@@ -202,7 +203,8 @@ def test_new_maps_reuse_the_explainers_and_sanity_checks_are_real(
     no_exceptions(at)
     verdicts = [m.value for m in (*at.success, *at.error) if "Randomized model" in m.value]
     assert len(verdicts) == 1
-    (words,) = [c.value for c in at.caption if c.value.startswith("Deletion: area")]
+    (words,) = [w for w in map(as_read, (c.value for c in at.caption))
+                if w.startswith("Deletion: area")]
     area = float(re.search(r"Deletion: area (\d\.\d{3})", words).group(1))
     random_area = float(re.search(r"random order (\d\.\d{3})", words).group(1))
     # Recompute the deletion curve from the page's own map with a separately loaded model.
