@@ -49,7 +49,7 @@ import pandas as pd
 from core.text import HIDDEN_CATEGORIES, plot_text, visible
 
 __all__ = ["HIDDEN_CATEGORIES", "visible", "literal", "md", "plot_text", "file_name",
-           "plain_table", "WORD_JOINER", "as_read", "escape_markdown"]
+           "plain_table", "WORD_JOINER", "as_read"]
 
 #: Characters Streamlit's Markdown gives a meaning: emphasis, links, code, ``:red[...]`` and
 #: ``:material/...:`` directives, LaTeX (``$``), HTML-ish (``<``, ``&``), lists, headings
@@ -123,6 +123,3 @@ def as_read(markdown: str) -> str:
     tests that compare shown text with the original."""
     return re.sub(r"\\(.)", r"\1", markdown.replace(WORD_JOINER, ""))
 
-
-#: The earlier name of :func:`literal`, kept for code written against it.
-escape_markdown = literal

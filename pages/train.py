@@ -8,7 +8,7 @@ from dashboard.data import get_store
 from dashboard.datasets_ui import registry_or_error
 from dashboard.jobs_grid import grid_form, grid_status, has_gpu, paper_on_cpu_warning, show_grid
 from dashboard.jobs_ui import backend_note, jobs_panel, submit
-from dashboard.text import escape_markdown
+from dashboard.text import literal
 
 st.title("Train")
 st.caption("Every run is stored under the content it was trained on (images, labels, split, "
@@ -26,10 +26,10 @@ if choice is not None:
     if st.button(f"Train {len(todo)} run{'s' if len(todo) != 1 else ''} in the background",
                  type="primary", disabled=todo.empty, icon=":material/play_arrow:",
                  key="train_launch",
-                 help=escape_markdown(f"{backend_note()} You can switch pages or close the "
-                                      "tab, the job goes on.")):
+                 help=literal(f"{backend_note()} You can switch pages or close the tab, the "
+                              "job goes on.")):
         submit(list(todo["spec"]), label=f"{len(todo)} run(s): {choice.label()}")
 
 st.subheader("Jobs")
-st.caption(escape_markdown(backend_note()))
+st.caption(literal(backend_note()))
 jobs_panel(key="train", empty_text="No training job on this server yet.")
