@@ -20,7 +20,8 @@ import streamlit as st
 
 from core import config
 from core.evaluation import RunEvaluation
-from core.store import ResultsStore, StoredRun
+from core.store import ResultsStore, StoredRun, StoreError
+from dashboard.text import literal
 
 
 def store_root() -> Path:
@@ -43,8 +44,14 @@ def _runs(root: str) -> pd.DataFrame:
 
 
 def list_runs() -> pd.DataFrame:
-    """All runs in the index (a fresh read at most every 5 s)."""
-    return _runs(str(store_root()))
+    """All runs in the index (a fresh read at most every 5 s). A store that cannot be listed
+    at all (its folder unreadable) stops the page with the store's message, not a traceback."""
+    try:
+        return _runs(str(store_root()))
+    except (StoreError, OSError) as exc:
+        st.error(literal(f"The results store cannot be listed: {exc}"),
+                 icon=":material/error:")
+        st.stop()
 
 
 def refresh_runs() -> None:

@@ -39,7 +39,8 @@ from core.store.fsutil import ScratchDir, fsync_dir
 from core.store.identity import is_run_id
 from core.store.locks import exclusive_lock
 
-__all__ = ["INDEX_COLUMNS", "LIST_COLUMNS", "SUMMARY_COLUMNS", "RunIndex", "index_row"]
+__all__ = ["INDEX_COLUMNS", "LIST_COLUMNS", "SUMMARY_COLUMNS", "RunIndex", "index_row",
+           "with_status"]
 
 _log = logging.getLogger(__name__)
 
@@ -131,6 +132,13 @@ def index_row(
     }
     row["row_sha"] = _row_sha(row)
     return row
+
+
+def with_status(row: dict[str, Any], status: str, problem: str | None) -> dict[str, Any]:
+    """A copy of an index row with another status (and problem), its checksum renewed."""
+    new = {**row, "status": status, "problem": None if status == "ok" else problem}
+    new["row_sha"] = _row_sha(new)
+    return new
 
 
 _SCALARS = (type(None), str, int, float)
@@ -258,7 +266,18 @@ class RunIndex:
 
     def rows(self) -> list[dict[str, Any]]:
         """All rows as dicts (``INDEX_COLUMNS`` keys), oldest first, each one verified; a
-        damaged index is rebuilt from the run folders first."""
+        damaged index is rebuilt from the run folders first. When it cannot be rebuilt (a
+        read-only store, a full disk, a lock held too long) the rows come straight from the
+        folders, unsaved: listing degrades to slower, never to wrong or to an error."""
+        try:
+            return self._verified_rows()
+        except StoreError as exc:
+            _log.warning("The runs index %s cannot be used (%s); listing the run folders "
+                         "directly.", self.path, exc)
+            rows = list(self._scan())
+            return sorted(rows, key=lambda r: (r["created_at"] or "", r["run_id"]))
+
+    def _verified_rows(self) -> list[dict[str, Any]]:
         self.ensure()
         rows, problem = self._read()
         if problem is None:
@@ -300,13 +319,10 @@ class RunIndex:
         self._write(_UPSERT, tuple(row[c] for c in INDEX_COLUMNS))
 
     def set_status(self, run_id: str, status: str, problem: str | None = None) -> None:
-        """Change one row's status (and problem), keeping its other columns and its checksum."""
+        """Change one row's status (and problem), keeping its other columns."""
         row = next((r for r in self.rows() if r["run_id"] == run_id), None)
-        if row is None:
-            return
-        row = {**row, "status": status, "problem": None if status == "ok" else problem}
-        row["row_sha"] = _row_sha(row)
-        self.upsert(row)
+        if row is not None:
+            self.upsert(with_status(row, status, problem))
 
     def remove(self, run_id: str) -> None:
         self._write("DELETE FROM runs WHERE run_id = ?", (run_id,))

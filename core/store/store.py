@@ -39,7 +39,7 @@ from core import config
 from core.store.errors import CorruptRunError, RunNotFound, StoreError, os_error
 from core.store.fsutil import ScratchDir
 from core.store.identity import canonical_identity, check_run_id, is_run_id, run_id
-from core.store.index import LIST_COLUMNS, SUMMARY_COLUMNS, RunIndex, index_row
+from core.store.index import LIST_COLUMNS, SUMMARY_COLUMNS, RunIndex, index_row, with_status
 from core.store.locks import Claim, exclusive_lock
 from core.store.maintenance import FAILED_FILE, auto_clean, clean_tmp, record_failure
 from core.store.manifest import HISTORY, IDENTITY, PREDICTIONS, RECORD, check_files, read_manifest
@@ -183,18 +183,24 @@ class ResultsStore:
         return frame.reset_index(drop=True)
 
     def _reconciled_rows(self) -> list[dict[str, Any]]:
+        """The index's rows, corrected by the folders (see :meth:`list_runs`); the corrections
+        are saved when the index can be written, and listed either way."""
         rows = self.index.rows()
-        indexed = {r["run_id"] for r in rows}
         on_disk = set(self._folder_ids())
-        changed = False
-        for rid in sorted(on_disk - indexed):
-            self.index.upsert(self._row_from_folder(rid))
-            changed = True
-        for row in rows:
-            if row["run_id"] not in on_disk and row["status"] != "corrupt":
-                self.index.set_status(row["run_id"], "corrupt", _FOLDER_GONE)
-                changed = True
-        return self.index.rows() if changed else rows
+        indexed = {r["run_id"] for r in rows}
+        changed = [self._row_from_folder(rid) for rid in sorted(on_disk - indexed)]
+        changed += [with_status(row, "corrupt", _FOLDER_GONE) for row in rows
+                    if row["run_id"] not in on_disk and row["status"] != "corrupt"]
+        if not changed:
+            return rows
+        try:
+            for row in changed:
+                self.index.upsert(row)
+            return self.index.rows()
+        except StoreError as exc:  # e.g. a read-only store: list what is true, unsaved
+            warnings.warn(f"the runs index could not be updated: {exc}", stacklevel=3)
+            merged = {r["run_id"]: r for r in rows} | {r["run_id"]: r for r in changed}
+            return sorted(merged.values(), key=lambda r: (r["created_at"] or "", r["run_id"]))
 
     @staticmethod
     def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -119,3 +119,22 @@ def test_core_ls_exits_0_on_a_damaged_index(pristine) -> None:
     listed = [line.split()[0] for line in done.stdout.splitlines()[1:] if line.strip()]
     assert sorted(r for r in listed if len(r) == 20) == sorted(expected["run_id"])
     assert "NaN" not in done.stdout and "<NA>" not in done.stdout  # no phantom NULL row
+
+
+def test_an_index_that_cannot_be_rebuilt_is_listed_from_the_folders(pristine) -> None:
+    """Damage plus no way to write a new index (here tmp/, where rebuilds are built, is a file:
+    the same error as a read-only or full disk): the runs are listed from the folders, unsaved,
+    instead of an error on every page."""
+    root, data, expected = pristine
+    store = ResultsStore(root)
+    _damaged(root, data, _cell_area(data, _runs_pages(root)[0]).start + 40, 0xFF)
+    damaged = (root / "index.sqlite").read_bytes()
+    tmp = root / "tmp"
+    tmp.rename(root / "tmp-aside")
+    tmp.write_text("in the way")
+    try:
+        pd.testing.assert_frame_equal(store.list_runs(), expected)
+        assert (root / "index.sqlite").read_bytes() == damaged  # listed, not saved
+    finally:
+        tmp.unlink()
+        (root / "tmp-aside").rename(tmp)
