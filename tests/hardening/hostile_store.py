@@ -43,7 +43,7 @@ class Hostile:
         """For names that may hold ``/`` (registry, store, URL, metadata)."""
         u = self.url(field)
         return (f"[log in {field}]({u}) ![{field}]({u}.png) www.{field}.example.com {u}/bare "
-                f":material/home: <img src={u}-html.png> **{field}**")
+                f":material/home: <img src={u}-html.png> <a href={u}-a>log in</a> **{field}**")
 
     def name(self, field: str) -> str:
         """For names that are files or folders on disk (no ``/``)."""

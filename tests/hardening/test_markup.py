@@ -189,7 +189,7 @@ def served(world, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(served, tmp_path_factory):
+def page(tmp_path_factory):
     with browser.chromium(tmp_path_factory.mktemp("chrome")) as driver:
         yield driver
 
@@ -263,8 +263,9 @@ def _act(driver, action: tuple) -> None:
 
 
 @pytest.mark.browser
-def test_every_page_shows_hostile_names_and_parameters_as_written(world, served, page,
+def test_every_page_shows_hostile_names_and_parameters_as_written(page, world, served,
                                                                    listener):
+    # ``page`` first: without Chromium the test skips before anything is trained or served.
     """Every page, with the hostile store and hostile query parameters: no request reaches
     the listener, no link or image comes from outside text, and that text is shown."""
     for path, params, shown, actions, shown_after in _visits(world):
