@@ -21,6 +21,7 @@ import streamlit as st
 
 from core.evaluation import OperatingPoint, RunEvaluation
 from core.evaluation.display import format_estimate, format_p
+from core.store import CorruptRunError
 from core.training import STRATEGIES
 from dashboard import data
 
@@ -150,6 +151,9 @@ OVERFIT_GAP = 0.05
 def _overfit(run_id: str) -> str:
     try:
         h = data.load_history(run_id)
+    except CorruptRunError as exc:  # the page names the run and the fix (dashboard.damage)
+        data.refresh_runs()
+        return f"n/a (damaged: {exc.detail})"
     except Exception as exc:  # noqa: BLE001 - a missing history must not blank the table
         return f"n/a ({type(exc).__name__})"
     if h.empty or not {"accuracy", "val_accuracy"} <= set(h.columns):

@@ -190,3 +190,25 @@ def test_a_diverged_run_is_recorded_failed_and_its_scratch_cleaned(tmp_path):
     (interrupted / "history.csv").write_text("epoch,loss\n0,0.5\n")
     removed = {e.path for e in clean_store(store) if e.removed}
     assert removed == {work} and interrupted.is_dir() and store.list_runs().empty
+
+
+def test_weighting_study_table_says_a_damaged_history(trained_store, tmp_path, monkeypatch):
+    """Another file of another run: the history the study table reads for "Our Model"'s
+    "Overfit" row (idc_own, none), while idc_initial's strategies compare as usual."""
+    root = tmp_path / "store"
+    shutil.copytree(trained_store.root, root)
+    ids = {(r.model, r.strategy): r.run_id for r in ResultsStore(root).list_runs().itertuples()}
+    own = ids[("idc_own", "none")]
+    target = root / "runs" / own / "history.parquet"
+    target.write_bytes(target.read_bytes()[:-10])
+    monkeypatch.setenv("LESIONLAB_STORE", str(root))
+    at = open_page("pages/weighting.py", {"dataset": "demo", "model": "idc_initial"})
+    no_exception(at)
+    study = next(df.value for df in at.dataframe if "Original Model" in df.value.columns)
+    overfit = study.set_index("Metrics").loc["Overfit"]
+    assert overfit["Our Model"].startswith("n/a (damaged: history.parquet has")
+    assert overfit["Original Model"].split()[0] in ("Yes", "No")
+    at.run()
+    no_exception(at)
+    said = _said(at)
+    assert own in said and "history.parquet" in said and FIX in said
