@@ -25,8 +25,8 @@ def add_verify_parser(sub: argparse._SubParsersAction) -> None:
                                  "scratch of stored runs and of failed runs (never of a run "
                                  "being trained, never an interrupted run's checkpoints)")
     verify_cmd.add_argument("--clean-resumable", action="store_true",
-                            help="with --clean: remove interrupted runs' checkpoints too (their "
-                                 "runs then train from scratch)")
+                            help="--clean, and interrupted runs' checkpoints too (their runs "
+                                 "then train from scratch; runs being trained are never touched)")
 
 
 def _print(frame) -> None:
