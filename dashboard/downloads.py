@@ -25,7 +25,7 @@ import streamlit as st
 
 from core.evaluation.display import figure_to_html, report_html
 from dashboard.text import file_name as clean_file_name
-from dashboard.text import literal
+from dashboard.text import literal, spreadsheet_table
 
 __all__ = [
     "PNG_HINT",
@@ -41,8 +41,9 @@ PNG_HINT = "PNG: use the camera icon in the figure's toolbar (top right of the f
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a header and no index (opens in any spreadsheet)."""
-    return table.to_csv(index=False).encode("utf-8")
+    """UTF-8 CSV with a header and no index (opens in any spreadsheet; no text cell runs as a
+    formula there: :func:`dashboard.text.spreadsheet_table`)."""
+    return spreadsheet_table(table).to_csv(index=False).encode("utf-8")
 
 
 def figure_html_bytes(fig: go.Figure | dict) -> bytes:

@@ -11,6 +11,7 @@ from typing import Sequence
 import pandas as pd
 import streamlit as st
 
+from dashboard.downloads import csv_bytes
 from dashboard.explain_format import predictions_table, sanity_table
 from dashboard.explain_inputs import InputImage
 from dashboard.explain_maps import MapSettings, class_index
@@ -56,14 +57,14 @@ def downloads(images: Sequence[InputImage], runs: Sequence[LoadedRun], preds: Pr
               chosen: MapSettings | None) -> None:
     left, right = st.columns(2)
     left.download_button("Predictions and thresholds (CSV)", key="explain.csv.predictions",
-                         data=predictions_csv(images, runs, preds, thresholds).to_csv(
-                             index=False), file_name="lesionlab_explain_predictions.csv",
+                         data=csv_bytes(predictions_csv(images, runs, preds, thresholds)),
+                         file_name="lesionlab_explain_predictions.csv",
                          mime="text/csv", icon=":material/download:", on_click="ignore")
     if explained is None or chosen is None or not chosen.sanity:
         return
     table = sanity_csv(explained, runs, preds, chosen)
     if not table.empty:
         right.download_button("Sanity scores (CSV)", key="explain.csv.sanity",
-                              data=table.to_csv(index=False), mime="text/csv",
+                              data=csv_bytes(table), mime="text/csv",
                               file_name="lesionlab_explain_sanity.csv",
                               icon=":material/download:", on_click="ignore")

@@ -29,6 +29,9 @@ plotly figures: :func:`plot_text` (from :mod:`core.text`: core builds the figure
     subset of HTML (``<a href>`` is a live link) and hovertemplates fill ``%{...}``.
 Download file names: :func:`file_name`
     Letters, digits, ``-``, ``_`` and ``.`` only, never a path.
+CSV downloads: :func:`spreadsheet_table`
+    A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula
+    (``=HYPERLINK("http://...")`` is a live link); such text cells get a leading ``'``.
 
 ``tests/hardening/test_markup.py`` holds every page to this: a static check that each
 Markdown argument of a Streamlit call in ``pages/`` and ``dashboard/`` is a literal of the code
@@ -49,7 +52,7 @@ import pandas as pd
 from core.text import HIDDEN_CATEGORIES, plot_text, visible
 
 __all__ = ["HIDDEN_CATEGORIES", "visible", "literal", "md", "plot_text", "file_name",
-           "plain_table", "WORD_JOINER", "as_read"]
+           "plain_table", "spreadsheet_table", "WORD_JOINER", "as_read"]
 
 #: Characters Streamlit's Markdown gives a meaning: emphasis, links, code, ``:red[...]`` and
 #: ``:material/...:`` directives, LaTeX (``$``), HTML-ish (``<``, ``&``), lists, headings
@@ -98,24 +101,39 @@ def file_name(stem: object, suffix: str = "", limit: int = 80,
     return f"{clean or default}{suffix}"
 
 
-def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` as ``st.dataframe`` should get it: every text cell, column name and index
-    label through :func:`visible`. Dataframe cells render no markup, but a right-to-left
-    override in a class or file name would still reorder what is read. Numbers are kept."""
-    def text(value: Any) -> Any:
-        return visible(value) if isinstance(value, str) else value
-
+def _text_cells(frame: pd.DataFrame, text) -> pd.DataFrame:
+    """``frame`` with ``text`` applied to its text cells, column names and index labels."""
     def textual(dtype: Any) -> bool:
         return (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
                 or isinstance(dtype, pd.CategoricalDtype))
 
-    out = frame.rename(columns=text)
+    def cell(value: Any) -> Any:
+        return text(value) if isinstance(value, str) else value
+
+    out = frame.rename(columns=cell)
     if not isinstance(out.index, pd.MultiIndex) and textual(out.index.dtype):
-        out.index = out.index.map(text)
+        out.index = out.index.map(cell)
     for i, dtype in enumerate(out.dtypes):
         if textual(dtype):
-            out.isetitem(i, out.iloc[:, i].astype(object).map(text))
+            out.isetitem(i, out.iloc[:, i].astype(object).map(cell))
     return out
+
+
+def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as ``st.dataframe`` should get it: every text cell, column name and index
+    label through :func:`visible`. Dataframe cells render no markup, but a right-to-left
+    override in a class or file name would still reorder what is read. Numbers are kept."""
+    return _text_cells(frame, visible)
+
+
+#: How a spreadsheet recognises a formula (OWASP's list for CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for a CSV download: a text cell or column name that a spreadsheet would run
+    as a formula gets a leading ``'`` (shown as text; the rest is kept as it is)."""
+    return _text_cells(frame, lambda t: "'" + t if t.startswith(_FORMULA_START) else t)
 
 
 def as_read(markdown: str) -> str:

@@ -12,7 +12,8 @@ a number (``len(...)``, ``int(...)``, a numeric format spec such as ``{t:.3f}``)
 variable whose every assignment in its function is safe; ``literal(...)``; ``md("...", ...)``
 with a literal template. Anything else (a parameter, an attribute, another call, ``{x!r}``) is
 reported with its file and line. Every ``st.dataframe`` gets ``plain_table(...)`` (hidden
-characters shown), no table column links or images its cells.
+characters shown), no table column links or images its cells, and every CSV is made by
+``csv_bytes`` (no cell runs as a spreadsheet formula).
 """
 
 from __future__ import annotations
@@ -267,7 +268,18 @@ def source_offenders(source: str, label: str) -> list[str]:
         receiver = getattr(call.func, "value", None)
         if not (isinstance(receiver, ast.Name) and receiver.id in modules):
             found += [(call.lineno, what, text) for what, text in _call_offences(call, scopes)]
+    found += [(call.lineno, "to_csv", "a CSV not made by csv_bytes (formulas run)")
+              for call in _csv_outside_csv_bytes(tree)]
     return [f"{label}:{line}: {what}: {text}" for line, what, text in sorted(found)]
+
+
+def _csv_outside_csv_bytes(tree: ast.Module) -> Iterator[ast.Call]:
+    """``.to_csv(...)`` calls anywhere but in ``csv_bytes`` (which neutralises formulas)."""
+    inside = {id(node) for f in ast.walk(tree)
+              if isinstance(f, ast.FunctionDef) and f.name == "csv_bytes" for node in ast.walk(f)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _call_name(node) == "to_csv" and id(node) not in inside:
+            yield node
 
 
 def _call_offences(call: ast.Call, scopes: list[dict]) -> Iterator[tuple[str, str]]:

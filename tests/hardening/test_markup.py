@@ -17,16 +17,19 @@ Three layers, each able to fail on its own:
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dashboard.downloads import csv_bytes
 from dashboard.text import WORD_JOINER, as_read, file_name, literal, md, plot_text, visible
 from tests.hardening import browser, hostile_store, markup_scan
 from tests.hardening.stclient import Server
@@ -80,6 +83,15 @@ def test_md_keeps_the_template_and_shows_values_literally():
     assert md("{x}", x="{y}") == "\\{y\\}"  # a value is never a template
 
 
+def test_csv_downloads_hold_no_spreadsheet_formula():
+    table = pd.DataFrame({"=name": ['=HYPERLINK("http://x","log in")', "+1", "@a", "ok"],
+                          "score": [-1.5, 2.0, 3.0, 4.0]})
+    back = pd.read_csv(io.BytesIO(csv_bytes(table)))
+    assert list(back.columns) == ["'=name", "score"]
+    assert back["'=name"].tolist() == ['\'=HYPERLINK("http://x","log in")', "'+1", "'@a", "ok"]
+    assert back["score"].tolist() == [-1.5, 2.0, 3.0, 4.0]  # numbers stay numbers
+
+
 def test_plot_text_escapes_html_templates_and_hidden_characters():
     text = plot_text('<a href="http://x">%{x}</a> &amp; \u202e')
     assert "<" not in text and "%{" not in text and "\u202e" not in text
@@ -117,12 +129,13 @@ def page(name, values, runs):
     urlstate.write("runs", name)
     st.dataframe(values)
     st.dataframe(plain_table(values), column_config={"x": st.column_config.LinkColumn()})
+    st.download_button("d", values.to_csv())
 '''
     found = [line.split(": ")[1] for line in markup_scan.source_offenders(source, "x")]
     assert found == ["caption argument 1", "warning argument 1", "metric argument 2",
                      "radio options", "download_button(file_name=)", "expander argument 1",
                      "button(help=)", "subheader argument 1", "dataframe data",
-                     "LinkColumn"], found
+                     "LinkColumn", "to_csv"], found
 
 
 def test_every_markdown_argument_in_the_app_is_code_text_or_literal():
