@@ -278,9 +278,9 @@ def _act(driver, action: tuple) -> None:
 @pytest.mark.browser
 def test_every_page_shows_hostile_names_and_parameters_as_written(page, world, served,
                                                                    listener):
-    # ``page`` first: without Chromium the test skips before anything is trained or served.
     """Every page, with the hostile store and hostile query parameters: no request reaches
-    the listener, no link or image comes from outside text, and that text is shown."""
+    the listener, no link or image comes from outside text, and that text is shown. (``page``
+    comes first: without Chromium the test skips before anything is trained or served.)"""
     for path, params, shown, actions, shown_after in _visits(world):
         _open(page, served.url, path, params)
         _check(page, served.url, path or "home", shown)
