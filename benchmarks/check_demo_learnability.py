@@ -1,6 +1,6 @@
 """Does every model of the demo comparison learn the synthetic demo data, in the quick profile?
 
-The demo generator (core/datasets/demo.py) promises: a small CNN reaches a test AUC well above
+The demo generator (core/datasets/demo/) promises: a small CNN reaches a test AUC well above
 0.9 but not 1.0, because the atypia distributions of benign and malignant patches overlap on
 purpose. The Home page's demo comparison trains the models of ``core.jobs.presets.DEMO_MODELS``
 with their **quick** recipes, unchanged; this script trains exactly those runs on the grouped
@@ -28,7 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from benchmarks._common import auc_with_ci, temporary_home  # noqa: E402
 
-#: The band the demo generator is designed for (see core/datasets/demo.py).
+#: The band the demo generator is designed for (see core/datasets/demo/).
 BAND = (0.9, 0.995)
 
 

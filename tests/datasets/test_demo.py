@@ -88,7 +88,7 @@ def test_boxed_nuclei_equal_the_full_frame_masks():
     every nucleus on its own (in a sum of many, one nucleus can hide another's clipped edge)."""
     import numpy as np
 
-    from core.datasets import demo as demo_module
+    from core.datasets.demo import texture as demo_module
 
     rng = np.random.default_rng(5)
     k = 60
