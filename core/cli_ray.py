@@ -12,6 +12,7 @@ import sys
 from typing import Callable
 
 from core.jobs import DONE, FAILED, JobRunner, JobSnapshot, RayBackend
+from core.training.events import describe
 
 
 class GridPrinter:
@@ -26,20 +27,9 @@ class GridPrinter:
         if kind == "worker":
             again = f" (attempt {event['attempt']})" if event.get("attempt", 1) > 1 else ""
             line = f"started on {event.get('host')}, pid {event.get('pid')}{again}"
-        elif kind == "cached":
-            line = f"stored already: {event['run_id']}"
-        elif kind == "waiting":
-            from core.cli import waiting_line
-
-            line = waiting_line(event)
-        elif kind == "training" and event.get("resumed_from_epoch"):
-            line = f"resuming after epoch {event['resumed_from_epoch']}"
-        elif kind == "epoch":
-            shown = " ".join(f"{k} {v:.4f}" for k, v in event["logs"].items()
-                             if k != "learning_rate")
-            line = f"epoch {event['epoch']}/{event['epochs']}: {shown}"
-        elif kind == "done":
-            line = f"stored as {event['run_id']}"
+        elif kind in ("cached", "waiting", "epoch", "done") or (
+                kind == "training" and event.get("resumed_from_epoch")):
+            line = describe(event)
         elif kind == "failed":
             line = f"FAILED: {event.get('error_type')}: {event.get('error')}"
         elif kind in ("cancelled", "skipped"):

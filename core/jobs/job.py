@@ -17,6 +17,7 @@ import uuid
 from dataclasses import replace
 from typing import Any, Callable, Sequence
 
+from core.training.events import describe
 from core.jobs.states import (
     CACHED,
     CANCELLED,
@@ -237,22 +238,18 @@ class Job:
 
 def _apply_event(run: RunState, event: dict) -> tuple[dict, str]:
     """How one engine event changes a run's state, and the log line it deserves (batch events
-    are too many to log; epochs, resumes and phases are not)."""
-    kind = event.get("event")
-    if kind == "cached":
-        return {"detail": "found in the store", "run_id": event.get("run_id")}, ""
+    are too many to log; epochs, resumes and phases are not). The words are
+    :func:`core.training.events.describe`'s, as on the command line."""
+    kind, line = event.get("event"), describe(event)
+    if kind in ("cached", "done"):
+        return {"detail": line, "run_id": event.get("run_id")}, ""
     if kind == "waiting":  # another process holds the run's claim (core.store.locks)
-        pid = event.get("pid")
-        line = (f"waiting for another process{f' (pid {pid})' if pid else ''} training run "
-                f"{event.get('run_id')}")
         return {"detail": line, "run_id": event.get("run_id")}, line
     if kind == "building":
-        return {"detail": f"building {event.get('model')}"}, f"building {event.get('model')}"
+        return {"detail": line}, line
     if kind == "training":
         epochs = int(event.get("epochs") or 0)
         resumed = int(event.get("resumed_from_epoch") or 0)
-        line = (f"resuming after epoch {resumed} of {epochs}" if resumed
-                else f"training {epochs} epoch(s) of {event.get('steps')} steps")
         return {"epochs": epochs, "epoch": resumed, "resumed_from_epoch": resumed,
                 "run_id": event.get("run_id"), "detail": line,
                 "fraction": _train_fraction(resumed, epochs)}, line
@@ -260,22 +257,16 @@ def _apply_event(run: RunState, event: dict) -> tuple[dict, str]:
         epochs = int(event.get("epochs") or run.epochs or 1)
         steps = max(int(event.get("steps") or 1), 1)
         done = int(event.get("epoch", 0)) + min(int(event.get("batch", 0)), steps) / steps
-        detail = (f"epoch {int(event.get('epoch', 0)) + 1}/{epochs} · batch "
-                  f"{event.get('batch')}/{steps} · loss {float(event.get('loss', 'nan')):.4f}")
-        return {"fraction": _train_fraction(done, epochs), "epochs": epochs,
-                "detail": detail}, ""
+        line = describe({**event, "epochs": epochs})
+        return {"fraction": _train_fraction(done, epochs), "epochs": epochs, "detail": line}, ""
     if kind == "epoch":
         epochs = int(event.get("epochs") or run.epochs or 1)
         epoch = int(event.get("epoch", 0))
-        logs = event.get("logs") or {}
-        shown = " ".join(f"{k} {float(v):.4f}" for k, v in logs.items() if k != "learning_rate")
-        line = f"epoch {epoch}/{epochs}: {shown}".rstrip(": ")
+        line = describe({**event, "epochs": epochs})
         return {"epoch": epoch, "epochs": epochs, "fraction": _train_fraction(epoch, epochs),
                 "detail": line}, line
     if kind == "predicting":
-        return {"fraction": TRAIN_SHARE, "detail": "predicting val and test"}, "predicting"
-    if kind == "done":
-        return {"run_id": event.get("run_id"), "detail": "stored"}, ""
+        return {"fraction": TRAIN_SHARE, "detail": line}, "predicting"
     return {}, ""
 
 

@@ -266,6 +266,7 @@ def test_a_waiting_run_says_so_on_the_train_page_too():
     job.run_event(0, {"event": "waiting", "run_id": "0123456789abcdef0123", "pid": 4242,
                       "label": "x"})
     snap = job.snapshot()
-    expected = "waiting for another process (pid 4242) training run 0123456789abcdef0123"
+    expected = ("waiting for another process (pid 4242) training run 0123456789abcdef0123 (x); "
+                "this run reuses its result when it finishes")  # the command line's words
     assert snap.runs[0].detail == expected
     assert any(expected in line for line in snap.log), snap.log
