@@ -5,7 +5,8 @@
     python -m core ls [--dataset demo]
     python -m core verify [--delete-corrupt] [--clean]   # checksums of every run; leftovers
     python -m core check demo
-    python -m core models
+    python -m core models [--show NAME]                  # a model's recipes, every field
+    python -m core run ... --set input_size=96 --set optimizer=adam   # recipe overrides
     python -m core run ... --backend ray [--address auto | ray://<head>:10001]
 
 Every error a user can cause (a wrong dataset layout, an unknown model, a bad weights file, a
@@ -80,7 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
                           "smallest class's patient (or image) count")
     run.add_argument("--weights", default=None, help="imagenet, none, or a local weights file")
     run.add_argument("--epochs", type=int, default=None,
-                     help="override the recipe's epochs (1..10000)")
+                     help="override the recipe's epochs (1..10000); the same as --set epochs=N")
+    run.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="FIELD=VALUE",
+                     help="override a recipe field in every run, e.g. --set input_size=96 --set "
+                          "optimizer=adam --set learning_rate=1e-3 (repeat it; `models --show "
+                          "NAME` lists the fields and their values). Checked like the recipes "
+                          "themselves; part of each run's identity")
     run.add_argument("--backend", choices=("inprocess", "ray"), default="inprocess",
                      help="inprocess: one run at a time here; ray: every run as a parallel Ray "
                           "task (needs: pip install -r requirements-ray.txt)")
@@ -100,7 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check a dataset: counts, unreadable files, duplicates")
     check.add_argument("dataset")
 
-    sub.add_parser("models", help="list the model registry")
+    registry = sub.add_parser("models", help="list the model registry")
+    registry.add_argument("--show", metavar="NAME", default=None,
+                        help="print one model's paper and quick recipes, every field, and "
+                             "their notes")
     return parser
 
 
@@ -133,9 +143,14 @@ def _run(args) -> int:
 
     # The whole grid is checked before the store is opened or TensorFlow imported.
     specs = validate_grid(GridRequest(args.datasets, args.models, args.strategies, args.profile,
-                                      args.seeds, args.folds, args.weights, args.epochs))
+                                      args.seeds, args.folds, args.weights, args.epochs,
+                                      overrides=args.overrides))
     from core.training import train_run
 
+    if specs and specs[0].overrides:
+        from models.overrides import overrides_text
+
+        print(f"recipe overrides in every run: {overrides_text(specs[0].overrides)}", flush=True)
     store = ResultsStore()
     if args.backend == "ray":
         from core.cli_ray import run_on_ray
@@ -260,8 +275,13 @@ def _check(args) -> int:
 
 
 def _models(args) -> int:
-    from models import list_entries
+    from models import get_entry, list_entries
 
+    if args.show is not None:
+        from core.cli_recipes import show_entry
+
+        print(show_entry(get_entry(args.show)))
+        return 0
     for entry in list_entries():
         print(f"{entry.name:28s} {entry.head:8s} min {entry.min_input_size:>3d}px  {entry.title}")
     return 0

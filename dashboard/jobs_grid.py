@@ -21,6 +21,7 @@ import streamlit as st
 from core import config
 from core.store import DELETE_CORRUPT_FIX
 from dashboard.damage import FIX
+from dashboard.overrides_ui import overrides_box
 from dashboard.text import literal, md, plain_table, visible
 
 #: Measured on a 2-core CPU (STACK-NOTES): ResNet50 at 224 px trains about 5 images/s.
@@ -37,20 +38,28 @@ class GridChoice:
     n_folds: int | None
     weights: str | None
     epochs: int | None  # recipe override; None keeps each recipe's epochs
+    #: The Advanced box's ``FIELD = VALUE`` lines, as typed (the CLI's --set).
+    overrides: tuple[str, ...] = ()
 
     def specs(self) -> list:
         """The grid's runs, checked as the CLI checks them (core.training.validate: seeds,
-        folds, epochs, models, strategies, weights) or GridError. Datasets are not loaded
-        here: :func:`grid_status` resolves every run and shows each dataset's problem."""
+        folds, epochs, recipe overrides, models, strategies, weights) or GridError. Datasets
+        are not loaded here: :func:`grid_status` resolves every run and shows each dataset's
+        problem."""
         from core.training import GridRequest, validate_grid
 
         return validate_grid(GridRequest(self.datasets, self.models, self.strategies,
                                          self.profile, self.seeds, self.n_folds, self.weights,
-                                         self.epochs), check_data=False)
+                                         self.epochs, overrides=self.overrides),
+                             check_data=False)
 
     def label(self) -> str:
+        from models.overrides import overrides_text, parse_overrides
+
+        changed = overrides_text(parse_overrides(self.overrides)[0])
         return (f"{' + '.join(self.datasets)} × {len(self.models)} model(s) × "
-                f"{' / '.join(self.strategies)} · {self.profile}")
+                f"{' / '.join(self.strategies)} · {self.profile}"
+                + (f" · {changed}" if changed else ""))
 
 
 def grid_form(dataset_names: list[str]) -> GridChoice | None:
@@ -91,6 +100,7 @@ def grid_form(dataset_names: list[str]) -> GridChoice | None:
                                          "application's base .h5)", key="train_weights_path")
         own_weights = st.text_input("Own class weights (optional, one per class index, "
                                     "e.g. 1,3)", key="train_own_weights")
+    overrides = overrides_box(models, profile)
     if own_weights.strip():
         strategies = [*strategies, f"class_weight:{own_weights.strip().replace(' ', '')}"]
     try:
@@ -117,7 +127,7 @@ def grid_form(dataset_names: list[str]) -> GridChoice | None:
         return None
     weights = {"none": None, "imagenet": "imagenet"}.get(weights_kind, weights_path.strip())
     return GridChoice(tuple(datasets), tuple(models), tuple(strategies), profile, seeds,
-                      int(folds) or None, weights, int(epochs) or None)
+                      int(folds) or None, weights, int(epochs) or None, overrides)
 
 
 def grid_status(choice: GridChoice, store) -> pd.DataFrame:

@@ -14,6 +14,9 @@ categorical loss reproduces them exactly and also works for more than two classe
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
+import typing
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -23,10 +26,20 @@ from models.vocab import (
     CYCLICAL_MODES,
     LOSS_FOR_HEAD,
     LOSSES,
+    MONITORS,
     OPTIMIZERS,
     SAMPLINGS,
     SCHEDULES,
 )
+
+
+#: Upper bounds of the sizes a typo would turn into a run that never ends or never fits in
+#: memory (``--set epochs=100000``, ``input_size=9600``); the registry's largest are 180
+#: epochs, 500 px and batch 128.
+MAX_VALUES = {"epochs": 10_000, "input_size": 2048, "batch_size": 4096}
+MAX_REASONS = {"epochs": "a typo, not a plan",
+               "input_size": "one image would take more memory than any device has",
+               "batch_size": "a batch would not fit in memory"}
 
 
 @dataclass(frozen=True)
@@ -68,51 +81,52 @@ class Recipe:
     notes: str = ""
 
     def __post_init__(self) -> None:
+        _check_types(self)
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         _check_choice("schedule", self.schedule, SCHEDULES)
         _check_choice("loss", self.loss, LOSSES)
         _check_choice("augmentation", self.augmentation, AUGMENTATIONS)
         _check_choice("sampling", self.sampling, SAMPLINGS)
         _check_choice("cyclical_mode", self.cyclical_mode, CYCLICAL_MODES)
+        _check_choice("monitor", self.monitor, MONITORS)
+        _check_choice("plateau_monitor", self.plateau_monitor, MONITORS)
         _check_positive("learning_rate", self.learning_rate)
-        for name in ("batch_size", "epochs", "input_size"):
-            _check_positive_int(name, getattr(self, name))
+        _check_positive("cyclical_half_cycle_epochs", self.cyclical_half_cycle_epochs)
+        for name, most in MAX_VALUES.items():
+            _check_positive_int(name, getattr(self, name), most)
+        for name in ("plateau_patience", "max_train_images", "early_stopping_patience",
+                     "decay_steps"):
+            if getattr(self, name) is not None:
+                _check_positive_int(name, getattr(self, name))
+        for name in ("decay_rate", "cyclical_max_learning_rate"):
+            if getattr(self, name) is not None:
+                _check_positive(name, getattr(self, name))
         if not 0.0 <= self.momentum < 1.0:
             raise RecipeError(f"Recipe momentum must be in [0, 1), got {self.momentum!r}.")
-        if self.max_train_images is not None:
-            _check_positive_int("max_train_images", self.max_train_images)
-        if self.batchnorm_momentum is not None and not (
-            isinstance(self.batchnorm_momentum, (int, float))
-            and not isinstance(self.batchnorm_momentum, bool)
-            and 0.0 < self.batchnorm_momentum < 1.0
-        ):
+        if self.min_learning_rate < 0:
+            raise RecipeError(f"Recipe min_learning_rate must be >= 0, got "
+                              f"{self.min_learning_rate!r}.")
+        if not 0.0 < self.plateau_factor < 1.0:
+            raise RecipeError(f"plateau_factor must be in (0, 1), got {self.plateau_factor!r}.")
+        if self.batchnorm_momentum is not None and not 0.0 < self.batchnorm_momentum < 1.0:
             raise RecipeError(
                 f"Recipe batchnorm_momentum must be in (0, 1) or None, got "
                 f"{self.batchnorm_momentum!r}."
             )
-        if self.early_stopping_patience is not None:
-            _check_positive_int("early_stopping_patience", self.early_stopping_patience)
-        if self.schedule in ("exponential_decay", "inverse_time_decay"):
-            if self.decay_rate is None or self.decay_rate <= 0:
-                raise RecipeError(
-                    f"Schedule {self.schedule!r} needs a positive decay_rate, got "
-                    f"{self.decay_rate!r}; set decay_rate (and optionally decay_steps)."
-                )
-            if self.decay_steps is not None:
-                _check_positive_int("decay_steps", self.decay_steps)
-        if self.schedule == "plateau":
-            if not 0.0 < self.plateau_factor < 1.0:
-                raise RecipeError(
-                    f"plateau_factor must be in (0, 1), got {self.plateau_factor!r}."
-                )
-            _check_positive_int("plateau_patience", self.plateau_patience)
-        if self.schedule == "cyclical":
-            if self.cyclical_max_learning_rate is None or self.cyclical_max_learning_rate <= 0:
-                raise RecipeError(
-                    "Schedule 'cyclical' needs cyclical_max_learning_rate (the other bound of "
-                    f"the cycle), got {self.cyclical_max_learning_rate!r}."
-                )
-            _check_positive("cyclical_half_cycle_epochs", self.cyclical_half_cycle_epochs)
+        self._check_schedule()
+
+    def _check_schedule(self) -> None:
+        """What a schedule needs besides the fields every recipe has."""
+        if self.schedule in ("exponential_decay", "inverse_time_decay") and self.decay_rate is None:
+            raise RecipeError(
+                f"Schedule {self.schedule!r} needs a positive decay_rate, got None; set "
+                "decay_rate (and optionally decay_steps)."
+            )
+        if self.schedule == "cyclical" and self.cyclical_max_learning_rate is None:
+            raise RecipeError(
+                "Schedule 'cyclical' needs cyclical_max_learning_rate (the other bound of "
+                "the cycle), got None."
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -141,17 +155,70 @@ def _check_field_names(data: dict[str, Any]) -> None:
 
 def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise RecipeError(f"Recipe {name} {value!r} is not one of: {', '.join(allowed)}.")
+        raise RecipeError(f"Recipe {name} {_shown(value)} is not one of: {', '.join(allowed)}.")
 
 
 def _check_positive(name: str, value: object) -> None:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
-        raise RecipeError(f"Recipe {name} must be a positive number, got {value!r}.")
+        raise RecipeError(f"Recipe {name} must be a positive number, got {_shown(value)}.")
 
 
-def _check_positive_int(name: str, value: object) -> None:
+def _check_positive_int(name: str, value: object, most: int | None = None) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise RecipeError(f"Recipe {name} must be a whole number >= 1, got {value!r}.")
+        raise RecipeError(f"Recipe {name} must be a whole number >= 1, got {_shown(value)}.")
+    if most is not None and value > most:
+        raise RecipeError(f"Recipe {name} must be at most {most:,}, got {value:,} "
+                          f"({MAX_REASONS[name]}).")
+
+
+def _check_types(recipe: Recipe) -> None:
+    """Every field against its annotation, first, so that a value of the wrong type (text where
+    a number belongs, from a stored dict or an API caller) is a RecipeError naming the field,
+    never a TypeError from a comparison further down. Numbers must be finite: ``inf`` passes
+    ``> 0`` and would reach the optimizer."""
+    for f in fields(recipe):
+        value = getattr(recipe, f.name)
+        kinds = field_kinds(f.name)
+        if value is None and type(None) in kinds:
+            continue
+        if not any(_is_a(value, kind) for kind in kinds):
+            expected = " or ".join(_EXPECTED[k] for k in kinds)
+            raise RecipeError(f"Recipe {f.name} must be {expected}, got {_shown(value)}.")
+
+
+def field_kinds(name: str) -> tuple[type, ...]:
+    """The types a recipe field accepts, from its annotation: ``(int,)``, ``(float, NoneType)``.
+
+    Used by the checks above and by :mod:`models.overrides`, which converts typed text by the
+    same annotation."""
+    hint = _hints()[name]
+    if typing.get_origin(hint) is tuple:
+        return (tuple,)
+    args = typing.get_args(hint)
+    return tuple(args) if args else (hint,)
+
+
+@functools.cache
+def _hints() -> dict[str, Any]:
+    return typing.get_type_hints(Recipe)
+
+
+def _is_a(value: object, kind: type) -> bool:
+    if isinstance(value, bool):  # a bool is an int to Python, never a number to a recipe
+        return kind is bool
+    if kind is float:
+        return isinstance(value, (int, float)) and math.isfinite(value)
+    return isinstance(value, kind)
+
+
+_EXPECTED = {int: "a whole number", float: "a finite number", str: "text",
+             bool: "true or false", tuple: "a list", type(None): "None"}
+
+
+def _shown(value: object) -> str:
+    """A value as messages quote it: repr (control characters escaped), at most 60 chars."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # --------------------------------------------------------------------------------------------

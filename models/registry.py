@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
-from models.errors import ModelInputError, UnknownModelError
+from models.errors import ModelInputError, RecipeError, UnknownModelError
 from models.recipes import Recipe
 from models.vocab import FAMILIES, HEADS, LOSS_FOR_HEAD, PREPROCESSING_MODES, PROFILES
 
@@ -54,11 +54,24 @@ class ModelEntry:
         if problems:
             raise ValueError(f"Registry entry {self.name!r} is inconsistent: {'; '.join(problems)}")
 
-    def recipe(self, profile: str = "quick") -> Recipe:
-        """The recipe for a profile: "paper" (the study's settings) or "quick" (CPU-sized)."""
+    def recipe(self, profile: str = "quick", overrides: Mapping[str, Any] | None = None) -> Recipe:
+        """The recipe for a profile: "paper" (the study's settings) or "quick" (CPU-sized),
+        with ``overrides`` (recipe fields to change) applied and checked: by the Recipe's own
+        checks, and against this model, whose head fixes the loss (a sigmoid head trained with
+        categorical cross-entropy on its one output learns nothing) and whose layers fix the
+        smallest input. Every override path (API, ``--set``, the Train page) comes here."""
         if profile not in PROFILES:
             raise ValueError(f"Unknown profile {profile!r}; use one of: {', '.join(PROFILES)}.")
-        return getattr(self, profile)
+        recipe = getattr(self, profile)
+        if not overrides:
+            return recipe
+        recipe = recipe.replace(**overrides)
+        if recipe.loss != LOSS_FOR_HEAD[self.head]:
+            raise RecipeError(
+                f"{self.name} has a {self.head} head, which trains with loss "
+                f"{LOSS_FOR_HEAD[self.head]!r}, not {recipe.loss!r}; leave loss unset.")
+        self.check_input(recipe.input_size, 2)
+        return recipe
 
     def build(self, input_shape, n_classes: int, weights: str | None = None):
         """A fresh, uncompiled, flat Functional Keras model taking 0..255 RGB.

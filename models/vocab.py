@@ -27,6 +27,11 @@ SAMPLINGS = ("none", "class_weight", "oversample", "undersample")
 
 HEADS = ("softmax", "sigmoid")
 
+#: What early stopping and ReduceLROnPlateau may watch: the logs every run has (the engine
+#: compiles with ``metrics=["accuracy"]``). Any other name would make Keras warn once and then
+#: never stop or reduce, silently.
+MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
+
 FAMILIES = ("idc", "melanoma", "breakhis", "mammography", "baseline")
 
 #: How the model's first layer maps 0..255 RGB: ``scale01`` divides by 255 (the studies' own

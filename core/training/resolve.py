@@ -37,6 +37,7 @@ from core.datasets.usable import UsableData, usable_data
 from core.store import CODE_VERSION, run_id
 from core.training.spec import RunSpec, RunSpecError
 from models import ModelEntry, Recipe, get_entry
+from models.overrides import check_keys
 from models.weights import WeightsChoice, resolve_weights
 
 
@@ -69,12 +70,13 @@ def resolve(spec: RunSpec, registry_path: Path | None = None) -> ResolvedRun:
     split_config = SplitConfig(seed=spec.split_seed, n_folds=spec.n_folds, fold=spec.fold)
     splits = assign_splits(dataset, split_config)
     entry = get_entry(spec.model)
-    recipe = entry.recipe(spec.profile)
-    if spec.overrides:
-        try:
-            recipe = recipe.replace(**spec.overrides)
-        except (TypeError, ValueError) as exc:
-            raise RunSpecError(f"Invalid recipe override {spec.overrides}: {exc}") from exc
+    try:  # the same checks as a grid's (core.training.validate): keys, types, recipe, model
+        problems = check_keys(spec.overrides or {})
+        if problems:
+            raise RunSpecError("; ".join(problems))
+        recipe = entry.recipe(spec.profile, spec.overrides)
+    except (TypeError, ValueError) as exc:
+        raise RunSpecError(f"Invalid recipe override {spec.overrides}: {exc}") from exc
     entry.check_input(recipe.input_size, len(dataset.class_names))
     weights = resolve_weights(entry, spec.weights)
     identity = {

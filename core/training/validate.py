@@ -4,30 +4,35 @@ Without this, a grid is expanded first and each run finds its own problem: ``--d
 or ``--models nosuch`` prints FAILED once per run, ``--folds 100000`` expands into 100,000 runs
 that each fail (thousands tried before anyone notices), and ``--seeds -1`` fails deep inside
 Keras. Here the request is checked as a whole, cheapest checks first and without TensorFlow:
-the numbers (seeds, folds, epochs, grid size), the model names and recipes, the strategies, the
-weights file, then each dataset, loaded once and split as every run will split it (so
-``--folds`` larger than the smallest class is caught). All problems are collected and raised
-together as one :class:`GridError`; the CLI prints it and exits with status 2, and the Train
-page shows it instead of the grid. Only a grid without problems is expanded into runs.
+the numbers (seeds, folds, epochs, grid size), the recipe overrides (``--set``: read by each
+field's type, then applied to each model's recipe and checked by its own checks), the model
+names and recipes, the strategies, the weights file, then each dataset, loaded once and split
+as every run will split it (so ``--folds`` larger than the smallest class is caught). All
+problems are collected and raised together as one :class:`GridError`; the CLI prints it and
+exits with status 2, and the Train page shows it instead of the grid. Only a grid without
+problems is expanded into runs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from math import prod
 from numbers import Integral
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from core.errors import LesionlabError
 from core.training.grid import expand_grid
 from core.training.spec import MAX_SEED, RunSpec, RunSpecError, parse_strategy
+from models.overrides import SETTABLE, check_keys, overrides_text, parse_overrides
+from models.recipes import MAX_VALUES
 
 #: Cross-validation folds: at least 2 (one fold is no cross-validation), at most 20 (5 % test
 #: steps; also the Train page's limit). The smallest class must also have that many groups.
 MIN_FOLDS, MAX_FOLDS = 2, 20
-#: An epochs override above this is a typo, not a plan.
-MAX_EPOCHS = 10_000
+#: An epochs override above this is a typo, not a plan (the Recipe's own bound).
+MAX_EPOCHS = MAX_VALUES["epochs"]
 #: Runs one command may start; a larger grid is almost always a mistyped number.
 MAX_RUNS = 5_000
 
@@ -53,8 +58,11 @@ class GridRequest:
     seeds: Sequence[int] = (0,)
     n_folds: int | None = None
     weights: str | None = None
-    epochs: int | None = None
+    epochs: int | None = None  # an alias of the override epochs=N (--epochs, the Train page)
     registry_path: Path | None = field(default=None, compare=False)
+    #: Recipe fields to change in every run: ``KEY=VALUE`` texts as typed (``--set``, the Train
+    #: page's Advanced box; models.overrides parses them) or a mapping of typed values.
+    overrides: Sequence[str] | Mapping[str, Any] = ()
 
     def runs(self) -> int:
         factors = (self.datasets, self.models, self.strategies, self.seeds)
@@ -69,24 +77,42 @@ def validate_grid(request: GridRequest, *, check_data: bool = True) -> list[RunS
     """
     request = _deduplicated(request)
     problems = _value_problems(request)
-    entries = _model_problems(request, problems)
+    overrides = _overrides(request, problems)
+    entries = _model_problems(request, overrides, problems)
     if check_data:
         _data_problems(request, entries, problems)
     if problems:
         raise GridError(problems)
-    overrides = {"epochs": request.epochs} if request.epochs is not None else None
     return expand_grid(request.datasets, request.models, request.strategies,
                        profile=request.profile, seeds=request.seeds, n_folds=request.n_folds,
-                       weights=request.weights, overrides=overrides)
+                       weights=request.weights, overrides=overrides or None)
 
 
 def _deduplicated(request: GridRequest) -> GridRequest:
     def unique(values):
         return tuple(dict.fromkeys(values))
 
-    return GridRequest(unique(request.datasets), unique(request.models),
-                       unique(request.strategies), request.profile, unique(request.seeds),
-                       request.n_folds, request.weights, request.epochs, request.registry_path)
+    return dataclasses.replace(
+        request, datasets=unique(request.datasets), models=unique(request.models),
+        strategies=unique(request.strategies), seeds=unique(request.seeds))
+
+
+def _overrides(r: GridRequest, problems: list[str]) -> dict[str, Any]:
+    """The recipe overrides of every run: the typed ``KEY=VALUE`` texts read by the recipe
+    fields' types (models.overrides), with ``epochs`` as its alias adds it. What cannot be read
+    is a problem here; what is read but not allowed, the recipes' own checks report (below)."""
+    if isinstance(r.overrides, Mapping):
+        problems.extend(check_keys(r.overrides))
+        overrides = {k: v for k, v in r.overrides.items() if k in SETTABLE}
+    else:
+        overrides, found = parse_overrides(r.overrides)
+        problems.extend(found)
+    if r.epochs is not None and 1 <= r.epochs <= MAX_EPOCHS:  # else said by _value_problems
+        if overrides.get("epochs", r.epochs) != r.epochs:
+            problems.append(f"epochs is given twice, as {r.epochs} (--epochs, the Epochs "
+                            f"field) and as {overrides['epochs']} (recipe override); give it once")
+        overrides["epochs"] = r.epochs
+    return overrides
 
 
 def _value_problems(r: GridRequest) -> list[str]:
@@ -116,25 +142,49 @@ def _value_problems(r: GridRequest) -> list[str]:
     return problems
 
 
-def _model_problems(r: GridRequest, problems: list[str]) -> dict:
-    """Known model names, their recipes (with the epochs override) and the weights request;
-    returns ``{name: (entry, recipe)}`` for the models without problems."""
+def _model_problems(r: GridRequest, overrides: dict, problems: list[str]) -> dict:
+    """Known model names, their recipes with the overrides (checked by the Recipe's and the
+    entry's own checks) and the weights request; returns ``{name: (entry, recipe)}`` for the
+    models without problems. An override that several models refuse is one line naming them
+    all, not one line per model."""
     from models import get_entry
     from models.weights import resolve_weights
 
-    entries = {}
-    # an epochs value out of range is reported once, by _value_problems
-    overrides = {"epochs": r.epochs} if r.epochs is not None and r.epochs >= 1 else {}
+    entries, refused = {}, {}
     for name in r.models:
         try:
             entry = get_entry(name)
-            recipe = entry.recipe(r.profile).replace(**overrides)
             resolve_weights(entry, r.weights)
-        except ValueError as exc:  # UnknownModelError, RecipeError, WeightsError, profile
+        except ValueError as exc:  # UnknownModelError, WeightsError, profile
             problems.append(str(exc))
             continue
-        entries[name] = (entry, recipe)
+        recipe, found = _recipe_with(entry, r.profile, overrides)
+        for problem in found:
+            refused.setdefault(problem, []).append(name)
+        if recipe is not None:
+            entries[name] = (entry, recipe)
+    for (given, message), names in refused.items():
+        problems.append(f"recipe override {given} ({', '.join(names)}): {message}")
     return entries
+
+
+def _recipe_with(entry, profile: str, overrides: dict) -> tuple[object, list[tuple[str, str]]]:
+    """The entry's recipe with the overrides, or None and its problems as (override, message).
+
+    The Recipe stops at its first problem; trying each override alone as well names every
+    value it refuses at once, and the combination is blamed only when each alone is fine
+    (``schedule=cyclical`` without ``cyclical_max_learning_rate``)."""
+    try:
+        return entry.recipe(profile, overrides), []
+    except ValueError as exc:  # RecipeError; ModelInputError: input below the model's smallest
+        combined = (overrides_text(overrides), str(exc))
+    alone = []
+    for key, value in overrides.items():
+        try:
+            entry.recipe(profile, {key: value})
+        except ValueError as exc:
+            alone.append((overrides_text({key: value}), str(exc)))
+    return None, alone or [combined]
 
 
 def _data_problems(r: GridRequest, entries: dict, problems: list[str]) -> None:
