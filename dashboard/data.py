@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from core import config
-from core.evaluation import RunEvaluation
+from core.evaluation import EvaluationError, RunEvaluation
 from core.store import ResultsStore, StoredRun, StoreError
 from dashboard.text import literal
 
@@ -81,20 +81,30 @@ def load_record(run_id: str) -> dict:
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
-def _evaluation(root: str, run_id: str, level: str, aggregate: str) -> RunEvaluation:
+def _evaluation(root: str, run_id: str, level: str, aggregate: str,
+                positive_index: int | None) -> RunEvaluation:
     record = _record(root, run_id)
+    if positive_index is None:
+        positive_index = record.get("positive_index")
+    if positive_index is None:  # multiclass: which class is "positive" is the caller's choice
+        raise EvaluationError(
+            "a multiclass run has no positive class of its own; pick the class for its "
+            "one-vs-rest view")
     return RunEvaluation.from_predictions(
         _predictions(root, run_id),
-        positive_index=record.get("positive_index") or 1,
+        positive_index=int(positive_index),
         level=level,
         aggregate=aggregate,
     )
 
 
-def load_evaluation(run_id: str, level: str = "sample", aggregate: str = "mean") -> RunEvaluation:
-    """The evaluation of one binary run, computed once per server (cache_resource: the object
-    is immutable and shared, so it is not pickled and copied on every rerun)."""
-    return _evaluation(str(store_root()), run_id, level, aggregate)
+def load_evaluation(run_id: str, level: str = "sample", aggregate: str = "mean",
+                    positive_index: int | None = None) -> RunEvaluation:
+    """The binary evaluation of one run, computed once per server (cache_resource: the object
+    is immutable and shared, so it is not pickled and copied on every rerun): the run's own
+    positive class, or ``positive_index`` against the rest (a one-vs-rest view of a multiclass
+    run, whose record names no positive class)."""
+    return _evaluation(str(store_root()), run_id, level, aggregate, positive_index)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -69,7 +69,8 @@ def spec_from_fields(fields: dict) -> DatasetSpec:
         "name": str(fields.get("name", "")).strip(),
         "kind": kind,
         "path": str(fields.get("path", "")).strip(),
-        "positive_class": str(fields.get("positive_class", "")).strip() or "malignant",
+        # empty: binary takes the default positive class, multiclass needs none
+        "positive_class": str(fields.get("positive_class", "")).strip() or None,
         "task": fields.get("task", "binary"),
         "description": str(fields.get("description", "")).strip(),
         "duplicates": fields.get("duplicates", "refuse"),
@@ -140,8 +141,10 @@ def declare_form() -> None:
         fields["path"] = right.text_input(path_label, key=f"declare_{kind}_path")
         left, right = st.columns(2)
         fields["positive_class"] = left.text_input(
-            "Positive class", value="malignant", key=f"declare_{kind}_positive",
-            help="The class called positive (malignant) in the results, after label mapping.")
+            "Positive class", key=f"declare_{kind}_positive", placeholder="malignant",
+            help="Binary task: the class called positive in the results, after label mapping "
+                 "(empty: malignant). Multiclass task: leave it empty (every class is scored; "
+                 "a one-vs-rest view lets you pick the class), or name one of the labels.")
         fields["task"] = right.selectbox(
             "Task", ("binary", "multiclass"), key=f"declare_{kind}_task",
             help="binary: positive class vs everything else; multiclass: one class per label.")

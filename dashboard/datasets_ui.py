@@ -32,7 +32,7 @@ def registry_frame(specs: dict[str, DatasetSpec]) -> pd.DataFrame:
             "kind": spec.kind,
             "data": "SYNTHETIC" if spec.kind == "demo" else "",
             "task": spec.task,
-            "positive class": spec.positive_class,
+            "positive class": spec.positive_label or "",  # multiclass without one: none
             "path": spec.path or "(built in)",
             "description": spec.description,
         })

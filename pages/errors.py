@@ -18,11 +18,12 @@ from dashboard.details import warnings_banner
 from dashboard.downloads import csv_button
 from dashboard.errors import FALSE_NEGATIVE, FALSE_POSITIVE, misclassified, thumbnail
 from dashboard.evaluations import Selection
-from dashboard.text import literal, md
+from dashboard.text import literal, md, visible
 from dashboard.runs import empty_store, ok_runs, run_names, run_selectbox
 from dashboard.threshold import PARAM, current_state, threshold_control
 
 KEY = "errors"
+CLASS_KEY = "class"
 PAGE_SIZE = 12
 COLUMNS = 4
 
@@ -79,6 +80,20 @@ def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], datase
                              query_params={"run": run_id, "sample": row.sample_id, PARAM: rule})
 
 
+def one_vs_rest_class(classes: list[str]) -> int:
+    """The class a multiclass run's errors are shown for, against all the others (in the URL
+    as ``?class=``, so the view can be shared)."""
+    if st.session_state.get(CLASS_KEY) not in classes:  # another run's class, or none yet
+        st.session_state.pop(CLASS_KEY, None)
+    chosen = st.selectbox("Class shown against the others (one-vs-rest)", classes,
+                          key=CLASS_KEY, bind="query-params", format_func=visible,
+                          help="A multiclass run calls the most probable class; here one class "
+                               "is scored against all the others, with the threshold below.")
+    st.info(md("Multiclass run: errors are shown for {cls} against the other classes "
+               "(one-vs-rest at the threshold). Pick another class above.", cls=chosen))
+    return classes.index(chosen)
+
+
 st.title("Errors")
 st.caption("Which test images does a model get wrong at the chosen threshold? Missed cancers "
            "(false negatives) first.")
@@ -99,19 +114,18 @@ except StoreError as exc:  # a damaged run: named, with the fix; the picker stay
 sel = Selection(ids=[run_id], names={run_id: names[run_id]}, colours={},
                 records={run_id: record})
 warnings_banner(sel)
+classes = list(record.get("class_names") or ["negative", "positive"])
+pos_index = record.get("positive_index")
+if pos_index is None:  # multiclass: no positive class of its own, the user picks one
+    pos_index = one_vs_rest_class(classes)
 try:
-    ev = data.load_evaluation(run_id)
+    ev = data.load_evaluation(run_id, positive_index=pos_index)
 except StoreError as exc:
     show_read_problem(names[run_id], exc)
     st.stop()
 except EvaluationError as exc:
     st.error(md("{name} cannot be evaluated: {exc}", name=names[run_id], exc=exc))
     st.stop()
-classes = list(record.get("class_names") or ["negative", "positive"])
-pos_index = ev.positive_index
 negative = classes[1 - pos_index] if len(classes) == 2 else f"not {classes[pos_index]}"
-if len(classes) > 2:
-    st.info(md("Multiclass run: errors are shown for {cls} against the other classes "
-               "(one-vs-rest at the threshold).", cls=classes[pos_index]))
 dataset = str(runs.set_index("run_id").loc[run_id, "dataset"])
 errors_view(run_id, names[run_id], ev, (negative, classes[pos_index]), dataset)

@@ -23,6 +23,8 @@ TASKS = ("binary", "multiclass")
 #: dataset check's duplicate errors): refuse to train (default), drop all but one copy of each
 #: set, or keep them (recorded, and every page showing the run warns).
 DUPLICATE_POLICIES = ("refuse", "drop", "keep")
+#: The positive class of a binary dataset that names none.
+DEFAULT_POSITIVE = "malignant"
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,11 @@ class DatasetSpec:
     """How to read one dataset.
 
     Fields used by every kind: ``name``, ``kind``, ``path`` (folder, or the ``.npz`` file for
-    ``medmnist``), ``positive_class`` (the class called "malignant" in the binary task),
-    ``task`` (``binary``: positive vs everything else; ``multiclass``: every label its own class),
+    ``medmnist``), ``task`` (``binary``: positive vs everything else; ``multiclass``: every label
+    its own class), ``positive_class`` (binary: the positive class, :data:`DEFAULT_POSITIVE`
+    when not given; multiclass: optional, since every class is scored in its own right and a
+    one-vs-rest view lets the user pick the class; when given it must be one of the labels, a
+    typo is never ignored; see :attr:`positive_label`),
     ``label_map`` (raw label -> class name, applied first; ``label_map_default`` names the class
     of every raw label not in the map; without it an unmapped label is an error).
 
@@ -67,7 +72,7 @@ class DatasetSpec:
     name: str
     kind: str
     path: str = ""
-    positive_class: str = "malignant"
+    positive_class: str | None = None
     task: str = "binary"
     label_map: dict[str, str] = field(default_factory=dict)
     label_map_default: str | None = None
@@ -123,6 +128,15 @@ class DatasetSpec:
                 f"Dataset {self.name!r} of kind {self.kind!r} needs a path.",
                 fix="add path = \"/folder/of/the/dataset\"",
             )
+
+    @property
+    def positive_label(self) -> str | None:
+        """The positive class: as declared; for a binary task without one, "malignant" (the
+        default it always had, so existing declarations read the same); for a multiclass task
+        without one, None."""
+        if self.positive_class is None and self.task == "binary":
+            return DEFAULT_POSITIVE
+        return self.positive_class
 
     @property
     def root(self) -> Path:

@@ -61,11 +61,13 @@ class LoadedDataset:
         return self.spec.name
 
     @property
-    def positive_index(self) -> int:
-        """Index of the positive class in ``class_names`` (1 for binary tasks)."""
+    def positive_index(self) -> int | None:
+        """Index of the positive class in ``class_names``: 1 for binary tasks; for multiclass
+        the declared positive class's, or None when none is declared."""
         if self.spec.task == "binary":
             return 1
-        return self.class_names.index(self.spec.positive_class)
+        positive = self.spec.positive_label
+        return None if positive is None else self.class_names.index(positive)
 
     @property
     def has_groups(self) -> bool:
@@ -128,20 +130,24 @@ def finalize(
             where=where,
             fix="add images of the other class, or check the label column / class folders",
         )
-    # Multiclass runs still report one-vs-rest results for the positive class, so it must
-    # exist in both tasks (checked here, not later when positive_index is first used).
-    if spec.positive_class not in labels:
+    # A binary task needs its positive class (declared, or the default "malignant"); a
+    # multiclass task needs none, but one that is declared must exist: a typo is never ignored
+    # (checked here, not later when positive_index is first used).
+    positive = spec.positive_label
+    if positive is not None and positive not in labels:
         raise DatasetError(
-            f"Positive class {spec.positive_class!r} is not among the labels of dataset "
+            f"Positive class {shown(positive)} is not among the labels of dataset "
             f"{spec.name!r}: {shown_all(labels, 20)}.",
             where=where,
-            fix="set positive_class to one of those labels",
+            fix="set positive_class to one of those labels" + (
+                "" if spec.task == "binary" else ", or leave it out (a multiclass dataset "
+                "needs none)"),
         )
     if spec.task == "binary":
-        others = [lab for lab in labels if lab != spec.positive_class]
-        negative = others[0] if len(others) == 1 else f"non-{spec.positive_class}"
-        class_names: tuple[str, ...] = (negative, spec.positive_class)
-        table["target"] = (table["label"] == spec.positive_class).astype("int64")
+        others = [lab for lab in labels if lab != positive]
+        negative = others[0] if len(others) == 1 else f"non-{positive}"
+        class_names: tuple[str, ...] = (negative, positive)
+        table["target"] = (table["label"] == positive).astype("int64")
     else:
         class_names = tuple(labels)
         table["target"] = table["label"].map({c: i for i, c in enumerate(labels)}).astype("int64")

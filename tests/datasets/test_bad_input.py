@@ -92,9 +92,15 @@ def test_positive_class_absent(tmp_path):
     _fails(_folders(root), root, "Positive class 'malignant'", "'benign', 'melanoma'")
 
 
-def test_multiclass_positive_class_absent_fails_at_load_not_later(tmp_path):
+def test_multiclass_needs_no_positive_class_but_a_declared_one_must_exist(tmp_path):
+    """Multiclass without positive_class loads (every class is its own; before, it failed with
+    "Positive class 'malignant' is not among the labels"); one that is declared but absent is
+    still refused at load, not later."""
     root = class_folders(tmp_path / "d", {"a": 2, "b": 2, "c": 2})
-    _fails(_folders(root, task="multiclass"), root, "Positive class 'malignant'")
+    ds = load_dataset(_folders(root, task="multiclass"))
+    assert ds.class_names == ("a", "b", "c") and ds.positive_index is None
+    _fails(_folders(root, task="multiclass", positive_class="d"), root, "Positive class 'd'",
+           "or leave it out")
 
 
 def test_idc_kind_on_class_folders(tmp_path):

@@ -54,7 +54,7 @@ def test_class_folders_three_classes_binary_and_multiclass(tmp_path):
     assert binary.class_names == ("non-malignant", "malignant")
     assert binary.table["target"].sum() == 3
     assert multi.class_names == ("benign", "malignant", "normal")
-    assert multi.positive_index == 1
+    assert multi.positive_index is None  # multiclass: no positive class unless declared
     assert multi.table["target"].value_counts().sort_index().tolist() == [4, 3, 2]
 
 

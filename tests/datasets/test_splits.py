@@ -63,8 +63,7 @@ tables = st.integers(2, 40).flatmap(lambda n_groups: st.tuples(
 def test_no_group_ever_in_two_splits(table, seed, task, cv):
     groups, labels = table
     labels = labels[: len(groups)]
-    if len(set(labels)) < 2 or (task == "binary" and "malignant" not in labels) or \
-            (task == "multiclass" and "malignant" not in labels):
+    if len(set(labels)) < 2 or (task == "binary" and "malignant" not in labels):
         return  # not a loadable dataset; loading refuses it (tested elsewhere)
     ds = make_ds(labels, groups, task=task)
     config = SplitConfig(seed=seed, n_folds=cv[0] if cv else None, fold=cv[1] if cv else None)
