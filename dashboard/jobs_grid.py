@@ -218,7 +218,7 @@ def show_grid(status: pd.DataFrame) -> None:
     cols[2].metric("To train", int(counts.get("to train", 0)))
     cols[3].metric("Cannot run", int(counts.get("cannot run", 0)))
     for message in status.loc[status["status"] == "cannot run", "note"].unique():
-        st.error(literal(message), icon=":material/error:")
+        st.error(literal(message, lines=True), icon=":material/error:")
     damaged = int(counts.get("stored, damaged", 0))
     if damaged:
         st.error(md("{n} run(s) of this grid are stored but damaged (see 'note'): they cannot "

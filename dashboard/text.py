@@ -66,11 +66,14 @@ WORD_JOINER = "\u2060"
 _PATTERN_START = re.compile(r"(?i)(?<=:)(?=[^\s])|(?=@)|(?<=www)(?=\\?\.)")
 
 
-def literal(text: object) -> str:
+def literal(text: object, lines: bool = False) -> str:
     """``text`` shown exactly as written where Streamlit renders Markdown (see the module
     docstring): hidden characters as escape codes, Markdown's characters escaped, autolink,
-    icon and emoji patterns broken by an invisible word joiner."""
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", visible(text))
+    icon and emoji patterns broken by an invisible word joiner. ``lines``: a message of several
+    lines (the code's own, e.g. one problem per line) keeps its line breaks, as Markdown hard
+    breaks; a line cannot start a heading, list or quote since those characters are escaped."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", visible(text, keep="\n" if lines else ""))
+    escaped = escaped.replace("\n", "  \n") if lines else escaped
     return _PATTERN_START.sub(WORD_JOINER, escaped)
 
 

@@ -289,3 +289,12 @@ def test_every_page_shows_hostile_names_and_parameters_as_written(page, world, s
             _check(page, served.url, f"{path} after {action}",
                    shown_after if number == len(actions) else ())
         assert listener.hits == [], path
+
+
+def test_literal_keeps_the_lines_of_a_message_of_several_problems():
+    message = "2 problems:\n# not a heading\n- www.example.com [x](http://e.x)"
+    shown = literal(message, lines=True)
+    assert "\\x0a" not in shown and shown.count("  \n") == 2
+    for line in shown.split("  \n"):
+        assert not line.startswith(("#", "-", ">")) and "](" not in line
+    assert as_read(shown).replace("  \n", "\n") == message
