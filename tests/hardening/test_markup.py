@@ -153,7 +153,7 @@ def test_word_joiner_is_invisible_and_does_not_break_lines():
 # -- a real server and a real browser on a hostile store -----------------------------------
 
 #: Every query parameter a page reads, and one none reads.
-PARAMS = ("runs", "run", "t", "sample", "level", "agg", "view", "page", "dataset", "model",
+PARAMS = ("runs", "run", "t", "sample", "class", "level", "agg", "view", "page", "dataset", "model",
           "zz_unknown")
 PAGES = ("", "datasets", "train", "compare", "weighting", "errors", "explain")
 
