@@ -24,6 +24,7 @@ import sys
 import time
 
 from core.cli_store import add_verify_parser, ls_notes, verify
+from core.training.events import describe
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -192,38 +193,20 @@ class ProgressBar:
 
     def __call__(self, event: dict) -> None:
         kind = event["event"]
-        if kind == "cached":
-            self.cached = True
-            print(f"  stored already: {event['run_id']}", flush=True)
-        elif kind == "training" and event.get("resumed_from_epoch"):
-            print(f"  resuming after epoch {event['resumed_from_epoch']}", flush=True)
-        elif kind == "waiting":
-            print(f"  {waiting_line(event)}", flush=True)
-        elif kind == "batch" and self.tty:
+        self.cached = self.cached or kind == "cached"
+        if kind == "batch" and self.tty:  # a bar on a terminal, in place of the words
             done = event["batch"] / max(event["steps"], 1)
             bar = "#" * int(done * self.width)
             sys.stdout.write(f"\r  epoch {event['epoch'] + 1}/{event['epochs']} "
                              f"[{bar:<{self.width}}] loss {event['loss']:.4f}")
             sys.stdout.flush()
-        elif kind == "epoch":
-            logs = event["logs"]
-            shown = " ".join(f"{k} {v:.4f}" for k, v in logs.items() if k != "learning_rate")
-            prefix = "\r" if self.tty else ""
-            print(f"{prefix}  epoch {event['epoch']}/{event['epochs']}: {shown}" + " " * 10,
-                  flush=True)
-        elif kind == "done":
-            print(f"  stored as {event['run_id']}", flush=True)
+        elif kind in ("cached", "waiting", "epoch", "done") or (
+                kind == "training" and event.get("resumed_from_epoch")):
+            prefix = "\r" if kind == "epoch" and self.tty else ""
+            print(f"{prefix}  {describe(event)}" + " " * 10 * (kind == "epoch"), flush=True)
 
     def close(self) -> None:
         sys.stdout.flush()
-
-
-def waiting_line(event: dict) -> str:
-    """What a run blocked on another process's claim says (the engine's "waiting" event)."""
-    pid = event.get("pid")
-    who = f"another process (pid {pid})" if pid else "another process"
-    return (f"waiting for {who} training run {event.get('run_id')} ({event.get('label')}); "
-            "this run reuses its result when it finishes")
 
 
 def _print_table(rows: list[dict]) -> None:

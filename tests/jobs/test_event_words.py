@@ -3,6 +3,7 @@ panel say the same words (core.training.events.describe)."""
 
 from __future__ import annotations
 
+from core.cli import ProgressBar
 from core.cli_ray import GridPrinter
 from core.jobs.job import Job
 from core.training import RunSpec
@@ -28,7 +29,7 @@ def test_each_event_kind_has_its_words():
     assert describe({"event": "something new"}) == ""
 
 
-def test_the_job_panel_and_the_ray_printer_use_those_words(capsys):
+def test_the_job_panel_the_ray_printer_and_the_command_line_use_those_words(capsys):
     job = Job([RunSpec("tiny", "idc_initial")])
     job.run_started(0)
     job.run_event(0, EPOCH)
@@ -36,3 +37,6 @@ def test_the_job_panel_and_the_ray_printer_use_those_words(capsys):
     assert job.snapshot().log[-1].endswith(describe(EPOCH))
     GridPrinter([RunSpec("tiny", "idc_initial")])(0, EPOCH)
     assert capsys.readouterr().out.rstrip().endswith(describe(EPOCH))
+    printer = ProgressBar()
+    printer(EPOCH)
+    assert capsys.readouterr().out.strip() == describe(EPOCH)
