@@ -12,17 +12,17 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
+from core.evaluation.display import deletion_figure
+from core.explain import Sanity
 from core.saliency import METHODS, overlay_heatmap, to_png_bytes
-from dashboard.explain_compute import Sanity
 from dashboard.explain_format import display_image, display_map, export_image, file_stem
 from dashboard.explain_inputs import InputImage
 from dashboard.explain_maps import Failed, MapSettings, class_index
 from dashboard.explain_predictions import LoadedRun, Predictions
 from dashboard.explain_session import results
-from dashboard.text import file_name, literal, md, plot_text, visible
+from dashboard.text import file_name, literal, md, visible
 
 KEY = "explain."
 
@@ -100,20 +100,6 @@ def _sanity(check: Sanity | Failed | None, class_name: str, cell: str) -> None:
     else:
         st.error(literal(check.randomization_words))
     st.caption(literal(check.deletion_words))
-    st.plotly_chart(deletion_figure(check, class_name), width="stretch",
+    st.plotly_chart(deletion_figure(check.deletion, class_name), width="stretch",
                     key=f"{KEY}deletion.{cell}", config={"displayModeBar": False})
 
-
-def deletion_figure(check: Sanity, class_name: str) -> go.Figure:
-    """Probability of the explained class as pixels are removed: map order vs random order."""
-    curve = check.deletion
-    figure = go.Figure()
-    figure.add_scatter(x=curve.fractions, y=curve.scores, mode="lines",
-                       name=f"most salient first (area {curve.area:.3f})")
-    figure.add_scatter(x=curve.fractions, y=curve.random_scores, mode="lines",
-                       line={"dash": "dash"}, name=f"random order (area {curve.random_area:.3f})")
-    figure.update_layout(height=240, margin={"l": 10, "r": 10, "t": 50, "b": 10},
-                         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-                         xaxis_title="fraction of pixels removed",
-                         yaxis_title=f"P({plot_text(class_name)})", yaxis_range=[0, 1])
-    return figure

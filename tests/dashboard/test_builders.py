@@ -1,6 +1,7 @@
 """The dashboard's fast figure refreshes equal the display builders; downloads hold the numbers.
 
-The threshold-dependent figures are refreshed in place for speed (``dashboard.figures``); these
+The threshold-dependent figures are refreshed in place for speed (``dashboard.figures`` caches
+the templates, ``core.evaluation.display``'s ``refresh_*`` functions refill them); these
 tests check that each refreshed figure carries exactly what the builders of
 ``core.evaluation.display`` would draw for the same operating points, and that the files the
 download buttons deliver (built by ``dashboard.downloads``) contain the page's numbers.
@@ -18,6 +19,7 @@ import pytest
 
 from core.evaluation.display import (
     confusion_matrix_figure,
+    grid_shape,
     metric_bars_figure,
     with_operating_points,
 )
@@ -139,7 +141,7 @@ def test_bad_threshold_params_are_refused(text):
 
 
 def test_confusion_grid_layout_grows_in_rows():
-    assert figures.grid_shape(1) == (1, 1)
-    assert figures.grid_shape(3) == (1, 3)
-    assert figures.grid_shape(12) == (4, 3)
-    assert np.isfinite(figures.grid_shape(7)[0])
+    assert grid_shape(1) == (1, 1)
+    assert grid_shape(3) == (1, 3)
+    assert grid_shape(12) == (4, 3)
+    assert np.isfinite(grid_shape(7)[0])

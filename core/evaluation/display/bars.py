@@ -21,7 +21,12 @@ import plotly.graph_objects as go
 from . import _style
 from ._format import NOT_AVAILABLE, Estimate, as_estimate, format_estimate
 
-__all__ = ["metric_bars_figure", "binary_per_class_metrics", "error_lengths"]
+__all__ = [
+    "metric_bars_figure",
+    "refresh_metric_bars",
+    "binary_per_class_metrics",
+    "error_lengths",
+]
 
 
 def error_lengths(estimates: Sequence[Estimate]) -> tuple[np.ndarray, np.ndarray]:
@@ -52,22 +57,37 @@ def _metric_order(values: Mapping[str, Mapping[str, Any]], metrics: Sequence[str
     return list(order)
 
 
-def _bar_trace(run: str, metrics: list[str], per_run: Mapping[str, Any], colour: str) -> go.Bar:
+def _bar_numbers(metrics: Sequence[str], per_run: Mapping[str, Any]) -> dict[str, Any]:
+    """The threshold-dependent part of one run's bars: heights, error bars, "n/a", hover.
+
+    The one place these are computed: :func:`metric_bars_figure` and
+    :func:`refresh_metric_bars` both take them from here.
+    """
     estimates = [as_estimate(per_run.get(m)) for m in metrics]
     heights = np.array([e.value for e in estimates], dtype=np.float64)
     undefined = np.isnan(heights)
     above, below = error_lengths(estimates)
+    return dict(
+        y=np.where(undefined, 0.0, heights),
+        error_y=dict(array=above, arrayminus=below),
+        text=[NOT_AVAILABLE if u else "" for u in undefined],
+        customdata=[format_estimate(e.value, e.ci) for e in estimates],
+    )
+
+
+def _bar_trace(run: str, metrics: list[str], per_run: Mapping[str, Any], colour: str) -> go.Bar:
+    numbers = _bar_numbers(metrics, per_run)
     return go.Bar(
         x=[_style.escape_label(m) for m in metrics],
-        y=np.where(undefined, 0.0, heights),
+        y=numbers["y"],
         name=_style.escape_label(run),
         legendgroup=run,
         marker=dict(color=colour),
-        error_y=dict(type="data", symmetric=False, array=above, arrayminus=below,
+        error_y=dict(type="data", symmetric=False, **numbers["error_y"],
                      color=_style.ERROR_BAR_COLOUR, thickness=1.5, width=4),
-        text=[NOT_AVAILABLE if u else "" for u in undefined],
+        text=numbers["text"],
         textposition="outside",
-        customdata=[format_estimate(e.value, e.ci) for e in estimates],
+        customdata=numbers["customdata"],
         hovertemplate="%{x}: %{customdata}",
         meta=_style.tag(_style.ROLE_CURVE, run),
     )
@@ -98,6 +118,36 @@ def metric_bars_figure(
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
     fig.update_xaxes(type="category")
     return fig
+
+
+def refresh_metric_bars(
+    template: Mapping[str, Any],
+    values: Mapping[str, Mapping[str, Any]],
+    *,
+    metrics: Sequence[str] | None = None,
+) -> go.Figure:
+    """:func:`metric_bars_figure` of ``values``, by refilling a cached figure's plotly JSON.
+
+    Why: the bars' layout, colours and legend do not depend on the threshold but building
+    them through plotly's validators does cost time on every slider move.  ``template`` is the
+    ``to_plotly_json()`` of a :func:`metric_bars_figure` over the same runs and metrics (any
+    numbers, e.g. zeros); only heights, error bars, "n/a" labels and hover text are replaced,
+    in copies (``template`` is never mutated).  Raises ``ValueError`` when ``template`` was
+    drawn for other runs or metrics, which would otherwise put numbers on the wrong bars.
+    """
+    order = _metric_order(values, metrics)
+    labels = [_style.escape_label(m) for m in order]
+    runs = [_style.run_of(t) for t in template["data"]]
+    if runs != list(values):
+        raise ValueError(f"template holds runs {runs}, values {list(values)}")
+    traces = []
+    for trace, run in zip(template["data"], runs):
+        if list(trace["x"]) != labels:
+            raise ValueError(f"template shows metrics {list(trace['x'])}, not {labels}")
+        numbers = _bar_numbers(order, values[run])
+        traces.append({**trace, **numbers,
+                       "error_y": {**trace["error_y"], **numbers["error_y"]}})
+    return _style.figure_from_json({**template, "data": traces})
 
 
 def binary_per_class_metrics(

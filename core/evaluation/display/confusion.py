@@ -4,20 +4,35 @@ Why both numbers: counts tell how many patients a decision affects, row
 percentages (share of each true class) are the per-class sensitivities a
 clinician compares across runs.  A true class with no samples has no
 percentages; its row says "n/a" instead of a misleading 0%.
+
+The grid (:func:`confusion_grid_figure`) puts one small matrix per run side by side, colour =
+share of the true class so runs of different sizes read alike.  Its cells change with every
+threshold move while its subplots, axes and titles do not, so it is built once as a template
+and refilled by :func:`refresh_confusion_grid` on the template's plotly JSON.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from . import _style
 from ._format import NOT_AVAILABLE
 from ._heatmap import style_matrix_axes, undefined_cells_trace
 
-__all__ = ["confusion_matrix_figure", "confusion_cell_text", "row_fractions"]
+__all__ = [
+    "confusion_matrix_figure",
+    "confusion_grid_figure",
+    "refresh_confusion_grid",
+    "confusion_cell_text",
+    "row_fractions",
+    "grid_shape",
+]
 
 
 def _checked_matrix(matrix, class_names: Sequence[str]) -> np.ndarray:
@@ -88,3 +103,96 @@ def confusion_matrix_figure(
         fig.add_trace(undefined_cells_trace(undefined, names, names, text))
     _style.style_figure(fig, title=title, height=max(420, 90 * len(names) + 180))
     return style_matrix_axes(fig, x_title="Predicted label", y_title="True label")
+
+
+def grid_shape(n: int, max_cols: int = 3) -> tuple[int, int]:
+    """``(rows, cols)`` of a grid of ``n`` panels, at most ``max_cols`` per row."""
+    cols = max(1, min(n, max_cols))
+    return math.ceil(n / cols), cols
+
+
+def _wrap_name(name: str) -> str:
+    """A run name on two lines at its first ' · ' separator (escaped for plotly)."""
+    return "<br>".join(_style.escape_label(part) for part in name.split(" \u00b7 ", 1))
+
+
+def _grid_cells(matrix) -> dict[str, Any]:
+    """One grid panel's threshold-dependent part: colour (row share) and text (count, row %)."""
+    m = np.asarray(matrix, dtype=np.float64)
+    return dict(z=np.where(np.isnan(m), np.nan, row_fractions(m)).tolist(),
+                text=confusion_cell_text(m).tolist())
+
+
+def _grid_panel(run: str, classes: Sequence[str], *, first: bool) -> go.Heatmap:
+    labels = [_style.escape_label(c) for c in classes]
+    k = len(labels)
+    return go.Heatmap(
+        z=np.zeros((k, k)), x=labels, y=labels, text=np.full((k, k), "").tolist(),
+        texttemplate="%{text}", textfont=dict(size=14), colorscale=_style.SEQUENTIAL_SCALE,
+        zmin=0, zmax=1, showscale=first, name=_style.escape_label(run),
+        colorbar=dict(title=dict(text="share of<br>true class"), thickness=12),
+        hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>",
+        meta=_style.tag(_style.ROLE_CELLS, run),
+    )
+
+
+def confusion_grid_figure(
+    class_names: Mapping[str, Sequence[str]],
+    matrices: Mapping[str, Any] | None = None,
+    *,
+    title: str = "Confusion matrices: count and % of true class",
+) -> go.Figure:
+    """One confusion heatmap per run, three to a row (counts and row % in each cell).
+
+    ``class_names`` maps run -> its class names (runs of different datasets may differ) and
+    fixes the order of the panels; ``matrices`` maps the same runs -> counts, as for
+    :func:`confusion_matrix_figure`.  Without ``matrices`` the cells are empty: that is the
+    template :func:`refresh_confusion_grid` fills on every threshold move.
+    """
+    runs = list(class_names)
+    rows, cols = grid_shape(len(runs))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[_wrap_name(r) for r in runs],
+                        horizontal_spacing=0.3 / cols, vertical_spacing=0.35 / rows)
+    for i, run in enumerate(runs):
+        fig.add_trace(_grid_panel(run, class_names[run], first=i == 0),
+                      row=i // cols + 1, col=i % cols + 1)
+    _style.style_figure(fig, title=title, height=340 * rows + 90)
+    fig.update_xaxes(type="category", showgrid=False, title_text="predicted", side="bottom")
+    fig.update_yaxes(type="category", showgrid=False, autorange="reversed")
+    fig.update_yaxes(title_text="true", col=1)
+    fig.update_annotations(font=dict(size=12))
+    fig.update_layout(margin=dict(t=110))
+    if matrices is not None:
+        for trace, matrix in zip(fig.data, _grid_matrices(fig.data, matrices)):
+            trace.update(_grid_cells(matrix))
+    return fig
+
+
+def _grid_matrices(traces: Sequence[Any], matrices: Mapping[str, Any]) -> list[np.ndarray]:
+    """``matrices`` in panel order, checked against the panels (runs, then K x K)."""
+    runs = [_style.run_of(t) for t in traces]
+    if runs != list(matrices):
+        raise ValueError(f"the grid shows runs {runs}, the matrices are for {list(matrices)}")
+    out = []
+    for trace, run in zip(traces, runs):
+        m = np.asarray(matrices[run], dtype=np.float64)
+        k = len(trace["y"])
+        if m.shape != (k, k):
+            raise ValueError(f"{run}: matrix shape {m.shape} does not match {k} class names")
+        out.append(m)
+    return out
+
+
+def refresh_confusion_grid(template: Mapping[str, Any], matrices: Mapping[str, Any]
+                           ) -> go.Figure:
+    """:func:`confusion_grid_figure` with ``matrices``, by refilling a template's plotly JSON.
+
+    ``template`` is the ``to_plotly_json()`` of a grid over the same runs (with or without
+    numbers); only each panel's colours and cell text are replaced, in copies (``template`` is
+    never mutated, never validated again).  Raises ``ValueError`` for other runs or a matrix
+    whose size does not match its panel's classes.
+    """
+    traces = template["data"]
+    data = [{**trace, **_grid_cells(m)}
+            for trace, m in zip(traces, _grid_matrices(traces, matrices))]
+    return _style.figure_from_json({**template, "data": data})

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 
 from . import _style
 from ._format import format_estimate, format_number
-from ._overlay import curve_trace, operating_point_trace
+from ._overlay import curve_trace, fit_column, operating_point_trace
 from .simplify import DEFAULT_MAX_POINTS
 
 __all__ = ["PrCurveSpec", "pr_overlay_figure", "pr_legend_label"]
@@ -74,8 +74,13 @@ def pr_overlay_figure(
     *,
     title: str = "Precision-recall curves",
     max_points: int = DEFAULT_MAX_POINTS,
+    in_column: bool = False,
 ) -> go.Figure:
-    """PR curves of several runs; baselines first, curves, then operating-point markers."""
+    """PR curves of several runs; baselines first, curves, then operating-point markers.
+
+    ``in_column`` as for :func:`core.evaluation.display.roc_overlay_figure`; the markers of
+    a cached template move with :func:`core.evaluation.display.refresh_operating_points`.
+    """
     _style.require_unique_names([c.name for c in curves])
     colours = _style.resolve_colours([c.colour for c in curves])
     fig = go.Figure()
@@ -102,4 +107,5 @@ def pr_overlay_figure(
         fig, title=title, x_title="Recall (sensitivity)", y_title="Precision (PPV)",
         legend="bottom-left",
     )
-    return _style.unit_axes(fig)
+    _style.unit_axes(fig)
+    return fit_column(fig) if in_column else fig

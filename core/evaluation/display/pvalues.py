@@ -65,12 +65,15 @@ def pvalue_matrix_figure(
     difference_label: str = "\u0394AUC",
     adjustment: str | None = None,
     title: str = "Pairwise comparisons",
+    tilt_names: bool = False,
 ) -> go.Figure:
     """Heatmap of ``pvalues[i, j]`` (run i vs run j); diagonal blank, NaN cells "n/a".
 
     ``differences[i, j]`` (optional) is shown as row minus column, e.g. the
     AUC of run i minus that of run j.  ``adjustment`` names the multiplicity
-    correction already applied (e.g. ``"Holm"``), or None for unadjusted.
+    correction already applied (e.g. ``"Holm"``), or None for unadjusted.  ``tilt_names``
+    slants the column names and makes room under the plot for the longest one (long run
+    names under a straight axis would overlap each other and the footnote).
     """
     p = _checked(names, pvalues, "pvalues")
     diff = None if differences is None else _checked(names, differences, "differences")
@@ -96,4 +99,13 @@ def pvalue_matrix_figure(
     fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=-0.12, showarrow=False,
                        xanchor="left", yanchor="top", font=dict(size=12, color="#555555"))
     fig.update_layout(margin=dict(b=110))
+    return _tilt_names(fig, names) if tilt_names else fig
+
+
+def _tilt_names(fig: go.Figure, names: Sequence[str]) -> go.Figure:
+    """Column names at -30 degrees, the bottom margin and the footnote moved to fit them."""
+    bottom = 70 + int(4.2 * max(len(str(n)) for n in names))
+    fig.update_xaxes(tickangle=-30)
+    fig.update_layout(margin=dict(b=bottom), height=(fig.layout.height or 420) + bottom - 110)
+    fig.layout.annotations[-1].update(y=0, yshift=-(bottom - 20))
     return fig

@@ -5,7 +5,9 @@ set, and AUC differences only mean something next to their confidence
 intervals, so the legend carries both.  The builder takes plain arrays (or a
 :class:`core.evaluation.curves.RocCurve`, read by attribute) so it works with
 any caller.  Operating points live in their own traces; see
-:func:`core.evaluation.display.with_operating_points` for the slider pattern.
+:func:`core.evaluation.display.with_operating_points` for the slider pattern and
+:func:`core.evaluation.display.refresh_operating_points` for its fast form on a cached
+template.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import plotly.graph_objects as go
 
 from . import _style
 from ._format import format_estimate
-from ._overlay import curve_trace, operating_point_trace
+from ._overlay import curve_trace, fit_column, operating_point_trace
 from .simplify import DEFAULT_MAX_POINTS
 
 __all__ = ["CurveSpec", "roc_overlay_figure", "roc_legend_label"]
@@ -72,11 +74,15 @@ def roc_overlay_figure(
     title: str = "ROC curves",
     max_points: int = DEFAULT_MAX_POINTS,
     show_chance: bool = True,
+    in_column: bool = False,
 ) -> go.Figure:
     """ROC curves of several runs on one square plot.
 
     Trace order: chance diagonal, one curve per run, then one marker per run
-    that has an operating point (markers last so they draw on top).
+    that has an operating point (markers last so they draw on top).  ``in_column=True`` lays
+    it out for a half-width column (legend below, not square: see ``_overlay.fit_column``).
+    Built without operating points it is the template :func:`refresh_operating_points`
+    moves the markers on.
     """
     _style.require_unique_names([c.name for c in curves])
     colours = _style.resolve_colours([c.colour for c in curves])
@@ -101,4 +107,5 @@ def roc_overlay_figure(
         y_title="True-positive rate (sensitivity)",
         legend="bottom-right",
     )
-    return _style.unit_axes(fig)
+    _style.unit_axes(fig)
+    return fit_column(fig) if in_column else fig
