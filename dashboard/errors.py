@@ -1,69 +1,22 @@
-"""The test images a run gets wrong at the current threshold, and their thumbnails.
+"""Thumbnails of the Errors page's images, read from where the dataset keeps them now.
 
-Why false negatives first: a missed cancer is the error a screening or triage tool must not
-hide; within each kind the most confidently wrong cases come first (a false negative scored
-0.02 says more about the model than one scored 0.49).
-
-Images are read from where the dataset keeps them *now* (``core.datasets.load_dataset`` by the
-run's dataset name; array datasets such as MedMNIST from ``LoadedDataset.arrays``), so a sample
-that has since been moved or deleted is listed with the reason instead of a picture.
+Which images are wrong is :func:`core.evaluation.misclassified` (false negatives first); this
+module only finds their pictures, with Streamlit's cache around the decoding. Images are read
+from where the dataset keeps them *now* (``core.datasets.load_dataset`` by the run's dataset
+name; array datasets such as MedMNIST from ``LoadedDataset.arrays``), so a sample that has since
+been moved or deleted is listed with the reason instead of a picture.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 from PIL import Image
 
 from core.datasets import DatasetError
-from core.evaluation import RunEvaluation
 from dashboard import data
 
-__all__ = ["ERROR_COLUMNS", "misclassified", "dataset_samples", "thumbnail"]
-
-FALSE_NEGATIVE = "false negative"
-FALSE_POSITIVE = "false positive"
-ERROR_COLUMNS = ["kind", "sample_id", "group", "true_label", "predicted_label", "score",
-                 "threshold", "confidence"]
-
-
-def misclassified(ev: RunEvaluation, threshold: float, class_names: tuple[str, str]
-                  ) -> pd.DataFrame:
-    """Test samples on the wrong side of ``threshold`` (score >= t is positive).
-
-    ``score`` is the positive-class probability; ``confidence`` is how far the score is from
-    the threshold on the wrong side, scaled to [0, 1] (1 = as wrong as possible).  Sorted:
-    false negatives, then false positives, each most confident first.
-    """
-    if ev.level != "sample":
-        raise ValueError("errors are listed per image: use a sample-level evaluation")
-    test = ev.test
-    t = float(threshold)
-    positive = test.scores >= t
-    truth = test.y.astype(bool)
-    fn, fp = truth & ~positive, ~truth & positive
-    neg, pos = class_names
-    rows = ev.predictions[ev.predictions["split"].astype(str) == "test"]
-    groups = rows["group"].astype(str).to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        conf_fn = np.where(t > 0, (t - test.scores) / t, 0.0)
-        conf_fp = np.where(t < 1, (test.scores - t) / (1 - t), 0.0)
-    frames = []
-    for mask, kind, true_label, predicted, conf in ((fn, FALSE_NEGATIVE, pos, neg, conf_fn),
-                                                    (fp, FALSE_POSITIVE, neg, pos, conf_fp)):
-        idx = np.flatnonzero(mask)
-        frames.append(pd.DataFrame({
-            "kind": kind,
-            "sample_id": test.ids[idx].astype(str),
-            "group": groups[idx],
-            "true_label": true_label,
-            "predicted_label": predicted,
-            "score": test.scores[idx],
-            "threshold": t,
-            "confidence": np.clip(conf[idx], 0.0, 1.0),
-        }).sort_values("confidence", ascending=False, kind="stable"))
-    return pd.concat(frames, ignore_index=True)[ERROR_COLUMNS]
+__all__ = ["dataset_samples", "thumbnail"]
 
 
 def dataset_samples(name: str):

@@ -11,11 +11,11 @@ from typing import Sequence
 import pandas as pd
 import streamlit as st
 
+from core.explain import Sanity
 from dashboard.downloads import csv_bytes
 from dashboard.explain_format import predictions_table, sanity_table
 from dashboard.explain_inputs import InputImage
 from dashboard.explain_maps import MapSettings, class_index
-from dashboard.explain_compute import Sanity
 from dashboard.explain_predictions import LoadedRun, Predictions
 from dashboard.explain_session import results
 

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from dashboard.explain_compute import (Prediction, RunModel, decide, decision_text,
-                                      deletion_verdict)
+from core.evaluation import decide
+from core.explain import Prediction, RunModel, decision_text
 from dashboard.text import file_name
 
 DISPLAY_MIN = 256  # px on the long side; smaller images are enlarged by an integer factor
@@ -102,7 +102,7 @@ def sanity_table(rows: Iterable[dict]) -> pd.DataFrame:
             "passes randomization": sanity.passes_randomization,
             "deletion area": curve.area,
             "deletion area, random order": curve.random_area,
-            "deletion vs random order": deletion_verdict(curve),
+            "deletion vs random order": curve.verdict,
         })
     return pd.DataFrame(out)
 

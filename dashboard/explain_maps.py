@@ -16,8 +16,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import streamlit as st
 
+from core.explain import explain, sanity_check
 from core.saliency import METHODS, SaliencyCancelled
-from dashboard.explain_compute import explain, sanity_check
 from dashboard.explain_inputs import InputImage
 from dashboard.explain_predictions import LoadedRun, Predictions
 from dashboard.explain_session import batch, results, resume_batch, start_batch, stop_batch

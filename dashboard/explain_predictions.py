@@ -13,11 +13,11 @@ from typing import Any, Sequence
 
 import streamlit as st
 
+from core.explain import Prediction, RunModel, predict
 from core.store import CorruptRunError
 from dashboard import data
 from dashboard.damage import show_read_problem
 from models import register_custom_objects
-from dashboard.explain_compute import Prediction, RunModel, predict
 from dashboard.explain_format import display_image, model_input_uint8, predictions_table
 from dashboard.explain_inputs import InputImage
 from dashboard.explain_session import results

@@ -13,9 +13,9 @@ from typing import Iterable
 
 import streamlit as st
 
+from core.explain import RunModel
 from core.store import CorruptRunError
 from dashboard import data
-from dashboard.explain_compute import RunModel
 from dashboard.damage import FIX
 from dashboard.text import md
 from dashboard.threshold import FALLBACK, threshold_control

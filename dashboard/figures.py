@@ -21,7 +21,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.evaluation import OperatingPoint, compare_runs, pvalue_matrix
+from core.evaluation import OperatingPoint, auc_difference_matrix, compare_runs, pvalue_matrix
 from core.evaluation.display import (
     CalibrationSpec,
     CurveSpec,
@@ -118,14 +118,9 @@ def pairwise(refs: tuple[RunRef, ...]):
     """``(compare_runs table, p-value matrix, AUC-difference matrix)`` by display name."""
     evals = {ref[4]: _evaluation(ref) for ref in refs}
     table = compare_runs(evals)
-    matrix = pvalue_matrix(table) if len(table) else None
-    diff = None
-    if matrix is not None:
-        diff = np.full(matrix.shape, np.nan)
-        pos = {n: i for i, n in enumerate(matrix.index)}
-        for a, b, d in table[["run_a", "run_b", "auc_difference"]].itertuples(index=False):
-            diff[pos[a], pos[b]], diff[pos[b], pos[a]] = d, -d
-    return table, matrix, diff
+    if not len(table):
+        return table, None, None
+    return table, pvalue_matrix(table), auc_difference_matrix(table).to_numpy()
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

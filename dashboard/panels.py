@@ -13,17 +13,24 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
-from core.evaluation import EvaluationError, OperatingPoint, multiclass_from_predictions
+from core.evaluation import (
+    EvaluationError,
+    OperatingPoint,
+    binary_class_names,
+    metadata_columns,
+    multiclass_from_predictions,
+    subgroup_table,
+)
 from core.evaluation.display import (
     CurveSpec,
     confusion_matrix_figure,
     format_p,
     roc_overlay_figure,
 )
+from core.training.runsets import fold_groups
 from dashboard import data, figures
 from dashboard.downloads import PNG_HINT, csv_button, figure_button
 from dashboard.evaluations import Selection, run_key
-from dashboard.subgroups import metadata_columns, subgroup_table
 from dashboard.tables import display_table, metric_rows, numeric_table
 from dashboard.text import md, plain_table, visible
 
@@ -54,14 +61,11 @@ def operating_points(sel: Selection, thresholds: Mapping[str, float]) -> dict[st
     return {sel.names[i]: sel.evals[i].at(thresholds[i]) for i in sel.binary_ids}
 
 
-def class_names(sel: Selection) -> dict[str, tuple[str, ...]]:
-    out = {}
-    for i in sel.binary_ids:
-        names = tuple((sel.records.get(i) or {}).get("class_names") or ("negative", "positive"))
-        pos = sel.evals[i].positive_index
-        neg = "not " + names[pos] if len(names) > 2 else names[1 - pos]
-        out[sel.names[i]] = (neg, names[pos])
-    return out
+def class_names(sel: Selection) -> dict[str, tuple[str, str]]:
+    """``(negative, positive)`` names of each binary run's view, by display name."""
+    return {sel.names[i]: binary_class_names((sel.records.get(i) or {}).get("class_names"),
+                                             sel.evals[i].positive_index)
+            for i in sel.binary_ids}
 
 
 def metrics_panel(sel: Selection, ops: Mapping[str, OperatingPoint], *, key: str) -> pd.DataFrame:
@@ -148,25 +152,10 @@ def pvalues_panel(sel: Selection, *, key: str):
 
 
 def _fold_groups(sel: Selection) -> list[tuple[str, str, tuple]]:
-    runs = data.list_runs().set_index("run_id")
-    configs: dict[tuple, list[tuple[int, str]]] = {}
-    for rid in sel.binary_ids:
-        if rid not in runs.index:
-            continue
-        row = runs.loc[rid]
-        if row["fold"] is None or pd.isna(row["fold"]):
-            continue
-        cfg = tuple(str(row[c]) for c in ("dataset", "model", "strategy", "profile", "seed"))
-        configs.setdefault(cfg, []).append((int(row["fold"]), rid))
-    groups = []
-    for cfg, members in configs.items():
-        if len(members) < 2:
-            continue
-        members.sort()
-        ids = [rid for _, rid in members]
-        name = f"{cfg[1]} on {cfg[0]} · {cfg[2]}" + (f" · seed {cfg[4]}" if cfg[4] != "0" else "")
-        groups.append((name, sel.colours[ids[0]], refs(sel, ids)))
-    return groups
+    """The selection's cross-validations (:func:`core.training.runsets.fold_groups`) as
+    (name, colour of the first fold, cache keys of the folds)."""
+    return [(group.name, sel.colours[group.run_ids[0]], refs(sel, group.run_ids))
+            for group in fold_groups(data.list_runs(), sel.binary_ids)]
 
 
 def crossval_panel(sel: Selection, *, key: str):

@@ -10,13 +10,14 @@ import math
 
 import streamlit as st
 
-from core.evaluation import EvaluationError
+from core.evaluation import (FALSE_NEGATIVE, FALSE_POSITIVE, EvaluationError,
+                             binary_class_names, misclassified)
 from core.store import StoreError
 from dashboard import data
 from dashboard.damage import show_read_problem
 from dashboard.details import warnings_banner
 from dashboard.downloads import csv_button
-from dashboard.errors import FALSE_NEGATIVE, FALSE_POSITIVE, misclassified, thumbnail
+from dashboard.errors import thumbnail
 from dashboard.evaluations import Selection
 from dashboard.text import literal, md, visible
 from dashboard.runs import empty_store, ok_runs, run_names, run_selectbox
@@ -126,6 +127,5 @@ except StoreError as exc:
 except EvaluationError as exc:
     st.error(md("{name} cannot be evaluated: {exc}", name=names[run_id], exc=exc))
     st.stop()
-negative = classes[1 - pos_index] if len(classes) == 2 else f"not {classes[pos_index]}"
 dataset = str(runs.set_index("run_id").loc[run_id, "dataset"])
-errors_view(run_id, names[run_id], ev, (negative, classes[pos_index]), dataset)
+errors_view(run_id, names[run_id], ev, binary_class_names(classes, pos_index), dataset)

@@ -3,7 +3,7 @@
 Layout only. Inputs (runs, uploads, dataset images, links) live in ``dashboard.explain_inputs``,
 predictions in ``explain_predictions``, saliency controls and computation in ``explain_maps``,
 the overlay grid in ``explain_grid``, downloads in ``explain_export``; what they compute comes
-from ``dashboard.explain_compute`` and ``core``.
+from ``core.explain`` and ``core``.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.evaluation.strategies import REFERENCE, effect_rows
+from core.training.runsets import configurations, missing_strategies, strategy_runs, study_runs
 from dashboard import panels
 from dashboard.details import details_expander, warnings_banner
 from dashboard.downloads import csv_button
@@ -16,16 +18,7 @@ from dashboard.evaluations import Selection, load_selection
 from dashboard.runs import TRAIN_PAGE, empty_store, ok_runs
 from dashboard.text import md, plain_table, visible
 from dashboard.threshold import current_thresholds, threshold_control
-from dashboard.weighting import (
-    REFERENCE,
-    configurations,
-    effect_rows,
-    effects_display,
-    missing_strategies,
-    strategy_runs,
-    study_runs,
-    study_table,
-)
+from dashboard.weighting import effects_display, study_table
 
 KEY = "weighting"
 

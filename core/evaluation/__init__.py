@@ -24,13 +24,27 @@ from .errors import (
     SampleMismatchError,
     SingleClassError,
 )
-from .evaluate import OperatingPoint, RunEvaluation, compare_runs, pvalue_matrix
+from .decision import binary_class_names, decide, negative_class_name
+from .evaluate import (
+    OperatingPoint,
+    RunEvaluation,
+    auc_difference_matrix,
+    compare_runs,
+    pvalue_matrix,
+)
 from .frames import ScoredSamples, binary_split, check_predictions
 from .groups import GroupLeakError, aggregate_groups
 from .metrics import METRIC_NAMES, ThresholdMetrics, metrics_at_threshold
+from .misclassified import ERROR_COLUMNS, FALSE_NEGATIVE, FALSE_POSITIVE, misclassified
 from .multiclass import MulticlassResult, evaluate_multiclass, multiclass_from_predictions
 from .paired import McNemarResult, PairedComparison, align_runs, compare_paired, mcnemar_test
-from .subgroups import age_bands, subgroup_metrics
+from .subgroups import (
+    age_bands,
+    binned_column,
+    metadata_columns,
+    subgroup_metrics,
+    subgroup_table,
+)
 from .thresholds import (
     METHODS,
     AppliedThreshold,
@@ -46,8 +60,11 @@ __all__ = [
     "ConfusionCounts",
     "CrossValRoc",
     "DelongAuc",
+    "ERROR_COLUMNS",
     "EmptyInputError",
     "EvaluationError",
+    "FALSE_NEGATIVE",
+    "FALSE_POSITIVE",
     "GroupLeakError",
     "Interval",
     "METHODS",
@@ -70,7 +87,10 @@ __all__ = [
     "aggregate_groups",
     "align_runs",
     "apply_threshold",
+    "auc_difference_matrix",
+    "binary_class_names",
     "binary_split",
+    "binned_column",
     "check_predictions",
     "choose_threshold",
     "compare_paired",
@@ -79,15 +99,20 @@ __all__ = [
     "compute_pr",
     "compute_roc",
     "cross_validated_roc",
+    "decide",
     "delong_auc",
     "delong_test",
     "evaluate_multiclass",
     "mcnemar_test",
+    "metadata_columns",
     "metrics_at_threshold",
+    "misclassified",
     "multiclass_from_predictions",
+    "negative_class_name",
     "paired_bootstrap_difference",
     "pvalue_matrix",
     "roc_folds_from_predictions",
     "subgroup_metrics",
+    "subgroup_table",
     "threshold_metric_cis",
 ]

@@ -32,6 +32,7 @@ from typing import Mapping, NamedTuple, Sequence
 import numpy as np
 
 from .counts import ConfusionCounts
+from .decision import decide
 from .errors import EvaluationError, check_binary_inputs
 from .frozen import FrozenMap
 from .metrics import METRIC_NAMES, rates_from_counts
@@ -236,7 +237,7 @@ def paired_bootstrap_difference(
     for t in (threshold_a, threshold_b):
         if not np.isfinite(t) and t != np.inf:
             raise ValueError(f"threshold must be a number, got {t}")
-    pred_a, pred_b = a >= threshold_a, b >= threshold_b
+    pred_a, pred_b = decide(a, threshold_a), decide(b, threshold_b)
     rng = np.random.default_rng(seed)
     ca, cb = index_bootstrap_counts(y, [pred_a, pred_b], n_boot, rng)
     ra, rb = rates_from_counts(ca), rates_from_counts(cb)

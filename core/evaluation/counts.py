@@ -9,7 +9,9 @@ vector of thresholds at once, which is how threshold selection scans every
 candidate in one call.
 
 Decision rule everywhere in Lesionlab: predict positive when ``score >= t``
-(the convention of :func:`sklearn.metrics.roc_curve`).
+(:func:`core.evaluation.decision.decide`, the convention of
+:func:`sklearn.metrics.roc_curve`); the binary search below gives the same
+counts, ties included, and is tested against ``decide``.
 """
 
 from __future__ import annotations

@@ -40,7 +40,8 @@ from .thresholds import (
     choose_threshold,
 )
 
-__all__ = ["OperatingPoint", "RunEvaluation", "compare_runs", "pvalue_matrix"]
+__all__ = ["OperatingPoint", "RunEvaluation", "auc_difference_matrix", "compare_runs",
+           "pvalue_matrix"]
 
 Level = Literal["sample", "group"]
 
@@ -241,8 +242,20 @@ def _mismatch_reason(a: RunEvaluation, b: RunEvaluation) -> str:
 
 def pvalue_matrix(comparison: pd.DataFrame) -> pd.DataFrame:
     """Square, symmetric run x run matrix of p-values from :func:`compare_runs` (NaN diagonal)."""
+    return _pair_matrix(comparison, "p_value", antisymmetric=False)
+
+
+def auc_difference_matrix(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Run x run matrix of AUC differences from :func:`compare_runs`: row minus column, so the
+    lower triangle is the upper one negated (NaN diagonal; NaN for pairs that cannot be paired).
+    Rows and columns in the order of :func:`pvalue_matrix`, so the two can be drawn together."""
+    return _pair_matrix(comparison, "auc_difference", antisymmetric=True)
+
+
+def _pair_matrix(comparison: pd.DataFrame, column: str, *, antisymmetric: bool) -> pd.DataFrame:
     names = list(dict.fromkeys(comparison["run_a"].tolist() + comparison["run_b"].tolist()))
     mat = pd.DataFrame(np.nan, index=names, columns=names)
-    for a, b, p in comparison[["run_a", "run_b", "p_value"]].itertuples(index=False):
-        mat.loc[a, b] = mat.loc[b, a] = p
+    sign = -1.0 if antisymmetric else 1.0
+    for a, b, value in comparison[["run_a", "run_b", column]].itertuples(index=False):
+        mat.loc[a, b], mat.loc[b, a] = value, sign * value
     return mat

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy.stats import binomtest, chi2
 
 from .bootstrap import BootstrapCIs, paired_bootstrap_difference
+from .decision import decide
 from .delong import PairedDelong, delong_test
 from .errors import EvaluationError, SampleMismatchError
 from .frames import ScoredSamples
@@ -124,7 +125,7 @@ def compare_paired(
 ) -> PairedComparison:
     """DeLong AUC test, McNemar at each run's threshold and bootstrap CIs of A - B."""
     _, y, sa, sb = align_runs(a, b)
-    pred_a, pred_b = sa >= threshold_a, sb >= threshold_b
+    pred_a, pred_b = decide(sa, threshold_a), decide(sb, threshold_b)
     truth = y.astype(bool)
     return PairedComparison(
         n=int(y.shape[0]),

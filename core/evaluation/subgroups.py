@@ -5,11 +5,17 @@ and that is what a clinician must see before trusting it.  Subgroups are small, 
 shows how many samples (and positives) stand behind it and is flagged when too small to read;
 a subgroup with a single class gets NaN for the metrics it cannot define, with the reason,
 rather than an error that would hide the other subgroups.
+
+Why numeric columns are binned: metadata such as age or a patch coordinate has hundreds of
+distinct values, and one row per value would be rows of one or two samples.  Numeric columns
+with more than :data:`MAX_LEVELS` values are cut into quartiles of the test split (labelled with
+their ranges) by :func:`binned_column`; :func:`subgroup_table` does that for several runs at
+once, each at its own threshold.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,10 +26,16 @@ from .errors import EvaluationError
 from .frames import binary_split, check_predictions
 from .metrics import METRIC_NAMES, metrics_from_counts
 
-__all__ = ["MISSING", "age_bands", "subgroup_metrics"]
+if TYPE_CHECKING:  # evaluate imports this module
+    from .evaluate import RunEvaluation
+
+__all__ = ["MAX_LEVELS", "MISSING", "age_bands", "binned_column", "metadata_columns",
+           "subgroup_metrics", "subgroup_table"]
 
 #: Subgroup label for rows whose metadata value is missing (kept visible, never dropped).
 MISSING = "(missing)"
+#: A numeric metadata column with more distinct values than this is cut into quartiles.
+MAX_LEVELS = 12
 
 
 def age_bands(series: pd.Series, edges: Sequence[float]) -> pd.Series:
@@ -90,3 +102,58 @@ def subgroup_metrics(
             **{k: getattr(m, k) for k in METRIC_NAMES}, "auc": auc, "reason": "; ".join(reasons),
         })
     return pd.DataFrame(out)
+
+
+def metadata_columns(evals: Mapping[str, RunEvaluation]) -> list[str]:
+    """``meta_*`` columns (without the prefix) present in every run's evaluated frame."""
+    common = None
+    for ev in evals.values():
+        cols = {c[5:] for c in ev.predictions.columns if str(c).startswith("meta_")}
+        common = cols if common is None else common & cols
+    return sorted(common or [])
+
+
+def binned_column(pred: pd.DataFrame, column: str) -> tuple[pd.DataFrame, str]:
+    """``(pred, column)`` as given, or with ``meta_<column>_band``: the quartiles of the test
+    split (ordered categories named by their ranges, the outer ones open) when ``column`` is
+    numeric with more than :data:`MAX_LEVELS` values and has at least two distinct quartiles."""
+    if f"meta_{column}" not in pred.columns:  # subgroup_metrics says so, naming the others
+        return pred, column
+    values = pred[f"meta_{column}"]
+    numeric = pd.api.types.is_numeric_dtype(values)
+    if not numeric or values.nunique(dropna=True) <= MAX_LEVELS:
+        return pred, column
+    test = values[pred["split"].astype(str) == "test"]
+    edges = sorted(set(test.quantile([0, 0.25, 0.5, 0.75, 1.0]).tolist()))
+    if len(edges) < 3:
+        return pred, column
+    edges[0], edges[-1] = float("-inf"), float("inf")
+    bands = pd.cut(values, bins=edges)
+    # Ordered categories keep the quartiles in numeric order in the table.
+    names = [f"({_num(iv.left, 'min')}, {_num(iv.right, 'max')}]" for iv in bands.cat.categories]
+    bands = bands.cat.rename_categories(names)
+    return pred.assign(**{f"meta_{column}_band": bands}), f"{column}_band"
+
+
+def _num(value: float, infinite: str) -> str:
+    return infinite if not pd.notna(value) or abs(value) == float("inf") else f"{value:g}"
+
+
+def subgroup_table(evals: Mapping[str, RunEvaluation], thresholds: Mapping[str, float],
+                   column: str) -> pd.DataFrame:
+    """One row per (run, subgroup): n, n_pos, small flag, every metric, AUC, reasons.
+
+    ``evals`` and ``thresholds`` are keyed by run name; a run that cannot be broken down gets
+    one row with the reason instead of hiding the others.
+    """
+    parts = []
+    for name, ev in evals.items():
+        pred, col = binned_column(ev.predictions, column)
+        try:
+            table = subgroup_metrics(pred, col, thresholds[name],
+                                     positive_index=ev.positive_index)
+        except EvaluationError as exc:
+            table = pd.DataFrame([{col: "—", "reason": str(exc)}])
+        table.insert(0, "run", name)
+        parts.append(table.rename(columns={col: column}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

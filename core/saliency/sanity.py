@@ -16,7 +16,8 @@ black. ``baseline="blur"`` (Gaussian, sigma = ``blur_sigma`` x image side) is of
 it looks more natural, but it keeps low-frequency evidence: on our bright-square test task a
 fully blurred image is still called positive at p = 0.8, and a blurred melanoma is still a dark
 blob. The same curve for a random pixel order is computed in the same forward pass, as the
-reference the map must beat.
+reference the map must beat. :attr:`DeletionCurve.verdict` says, once for the whole project,
+whether it did: faster, the same, slower, or a model that ignores the image ("flat").
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ from core.saliency.errors import SaliencyError
 from core.saliency.registry import METHODS, get_explainer
 
 DEFAULT_MAX_CORRELATION = 0.5
+#: Deletion areas closer than this count as equal: they are shown to 3 decimals, and a
+#: 20-step curve cannot resolve finer differences.
+DELETION_MARGIN = 0.01
+#: A model whose probability moves less than this while every pixel is removed ignores the image.
+FLAT_CURVE = 0.01
 
 
 @dataclass(frozen=True)
@@ -71,8 +77,18 @@ class DeletionCurve:
     random_area: float  # the same curve with a random pixel order
 
     @property
-    def beats_random(self) -> bool:
-        return self.area < self.random_area
+    def verdict(self) -> str:
+        """"faster", "same", "slower" than the random order (areas within
+        :data:`DELETION_MARGIN` are the same), or "flat": neither curve moves by
+        :data:`FLAT_CURVE`, so the model ignores the image and no map can point at evidence."""
+        if (max(self.scores) - min(self.scores) < FLAT_CURVE
+                and max(self.random_scores) - min(self.random_scores) < FLAT_CURVE):
+            return "flat"
+        if self.area < self.random_area - DELETION_MARGIN:
+            return "faster"
+        if self.area > self.random_area + DELETION_MARGIN:
+            return "slower"
+        return "same"
 
 
 def randomized_copy(model: keras.Model, *, top_layers: int | None = None) -> keras.Model:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.evaluation import RunEvaluation
-from dashboard.errors import misclassified
+from core.evaluation import RunEvaluation, misclassified
 from dashboard.text import as_read
 from tests.dashboard.conftest import chart_by_title, no_exception, open_page
 

@@ -5,7 +5,7 @@
 For each run in the store and each method: the first map (explainer built, traced for the
 multi-pass methods), then the median of ``repeats`` warm maps on other test images, then one
 warm sanity check (randomized model + second map + deletion curve). Everything goes through
-``dashboard.explain_compute`` exactly as the page calls it, with each method's default options.
+``core.explain`` exactly as the page calls it, with each method's default options.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def main(repeats: int = 3) -> None:
     from core.datasets.images import decode_image
     from core.saliency import METHODS
     from core.store import ResultsStore
-    from dashboard.explain_compute import RunModel, explain, predict, sanity_check
+    from core.explain import RunModel, explain, predict, sanity_check
     from models import register_custom_objects
 
     register_custom_objects()

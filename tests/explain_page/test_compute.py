@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from core.saliency import SaliencyCancelled
-from dashboard.explain_compute import (Prediction, RunModel, decide, decision_text, explain,
-                                       image_digest, predict, sanity_check)
+from core.evaluation import decide
+from core.explain import (Prediction, RunModel, decision_text, deletion_words, explain,
+                          image_digest, predict, sanity_check)
 from dashboard.explain_format import (DISPLAY_MAX, DISPLAY_MIN, display_image, display_map,
                                       export_image, file_stem, predictions_table)
 from dashboard.explain_inputs import BadUpload, InputImage, decode_upload
@@ -175,13 +176,11 @@ def _curve(scores, random_scores):
 
 
 def test_deletion_words_do_not_call_equal_areas_a_win():
-    from dashboard.explain_compute import deletion_verdict, deletion_words
-
     falling, slow = [0.9, 0.2, 0.1], [0.9, 0.8, 0.7]
-    assert deletion_verdict(_curve(falling, slow)) == "faster"
-    assert deletion_verdict(_curve(slow, falling)) == "slower"
-    assert deletion_verdict(_curve(slow, [0.9, 0.8, 0.7001])) == "same"
+    assert _curve(falling, slow).verdict == "faster"
+    assert _curve(slow, falling).verdict == "slower"
+    assert _curve(slow, [0.9, 0.8, 0.7001]).verdict == "same"
     flat = _curve([0.688, 0.6881, 0.688], [0.688, 0.688, 0.6879])
-    assert deletion_verdict(flat) == "flat"
+    assert flat.verdict == "flat"
     assert "does not depend on the image" in deletion_words(flat)
     assert "falls faster" in deletion_words(_curve(falling, slow))

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from core.datasets.images import decode_image, resize_for_model
+from core.explain import image_digest
 from core.saliency import deletion_curve, explainer_cache_info, get_explainer
-from dashboard.explain_compute import image_digest
 from dashboard.text import as_read
 from tests.explain_page.conftest import (APP, TIMEOUT, header_only_png, huge_real_png,
                                          new_page, no_exceptions, png_bytes, prediction_tables,

@@ -63,5 +63,5 @@ def test_deletion_curve_drops_faster_than_random(trained_square_model, positives
         curve = deletion_curve(trained_square_model, image, saliency, head="softmax")
         assert curve.class_index == 1 and len(curve.scores) == 21
         assert curve.scores[0] > 0.9 and min(curve.scores) < curve.scores[0] - 0.5
-        assert curve.beats_random and curve.area < 0.5 * curve.random_area
+        assert curve.verdict == "faster" and curve.area < 0.5 * curve.random_area
         assert 0.0 <= curve.area <= 1.0
