@@ -28,6 +28,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..decision import decide
 from . import _style
 
 __all__ = ["ScoreSpec", "score_distribution_figure", "threshold_errors"]
@@ -57,7 +58,7 @@ def _checked(spec: ScoreSpec) -> tuple[np.ndarray, np.ndarray]:
 def threshold_errors(y_true, scores, threshold: float) -> tuple[int, int, int, int]:
     """``(missed positives, n positives, flagged negatives, n negatives)`` at ``threshold``."""
     y, s = _checked(ScoreSpec("scores", y_true, scores))
-    positive = s >= threshold
+    positive = decide(s, threshold)
     return (int(np.count_nonzero(y & ~positive)), int(np.count_nonzero(y)),
             int(np.count_nonzero(~y & positive)), int(np.count_nonzero(~y)))
 
