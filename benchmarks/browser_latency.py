@@ -210,6 +210,19 @@ RUNNERS = {
 }
 
 
+def _evidence(page, name: str, ctx: dict) -> None:
+    """After a failure: a screenshot (git-ignored test-artifacts/) and the server log's end."""
+    shot = REPO / "test-artifacts" / f"browser_latency_{name}.png"
+    shot.parent.mkdir(exist_ok=True)
+    try:
+        page.driver.save_screenshot(str(shot))
+        print(f"{'':<6}screenshot: {shot}; page: {page.driver.current_url}")
+    except Exception as exc:  # noqa: BLE001 - the browser itself may be what failed
+        print(f"{'':<6}no screenshot: {exc}")
+    tail = ctx["server"].log_text().splitlines()[-15:]
+    print(f"{'':<6}server log, last lines:\n" + "\n".join(" " * 8 + t for t in tail), flush=True)
+
+
 def run_scenarios(page: "sc.Page", only: list[str], ctx: dict) -> None:
     """Each chosen scenario, printed as soon as it is done; one that fails is reported as
     such and the others still run."""
@@ -220,6 +233,7 @@ def run_scenarios(page: "sc.Page", only: list[str], ctx: dict) -> None:
             RUNNERS[name](page, ctx)
         except (ScenarioFailed, WebDriverException) as exc:
             print(f"{name}: FAILED: {type(exc).__name__}: {str(exc)[:500]}", flush=True)
+            _evidence(page, name, ctx)
 
 
 def main() -> None:
@@ -271,7 +285,7 @@ def main() -> None:
                 page = sc.Page(driver, CpuMeter(server.proc.pid, driver.service.process.pid),
                                server.url, args.poll, args.timeout)
                 run_scenarios(page, only, {"n": args.actions, "real": real, "ids": ids,
-                                           "root": root, "files": files})
+                                           "root": root, "files": files, "server": server})
         finally:
             server.stop()
     finally:
