@@ -229,21 +229,27 @@ def test_cli_trains_a_grid_on_ray_reports_failures_and_then_finds_it_stored(
     save_spec(DatasetSpec(name="squares", kind="folders",
                           path=str(make_square_images(tmp_path / "squares", n_per_class=20))),
               registry)
+    # A dataset that passes the grid's checks (it is declared, loads and splits) but cannot be
+    # trained on: every malignant image is truncated, so the file scan leaves that class empty.
+    broken = make_square_images(tmp_path / "broken", n_per_class=20)
+    for png in (broken / "malignant").iterdir():
+        png.write_bytes(png.read_bytes()[:60])
+    save_spec(DatasetSpec(name="broken", kind="folders", path=str(broken)), registry)
     monkeypatch.setenv("LESIONLAB_DATASETS", str(registry))
     monkeypatch.setenv("LESIONLAB_STORE", str(tmp_path / "store"))
-    grid = ["run", "--datasets", "squares", "--epochs", "1", "--backend", "ray"]
+    grid = ["run", "--epochs", "1", "--backend", "ray", "--models", "idc_initial"]
 
-    code = main([*grid, "--models", "idc_initial,no_such_model"])
+    code = main([*grid, "--datasets", "squares,broken"])
     out = capsys.readouterr().out
     assert code == 1, out  # a failed run is reported, and the others are still trained
     assert "Ray: 2 CPU(s), 0 GPU(s)" in out
     assert out.count("stored as ") == 1
-    assert out.count("FAILED: UnknownModelError") == 1
+    assert out.count("FAILED: DatasetError") == 1
     assert "(attempt 2)" in out  # the failing run was tried twice
     assert "Finished: 2 runs — 1 trained, 0 already stored, 1 failed." in out
     assert len(ResultsStore(tmp_path / "store").list_runs()) == 1
 
-    code = main([*grid, "--models", "idc_initial"])
+    code = main([*grid, "--datasets", "squares"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert out.count("stored already") == 1
