@@ -18,12 +18,15 @@ Transient memory matters as much on a server, because allocators keep what they 
 given: measured, eight 7000 x 7000 uploads decoded and resized at once grew the server by
 6 GB for good (TensorFlow's oneDNN allocator keeps its pool; glibc keeps freed heap).
 :func:`decode_reduced` therefore decodes one full-resolution image at a time per process,
-hands the heap back (``malloc_trim``) after each, and first averages an image whose long side
-is at least twice :data:`REDUCE_ABOVE` down by the integer factor that brings it to
-2048-4095 px (Pillow's exact box average) before TensorFlow resizes it. That one step makes
-the model input of such an image differ from the training pipeline's direct resize by at most
-1 grey level (3 on pure noise at 500 px; measured on 6100 x 4500 images); images under
-4096 px, the usual case, are resized exactly as in training.
+hands the heap back (``malloc_trim``) after each, and first averages each side that is at
+least twice :data:`REDUCE_ABOVE` down by the integer factor that brings it to 1024-2047 px
+(Pillow's exact box average; each axis on its own, as the model's resize does not keep the
+aspect ratio either) before TensorFlow resizes it, so TensorFlow's pool
+never holds more than one 2047 px float image (a 6000 px upload resized whole kept ~250 MiB
+of it). That one step makes the model input of such an image differ from the training
+pipeline's direct resize by at most 1-2 grey levels on photographs and smooth tissue (7 on
+pure noise at a 500 px input; measured on 6100 x 4500 images); images under 2048 px a side are
+resized exactly as in training.
 """
 
 from __future__ import annotations
@@ -44,9 +47,9 @@ from core.datasets.images import decode_image, resize_tensor
 #: Long side of the kept preview, in pixels (the largest registry input is 500 px).
 PREVIEW_SIDE = 512
 #: An image is box-averaged by an integer factor to no less than this long side before
-#: resizing (4x the largest registry input: the filter still averages several source pixels
+#: resizing (twice the largest registry input: the filter still averages several source pixels
 #: per input pixel), when it is at least twice as large.
-REDUCE_ABOVE = 2048
+REDUCE_ABOVE = 1024
 #: One full-resolution decode at a time per process: peak memory is one image, not N sessions'.
 _FULL_DECODE = threading.Lock()
 
@@ -97,9 +100,9 @@ def decode_reduced(source: bytes | str | Path, input_sizes: Iterable[int],
     with _FULL_DECODE:
         rgb = decode_image(source, name=name)
         digest, size = pixel_digest(rgb), rgb.shape[:2]
-        factor = max(size) // REDUCE_ABOVE
-        if factor >= 2:
-            rgb = np.asarray(Image.fromarray(rgb).reduce(factor))
+        factors = tuple(max(1, side // REDUCE_ABOVE) for side in (size[1], size[0]))  # x, y
+        if max(factors) >= 2:
+            rgb = np.asarray(Image.fromarray(rgb).reduce(factors))
         reduced = reduce_image(rgb, input_sizes)
         del rgb
         _release_heap()

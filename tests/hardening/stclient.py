@@ -200,6 +200,10 @@ class Session:
                 break
         assert not msg.file_urls_response.error_msg, msg.file_urls_response.error_msg
         state = WidgetState(id=uploader_id)
+        # A fresh connection: the pooled one from the health check may have outlived the
+        # server's keep-alive (uvicorn: 5 s) while the page ran, and a PUT sent on it just as
+        # the server closes it fails with "connection reset by peer".
+        self.http.close()
         for (name, content), urls in zip(files, msg.file_urls_response.file_urls):
             response = self.http.put(self.base_url + urls.upload_url,
                                      files={"file": (name, content, "application/octet-stream")},

@@ -16,7 +16,6 @@ import os
 import shutil
 import socket
 import struct
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -214,34 +213,3 @@ def test_an_upload_leaves_nothing_on_disk(served):
                if os.readlink(fd).endswith("(deleted)")]
     assert deleted == []
 
-
-def test_huge_uploads_grow_the_server_by_pixels_kept_not_pixels_decoded(served):
-    """Three sessions each upload two 6000 x 6000 PNGs of flat colour (~100 KB each, 103 MB
-    decoded) on Explain at once. Kept whole, or decoded and resized all at once, they grew the
-    server by gigabytes that stayed (measured: 8 x 8 uploads of 7000 px, +6 GB); reduced right
-    after decoding, one at a time, they add little (benchmarks/upload_memory.py: 8 x 8 add
-    < 200 MiB)."""
-    server: Server = served["server"]
-    load.warm_up(server.url)
-    before = server.rss_kib()["VmRSS"]
-
-    def png(colour):
-        buffer = io.BytesIO()
-        Image.new("RGB", (6000, 6000), colour).save(buffer, "PNG")
-        return buffer.getvalue()
-
-    def one(index: int) -> None:
-        session = Session(server.url)
-        try:
-            uploader = session.run("explain").widget("file_uploader", "explain.uploads")["id"]
-            files = [(f"huge{index}_{k}.png", png((index * 40, k * 90, 33))) for k in range(2)]
-            page = session.run("explain", widgets=[session.upload(uploader, files)])
-            assert not page.exceptions, page.exceptions
-            assert visible(f"huge{index}_0.png  (6000x6000 px)") in page.bodies("text")
-        finally:
-            session.close()
-
-    with ThreadPoolExecutor(3) as pool:
-        list(pool.map(one, range(3)))
-    grown_mib = (server.rss_kib()["VmRSS"] - before) / 1024
-    assert grown_mib < 250, f"the server grew by {grown_mib:.0f} MiB"

@@ -29,8 +29,9 @@ def _png(array: np.ndarray) -> bytes:
 
 @pytest.fixture(scope="module")
 def huge_png() -> bytes:
-    """3000 x 2000 px: a flat background with one textured block, so resizing matters."""
-    rgb = np.full((2000, 3000, 3), (200, 120, 90), dtype=np.uint8)
+    """2000 x 1400 px (under the size that is box-averaged first): a flat background with one
+    textured block, so resizing matters."""
+    rgb = np.full((1400, 2000, 3), (200, 120, 90), dtype=np.uint8)
     rgb[500:700, 1000:1300] = np.random.default_rng(0).integers(0, 256, (200, 300, 3))
     return _png(rgb)
 
@@ -38,9 +39,9 @@ def huge_png() -> bytes:
 def test_a_huge_upload_keeps_only_its_model_inputs_and_a_preview(huge_png):
     item = decode_upload("huge.png", huge_png, input_sizes=(50, 224))
     assert isinstance(item, InputImage)
-    assert item.image.original_size == (2000, 3000)
-    assert max(item.rgb.shape[:2]) == PREVIEW_SIDE and item.rgb.shape[:2] == (341, 512)
-    # what the session holds: < 1 MB instead of 18 MB of decoded pixels
+    assert item.image.original_size == (1400, 2000)
+    assert max(item.rgb.shape[:2]) == PREVIEW_SIDE and item.rgb.shape[:2] == (358, 512)
+    # what the session holds: < 1 MB instead of 8 MB of decoded pixels
     assert nbytes(item) == item.nbytes < 1_000_000
     full = decode_image(huge_png)
     for size in (50, 224):  # exactly the training pipeline's resize of the full image
@@ -50,7 +51,7 @@ def test_a_huge_upload_keeps_only_its_model_inputs_and_a_preview(huge_png):
 
 
 def test_a_very_large_upload_is_box_averaged_first_within_a_grey_level():
-    """From 4096 px on the long side an image is averaged down by an integer factor before the
+    """From 2048 px on the long side an image is averaged down by an integer factor before the
     model's resize (bounded transient memory); measured: within 1 grey level of the direct
     resize on a smooth image."""
     rng = np.random.default_rng(2)
