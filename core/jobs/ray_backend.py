@@ -9,8 +9,8 @@ commit means a killed task never leaves half a run behind.
 What Ray does here, and this module does not re-implement:
 
 - scheduling: each task holds 1 CPU, or 1 CPU and ``gpus_per_run`` GPU when the cluster has GPUs
-  (a GPU task gets a fresh worker process, Ray's default, so TensorFlow frees the card after
-  each run). ``gpus_per_run`` defaults to 1; a fraction (``LESIONLAB_RAY_GPUS_PER_RUN=0.25``,
+  (every task gets a fresh worker process, ``max_calls=1``, so TensorFlow frees the card and
+  the memory after each run, and a cancelled run's half-imported TensorFlow is never reused). ``gpus_per_run`` defaults to 1; a fraction (``LESIONLAB_RAY_GPUS_PER_RUN=0.25``,
   ``--gpus-per-run 0.25``) packs several runs onto one card, which pays at the studies' batch
   sizes: measured on an H100, one run of these models uses 0.4-11% of its arithmetic (README,
   "GPU"). TensorFlow grows its GPU memory on demand, so runs sharing a card do not collide;
@@ -171,8 +171,13 @@ class RayBackend(QueueThreadBackend):
             ray = require_ray()
             resources = ({"num_cpus": 1, "num_gpus": self.gpus_per_run} if gpu
                          else {"num_cpus": 1})
+            # max_calls=1: every run in a fresh worker process. A worker whose task was
+            # cancelled may have been interrupted inside TensorFlow's import, and a reused one
+            # then fails to import it again ("tf.RaggedTensorSpec has already been
+            # registered", seen in the test suite); a fresh process also frees the run's
+            # memory. It costs one TensorFlow import (~5 s) per run of minutes.
             self._remote[gpu] = ray.remote(max_retries=MAX_RETRIES, retry_exceptions=True,
-                                           runtime_env={"env_vars": self._env},
+                                           max_calls=1, runtime_env={"env_vars": self._env},
                                            **resources)(train_task)
         return self._remote[gpu]
 
@@ -229,12 +234,13 @@ class RayBackend(QueueThreadBackend):
         import ray
 
         pending = [ref for g in grids.values() for ref in g.pending]
-        if pending:
-            ray.wait(pending, num_returns=len(pending), timeout=self.poll_s)
+        ready = []
+        if pending:  # which tasks have finished, read before the drain (see RayGrid.settle)
+            ready, _ = ray.wait(pending, num_returns=len(pending), timeout=self.poll_s)
         self._drain(grids)
         for grid in grids.values():
             grid.check_cancel()
-            grid.settle()
+            grid.settle(ready)
 
     def _drain(self, grids: dict[str, RayGrid]) -> None:
         count = self._relay.qsize()

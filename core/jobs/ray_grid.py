@@ -85,13 +85,21 @@ class RayGrid:
         for ref in self.refs:
             ray.cancel(ref)
 
-    def settle(self) -> None:
-        """Report every finished task (in submission order) and close the job when all are."""
+    def settle(self, ready=None) -> None:
+        """Report finished tasks (in submission order) and close the job when all are.
+
+        ``ready``: the tasks found finished *before* the driver last drained the event queue
+        (their every event is then reported first, see ``ray_task._Teller``); a task that
+        finished after the drain waits for the next step, or its last events ("done") would
+        arrive after its end and be dropped. None: every task finished now.
+        """
         import ray
 
         if not self.refs:
             return
-        ready, _ = ray.wait(list(self.refs), num_returns=len(self.refs), timeout=0)
+        if ready is None:
+            ready, _ = ray.wait(list(self.refs), num_returns=len(self.refs), timeout=0)
+        ready = [ref for ref in ready if ref in self.refs]
         for ref in sorted(ready, key=self.refs.get):
             self._report(self.refs.pop(ref), ref)
         self._close_if_done()

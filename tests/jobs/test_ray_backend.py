@@ -243,7 +243,7 @@ def test_cli_trains_a_grid_on_ray_reports_failures_and_then_finds_it_stored(
     out = capsys.readouterr().out
     assert code == 1, out  # a failed run is reported, and the others are still trained
     assert "Ray: 2 CPU(s), 0 GPU(s)" in out
-    assert out.count("stored as ") == 1
+    assert out.count("stored as ") == 1, out
     assert out.count("FAILED: DatasetError") == 1
     assert "(attempt 2)" in out  # the failing run was tried twice
     assert "Finished: 2 runs — 1 trained, 0 already stored, 1 failed." in out
