@@ -20,7 +20,7 @@ import pytest
 
 from core.jobs import CACHED, CANCELLED, DONE, FAILED, JobRunner
 from core.store import ResultsStore
-from tests.jobs.conftest import JOB_TIMEOUT_S, tiny
+from tests.jobs.conftest import JOB_TIMEOUT_S, TINY, tiny
 
 ray = pytest.importorskip("ray", reason="the optional Ray backend is not installed "
                           "(pip install -r requirements-ray.txt)")
@@ -158,9 +158,14 @@ def test_a_killed_worker_is_retried_and_a_failing_run_is_reported(ray_runner, ra
 
 
 def test_cancel_interrupts_running_tasks_and_drops_queued_ones(ray_runner, ray_store):
-    """Three runs on two CPUs: cancelled once one of them trains, the third is still queued."""
-    specs = [tiny("idc_own", s) for s in ("oversample", "undersample")]
-    specs.append(tiny("idc_initial", "undersample"))
+    """Three runs on two CPUs: cancelled once one of them trains, the third is still queued.
+    50 epochs each, so that no run can finish in the moment between its first epoch and the
+    cancel reaching it (a 2-epoch run sometimes did, and was rightly stored)."""
+    from dataclasses import replace
+
+    long = {**TINY, "epochs": 50}
+    specs = [replace(tiny("idc_own", s), overrides=long) for s in ("oversample", "undersample")]
+    specs.append(replace(tiny("idc_initial", "undersample"), overrides=long))
     events = Events()
 
     def cancel_when_training(index: int, event: dict) -> None:
