@@ -23,6 +23,22 @@ def auc_with_ci(run) -> tuple[float, float, float, float]:
     return evaluation.auc.auc, evaluation.auc.ci_low, evaluation.auc.ci_high, accuracy
 
 
+def prepared_store(prefix: str, source, repo):
+    """(work folder, store) for a server benchmark: a fresh folder holding LESIONLAB_HOME (unless
+    the caller chose one) and a store copied from ``source``, or trained demo runs."""
+    import shutil
+    from pathlib import Path
+
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.setdefault("LESIONLAB_HOME", str(work / "home"))
+    store = work / "store"
+    if source is not None:
+        shutil.copytree(source, store)
+    else:
+        train_demo_store_in_child(store, repo)
+    return work, store
+
+
 def train_demo_store_in_child(root, repo) -> None:
     """Three real demo runs into ``root``, trained in a child process: TensorFlow loaded in a
     benchmark's own process would slow what it measures (AppTest runs, a server's sessions)."""

@@ -25,7 +25,6 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from benchmarks._common import train_demo_store_in_child  # noqa: E402
+from benchmarks._common import prepared_store  # noqa: E402
 
 
 def main() -> None:
@@ -48,13 +47,7 @@ def main() -> None:
     from tests.hardening import load
     from tests.hardening.stclient import Server
 
-    work = Path(tempfile.mkdtemp(prefix="lesionlab-load-"))
-    os.environ.setdefault("LESIONLAB_HOME", str(work / "home"))
-    store = work / "store"
-    if args.source is not None:
-        shutil.copytree(args.source, store)
-    else:
-        train_demo_store_in_child(store, REPO)
+    work, store = prepared_store("lesionlab-load-", args.source, REPO)
     n_runs = sum(1 for _ in (store / "runs").iterdir())
 
     server = Server({"LESIONLAB_STORE": str(store)}, work / "streamlit.log")

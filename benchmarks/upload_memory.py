@@ -20,7 +20,6 @@ import io
 import os
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from benchmarks._common import train_demo_store_in_child  # noqa: E402
+from benchmarks._common import prepared_store  # noqa: E402
 
 TTL_S = 3
 
@@ -77,13 +76,7 @@ def main() -> None:
     from tests.hardening import load
     from tests.hardening.stclient import Server
 
-    work = Path(tempfile.mkdtemp(prefix="lesionlab-uploads-"))
-    os.environ.setdefault("LESIONLAB_HOME", str(work / "home"))
-    store = work / "store"
-    if args.source is not None:
-        shutil.copytree(args.source, store)
-    else:
-        train_demo_store_in_child(store, REPO)
+    work, store = prepared_store("lesionlab-uploads-", args.source, REPO)
     print(f"one upload: {len(flat_png(args.side, (1, 2, 3))) / 1024:.0f} KB on disk, "
           f"{args.side * args.side * 3 / 2**20:.0f} MiB decoded")
     server = Server({"LESIONLAB_STORE": str(store),
