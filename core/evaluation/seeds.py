@@ -104,23 +104,23 @@ class SeedSummary:
         return float(np.sqrt(seed_part + (self.test_variance or 0.0)))
 
 
-def welch_interval(estimate: float, seed_variance_of_mean: float, n_seeds: int,
+def welch_interval(estimate: float, seed_parts: Sequence[tuple[float, int]],
                    test_variance: float | None, alpha: float) -> tuple[Interval, float]:
-    """``(interval, df)`` of ``estimate`` with SE^2 = seed part + test part, t on the
-    Welch-Satterthwaite df (test part taken as known); NaN for fewer than 2 seeds.
+    """``(interval, df)`` of ``estimate`` whose variance is a sum of seed parts and a test part.
 
-    Shared by :func:`seed_summary` and by the difference of two configurations
-    (:mod:`core.evaluation.ranking`), whose seed part is ``sd_a^2/n_a + sd_b^2/n_b``; pass
-    ``n_seeds`` as the smaller n there (a conservative df).
+    ``seed_parts`` holds ``(sd^2 / n, n)`` per configuration involved: one for a configuration's
+    mean, two for the difference of two configurations (:mod:`core.evaluation.ranking`). The t
+    quantile uses the Welch-Satterthwaite df, the test part taken as known. NaN when a seed part
+    is unknown (a configuration with fewer than 2 seeds).
     """
-    if n_seeds < 2 or not np.isfinite(seed_variance_of_mean):
+    if any(n < 2 or not np.isfinite(v) for v, n in seed_parts):
         return Interval(float("nan"), float("nan")), float("nan")
-    v_test = float(test_variance or 0.0)
-    total = seed_variance_of_mean + v_test
+    seed_var = sum(v for v, _ in seed_parts)
+    total = seed_var + float(test_variance or 0.0)
     if total <= 0.0:
         return Interval(estimate, estimate), float("inf")
-    df = (total ** 2 / (seed_variance_of_mean ** 2 / (n_seeds - 1))
-          if seed_variance_of_mean > 0 else float("inf"))
+    df_den = sum(v ** 2 / (n - 1) for v, n in seed_parts)
+    df = total ** 2 / df_den if df_den > 0 else float("inf")
     half = float(student_t.ppf(1.0 - alpha / 2.0, df)) * np.sqrt(total)
     return Interval(float(estimate - half), float(estimate + half)), float(df)
 
@@ -150,7 +150,7 @@ def seed_summary(values: Sequence[float], *, test_variance: float | None = None,
                            SCOPE_SEEDS, (), dropped, "no seed with a defined value")
     mean = float(x.mean())
     sd = float(x.std(ddof=1)) if n > 1 else nan
-    ci, df = welch_interval(mean, sd ** 2 / n, n, test_variance, alpha)
+    ci, df = welch_interval(mean, [(sd ** 2 / n, n)], test_variance, alpha)
     scope = SCOPE_BOTH if test_variance is not None else SCOPE_SEEDS
     return SeedSummary(n, mean, sd, float(x.min()), float(x.max()), ci, df, test_variance,
                        alpha, scope, tuple(x.tolist()), dropped, _note(n, dropped))

@@ -1,0 +1,110 @@
+"""Saying who wins: Holm against hand-worked p-values, the ranking's differences and sentences
+against hand computation and the paired DeLong test, the power note against its formula."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.stats import t as student_t
+
+from core.evaluation.delong import delong_components, delong_test
+from core.evaluation.multitest import holm
+from core.evaluation.power import separating_test_size
+from core.evaluation.ranking import ONE_SEED_DIFF, pairwise_differences, rank_configurations
+
+
+def test_holm_hand_worked():
+    # sorted: 0.005*4 = 0.02, 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 = 0.04 -> running max 0.06
+    h = holm([0.01, 0.04, 0.03, 0.005])
+    assert h.adjusted == pytest.approx((0.03, 0.06, 0.06, 0.02))
+    assert h.raw == (0.01, 0.04, 0.03, 0.005) and h.n_comparisons == 4
+    assert h.rejected == (True, False, False, True)
+
+
+def test_holm_caps_at_one_and_an_undefined_test_is_not_a_comparison():
+    assert holm([0.5, 0.6]).adjusted == (1.0, 1.0)
+    h = holm([0.02, float("nan"), 0.04])
+    assert h.n_comparisons == 2
+    assert h.adjusted[0] == pytest.approx(0.04) and h.adjusted[2] == pytest.approx(0.04)
+    assert math.isnan(h.adjusted[1])
+    with pytest.raises(ValueError):
+        holm([1.5])
+
+
+VALUES = {"A": [0.90, 0.92, 0.94], "B": [0.86, 0.88, 0.90], "C": [0.70, 0.71, 0.72]}
+
+
+def test_adjacent_difference_hand_worked_without_test_covariance():
+    r = rank_configurations({"B": VALUES["B"], "A": VALUES["A"]})
+    assert r.order == ("A", "B")
+    d = r.adjacent[0]
+    # seed part 0.02^2/3 * 2; Welch df = (2v)^2 / (2 v^2 / 2) = 4
+    se = math.sqrt(2 * 0.0004 / 3)
+    assert d.difference == pytest.approx(0.04) and d.se == pytest.approx(se)
+    assert d.df == pytest.approx(4.0)
+    half = student_t.ppf(0.975, 4) * se
+    assert d.ci.low == pytest.approx(0.04 - half) and d.ci.high == pytest.approx(0.04 + half)
+    assert d.p_value == pytest.approx(2 * student_t.sf(0.04 / se, 4))
+    assert r.sentences == ("A and B are not distinguishable on this test set (difference "
+                           "0.04, CI \u22120.01\u20130.09)",)
+
+
+def test_three_configurations_are_holm_corrected_as_one_family():
+    r = rank_configurations(VALUES)
+    assert r.order == ("A", "B", "C") and r.holm.n_comparisons == 2
+    ab, bc = r.adjacent
+    assert bc.distinguishable and not ab.distinguishable
+    assert bc.p_adjusted == pytest.approx(min(1, max(2 * bc.p_value, 0)))
+    assert r.sentences[1].startswith("B > C (difference 0.17, 95% CI 0.13\u20130.21; Holm")
+    assert "Holm-adjusted p" in r.sentences[1] and "over 2 comparisons" in r.sentences[1]
+
+
+def test_lower_is_better_reports_the_gain_of_the_better_one():
+    r = rank_configurations({"A": [0.3, 0.31, 0.32], "B": [0.1, 0.11, 0.12]},
+                            metric="Brier", higher_is_better=False)
+    assert r.order == ("B", "A")
+    assert r.adjacent[0].difference == pytest.approx(0.2) and r.adjacent[0].ci.low > 0
+
+
+def test_one_run_each_with_delong_covariance_is_the_paired_delong_test():
+    rng = np.random.default_rng(5)
+    y = (rng.random(400) < 0.3).astype(int)
+    sa, sb = y * 1.4 + rng.normal(0, 1, 400), y * 1.0 + rng.normal(0, 1, 400)
+    comp = delong_components(y, np.vstack([sa, sb]))
+    r = rank_configurations({"a": [comp.aucs[0]], "b": [comp.aucs[1]]},
+                            test_covariance=comp.covariance)
+    ref = delong_test(y, sa, sb)
+    d = r.adjacent[0]
+    assert d.p_value == pytest.approx(ref.p_value)
+    assert d.ci == pytest.approx((ref.ci_low, ref.ci_high))
+    assert d.note == ONE_SEED_DIFF
+
+
+def test_seed_and_test_parts_add_and_one_seed_without_covariance_cannot_be_compared():
+    cov = np.diag([1e-4] * 6)  # independent runs: w'Cw = 1e-4 * (3/9 + 3/9)
+    diffs, h = pairwise_differences({"A": VALUES["A"], "B": VALUES["B"]}, test_covariance=cov)
+    assert diffs[0].test_variance == pytest.approx(2e-4 / 3)
+    assert diffs[0].seed_variance == pytest.approx(2 * 0.0004 / 3) and h.n_comparisons == 1
+    r = rank_configurations({"A": [0.9], "B": [0.8]})
+    assert math.isnan(r.adjacent[0].ci.low) and "cannot be compared" in r.sentences[0]
+    with pytest.raises(ValueError):
+        rank_configurations(VALUES, test_covariance=np.eye(3))
+
+
+def test_power_note_hand_worked():
+    z = 1.959964 + 0.841621
+    note = separating_test_size(0.04, 0.0, 0.0004, 200)
+    assert note.n_required == math.ceil(200 * 0.0004 / (0.04 / z) ** 2) == 393
+    assert "about 393 samples" in note.sentence and "about 2.0 times the current 200" in note.sentence
+    assert separating_test_size(0.04, 0.0001, 0.0004, 200).n_required == 771
+    assert separating_test_size(0.04, 0.0, 0.0004, 200, power=0.5).n_required == 193
+    assert "large enough" in separating_test_size(0.04, 0.0, 0.0004, 200, power=0.5).sentence
+
+
+def test_power_note_says_when_no_test_set_can_separate():
+    seeds = separating_test_size(0.04, 0.0003, 0.0004, 200)
+    assert seeds.n_required is None and "more seeds" in seeds.sentence
+    assert separating_test_size(0.0, 0.0, 0.0004, 200).n_required is None
+    assert separating_test_size(float("nan"), 0.0, 0.0004, 200).n_required is None
