@@ -1,0 +1,133 @@
+"""Decision curves (Vickers & Elkin 2006): is acting on this model better than treating every
+patient, or none?
+
+Why: AUC says how well a model ranks, not whether using it helps. A clinician who would biopsy
+at a risk of ``pt`` or more values a missed cancer ``(1 - pt) / pt`` times a needless biopsy;
+the net benefit of acting on the model at that threshold, in true positives per patient, is::
+
+    NB(pt) = TP/n - FP/n * pt / (1 - pt)
+           = sensitivity * prevalence - (1 - specificity) * (1 - prevalence) * pt / (1 - pt)
+
+"Treat all" (everyone called positive) gives ``prevalence - (1 - prevalence) pt / (1 - pt)``,
+"treat none" gives 0. A model is worth using at the thresholds where its curve lies above both.
+The scores are read as risks (Lesionlab's rule: positive when ``score >= pt``), so the curve is
+only as meaningful as the model's calibration (see the reliability diagram).
+
+The second form lets the net benefit be stated at a ``prevalence`` other than the test set's:
+a test split enriched with malignant cases (common in lesion datasets) overstates the benefit
+in a screening population, and a reader should be able to ask for the clinic's prevalence.
+
+Confidence band: pointwise stratified-bootstrap percentile intervals, drawn with the binomial
+shortcut of :mod:`core.evaluation.bootstrap` (:func:`binomial_bootstrap_counts`, exact for a
+stratified bootstrap at a fixed threshold) at each grid threshold. Stratified, so the test set's
+prevalence is kept: the band is the uncertainty of sensitivity and specificity at that
+prevalence, and "treat all" has no band. Pointwise: each threshold's interval covers that
+threshold's net benefit, not the whole curve at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .bootstrap import binomial_bootstrap_counts
+from .counts import ConfusionCounts, SortedScores
+from .curves import require_both_classes
+from .errors import check_binary_inputs
+
+__all__ = ["DEFAULT_THRESHOLDS", "DecisionCurve", "decision_curve", "net_benefit",
+           "net_benefit_at", "treat_all"]
+
+#: 0.01, 0.02, ..., 0.99: pt = 0 and 1 are excluded (the exchange rate pt/(1-pt) is 0 or
+#: infinite there).
+DEFAULT_THRESHOLDS = np.round(np.arange(1, 100) / 100.0, 2)
+
+
+@dataclass(frozen=True)
+class DecisionCurve:
+    """Net benefit of one run over a threshold-probability grid, with the two references.
+
+    ``lower``/``upper`` are the pointwise bootstrap band (NaN when ``n_boot`` was 0).
+    """
+
+    thresholds: np.ndarray
+    net_benefit: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    treat_all: np.ndarray
+    prevalence: float
+    n: int
+    n_boot: int
+    alpha: float
+
+
+def _odds(pt) -> np.ndarray:
+    pt = np.asarray(pt, dtype=np.float64)
+    if ((pt <= 0) | (pt >= 1)).any():
+        raise ValueError("threshold probabilities must lie strictly between 0 and 1")
+    return pt / (1.0 - pt)
+
+
+def net_benefit(counts: ConfusionCounts, pt, prevalence: float | None = None) -> np.ndarray:
+    """Net benefit at threshold(s) ``pt`` from (possibly array-valued) confusion counts.
+
+    ``prevalence`` None: the counts' own (``TP/n - FP/n * pt/(1-pt)``); else the
+    sensitivity/specificity form at that prevalence (see the module docstring).
+    """
+    tp, fp = np.asarray(counts.tp, float), np.asarray(counts.fp, float)
+    n_pos, n_neg = np.asarray(counts.n_pos, float), np.asarray(counts.n_neg, float)
+    if prevalence is None:
+        n = n_pos + n_neg
+        return tp / n - fp / n * _odds(pt)
+    return tp / n_pos * prevalence - fp / n_neg * (1.0 - prevalence) * _odds(pt)
+
+
+def treat_all(prevalence: float, pt) -> np.ndarray:
+    """Net benefit of calling every patient positive: ``prevalence - (1-prevalence) pt/(1-pt)``."""
+    return prevalence - (1.0 - prevalence) * _odds(pt)
+
+
+def net_benefit_at(sorted_scores: SortedScores, threshold: float,
+                   prevalence: float | None = None) -> float:
+    """Net benefit at a run's decision threshold (the marker on its curve); NaN when the
+    threshold is not a probability strictly inside (0, 1), where net benefit is undefined."""
+    if not 0.0 < float(threshold) < 1.0:
+        return float("nan")
+    return float(net_benefit(sorted_scores.counts(float(threshold)), threshold, prevalence))
+
+
+def _band(counts: ConfusionCounts, pt: np.ndarray, prevalence: float | None, n_boot: int,
+          seed: int, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    draws = np.empty((n_boot, pt.shape[0]))
+    for j in range(pt.shape[0]):
+        c = ConfusionCounts(int(counts.tp[j]), int(counts.fp[j]), int(counts.tn[j]),
+                            int(counts.fn[j]))
+        draws[:, j] = net_benefit(binomial_bootstrap_counts(c, n_boot, rng), pt[j], prevalence)
+    low, high = np.quantile(draws, [alpha / 2.0, 1.0 - alpha / 2.0], axis=0)
+    return low, high
+
+
+def decision_curve(y_true, scores, *, thresholds=DEFAULT_THRESHOLDS,
+                   prevalence: float | None = None, n_boot: int = 1000, seed: int = 0,
+                   alpha: float = 0.05) -> DecisionCurve:
+    """Net benefit over ``thresholds`` with a pointwise bootstrap band (``n_boot=0``: none).
+
+    A fixed ``seed`` makes the band the same on every call (no flicker between reruns).
+    """
+    y, s = check_binary_inputs(y_true, scores)
+    require_both_classes(y, "a decision curve")
+    if prevalence is not None and not 0.0 < prevalence < 1.0:
+        raise ValueError(f"prevalence must lie in (0, 1), got {prevalence}")
+    pt = np.asarray(thresholds, dtype=np.float64).ravel()
+    sorted_scores = SortedScores(y, s)
+    counts = sorted_scores.counts(pt)
+    nb = net_benefit(counts, pt, prevalence)
+    prev = float(y.mean()) if prevalence is None else float(prevalence)
+    if n_boot:
+        low, high = _band(counts, pt, prevalence, int(n_boot), seed, alpha)
+    else:
+        low = high = np.full(pt.shape, np.nan)
+    return DecisionCurve(pt, nb, low, high, treat_all(prev, pt), prev, int(y.shape[0]),
+                         int(n_boot), float(alpha))
