@@ -12,7 +12,8 @@ Each figure is owned here whole, template and refresh: a figure whose numbers ch
 decision threshold is built once without them (the template, cached by the caller as its
 ``to_plotly_json()``), and a public ``refresh_*`` function puts the numbers of a threshold
 into a copy of that dict without re-validating it -- :func:`refresh_operating_points` (ROC and
-PR markers), :func:`refresh_confusion_grid` (cells), :func:`refresh_metric_bars` (heights and
+PR markers), :func:`refresh_decision_markers` (decision-curve markers),
+:func:`refresh_confusion_grid` (cells), :func:`refresh_metric_bars` (heights and
 intervals).  Each refresh shares its numbers' code with its builder, so a refreshed figure is
 the one the builder would draw.  Callers use this package, never its ``_private`` modules.
 """
@@ -31,6 +32,7 @@ from .confusion import (
     refresh_confusion_grid,
 )
 from .crossval import FoldCurves, crossval_roc_figure
+from .decision_curve import DecisionCurveSpec, decision_curve_figure, refresh_decision_markers
 from .deletion import deletion_figure
 from .export import figure_to_html, figure_to_png, png_export_available, report_html
 from .pr import PrCurveSpec, pr_overlay_figure
@@ -44,6 +46,7 @@ __all__ = [
     "PALETTE",
     "CalibrationSpec",
     "CurveSpec",
+    "DecisionCurveSpec",
     "Estimate",
     "FoldCurves",
     "PrCurveSpec",
@@ -53,6 +56,7 @@ __all__ = [
     "confusion_grid_figure",
     "confusion_matrix_figure",
     "crossval_roc_figure",
+    "decision_curve_figure",
     "deletion_figure",
     "figure_from_json",
     "figure_to_html",
@@ -67,6 +71,7 @@ __all__ = [
     "pr_overlay_figure",
     "pvalue_matrix_figure",
     "refresh_confusion_grid",
+    "refresh_decision_markers",
     "refresh_metric_bars",
     "refresh_operating_points",
     "reliability_figure",
