@@ -6,10 +6,16 @@ Why here: runs belong together by the factors of their :class:`~core.training.sp
 function reads the store's run index as a frame (``ResultsStore.list_runs()``: one row per run
 with ``run_id``, ``created_at`` and the factors; ``fold`` NaN/None outside cross-validation) and
 returns run ids; no Streamlit, no TensorFlow, nothing read from disk.
+
+Seeds (:func:`seed_groups`): runs identical except for the seed form one configuration, the
+unit the Compare page ranks (:mod:`core.evaluation.seeds`). A cross-validated configuration is
+a k-fold x n-seed grid; plain runs and cross-validated runs of the same factors are two
+configurations (they are evaluated on different test samples).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Iterable, Mapping, NamedTuple
 
 import pandas as pd
@@ -20,10 +26,16 @@ __all__ = [
     "CONFIG_COLUMNS",
     "FOLD_CONFIG_COLUMNS",
     "STUDY_COLUMNS",
+    "OPTIONAL_SEED_COLUMNS",
+    "SEED_CONFIG_COLUMNS",
     "FoldGroup",
+    "SeedGroup",
     "configurations",
     "fold_groups",
+    "fold_seed_grid",
+    "missing_seeds",
     "missing_strategies",
+    "seed_groups",
     "strategy_runs",
     "study_runs",
 ]
@@ -32,6 +44,12 @@ __all__ = [
 CONFIG_COLUMNS = ("dataset", "model", "profile", "seed")
 #: The factors that make one cross-validation (its folds vary).
 FOLD_CONFIG_COLUMNS = ("dataset", "model", "strategy", "profile", "seed")
+#: The factors that make one configuration across seeds (its seeds, and folds, vary).
+SEED_CONFIG_COLUMNS = ("dataset", "model", "strategy", "profile")
+#: Factors that also separate configurations when the run frame carries them: the store's
+#: index has none of them today, so runs differing only in recipe overrides, weights or split
+#: seed would be taken for seeds of one configuration unless the caller adds these columns.
+OPTIONAL_SEED_COLUMNS = ("overrides", "weights", "split_seed", "n_folds")
 
 #: The IDC study's columns (Aimyshev, Bakytbek & Baiturov, Fig. 6) and the (model, strategy)
 #: runs that stand for them.
@@ -119,3 +137,83 @@ def study_runs(runs: pd.DataFrame, dataset: str, profile: str | None = None,
         if len(match):
             found[column] = match["run_id"].iloc[-1]
     return found
+
+
+class SeedGroup(NamedTuple):
+    """One configuration's runs over seeds (and folds): ``cells`` are ``(seed, fold, run_id)``
+    sorted by seed then fold, ``fold`` None for a plain run."""
+
+    name: str  # "<model> on <dataset> · <strategy> · <profile>[ · k folds]"
+    cells: tuple[tuple[int, int | None, str], ...]
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        return tuple(sorted({seed for seed, _, _ in self.cells}))
+
+    @property
+    def folds(self) -> tuple[int, ...]:
+        """The folds present (empty for a configuration of plain runs)."""
+        return tuple(sorted({f for _, f, _ in self.cells if f is not None}))
+
+    @property
+    def run_ids(self) -> tuple[str, ...]:
+        return tuple(rid for _, _, rid in self.cells)
+
+
+def _factor(value: object) -> str:
+    """A factor as text for grouping; a dict (overrides) as canonical JSON, missing as ''."""
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def seed_groups(runs: pd.DataFrame, run_ids: Iterable[str]) -> list[SeedGroup]:
+    """The configurations among ``run_ids``, each with its (seed, fold) cells; a cell trained
+    twice keeps its newest run. In the order of each configuration's first run in ``run_ids``.
+
+    Every configuration is returned, one seed included: that is the one the Compare page must
+    say has an unknown spread."""
+    index = runs.set_index("run_id")
+    key_cols = [*SEED_CONFIG_COLUMNS, *(c for c in OPTIONAL_SEED_COLUMNS if c in runs)]
+    configs: dict[tuple, dict[tuple[int, int | None], tuple[str, str]]] = {}
+    for rid in run_ids:
+        if rid not in index.index:
+            continue
+        row = index.loc[rid]
+        fold = None if row["fold"] is None or pd.isna(row["fold"]) else int(row["fold"])
+        key = (*(_factor(row[c]) for c in key_cols), fold is not None)
+        cell, created = (int(row["seed"]), fold), str(row.get("created_at") or "")
+        old = configs.setdefault(key, {}).get(cell)
+        if old is None or created >= old[1]:
+            configs[key][cell] = (rid, created)
+    groups = []
+    for key, cells in configs.items():
+        dataset, model, strategy, profile = key[:4]
+        folds = {f for _, f in cells if f is not None}
+        name = f"{model} on {dataset} · {strategy} · {profile}" + (
+            f" · {len(folds)} folds" if key[-1] else "")
+        groups.append(SeedGroup(name, tuple(sorted(
+            ((seed, fold, rid) for (seed, fold), (rid, _) in cells.items()),
+            key=lambda c: (c[0], -1 if c[1] is None else c[1])))))
+    return groups
+
+
+def fold_seed_grid(group: SeedGroup) -> list[list[str | None]]:
+    """Run ids as a seeds x folds grid (rows ``group.seeds``, columns ``group.folds``; one
+    column for plain runs), None where a cell is missing: the layout of
+    :func:`core.evaluation.seeds.fold_seed_summary`."""
+    folds = group.folds or (None,)
+    where = {(seed, fold): rid for seed, fold, rid in group.cells}
+    return [[where.get((seed, fold)) for fold in folds] for seed in group.seeds]
+
+
+def missing_seeds(present: Iterable[int], wanted: int) -> list[int]:
+    """The seeds to train so a configuration has ``wanted`` of them: the smallest unused
+    non-negative seeds ("seeds: 3" on a configuration with seed 0 adds 1 and 2)."""
+    have = {int(s) for s in present}
+    out, seed = [], 0
+    while len(have) + len(out) < wanted:
+        if seed not in have:
+            out.append(seed)
+        seed += 1
+    return out
