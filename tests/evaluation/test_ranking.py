@@ -97,7 +97,8 @@ def test_power_note_hand_worked():
     z = 1.959964 + 0.841621
     note = separating_test_size(0.04, 0.0, 0.0004, 200)
     assert note.n_required == math.ceil(200 * 0.0004 / (0.04 / z) ** 2) == 393
-    assert "about 393 samples" in note.sentence and "about 2.0 times the current 200" in note.sentence
+    assert "about 393 samples" in note.sentence
+    assert "about 2.0 times the current 200" in note.sentence
     assert separating_test_size(0.04, 0.0001, 0.0004, 200).n_required == 771
     assert separating_test_size(0.04, 0.0, 0.0004, 200, power=0.5).n_required == 193
     assert "large enough" in separating_test_size(0.04, 0.0, 0.0004, 200, power=0.5).sentence
