@@ -115,3 +115,40 @@ def test_folds_average_per_seed_then_over_seeds_and_incomplete_seeds_are_left_ou
     assert s.test_variance == pytest.approx(0.0012 / 4)
     with pytest.raises(ValueError):
         fold_seed_summary(values, fold_test_variances=[0.1])
+
+
+def test_end_to_end_with_delong_covariance_the_interval_covers_the_population_mean():
+    """Real scores, not a model of the estimates: each configuration has 3 seeds scoring one
+    shared test set of 200 (a shared per-sample noise makes the seeds' errors correlated, as a
+    retrained model's are); a seed shifts the binormal separation. The population AUC of a
+    seed is Phi(delta_i / sqrt 2), so the true mean is E[Phi(delta / sqrt 2)]."""
+    from scipy.stats import norm
+
+    from core.evaluation.seeds import auc_seed_inputs, block_test_variances
+
+    rng = np.random.default_rng(2026)
+    delta, delta_sd, shared, n_configs = 1.2, 0.15, 0.7, 400
+    true_mean = float(norm.cdf(rng.normal(delta, delta_sd, 2_000_000) / np.sqrt(2)).mean())
+    hits = 0
+    for _ in range(n_configs):
+        y = (rng.random(200) < 0.3).astype(int)
+        common = rng.normal(0, np.sqrt(shared), 200)
+        runs = [y * rng.normal(delta, delta_sd) + common + rng.normal(0, np.sqrt(1 - shared), 200)
+                for _ in range(3)]
+        values, cov = auc_seed_inputs(y, {"c": runs})
+        s = seed_summary(values["c"], test_variance=block_test_variances(values, cov)["c"])
+        hits += s.ci.low <= true_mean <= s.ci.high
+    assert 0.92 <= hits / n_configs <= 0.985, hits / n_configs
+
+
+def test_bootstrap_covariance_of_a_threshold_metric_is_paired():
+    from core.evaluation.seeds import bootstrap_test_covariance
+
+    rng = np.random.default_rng(8)
+    y = (rng.random(300) < 0.4).astype(int)
+    s = y * 1.5 + rng.normal(0, 1, 300)
+    same = bootstrap_test_covariance(y, [s, s], [0.7, 0.7], "sensitivity", n_boot=400)
+    assert same[0, 1] == pytest.approx(same[0, 0])  # one run twice: perfectly correlated
+    # binomial variance of a sensitivity under a stratified bootstrap: p (1 - p) / n_pos
+    p, n_pos = float(np.mean(s[y == 1] >= 0.7)), int(y.sum())
+    assert same[0, 0] == pytest.approx(p * (1 - p) / n_pos, rel=0.2)
