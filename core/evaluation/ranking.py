@@ -33,7 +33,7 @@ from scipy.stats import t as student_t
 
 from .bootstrap import Interval
 from .multitest import HolmResult, holm
-from .seeds import SeedSummary, seed_summary, welch_interval
+from .seeds import SeedSummary, mean_test_variance, seed_summary, welch_interval
 
 __all__ = ["Difference", "Ranking", "difference_sentence", "pairwise_differences",
            "rank_configurations"]
@@ -64,6 +64,7 @@ class Difference:
     p_adjusted: float = float("nan")
     n_comparisons: int = 1
     note: str | None = None
+    relation: str = ">"  # "<" when a lower value is better (the better one has the smaller mean)
 
     @property
     def distinguishable(self) -> bool:
@@ -100,7 +101,7 @@ def difference_sentence(d: Difference, *, digits: int = 2) -> str:
     holm_text = (f"; Holm-adjusted p {d.p_adjusted:.3f} over {d.n_comparisons} comparisons"
                  if d.n_comparisons > 1 and math.isfinite(d.p_adjusted) else "")
     if d.distinguishable:
-        return (f"{d.better} > {d.worse} (difference {_num(d.difference, digits)}, {level} CI "
+        return (f"{d.better} {d.relation} {d.worse} (difference {_num(d.difference, digits)}, {level} CI "
                 f"{ci}{holm_text})")
     return (f"{d.better} and {d.worse} are not distinguishable on this test set (difference "
             f"{_num(d.difference, digits)}, CI {ci}{holm_text})")
@@ -113,7 +114,8 @@ def _difference(a: str, b: str, sa: SeedSummary, sb: SeedSummary, test_var: floa
     note = None
     if min(sa.n_seeds, sb.n_seeds) < 2:
         note = ONE_SEED_DIFF
-        seed_parts = [] if test_var is not None else seed_parts
+        if test_var is not None:  # keep the seed spread that is known, test the rest
+            seed_parts = [(v, n) for v, n in seed_parts if n >= 2]
     ci, df = welch_interval(d, seed_parts, test_var, alpha)
     seed_var = float(sum(v for v, _ in seed_parts))
     test_var = float(test_var or 0.0)
@@ -155,12 +157,19 @@ def _corrected(diffs: list[Difference], alpha: float) -> tuple[list[Difference],
 
 
 def _prepare(values, test_covariance, alpha):
-    summaries = {name: seed_summary(v, alpha=alpha) for name, v in values.items()}
+    """Each configuration's summary (with its own test variance when the covariance is
+    given) and its runs' positions in the covariance."""
     n_runs = sum(np.asarray(v).size for v in values.values())
     if test_covariance is not None and np.shape(test_covariance) != (n_runs, n_runs):
         raise ValueError(f"test_covariance must be ({n_runs}, {n_runs}): one row per run, in "
                          "the order of values")
-    return summaries, _runs_of(values)
+    runs = _runs_of(values)
+    c = None if test_covariance is None else np.asarray(test_covariance, dtype=np.float64)
+    summaries = {
+        name: seed_summary(v, alpha=alpha, test_variance=None if c is None or not len(runs[name])
+                           else mean_test_variance(c[np.ix_(runs[name], runs[name])]))
+        for name, v in values.items()}
+    return summaries, runs
 
 
 def rank_configurations(
@@ -172,27 +181,23 @@ def rank_configurations(
 
     ``test_covariance``: (N, N) over all N runs in the order of ``values`` (see the module
     docstring); without it differences carry seed variance only. Configurations whose mean is
-    undefined go last. The adjacent differences are Holm-corrected as one family.
+    undefined go last. The adjacent differences are Holm-corrected as one family. For a metric
+    where lower is better the best comes first and each difference (better - worse) is
+    negative, said "A < B".
     """
     summaries, runs = _prepare(values, test_covariance, alpha)
     sign = -1.0 if higher_is_better else 1.0
     order = sorted(values, key=lambda n: (not math.isfinite(summaries[n].mean),
                                           sign * summaries[n].mean
                                           if math.isfinite(summaries[n].mean) else 0.0))
-    diffs = []
-    for a, b in zip(order, order[1:]):
-        d = _difference(a, b, summaries[a], summaries[b],
-                        _test_variance(test_covariance, runs, a, b), alpha)
-        diffs.append(d if higher_is_better else _flip(d))
+    diffs = [_difference(a, b, summaries[a], summaries[b],
+                         _test_variance(test_covariance, runs, a, b), alpha)
+             for a, b in zip(order, order[1:])]
+    if not higher_is_better:
+        diffs = [replace(d, relation="<") for d in diffs]
     diffs, h = _corrected(diffs, alpha)
     return Ranking(metric, tuple(order), summaries, tuple(diffs), h,
                    tuple(difference_sentence(d, digits=digits) for d in diffs))
-
-
-def _flip(d: Difference) -> Difference:
-    """For a lower-is-better metric the 'better' one has the smaller mean: report worse - better
-    as a positive gain of the better one."""
-    return replace(d, difference=-d.difference, ci=Interval(-d.ci.high, -d.ci.low))
 
 
 def pairwise_differences(

@@ -61,11 +61,12 @@ def test_three_configurations_are_holm_corrected_as_one_family():
     assert "Holm-adjusted p" in r.sentences[1] and "over 2 comparisons" in r.sentences[1]
 
 
-def test_lower_is_better_reports_the_gain_of_the_better_one():
+def test_lower_is_better_ranks_the_smaller_mean_first_and_says_less_than():
     r = rank_configurations({"A": [0.3, 0.31, 0.32], "B": [0.1, 0.11, 0.12]},
                             metric="Brier", higher_is_better=False)
     assert r.order == ("B", "A")
-    assert r.adjacent[0].difference == pytest.approx(0.2) and r.adjacent[0].ci.low > 0
+    assert r.adjacent[0].difference == pytest.approx(-0.2) and r.adjacent[0].ci.high < 0
+    assert r.sentences[0].startswith("B < A (difference \u22120.20, 95% CI \u22120.")
 
 
 def test_one_run_each_with_delong_covariance_is_the_paired_delong_test():
@@ -87,6 +88,12 @@ def test_seed_and_test_parts_add_and_one_seed_without_covariance_cannot_be_compa
     diffs, h = pairwise_differences({"A": VALUES["A"], "B": VALUES["B"]}, test_covariance=cov)
     assert diffs[0].test_variance == pytest.approx(2e-4 / 3)
     assert diffs[0].seed_variance == pytest.approx(2 * 0.0004 / 3) and h.n_comparisons == 1
+    ranked = rank_configurations({"A": VALUES["A"], "B": VALUES["B"]}, test_covariance=cov)
+    assert ranked.summaries["A"].test_variance == pytest.approx(1e-4 / 3)  # its own block
+    # one seed against three: the known seed spread (B's) is kept, A's is said to be unknown
+    one = rank_configurations({"A": [0.95], "B": VALUES["B"]}, test_covariance=np.eye(4) * 1e-4)
+    assert one.adjacent[0].seed_variance == pytest.approx(0.0004 / 3)
+    assert one.adjacent[0].note == ONE_SEED_DIFF
     r = rank_configurations({"A": [0.9], "B": [0.8]})
     assert math.isnan(r.adjacent[0].ci.low) and "cannot be compared" in r.sentences[0]
     with pytest.raises(ValueError):
