@@ -98,11 +98,12 @@ def difference_sentence(d: Difference, *, digits: int = 2) -> str:
         return (f"{d.better} and {d.worse} cannot be compared (difference "
                 f"{_num(d.difference, digits)}): {d.note or 'no interval'}")
     ci = f"{_num(d.ci.low, digits)}\u2013{_num(d.ci.high, digits)}"
-    holm_text = (f"; Holm-adjusted p {d.p_adjusted:.3f} over {d.n_comparisons} comparisons"
+    p_text = "<0.001" if d.p_adjusted < 0.001 else f"{d.p_adjusted:.3f}"
+    holm_text = (f"; Holm-adjusted p {p_text} over {d.n_comparisons} comparisons"
                  if d.n_comparisons > 1 and math.isfinite(d.p_adjusted) else "")
     if d.distinguishable:
-        return (f"{d.better} {d.relation} {d.worse} (difference {_num(d.difference, digits)}, {level} CI "
-                f"{ci}{holm_text})")
+        return (f"{d.better} {d.relation} {d.worse} (difference {_num(d.difference, digits)}, "
+                f"{level} CI {ci}{holm_text})")
     return (f"{d.better} and {d.worse} are not distinguishable on this test set (difference "
             f"{_num(d.difference, digits)}, CI {ci}{holm_text})")
 
