@@ -15,10 +15,10 @@ from core.saliency import SaliencyCancelled
 from core.evaluation import decide
 from core.explain import (Prediction, RunModel, decision_text, deletion_words, explain,
                           image_digest, predict, sanity_check)
-from dashboard.explain_format import (DISPLAY_MAX, DISPLAY_MIN, display_image, display_map,
+from dashboard.explain.format import (DISPLAY_MAX, DISPLAY_MIN, display_image, display_map,
                                       export_image, file_stem, predictions_table)
-from dashboard.explain_inputs import BadUpload, InputImage, decode_upload
-from dashboard.explain_session import Results
+from dashboard.explain.inputs import BadUpload, InputImage, decode_upload
+from dashboard.explain.session import Results
 from dashboard.text import literal
 from tests.explain_page.conftest import png_bytes
 from tests.saliency.conftest import SIZE, square_images, tiny_cnn

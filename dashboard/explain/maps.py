@@ -1,8 +1,8 @@
 """Saliency controls (methods, class, method options, sanity checks) and the computation.
 
 Every map and sanity check is a job with a key (image, run, method, class, options); finished
-jobs are kept in the session (``explain_session``), so only new jobs run and a rerun redraws from
-memory. Jobs run in one pass with a progress bar and a Stop button (see ``explain_session`` for
+jobs are kept in the session (``session``), so only new jobs run and a rerun redraws from
+memory. Jobs run in one pass with a progress bar and a Stop button (see ``session`` for
 how Stop reaches a running computation in Streamlit 1.67). Explainers themselves are built once
 per model and method by ``core.saliency.get_explainer``.
 """
@@ -18,9 +18,9 @@ import streamlit as st
 
 from core.explain import explain, sanity_check
 from core.saliency import METHODS, SaliencyCancelled
-from dashboard.explain_inputs import InputImage
-from dashboard.explain_predictions import LoadedRun, Predictions
-from dashboard.explain_session import batch, results, resume_batch, start_batch, stop_batch
+from dashboard.explain.inputs import InputImage
+from dashboard.explain.predictions import LoadedRun, Predictions
+from dashboard.explain.session import batch, results, resume_batch, start_batch, stop_batch
 from dashboard.text import literal, md, visible
 
 KEY = "explain."

@@ -17,11 +17,11 @@ import streamlit as st
 from core.evaluation.display import deletion_figure
 from core.explain import Sanity
 from core.saliency import METHODS, overlay_heatmap, to_png_bytes
-from dashboard.explain_format import display_image, display_map, export_image, file_stem
-from dashboard.explain_inputs import InputImage
-from dashboard.explain_maps import Failed, MapSettings, class_index
-from dashboard.explain_predictions import LoadedRun, Predictions
-from dashboard.explain_session import results
+from dashboard.explain.format import display_image, display_map, export_image, file_stem
+from dashboard.explain.inputs import InputImage
+from dashboard.explain.maps import Failed, MapSettings, class_index
+from dashboard.explain.predictions import LoadedRun, Predictions
+from dashboard.explain.session import results
 from dashboard.text import file_name, literal, md, visible
 
 KEY = "explain."

@@ -24,7 +24,7 @@ from core.datasets.errors import DatasetError
 from core.datasets.reduced import ReducedImage, decode_reduced, reduce_image
 from core.store import CorruptRunError
 from dashboard import damage, data
-from dashboard.explain_session import results
+from dashboard.explain.session import results
 from dashboard.text import visible
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp"]
