@@ -21,7 +21,7 @@ import streamlit as st
 from core import config
 from core.store import DELETE_CORRUPT_FIX
 from dashboard.damage import FIX
-from dashboard.overrides_ui import overrides_box
+from dashboard.jobs.overrides import overrides_box
 from dashboard.text import literal, md, plain_table, visible
 
 #: Measured on a 2-core CPU (STACK-NOTES): ResNet50 at 224 px trains about 5 images/s.
