@@ -15,7 +15,7 @@ from core.explain import Sanity
 from dashboard.downloads import csv_bytes
 from dashboard.explain.format import predictions_table, sanity_table
 from dashboard.explain.inputs import InputImage
-from dashboard.explain.maps import MapSettings, class_index
+from dashboard.explain.maps import MapSettings, class_index, explain_key
 from dashboard.explain.predictions import LoadedRun, Predictions
 from dashboard.explain.session import results
 
@@ -42,10 +42,11 @@ def sanity_csv(image: InputImage, runs: Sequence[LoadedRun], preds: Predictions,
     for loaded in runs:
         index = class_index(loaded, preds[(image.digest, loaded.run.run_id)].predicted,
                             chosen.target)
+        if index is None:  # this model has no class of that name: nothing was explained
+            continue
         for method in chosen.methods:
-            key = ("sanity", image.digest, loaded.run.run_id, method, index,
-                   chosen.options.get(method, ()))
-            check = results().get(key)
+            check = results().get(explain_key("sanity", image, loaded.run.run_id, method, index,
+                                              chosen))
             if isinstance(check, Sanity):
                 rows.append({"image": image.name, "run": loaded.run, "method": method,
                              "sanity": check})
