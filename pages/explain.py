@@ -1,17 +1,16 @@
 """Explain an image: every chosen model's prediction and saliency maps, side by side.
 
-Layout only. Inputs (runs, uploads, dataset images, links) live in ``dashboard.explain_inputs``,
-predictions in ``explain_predictions``, saliency controls and computation in ``explain_maps``,
-the overlay grid in ``explain_grid``, downloads in ``explain_export``; what they compute comes
-from ``core.explain`` and ``core``.
+Layout only. Inputs (runs, uploads, dataset images, links) live in ``dashboard.explain.inputs``,
+predictions in ``.predictions``, saliency controls and computation in ``.maps``, the overlay grid
+in ``.grid``, downloads in ``.export``; what they compute comes from ``core.explain`` and
+``core``.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import explain_export, explain_grid, explain_inputs, explain_maps
-from dashboard import explain_predictions, explain_threshold
+from dashboard.explain import export, grid, inputs, maps, predictions, threshold
 from dashboard.data import load_record, run_label
 from dashboard.details import show_run_warnings
 from dashboard.text import visible
@@ -20,22 +19,22 @@ st.title("Explain an image")
 st.caption("One image, each chosen model's call on it, and where each model looked (saliency "
            "maps), side by side. A saliency map is a hint, not a proof: use the sanity checks.")
 
-runs = explain_inputs.usable_runs()
+runs = inputs.usable_runs()
 if runs.empty:
     st.info("No trained runs yet, so there is no model to explain. Train one on the Train page "
             "(the synthetic demo dataset works without any download), then come back.",
             icon=":material/info:")
     st.stop()
 
-link = explain_inputs.link_selection(runs)
-chosen_ids = explain_inputs.choose_runs(runs, link)
-images = explain_inputs.choose_images(runs)
+link = inputs.link_selection(runs)
+chosen_ids = inputs.choose_runs(runs, link)
+images = inputs.choose_images(runs)
 if not chosen_ids:
     st.info("Choose at least one model above.")
     st.stop()
 
 labels = {row.run_id: run_label(row._asdict()) for row in runs.itertuples()}
-loaded = explain_predictions.load_runs(chosen_ids, labels)
+loaded = predictions.load_runs(chosen_ids, labels)
 if not loaded:
     st.stop()
 if any(item.run.synthetic_data for item in loaded):
@@ -44,18 +43,18 @@ if any(item.run.synthetic_data for item in loaded):
 show_run_warnings((item.run.label, load_record(item.run.run_id)) for item in loaded)
 
 with st.expander("Decision threshold", expanded=False):
-    thresholds = explain_threshold.thresholds([item.run for item in loaded])
+    thresholds = threshold.thresholds([item.run for item in loaded])
 
 if not images:
     st.info("Upload one or more images, or pick a dataset test image, to see the predictions.")
     st.stop()
 
-predictions = explain_predictions.predictions(images, loaded)
+preds = predictions.predictions(images, loaded)
 st.header("Predictions")
-explain_predictions.show(images, loaded, predictions, thresholds)
+predictions.show(images, loaded, preds, thresholds)
 
 st.header("Saliency maps")
-settings = explain_maps.settings(loaded)
+settings = maps.settings(loaded)
 explained = images[0]
 if len(images) > 1:
     if st.session_state.get("explain.image", 0) >= len(images):
@@ -64,10 +63,10 @@ if len(images) > 1:
                           format_func=lambda i: visible(f"Image {i + 1}: {images[i].name}"))
     explained = images[number]
 if settings.methods:
-    explain_maps.compute(explain_maps.jobs(explained, loaded, predictions, settings))
-    explain_grid.grid(explained, loaded, predictions, settings)
+    maps.compute(maps.jobs(explained, loaded, preds, settings))
+    grid.grid(explained, loaded, preds, settings)
 else:
     st.info("Choose at least one saliency method.")
 
 st.header("Downloads")
-explain_export.downloads(images, loaded, predictions, thresholds, explained, settings)
+export.downloads(images, loaded, preds, thresholds, explained, settings)

@@ -6,8 +6,8 @@ import streamlit as st
 
 from core.jobs import demo_grid
 from dashboard.data import list_runs
-from dashboard.jobs_overview import show_runs_table, store_metrics
-from dashboard.jobs_ui import get_runner, jobs_panel, submit
+from dashboard.jobs.overview import show_runs_table, store_metrics
+from dashboard.jobs.panel import get_runner, jobs_panel, submit
 
 DEMO_LABEL = "Demo comparison on SYNTHETIC data"
 

@@ -4,7 +4,7 @@
 ``decision_text`` says the call at the shared threshold (:func:`core.evaluation.decide`);
 ``explain`` and ``sanity_check`` compute one saliency map and both of its checks through
 :mod:`core.saliency`, with progress and Stop. The page (``pages/explain.py`` and
-``dashboard/explain_*``) only lays these out and remembers them per session. Importing this
+``dashboard/explain/``) only lays these out and remembers them per session. Importing this
 package does not import TensorFlow; the first prediction or map does.
 """
 

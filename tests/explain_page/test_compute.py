@@ -15,10 +15,11 @@ from core.saliency import SaliencyCancelled
 from core.evaluation import decide
 from core.explain import (Prediction, RunModel, decision_text, deletion_words, explain,
                           image_digest, predict, sanity_check)
-from dashboard.explain_format import (DISPLAY_MAX, DISPLAY_MIN, display_image, display_map,
+from dashboard.explain.format import (DISPLAY_MAX, DISPLAY_MIN, display_image, display_map,
                                       export_image, file_stem, predictions_table)
-from dashboard.explain_inputs import BadUpload, InputImage, decode_upload
-from dashboard.explain_session import Results
+from dashboard.explain.inputs import BadUpload, InputImage, decode_upload
+from dashboard.explain.maps import ExplainKey, MapSettings, explain_key
+from dashboard.explain.session import Results
 from dashboard.text import literal
 from tests.explain_page.conftest import png_bytes
 from tests.saliency.conftest import SIZE, square_images, tiny_cnn
@@ -116,6 +117,25 @@ def test_uploads_decode_in_memory_and_bad_ones_name_their_file():
     assert good.digest == image_digest(rgb) != image_digest(rgb[:, ::-1])
     bad = decode_upload("a [b](c).png", b"GIF89a")
     assert isinstance(bad, BadUpload) and "a [b](c).png" in bad.message
+
+
+def test_explain_key_names_the_image_run_method_class_and_that_methods_options():
+    rgb = np.zeros((6, 8, 3), dtype=np.uint8)
+    image = decode_upload("a.png", png_bytes(rgb))
+    smooth = (("noise", 0.2), ("samples", 8))
+    chosen = MapSettings(("gradcam", "smoothgrad"), None, {"smoothgrad": smooth}, sanity=True)
+    key = explain_key("map", image, "run1", "smoothgrad", 1, chosen)
+    assert key == ExplainKey("map", image_digest(rgb), "run1", "smoothgrad", 1, smooth)
+    # A method without options in the settings gets none; another class is another key.
+    assert explain_key("map", image, "run1", "gradcam", 1, chosen).options == ()
+    assert explain_key("map", image, "run1", "smoothgrad", 0, chosen) != key
+    # A map's sanity check differs from the map only in kind, and leads back to the same map.
+    check = key.of_kind("sanity")
+    assert check == explain_key("sanity", image, "run1", "smoothgrad", 1, chosen) != key
+    assert check.of_kind("map") == key and hash(check.of_kind("map")) == hash(key)
+    # The same image decoded again (another upload of the same pixels) finds the same entry.
+    assert explain_key("map", decode_upload("b.png", png_bytes(rgb)), "run1", "smoothgrad", 1,
+                       chosen) == key
 
 
 def test_display_sizes_keep_pixels_and_aspect():

@@ -17,6 +17,7 @@ import pytest
 from core.datasets.images import decode_image, resize_for_model
 from core.explain import image_digest
 from core.saliency import deletion_curve, explainer_cache_info, get_explainer
+from dashboard.explain.maps import ExplainKey
 from dashboard.text import as_read
 from tests.explain_page.conftest import (APP, TIMEOUT, header_only_png, huge_real_png,
                                          new_page, no_exceptions, png_bytes, prediction_tables,
@@ -83,8 +84,8 @@ def test_upload_predictions_equal_the_models_own_output_and_gradcam_appears(
                              penultimate_layer=record["last_conv_layer"]).explain(
         x[None], int(np.argmax(probs)))[0]
     digest = image_digest(decode_image(content))
-    shown = at.session_state[RESULTS].get(("map", digest, run_id, "gradcam",
-                                           int(np.argmax(probs)), ()))
+    shown = at.session_state[RESULTS].get(ExplainKey("map", digest, run_id, "gradcam",
+                                                     int(np.argmax(probs)), ()))
     np.testing.assert_allclose(shown, expected, atol=1e-5)
 
 
@@ -211,7 +212,8 @@ def test_new_maps_reuse_the_explainers_and_sanity_checks_are_real(
     model, x, probs = own_output(store_env, run_id, content)
     index = ["benign", "malignant"].index(other)
     digest = image_digest(decode_image(content))
-    saliency = at.session_state[RESULTS].get(("map", digest, run_id, "gradcam", index, ()))
+    saliency = at.session_state[RESULTS].get(ExplainKey("map", digest, run_id, "gradcam", index,
+                                                        ()))
     curve = deletion_curve(model, x, saliency, head="softmax", class_index=index)
     assert area == pytest.approx(curve.area, abs=6e-4)
     assert random_area == pytest.approx(curve.random_area, abs=6e-4)

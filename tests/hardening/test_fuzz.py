@@ -28,7 +28,7 @@ from core.datasets.errors import DatasetError
 from core.datasets.images import ImageDecodeError, decode_image
 from core.datasets.loaders.csv_table import read_csv_strict
 from core.errors import LesionlabError
-from dashboard.explain_inputs import BadUpload, InputImage, decode_upload
+from dashboard.explain.inputs import BadUpload, InputImage, decode_upload
 
 FUZZ = settings(max_examples=250, deadline=None, print_blob=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

@@ -25,7 +25,7 @@ from PIL import Image
 
 from core.datasets import DatasetSpec, load_dataset, save_spec
 from core.datasets.images import ImageDecodeError, decode_image
-from dashboard.explain_inputs import BadUpload, InputImage, decode_upload
+from dashboard.explain.inputs import BadUpload, InputImage, decode_upload
 from dashboard.text import as_read, visible
 from tests.datasets.builders import breakhis_dataset, class_folders
 

@@ -17,8 +17,8 @@ from PIL import Image
 
 from core.datasets.images import decode_image, resize_tensor
 from core.datasets.reduced import PREVIEW_SIDE, reduce_image
-from dashboard.explain_inputs import InputImage, decode_upload
-from dashboard.explain_session import Results, nbytes
+from dashboard.explain.inputs import InputImage, decode_upload
+from dashboard.explain.session import Results, nbytes
 
 
 def _png(array: np.ndarray) -> bytes:

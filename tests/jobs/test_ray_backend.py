@@ -285,7 +285,7 @@ def _train_page(monkeypatch, tmp_path, address: str):
 
 def test_the_train_page_uses_ray_when_an_address_is_configured(local_ray, monkeypatch,
                                                                 tmp_path):
-    from dashboard.jobs_ui import get_runner
+    from dashboard.jobs.panel import get_runner
 
     at = _train_page(monkeypatch, tmp_path, "auto")
     assert not at.exception, at.exception

@@ -51,7 +51,7 @@ def app_env(tmp_path, monkeypatch):
     monkeypatch.setenv("LESIONLAB_STORE", str(store))
     monkeypatch.setenv("LESIONLAB_DATASETS", str(registry))
     yield {"store": store, "registry": registry}
-    from dashboard.jobs_ui import get_runner
+    from dashboard.jobs.panel import get_runner
 
     runner = get_runner()  # still this test's store: monkeypatch is undone after this
     for snap in runner.active():
@@ -62,6 +62,6 @@ def app_env(tmp_path, monkeypatch):
 
 @pytest.fixture
 def runner(app_env):
-    from dashboard.jobs_ui import get_runner
+    from dashboard.jobs.panel import get_runner
 
     return get_runner()

@@ -87,7 +87,7 @@ def test_runs_that_cannot_start_say_why_and_paper_on_cpu_warns(app_env):
     at.radio(key="train_weights").set_value("imagenet")
     at.radio(key="train_profile").set_value("paper").run()
     assert any("falls back" in t or "fails within seconds" in t for t in texts(at, "info"))
-    from dashboard.jobs_grid import has_gpu
+    from dashboard.jobs.grid import has_gpu
 
     if not has_gpu():
         (warning,) = texts(at, "warning")

@@ -18,9 +18,9 @@ from core.store import CorruptRunError
 from dashboard import data
 from dashboard.damage import show_read_problem
 from models import register_custom_objects
-from dashboard.explain_format import display_image, model_input_uint8, predictions_table
-from dashboard.explain_inputs import InputImage
-from dashboard.explain_session import results
+from dashboard.explain.format import display_image, model_input_uint8, predictions_table
+from dashboard.explain.inputs import InputImage
+from dashboard.explain.session import results
 from dashboard.text import literal, md, plain_table, visible
 
 

@@ -17,11 +17,11 @@ import streamlit as st
 from core.evaluation.display import deletion_figure
 from core.explain import Sanity
 from core.saliency import METHODS, overlay_heatmap, to_png_bytes
-from dashboard.explain_format import display_image, display_map, export_image, file_stem
-from dashboard.explain_inputs import InputImage
-from dashboard.explain_maps import Failed, MapSettings, class_index
-from dashboard.explain_predictions import LoadedRun, Predictions
-from dashboard.explain_session import results
+from dashboard.explain.format import display_image, display_map, export_image, file_stem
+from dashboard.explain.inputs import InputImage
+from dashboard.explain.maps import ExplainKey, Failed, MapSettings, class_index, explain_key
+from dashboard.explain.predictions import LoadedRun, Predictions
+from dashboard.explain.session import results
 from dashboard.text import file_name, literal, md, visible
 
 KEY = "explain."
@@ -52,15 +52,14 @@ def grid(image: InputImage, runs: Sequence[LoadedRun], preds: Predictions,
             continue
         row[0].text(visible(f"explained: class {run.class_names[index]}"))
         for column, method in zip(row[1:], chosen.methods):
+            key = explain_key("map", image, run.run_id, method, index, chosen)
             with column:
-                _cell(image, base, loaded, method, index,
-                      chosen.options.get(method, ()), opacity, chosen.sanity)
+                _cell(image, base, loaded, key, opacity, chosen.sanity)
 
 
-def _cell(image: InputImage, base: np.ndarray, loaded: LoadedRun, method: str, index: int,
-          options: tuple, opacity: float, sanity: bool) -> None:
-    run = loaded.run
-    key = ("map", image.digest, run.run_id, method, index, options)
+def _cell(image: InputImage, base: np.ndarray, loaded: LoadedRun, key: ExplainKey,
+          opacity: float, sanity: bool) -> None:
+    run, method, index = loaded.run, key.method, key.class_index
     saliency = results().get(key)
     if saliency is None:
         st.caption("Not computed (stopped).")
@@ -69,7 +68,7 @@ def _cell(image: InputImage, base: np.ndarray, loaded: LoadedRun, method: str, i
         st.warning(md("{method} failed for this model.", method=METHODS[method].label))
         st.text(visible(saliency.message))
         return
-    cell = f"{run.run_id}.{method}.{index}.{hash(options)}"
+    cell = f"{run.run_id}.{method}.{index}.{hash(key.options)}"
     shown, flat = display_map(saliency)
     st.image(overlay_heatmap(base, shown, opacity=opacity), width="stretch",
              caption=literal(f"{METHODS[method].label} · {run.class_names[index]}"))
@@ -84,7 +83,7 @@ def _cell(image: InputImage, base: np.ndarray, loaded: LoadedRun, method: str, i
                             f"{file_stem(run.class_names[index])}", ".png", limit=160),
         on_click="ignore")
     if sanity:
-        _sanity(results().get(("sanity", *key[1:])), run.class_names[index], cell)
+        _sanity(results().get(key.of_kind("sanity")), run.class_names[index], cell)
 
 
 def _sanity(check: Sanity | Failed | None, class_name: str, cell: str) -> None:

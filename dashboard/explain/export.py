@@ -1,6 +1,6 @@
 """CSV downloads of the Explain page's numbers: predictions with thresholds, sanity scores.
 
-The tables are the ones shown on the page (``explain_format``), with the image they belong to,
+The tables are the ones shown on the page (``format``), with the image they belong to,
 so a clinician can cite exactly what was on screen. Generated from memory, never from disk.
 """
 
@@ -13,11 +13,11 @@ import streamlit as st
 
 from core.explain import Sanity
 from dashboard.downloads import csv_bytes
-from dashboard.explain_format import predictions_table, sanity_table
-from dashboard.explain_inputs import InputImage
-from dashboard.explain_maps import MapSettings, class_index
-from dashboard.explain_predictions import LoadedRun, Predictions
-from dashboard.explain_session import results
+from dashboard.explain.format import predictions_table, sanity_table
+from dashboard.explain.inputs import InputImage
+from dashboard.explain.maps import MapSettings, class_index, explain_key
+from dashboard.explain.predictions import LoadedRun, Predictions
+from dashboard.explain.session import results
 
 
 def predictions_csv(images: Sequence[InputImage], runs: Sequence[LoadedRun],
@@ -42,10 +42,11 @@ def sanity_csv(image: InputImage, runs: Sequence[LoadedRun], preds: Predictions,
     for loaded in runs:
         index = class_index(loaded, preds[(image.digest, loaded.run.run_id)].predicted,
                             chosen.target)
+        if index is None:  # this model has no class of that name: nothing was explained
+            continue
         for method in chosen.methods:
-            key = ("sanity", image.digest, loaded.run.run_id, method, index,
-                   chosen.options.get(method, ()))
-            check = results().get(key)
+            check = results().get(explain_key("sanity", image, loaded.run.run_id, method, index,
+                                              chosen))
             if isinstance(check, Sanity):
                 rows.append({"image": image.name, "run": loaded.run, "method": method,
                              "sanity": check})

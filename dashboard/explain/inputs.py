@@ -24,7 +24,7 @@ from core.datasets.errors import DatasetError
 from core.datasets.reduced import ReducedImage, decode_reduced, reduce_image
 from core.store import CorruptRunError
 from dashboard import damage, data
-from dashboard.explain_session import results
+from dashboard.explain.session import results
 from dashboard.text import visible
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp"]
@@ -247,8 +247,8 @@ def _dataset_image(runs: pd.DataFrame, sizes: tuple[int, ...]) -> InputImage | N
         st.error("This dataset image cannot be read (was the dataset moved or changed?).")
         st.text(visible(error))
         return None
-    return InputImage(name=sample_id, image=image, source="dataset", dataset=dataset_name, sample_id=sample_id, split=str(row["split"]),
-                      true_label=str(row["label"]))
+    return InputImage(name=sample_id, image=image, source="dataset", dataset=dataset_name,
+                      sample_id=sample_id, split=str(row["split"]), true_label=str(row["label"]))
 
 
 def _sample_image(dataset_name: str, sample_id: str, sizes: tuple[int, ...]) -> ReducedImage:

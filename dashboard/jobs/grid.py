@@ -14,6 +14,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -21,7 +22,7 @@ import streamlit as st
 from core import config
 from core.store import DELETE_CORRUPT_FIX
 from dashboard.damage import FIX
-from dashboard.overrides_ui import overrides_box
+from dashboard.jobs.overrides import overrides_box
 from dashboard.text import literal, md, plain_table, visible
 
 #: Measured on a 2-core CPU (STACK-NOTES): ResNet50 at 224 px trains about 5 images/s.
@@ -62,8 +63,53 @@ class GridChoice:
                 + (f" · {changed}" if changed else ""))
 
 
+class _MoreChoices(NamedTuple):
+    """What the "More" expander holds, as the widgets gave it."""
+
+    folds: int
+    epochs: int
+    weights_kind: str  # "none" | "imagenet" | "a local file"
+    weights_path: str
+    own_weights: str
+
+
 def grid_form(dataset_names: list[str]) -> GridChoice | None:
     """The grid widgets; None (after saying why) when the choice is incomplete or invalid."""
+    datasets, models, strategies, profile, seeds_text = _main_choices(dataset_names)
+    more = _more_choices()
+    overrides = overrides_box(models, profile)
+    if more.own_weights.strip():
+        strategies = [*strategies, f"class_weight:{more.own_weights.strip().replace(' ', '')}"]
+    try:
+        seeds = tuple(int(s) for s in seeds_text.replace(" ", "").split(",") if s)
+    except ValueError:
+        st.error("Seeds must be whole numbers separated by commas, e.g. 0,1,2.")
+        return None
+    if more.weights_kind == "imagenet":
+        st.info(
+            "ImageNet weights are downloaded by Keras on first use into its cache "
+            "(~/.keras/models). Without internet the download fails within seconds and the "
+            "run trains from random initialisation instead; the run records that (weights used: "
+            "random, with a note) and is stored as a random-init run, never as an ImageNet one. "
+            "Models of the from-scratch studies (IDC, melanoma CNNs) always start random.",
+            icon=":material/cloud_off:")
+    if more.weights_kind == "a local file" and not more.weights_path.strip():
+        st.warning("Give the path of the weights file.")
+        return None
+    missing = [what for what, chosen in (("a dataset", datasets), ("a model", models),
+                                         ("a strategy", strategies), ("a seed", seeds))
+               if not chosen]
+    if missing:
+        st.caption(md("Choose {what} to see the grid.", what=", ".join(missing)))
+        return None
+    weights = ({"none": None, "imagenet": "imagenet"}
+               .get(more.weights_kind, more.weights_path.strip()))
+    return GridChoice(tuple(datasets), tuple(models), tuple(strategies), profile, seeds,
+                      int(more.folds) or None, weights, int(more.epochs) or None, overrides)
+
+
+def _main_choices(dataset_names: list[str]) -> tuple[list, list, list, str, str]:
+    """The grid's axes: datasets, models, strategies, profile, and the seeds as typed."""
     from core.training import PROFILES, STRATEGIES
     from models import list_entries
 
@@ -85,6 +131,11 @@ def grid_form(dataset_names: list[str]) -> GridChoice | None:
                              "paper: the published settings (GPU hours).")
     seeds_text = right.text_input("Seeds", "0", key="train_seeds",
                                   help="Training seeds, comma-separated, e.g. 0,1,2.")
+    return datasets, models, strategies, profile, seeds_text
+
+
+def _more_choices() -> _MoreChoices:
+    """The "More" expander: cross-validation, epochs, starting weights, own class weights."""
     with st.expander("More: cross-validation, starting weights, epochs, own class weights"):
         left, right = st.columns(2)
         folds = left.number_input("k-fold cross-validation (0 = one train/val/test split)",
@@ -100,34 +151,7 @@ def grid_form(dataset_names: list[str]) -> GridChoice | None:
                                          "application's base .h5)", key="train_weights_path")
         own_weights = st.text_input("Own class weights (optional, one per class index, "
                                     "e.g. 1,3)", key="train_own_weights")
-    overrides = overrides_box(models, profile)
-    if own_weights.strip():
-        strategies = [*strategies, f"class_weight:{own_weights.strip().replace(' ', '')}"]
-    try:
-        seeds = tuple(int(s) for s in seeds_text.replace(" ", "").split(",") if s)
-    except ValueError:
-        st.error("Seeds must be whole numbers separated by commas, e.g. 0,1,2.")
-        return None
-    if weights_kind == "imagenet":
-        st.info(
-            "ImageNet weights are downloaded by Keras on first use into its cache "
-            "(~/.keras/models). Without internet the download fails within seconds and the "
-            "run trains from random initialisation instead; the run records that (weights used: "
-            "random, with a note) and is stored as a random-init run, never as an ImageNet one. "
-            "Models of the from-scratch studies (IDC, melanoma CNNs) always start random.",
-            icon=":material/cloud_off:")
-    if weights_kind == "a local file" and not weights_path.strip():
-        st.warning("Give the path of the weights file.")
-        return None
-    missing = [what for what, chosen in (("a dataset", datasets), ("a model", models),
-                                         ("a strategy", strategies), ("a seed", seeds))
-               if not chosen]
-    if missing:
-        st.caption(md("Choose {what} to see the grid.", what=", ".join(missing)))
-        return None
-    weights = {"none": None, "imagenet": "imagenet"}.get(weights_kind, weights_path.strip())
-    return GridChoice(tuple(datasets), tuple(models), tuple(strategies), profile, seeds,
-                      int(folds) or None, weights, int(epochs) or None, overrides)
+    return _MoreChoices(folds, epochs, weights_kind, weights_path, own_weights)
 
 
 def grid_status(choice: GridChoice, store) -> pd.DataFrame:

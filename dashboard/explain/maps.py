@@ -1,16 +1,17 @@
 """Saliency controls (methods, class, method options, sanity checks) and the computation.
 
-Every map and sanity check is a job with a key (image, run, method, class, options); finished
-jobs are kept in the session (``explain_session``), so only new jobs run and a rerun redraws from
-memory. Jobs run in one pass with a progress bar and a Stop button (see ``explain_session`` for
-how Stop reaches a running computation in Streamlit 1.67). Explainers themselves are built once
-per model and method by ``core.saliency.get_explainer``.
+Every map and sanity check is a job with a key (:class:`ExplainKey`: image, run, method, class,
+options; built only by :func:`explain_key`); finished jobs are kept in the session
+(``session``), so only new jobs run and a rerun redraws from memory. Jobs run in one pass with
+a progress bar and a Stop button (see ``session`` for how Stop reaches a running computation in
+Streamlit 1.67). Explainers themselves are built once per model and method by
+``core.saliency.get_explainer``.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -18,9 +19,9 @@ import streamlit as st
 
 from core.explain import explain, sanity_check
 from core.saliency import METHODS, SaliencyCancelled
-from dashboard.explain_inputs import InputImage
-from dashboard.explain_predictions import LoadedRun, Predictions
-from dashboard.explain_session import batch, results, resume_batch, start_batch, stop_batch
+from dashboard.explain.inputs import InputImage
+from dashboard.explain.predictions import LoadedRun, Predictions
+from dashboard.explain.session import batch, results, resume_batch, start_batch, stop_batch
 from dashboard.text import literal, md, visible
 
 KEY = "explain."
@@ -51,28 +52,49 @@ class Failed:
     message: str
 
 
-@dataclass(frozen=True, eq=False)
-class Job:
+@dataclass(frozen=True)
+class ExplainKey:
+    """What identifies one saliency map or sanity check: the session's results and the list of
+    stopped work are keyed by it.
+
+    Why one type built by one function (:func:`explain_key`): the job list stores a map under
+    its key, and the grid and the CSV export look it up again; a key spelt differently in one of
+    them would find nothing and show "not computed" for a map that is in memory.
+    """
+
     kind: str  # "map" | "sanity"
-    key: tuple
-    loaded: LoadedRun
+    image_digest: str  # the image's content (``core.explain.image_digest``)
+    run_id: str
     method: str
     class_index: int
-    options: tuple[tuple[str, Any], ...]
+    options: tuple[tuple[str, Any], ...]  # the method's sorted (name, value) pairs
+
+    def of_kind(self, kind: str) -> ExplainKey:
+        """The same map's other result: its sanity check, or the map a check is about."""
+        return replace(self, kind=kind)
+
+
+def explain_key(kind: str, image: InputImage, run_id: str, method: str, index: int,
+                chosen: MapSettings) -> ExplainKey:
+    """The key of ``kind`` for this image, run, method and class under the chosen settings."""
+    return ExplainKey(kind, image.digest, run_id, method, index, chosen.options.get(method, ()))
+
+
+@dataclass(frozen=True, eq=False)
+class Job:
+    key: ExplainKey
+    loaded: LoadedRun
     model_input: np.ndarray
 
     @property
     def slow(self) -> bool:
-        return self.kind == "sanity" or METHODS[self.method].slow
+        return self.key.kind == "sanity" or METHODS[self.key.method].slow
 
     @property
     def description(self) -> str:
-        what = METHODS[self.method].label + (" sanity checks" if self.kind == "sanity" else "")
+        what = (METHODS[self.key.method].label
+                + (" sanity checks" if self.key.kind == "sanity" else ""))
         return f"{what} · {self.loaded.run.label}"
-
-    @property
-    def map_key(self) -> tuple:
-        return ("map", *self.key[1:])
 
 
 def settings(runs: Sequence[LoadedRun]) -> MapSettings:
@@ -135,12 +157,10 @@ def jobs(image: InputImage, runs: Sequence[LoadedRun], preds: Predictions,
         if index is None:
             continue
         for method in chosen.methods:
-            options = chosen.options.get(method, ())
-            key = ("map", image.digest, loaded.run.run_id, method, index, options)
-            maps.append(Job("map", key, loaded, method, index, options, prediction.model_input))
+            key = explain_key("map", image, loaded.run.run_id, method, index, chosen)
+            maps.append(Job(key, loaded, prediction.model_input))
             if chosen.sanity:
-                checks.append(Job("sanity", ("sanity", *key[1:]), loaded, method, index,
-                                  options, prediction.model_input))
+                checks.append(Job(key.of_kind("sanity"), loaded, prediction.model_input))
     return maps + checks
 
 
@@ -190,12 +210,12 @@ def _reporter(bar, number: int, total: int, text: str) -> Callable[[float], None
 
 
 def _run(job: Job, report: Callable[[float], None], event) -> Any:
-    model, run = job.loaded.model, job.loaded.run
-    if job.kind == "map":
-        return explain(model, run, job.method, job.model_input, job.class_index,
-                       dict(job.options), progress=report, cancel=event)
-    saliency = results().get(job.map_key)
+    model, run, key = job.loaded.model, job.loaded.run, job.key
+    if key.kind == "map":
+        return explain(model, run, key.method, job.model_input, key.class_index,
+                       dict(key.options), progress=report, cancel=event)
+    saliency = results().get(key.of_kind("map"))
     if not isinstance(saliency, np.ndarray):
         return Failed("no map to check (the map itself failed or was stopped)")
-    return sanity_check(model, run, job.method, job.model_input, saliency, job.class_index,
-                        dict(job.options), progress=report, cancel=event)
+    return sanity_check(model, run, key.method, job.model_input, saliency, key.class_index,
+                        dict(key.options), progress=report, cancel=event)
