@@ -3,7 +3,7 @@
 Each test points the app at its own store and datasets registry (environment variables, read on
 every script run), opens ``app.py`` (st.navigation) and switches to a page. The job runner is the
 one the app keeps per server process (``st.cache_resource``); tests reach the same instance with
-``dashboard.jobs_ui.get_runner()``, and every job a test starts is finished or cancelled before
+``dashboard.jobs.panel.get_runner()``, and every job a test starts is finished or cancelled before
 the next test, so no training keeps a shared CPU busy behind later tests.
 """
 
@@ -30,7 +30,7 @@ def open_page(page: str) -> AppTest:
 
 
 def plain(text: str) -> str:
-    """Markdown-escaped text (see dashboard.jobs_ui.escape_markdown) as a person reads it."""
+    """Markdown-escaped text (see dashboard.text.literal) as a person reads it."""
     return re.sub(r"\\(.)", r"\1", text)
 
 
