@@ -18,6 +18,7 @@ kind a dataset was:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,11 @@ import pandas as pd
 from core.datasets.confine import require_files_inside
 from core.datasets.errors import DatasetError
 from core.datasets.quoting import shown, shown_all
-from core.datasets.spec import DatasetSpec
+
+if TYPE_CHECKING:
+    # Annotation only: the spec's fields come from the kinds (core.datasets.kind), so
+    # importing it here at run time would be an import cycle.
+    from core.datasets.spec import DatasetSpec
 
 BASE_COLUMNS = (
     "sample_id",
