@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from core.datasets.table import LoadedDataset
 
 
-
 class _Required:
     """The default of a setting every declaration must give (``name``, ``kind``); not
     :data:`dataclasses.MISSING`, which would make ``Setting``'s own ``default`` required."""
