@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.datasets_form import declare_form, show_saved_message
-from dashboard.datasets_ui import (
+from dashboard.datasets.form import declare_form, show_saved_message
+from dashboard.datasets.ui import (
     check_section,
     registry_or_error,
     registry_table,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.data import get_store
-from dashboard.datasets_ui import registry_or_error
+from dashboard.datasets.ui import registry_or_error
 from dashboard.jobs.grid import grid_form, grid_status, has_gpu, paper_on_cpu_warning, show_grid
 from dashboard.jobs.panel import backend_note, jobs_panel, submit
 from dashboard.text import literal

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from core.datasets.errors import DatasetError
 from core.datasets.quoting import shown
-from core.datasets.spec import DatasetSpec
+
+if TYPE_CHECKING:
+    # Annotation only: the spec's fields come from the kinds (core.datasets.kind), so
+    # importing it here at run time would be an import cycle.
+    from core.datasets.spec import DatasetSpec
 
 ALLOW_FIX = ("or, if files outside are intended (e.g. a dataset assembled from links), add "
              "allow_outside = true to the dataset's declaration")

@@ -9,96 +9,51 @@ store key runs by the loaded content rather than by what the user typed.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.datasets.common import DEFAULT_POSITIVE, DUPLICATE_POLICIES, FIRST, LAST, TASKS
 from core.datasets.errors import DatasetError
 from core.datasets.fieldcheck import check_fields, lone_names, normalize_lists, owner_label
+from core.datasets.kind import Setting
+from core.datasets.loaders import KINDS
 from core.datasets.quoting import shown_all
 
-KINDS = ("folders", "csv", "idc", "breakhis", "medmnist", "demo")
-TASKS = ("binary", "multiclass")
-#: What training does with identical images under different labels or across splits (the
-#: dataset check's duplicate errors): refuse to train (default), drop all but one copy of each
-#: set, or keep them (recorded, and every page showing the run warns).
-DUPLICATE_POLICIES = ("refuse", "drop", "keep")
-#: The positive class of a binary dataset that names none.
-DEFAULT_POSITIVE = "malignant"
+__all__ = ["DEFAULT_POSITIVE", "DUPLICATE_POLICIES", "SETTINGS", "TASKS", "DatasetSpec"]
 
+#: Every setting of a declaration, in order: the shared first ones, each kind's own (in
+#: ``KINDS`` order), the shared last ones. Every setting is accepted on every kind.
+SETTINGS: tuple[Setting, ...] = (
+    FIRST + tuple(s for kind in KINDS.values() for s in kind.settings) + LAST
+)
 
-@dataclass(frozen=True)
-class DatasetSpec:
-    """How to read one dataset.
+_DOC = """How to read one dataset: one frozen field per :data:`SETTINGS` entry.
 
-    Fields used by every kind: ``name``, ``kind``, ``path`` (folder, or the ``.npz`` file for
-    ``medmnist``), ``task`` (``binary``: positive vs everything else; ``multiclass``: every label
-    its own class), ``positive_class`` (binary: the positive class, :data:`DEFAULT_POSITIVE`
-    when not given; multiclass: optional, since every class is scored in its own right and a
-    one-vs-rest view lets the user pick the class; when given it must be one of the labels, a
-    typo is never ignored; see :attr:`positive_label`),
-    ``label_map`` (raw label -> class name, applied first; ``label_map_default`` names the class
-    of every raw label not in the map; without it an unmapped label is an error).
+    The shared settings are in :mod:`core.datasets.common` (``name``, ``kind``, ``path``: the
+    folder, or the ``.npz`` file for ``medmnist``; ``task``, ``positive_class``, see
+    :attr:`positive_label`; ``label_map`` and ``label_map_default``; ``description``;
+    ``duplicates``: one of :data:`DUPLICATE_POLICIES`, see :mod:`core.datasets.usable`;
+    ``allow_outside``). Each kind's own settings, with what they mean, are in its module of
+    :mod:`core.datasets.loaders` (e.g. ``csv``, ``label_column`` for ``csv``; ``fold`` for
+    ``breakhis``).
 
-    ``csv`` kind: ``csv`` (file, relative to ``path`` unless absolute), ``image_dir`` (relative to
-    ``path``, default ``path``), ``path_column`` *or* ``id_column`` (+ ``id_suffix`` such as
-    ``.jpg`` for ISIC's ``image_name``), ``label_column``, optional ``group_column`` (patient or
-    lesion id), ``metadata_columns`` kept for subgroup slicing, ``split_column`` (an official
-    split with values train/val/validation/test).
-
-    ``folders`` kind: optional ``group_regex`` with a named group ``group`` applied to each file
-    name, for data sets whose file names carry a patient id.
-
-    ``breakhis`` kind: ``folds_csv`` (the official ``Folds.csv``) and ``fold`` (1-5);
-    ``label_level`` ``tumor`` (benign/malignant, default) or ``subtype`` (the 8 subtypes).
-
-    ``medmnist`` kind: ``class_names`` in label order (e.g. BreastMNIST: ``["malignant",
-    "normal/benign"]``), so ``positive_class`` can name the positive label.
-
-    ``duplicates`` (every kind): one of :data:`DUPLICATE_POLICIES`, see
-    :mod:`core.datasets.usable`.
-
-    ``allow_outside`` (every kind, default false): every file a loader reads (the label table,
+    ``allow_outside`` (default false): every file a loader reads (the label table,
     ``image_dir``, ``folds_csv``, each image) must lie inside the dataset folder once symbolic
     links are resolved; ``allow_outside = true`` lifts that rule for a dataset assembled from
     links on purpose. Without it a declaration cannot make Lesionlab read (and quote in an
     error) ``/etc/passwd`` or ``../../x/.env``.
 
-    Every field is checked against its annotation (and ``range`` / ``choices`` metadata) by
+    Every field is checked against its setting's type (and ``range`` / ``choices``) by
     :func:`core.datasets.fieldcheck.check_fields`, so ``path = 5`` or ``fold = 1e400`` in the
     TOML is one message naming the dataset and the setting, never a traceback.
     """
 
-    name: str
+
+class _Declaration:
+    """The behaviour of :class:`DatasetSpec`; its fields are made from :data:`SETTINGS`."""
+
+    name: str  # for readers: the two settings every declaration has
     kind: str
-    path: str = ""
-    positive_class: str | None = None
-    task: str = "binary"
-    label_map: dict[str, str] = field(default_factory=dict)
-    label_map_default: str | None = None
-    description: str = ""
-    # csv
-    csv: str = ""
-    image_dir: str = ""
-    path_column: str = ""
-    id_column: str = ""
-    id_suffix: str = ""
-    label_column: str = ""
-    group_column: str = ""
-    metadata_columns: tuple[str, ...] = ()
-    split_column: str = ""
-    # folders
-    group_regex: str = ""
-    # breakhis
-    folds_csv: str = ""
-    fold: int = field(default=1, metadata={"range": (1, 100)})
-    label_level: str = field(default="tumor", metadata={"choices": ("tumor", "subtype")})
-    # medmnist
-    class_names: tuple[str, ...] = ()
-    # every kind: identical images across labels or splits
-    duplicates: str = "refuse"
-    # every kind: may files lie outside the dataset folder (through links, absolute paths)?
-    allow_outside: bool = False
 
     def __post_init__(self) -> None:
         normalize_lists(self)
@@ -123,7 +78,7 @@ class DatasetSpec:
                 'images with different labels or across splits), "drop" (keep one copy of each) '
                 'or "keep" (train on them; every page showing the run warns)',
             )
-        if self.kind != "demo" and not self.path:
+        if KINDS[self.kind].needs_path and not self.path:
             raise DatasetError(
                 f"Dataset {self.name!r} of kind {self.kind!r} needs a path.",
                 fix="add path = \"/folder/of/the/dataset\"",
@@ -163,7 +118,7 @@ class DatasetSpec:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "DatasetSpec":
+    def from_dict(cls, data: dict[str, Any]) -> DatasetSpec:
         """A spec from a TOML table or form values; any wrong key or value is one
         :class:`DatasetError` naming the dataset and the setting (types are checked by
         ``__post_init__``, from the field annotations)."""
@@ -182,3 +137,11 @@ class DatasetSpec:
             raise DatasetError(f"Dataset {owner} lacks the setting(s) {', '.join(required)}.",
                                fix='add e.g. name = "busi" and kind = "folders"')
         return cls(**lone_names(cls, data))
+
+
+# Made, not written out: each kind declares its settings once, next to its loader, and a new
+# kind's settings become fields here without an edit to this module.
+DatasetSpec = dataclasses.make_dataclass(
+    "DatasetSpec", [s.as_field() for s in SETTINGS], bases=(_Declaration,), frozen=True,
+    namespace={"__module__": __name__, "__doc__": _DOC},
+)

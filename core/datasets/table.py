@@ -18,6 +18,7 @@ kind a dataset was:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,11 @@ import pandas as pd
 from core.datasets.confine import require_files_inside
 from core.datasets.errors import DatasetError
 from core.datasets.quoting import shown, shown_all
-from core.datasets.spec import DatasetSpec
+
+if TYPE_CHECKING:
+    # Annotation only: the spec's fields come from the kinds (core.datasets.kind), so
+    # importing it here at run time would be an import cycle.
+    from core.datasets.spec import DatasetSpec
 
 BASE_COLUMNS = (
     "sample_id",
@@ -103,12 +108,26 @@ def finalize(
             fix="check the path and the layout described in the README for kind "
             f"{spec.kind!r}",
         )
+    notes = list(notes or [])
+    table = _sample_table(spec, rows, where, notes)
+    labels = sorted(table["label"].unique())
+    _require_two_classes_and_positive(spec, labels, where)
+    class_names, table["target"] = _targets(spec, table["label"], labels)
+    ordered = list(BASE_COLUMNS) + sorted(c for c in table.columns if c.startswith("meta_"))
+    table = table[ordered].reset_index(drop=True)
+    return LoadedDataset(spec, table, class_names, arrays, synthetic, notes)
+
+
+def _sample_table(
+    spec: DatasetSpec, rows: pd.DataFrame, where: object, notes: list[str]
+) -> pd.DataFrame:
+    """The loader's rows with every base column but ``target``: defaults filled in, labels
+    mapped, files confined to the dataset, groups completed, sample ids unique."""
     table = rows.copy()
     for col, default in (("path", ""), ("array_index", -1), ("official_split", "")):
         if col not in table:
             table[col] = default
     table["raw_label"] = table["raw_label"].astype(str).str.strip()
-    notes = list(notes or [])
     table["label"] = _apply_label_map(spec, table["raw_label"], where, notes)
     table["sample_id"] = table["sample_id"].astype(str)
     require_files_inside(spec, table["path"], table["sample_id"])
@@ -121,8 +140,13 @@ def finalize(
             fix="each image must be listed once",
         )
     table["official_split"] = table["official_split"].fillna("").astype(str)
+    return table
 
-    labels = sorted(table["label"].unique())
+
+def _require_two_classes_and_positive(spec: DatasetSpec, labels: list[str], where: object) -> None:
+    """A classifier needs two classes. A binary task needs its positive class (declared, or the
+    default "malignant"); a multiclass task needs none, but one that is declared must exist: a
+    typo is never ignored (checked here, not later when positive_index is first used)."""
     if len(labels) < 2:
         raise DatasetError(
             f"Dataset {spec.name!r} has a single class ({shown(labels[0])}); a classifier "
@@ -130,9 +154,6 @@ def finalize(
             where=where,
             fix="add images of the other class, or check the label column / class folders",
         )
-    # A binary task needs its positive class (declared, or the default "malignant"); a
-    # multiclass task needs none, but one that is declared must exist: a typo is never ignored
-    # (checked here, not later when positive_index is first used).
     positive = spec.positive_label
     if positive is not None and positive not in labels:
         raise DatasetError(
@@ -143,18 +164,20 @@ def finalize(
                 "" if spec.task == "binary" else ", or leave it out (a multiclass dataset "
                 "needs none)"),
         )
+
+
+def _targets(
+    spec: DatasetSpec, label: pd.Series, labels: list[str]
+) -> tuple[tuple[str, ...], pd.Series]:
+    """The class names in target order and each sample's target: binary is (negative,
+    positive) with 0/1 targets (the negative named after the other label when there is just
+    one); multiclass is the sorted labels, indexed in that order."""
     if spec.task == "binary":
+        positive = spec.positive_label
         others = [lab for lab in labels if lab != positive]
         negative = others[0] if len(others) == 1 else f"non-{positive}"
-        class_names: tuple[str, ...] = (negative, positive)
-        table["target"] = (table["label"] == positive).astype("int64")
-    else:
-        class_names = tuple(labels)
-        table["target"] = table["label"].map({c: i for i, c in enumerate(labels)}).astype("int64")
-
-    ordered = list(BASE_COLUMNS) + sorted(c for c in table.columns if c.startswith("meta_"))
-    table = table[ordered].reset_index(drop=True)
-    return LoadedDataset(spec, table, class_names, arrays, synthetic, notes)
+        return (negative, positive), (label == positive).astype("int64")
+    return tuple(labels), label.map({c: i for i, c in enumerate(labels)}).astype("int64")
 
 
 def _groups_or_own_id(table: pd.DataFrame, notes: list[str]) -> pd.Series:

@@ -120,7 +120,7 @@ def test_allow_outside_reads_a_table_outside_on_purpose(root, tmp_path):
 def test_the_datasets_form_shows_no_line_of_an_outside_file(tmp_path, root, secret):
     """The page's path: declare() builds, loads and (only then) saves."""
     from core import config
-    from dashboard.datasets_form import declare
+    from dashboard.datasets.form import declare
 
     fields = {"kind": "csv", "name": "formcsv", "path": str(root), "csv": str(secret),
               "image_dir": "images", "images_by": "path column", "path_column": "file",

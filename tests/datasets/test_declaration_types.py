@@ -121,7 +121,7 @@ def test_valid_values_still_load(tmp_path):
 def test_the_datasets_form_goes_through_the_same_checks():
     """The Datasets page builds its spec with from_dict: a NUL in a path (which os.stat would
     turn into a raw ValueError) is the same one message as in the TOML."""
-    from dashboard.datasets_form import spec_from_fields
+    from dashboard.datasets.form import spec_from_fields
 
     with pytest.raises(DatasetError, match=r"setting path must be text .*without control"):
         spec_from_fields({"kind": "folders", "name": "f", "path": "/data/a\x00b"})

@@ -35,7 +35,7 @@ from core.datasets.imagescan import PixelBudget
 from core.datasets.registry import load_registry
 from core.store import ResultsStore
 from core.training import RunSpec, train_run
-from dashboard.datasets_form import spec_from_fields
+from dashboard.datasets.form import spec_from_fields
 from dashboard.details import run_warnings
 from dashboard.text import WORD_JOINER
 from models import REGISTRY

@@ -164,12 +164,7 @@ def generate_demo(
     check_params(seed, n_patients, patches_per_patient)
     if is_demo_complete(root, seed, n_patients, patches_per_patient):
         return root
-    if root.exists() and not root.is_dir():
-        raise FileExistsError(f"{root} exists and is not a directory")
-    if root.is_dir() and any(root.iterdir()) and not _looks_like_demo(root):
-        raise FileExistsError(
-            f"{root} is not empty and does not hold a demo dataset; refusing to overwrite it"
-        )
+    _refuse_foreign_root(root)
 
     root.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_tmp(root)
@@ -177,58 +172,91 @@ def generate_demo(
     tmp.mkdir()
     try:
         plan = plan_demo(seed, n_patients, patches_per_patient)
-        by_patient: dict[str, list[DemoPatch]] = {}
-        for patch in plan:
-            by_patient.setdefault(patch.patient_id, []).append(patch)
-        entries: list[tuple[str, str]] = []
-        total_bytes = 0
-        for index, (pid, patches) in enumerate(by_patient.items()):
-            for label in (0, 1):
-                (tmp / pid / str(label)).mkdir(parents=True, exist_ok=True)
-            for patch, pixels in render_patient(seed, index, patches):
-                data = _png_bytes(pixels)
-                _write_png(tmp / patch.relpath, data)
-                entries.append((str(patch.relpath), hashlib.sha256(data).hexdigest()))
-                total_bytes += len(data)
-
-        n_mal = sum(p.label for p in plan)
-        marker = {
-            **_params(seed, n_patients, patches_per_patient),
-            "synthetic": True,
-            "description": "SYNTHETIC H&E-like breast tissue patches made by "
-            "core.datasets.demo; not real patient data.",
-            "layout": "<patient_id>/<0|1>/<patient_id>_idx5_x<X>_y<Y>_class<0|1>.png",
-            "n_patches": len(plan),
-            "n_malignant": n_mal,
-            "n_benign": len(plan) - n_mal,
-            "image_bytes": total_bytes,
-            "checksum_algorithm": "sha256 of sorted '<relpath>\\0<sha256 of file>\\n' lines",
-            "checksum": _checksum(entries),
-        }
-        marker_tmp = tmp / (MARKER_NAME + ".tmp")
-        marker_tmp.write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n",
-                              encoding="utf-8")
-        os.replace(marker_tmp, tmp / MARKER_NAME)
-
-        # Move into place. An old demo (other parameters/version) is moved aside first.
-        old = None
-        if root.is_dir():
-            if is_demo_complete(root, seed, n_patients, patches_per_patient):
-                return root  # someone else finished first
-            if any(root.iterdir()):
-                old = root.parent / f".{root.name}.demo-tmp-old-{uuid.uuid4().hex[:8]}"
-                os.replace(root, old)
-            else:
-                root.rmdir()
-        try:
-            os.replace(tmp, root)
-        except OSError:
-            if is_demo_complete(root, seed, n_patients, patches_per_patient):
-                return root  # a concurrent generation won the race
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return root
+        entries, total_bytes = _write_patches(tmp, seed, plan)
+        _write_marker(tmp, _params(seed, n_patients, patches_per_patient), plan, entries,
+                      total_bytes)
+        return _move_into_place(tmp, root, seed, n_patients, patches_per_patient)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _refuse_foreign_root(root: Path) -> None:
+    """FileExistsError unless ``root`` is absent, empty, or demo layout only: generating must
+    never replace a folder holding anything else."""
+    if root.exists() and not root.is_dir():
+        raise FileExistsError(f"{root} exists and is not a directory")
+    if root.is_dir() and any(root.iterdir()) and not _looks_like_demo(root):
+        raise FileExistsError(
+            f"{root} is not empty and does not hold a demo dataset; refusing to overwrite it"
+        )
+
+
+def _write_patches(
+    tmp: Path, seed: int, plan: list[DemoPatch]
+) -> tuple[list[tuple[str, str]], int]:
+    """Render and write every planned patch under ``tmp``, patient by patient (in plan order,
+    which fixes each patient's random stream); returns (relpath, sha256) per file and the
+    total bytes written."""
+    by_patient: dict[str, list[DemoPatch]] = {}
+    for patch in plan:
+        by_patient.setdefault(patch.patient_id, []).append(patch)
+    entries: list[tuple[str, str]] = []
+    total_bytes = 0
+    for index, (pid, patches) in enumerate(by_patient.items()):
+        for label in (0, 1):
+            (tmp / pid / str(label)).mkdir(parents=True, exist_ok=True)
+        for patch, pixels in render_patient(seed, index, patches):
+            data = _png_bytes(pixels)
+            _write_png(tmp / patch.relpath, data)
+            entries.append((str(patch.relpath), hashlib.sha256(data).hexdigest()))
+            total_bytes += len(data)
+    return entries, total_bytes
+
+
+def _write_marker(tmp: Path, params: dict, plan: list[DemoPatch],
+                  entries: list[tuple[str, str]], total_bytes: int) -> None:
+    """The completion marker, written last and atomically: its presence means every file is
+    there."""
+    n_mal = sum(p.label for p in plan)
+    marker = {
+        **params,
+        "synthetic": True,
+        "description": "SYNTHETIC H&E-like breast tissue patches made by "
+        "core.datasets.demo; not real patient data.",
+        "layout": "<patient_id>/<0|1>/<patient_id>_idx5_x<X>_y<Y>_class<0|1>.png",
+        "n_patches": len(plan),
+        "n_malignant": n_mal,
+        "n_benign": len(plan) - n_mal,
+        "image_bytes": total_bytes,
+        "checksum_algorithm": "sha256 of sorted '<relpath>\\0<sha256 of file>\\n' lines",
+        "checksum": _checksum(entries),
+    }
+    marker_tmp = tmp / (MARKER_NAME + ".tmp")
+    marker_tmp.write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n",
+                          encoding="utf-8")
+    os.replace(marker_tmp, tmp / MARKER_NAME)
+
+
+def _move_into_place(tmp: Path, root: Path, seed: int, n_patients: int,
+                     patches_per_patient: int) -> Path:
+    """Rename the finished ``tmp`` to ``root``. An old demo (other parameters/version) is moved
+    aside first; a concurrent generation that finished first wins."""
+    old = None
+    if root.is_dir():
+        if is_demo_complete(root, seed, n_patients, patches_per_patient):
+            return root  # someone else finished first
+        if any(root.iterdir()):
+            old = root.parent / f".{root.name}.demo-tmp-old-{uuid.uuid4().hex[:8]}"
+            os.replace(root, old)
+        else:
+            root.rmdir()
+    try:
+        os.replace(tmp, root)
+    except OSError:
+        if is_demo_complete(root, seed, n_patients, patches_per_patient):
+            return root  # a concurrent generation won the race
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return root

@@ -1,36 +1,34 @@
-"""One loader per dataset kind; :func:`load` dispatches on ``spec.kind``."""
+"""The dataset kinds, one :class:`~core.datasets.kind.DatasetKind` per module; :func:`load`
+dispatches on ``spec.kind``.
+
+Adding a layout is a new module here ending in ``KIND = DatasetKind(...)`` (its loader, its
+settings, its form rows) and its entry in :data:`KINDS`: the declaration
+(:mod:`core.datasets.spec`) takes its settings from there and the Datasets form is generated
+from it. The order of :data:`KINDS` is the order of the form's kind choice and of the
+declaration's fields.
+"""
 
 from __future__ import annotations
 
-from core.datasets.loaders.breakhis import load_breakhis
-from core.datasets.loaders.csv_table import load_csv
-from core.datasets.loaders.folders import load_folders
-from core.datasets.loaders.idc import load_idc
-from core.datasets.loaders.medmnist import load_medmnist
-from core.datasets.spec import DatasetSpec
-from core.datasets.table import LoadedDataset
+from typing import TYPE_CHECKING
 
+from core.datasets.kind import DatasetKind
+from core.datasets.loaders import breakhis, csv_table, demo, folders, idc, medmnist
 
-def load_demo(spec: DatasetSpec) -> LoadedDataset:
-    """The embedded synthetic dataset: generated on first use, then read as IDC patches."""
-    from dataclasses import replace
+if TYPE_CHECKING:
+    from core.datasets.spec import DatasetSpec
+    from core.datasets.table import LoadedDataset
 
-    from core import config
-    from core.datasets.demo import generate_demo
-
-    root = generate_demo(spec.root if spec.path else config.demo_root())
-    return load_idc(replace(spec, path=str(root)), synthetic=True)
-
-
-LOADERS = {
-    "folders": load_folders,
-    "csv": load_csv,
-    "idc": load_idc,
-    "breakhis": load_breakhis,
-    "medmnist": load_medmnist,
-    "demo": load_demo,
+KINDS: dict[str, DatasetKind] = {
+    k.name: k
+    for k in (folders.KIND, csv_table.KIND, idc.KIND, breakhis.KIND, medmnist.KIND, demo.KIND)
 }
 
 
+def declarable_kinds() -> tuple[str, ...]:
+    """The kinds a user can declare, in order (``demo`` is built in)."""
+    return tuple(name for name, k in KINDS.items() if k.declarable)
+
+
 def load(spec: DatasetSpec) -> LoadedDataset:
-    return LOADERS[spec.kind](spec)
+    return KINDS[spec.kind].load(spec)

@@ -11,16 +11,22 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from core.datasets.confine import confined
 from core.datasets.errors import DatasetError
+from core.datasets.kind import Ask, DatasetKind, Setting, row
 from core.datasets.quoting import shown_all
 from core.datasets.loaders.csv_table import read_csv_strict
 from core.datasets.loaders.files import relative_id, require_dir, walk_images
-from core.datasets.spec import DatasetSpec
 from core.datasets.table import LoadedDataset, finalize, normalize_split_name
+
+if TYPE_CHECKING:
+    # Annotation only: the spec's fields come from the kinds (core.datasets.kind), so
+    # importing it here at run time would be an import cycle.
+    from core.datasets.spec import DatasetSpec
 
 NAME_RE = re.compile(
     r"^SOB_(?P<tumor>[BM])_(?P<subtype>[A-Z]+)-(?P<year>\d+)-(?P<slide>[0-9A-Za-z]+)"
@@ -108,3 +114,20 @@ def _official_split(spec: DatasetSpec, rows: pd.DataFrame) -> list[str]:
         for fn, g in zip(chosen["filename"], chosen["grp"])
     }
     return [by_name.get(name, "") for name in rows["file_name"]]
+
+
+KIND = DatasetKind(
+    "breakhis", load_breakhis,
+    summary="BreaKHis_v1 folder tree, optionally with the official Folds.csv",
+    settings=(
+        Setting("folds_csv", str, "", help="the official Folds.csv"),
+        Setting("fold", int, 1, help="which official fold (1-5)", range=(1, 100)),
+        Setting("label_level", str, "tumor", help="tumor (benign/malignant) or subtype (the 8 "
+                "subtypes)", choices=("tumor", "subtype")),
+    ),
+    form=(
+        row(Ask("folds_csv", "Folds.csv (optional)"),
+            Ask("fold", "Fold", "number", bounds=(1, 5, 1)),
+            Ask("label_level", "Labels", "select", options=("tumor", "subtype"))),
+    ),
+)

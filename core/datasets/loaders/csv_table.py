@@ -9,15 +9,22 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from core.datasets.confine import confined
 from core.datasets.errors import DatasetError
+from core.datasets.common import LABEL_MAP_ROW
+from core.datasets.kind import Ask, DatasetKind, Missing, Setting, row
 from core.datasets.quoting import shown, shown_all
 from core.datasets.loaders.files import require_dir
-from core.datasets.spec import DatasetSpec
 from core.datasets.table import LoadedDataset, finalize, normalize_split_name
+
+if TYPE_CHECKING:
+    # Annotation only: the spec's fields come from the kinds (core.datasets.kind), so
+    # importing it here at run time would be an import cycle.
+    from core.datasets.spec import DatasetSpec
 
 
 def load_csv(spec: DatasetSpec) -> LoadedDataset:
@@ -185,3 +192,44 @@ def _inside(image_dir: Path, rel: str, csv_path: Path, line: int) -> Path:
             fix="list image paths relative to the image folder, without '..'",
         )
     return joined
+
+
+KIND = DatasetKind(
+    "csv", load_csv,
+    summary="a table with one row per image: file path or id column, label column, optional "
+    "patient and metadata columns (ISIC, mammography exports)",
+    settings=(
+        Setting("csv", str, "", help="the label table, relative to path unless absolute"),
+        Setting("image_dir", str, "", help="the image folder, relative to path (default: path)"),
+        Setting("path_column", str, "", help="the column of each image's file (relative to "
+                "image_dir); or id_column"),
+        Setting("id_column", str, "", help="the column of each image's id, + id_suffix (ISIC's "
+                "image_name)"),
+        Setting("id_suffix", str, "", help="appended to the id to name the file, e.g. .jpg"),
+        Setting("label_column", str, "", help="the column of the raw label"),
+        Setting("group_column", str, "", help="optional: the patient or lesion id"),
+        Setting("metadata_columns", tuple[str, ...], (), help="columns kept for subgroup "
+                "slicing"),
+        Setting("split_column", str, "", help="an official split with values "
+                "train/val/validation/test"),
+    ),
+    form=(
+        row(Ask("csv", "CSV file (relative to the folder, or absolute)",
+                required=Missing("The the CSV file is missing.", "fill in the CSV file")),
+            Ask("image_dir", "Image folder (relative; default: the folder)")),
+        row(Ask("images_by", "Images are named by", "choice",
+                options=("path column", "id column + suffix"),
+                chooses=(("path_column",), ("id_column", "id_suffix")),
+                required=Missing("Say which column names the image files.",
+                                 "give the path column, or the id column and its suffix"))),
+        row(Ask("path_column", "Path column"), Ask("id_column", "Id column"),
+            Ask("id_suffix", "Id suffix (e.g. .jpg)")),
+        row(Ask("label_column", "Label column",
+                required=Missing("The the label column is missing.", "fill in the label column")),
+            Ask("group_column", "Group (patient) column, optional"),
+            Ask("split_column", "Official split column, optional")),
+        row(Ask("metadata_columns", "Metadata columns for subgroups (comma-separated, optional)",
+                "names")),
+        LABEL_MAP_ROW,
+    ),
+)

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from core.datasets.errors import DatasetError
+from core.datasets.common import LABEL_MAP_ROW
+from core.datasets.kind import Ask, DatasetKind, Setting, row
 from core.datasets.loaders.files import images_in, is_image, relative_id, require_dir, subdirs
-from core.datasets.spec import DatasetSpec
 from core.datasets.table import SPLIT_ALIASES, LoadedDataset, finalize
+
+if TYPE_CHECKING:
+    # Annotation only: the spec's fields come from the kinds (core.datasets.kind), so
+    # importing it here at run time would be an import cycle.
+    from core.datasets.spec import DatasetSpec
 
 LAYOUT_FIX = "arrange images as root/<class>/*.png or root/{train,val,test}/<class>/*.png"
 
@@ -109,3 +116,19 @@ def _group_of(pattern: re.Pattern[str], filename: str, where: object) -> str:
             fix="fix the regular expression so that it matches every file name",
         )
     return match.group("group")
+
+
+KIND = DatasetKind(
+    "folders", load_folders,
+    summary="root/<class>/*.png, or root/{train,val,test}/<class>/*.png (Keras layout, BUSI)",
+    settings=(
+        Setting("group_regex", str, "", help="a regular expression with a named group "
+                "'group' applied to each file name, for data sets whose file names carry a "
+                "patient id"),
+    ),
+    form=(
+        row(Ask("group_regex", "Patient id from the file name (regular expression with "
+                "(?P<group>...), optional)")),
+        LABEL_MAP_ROW,
+    ),
+)

@@ -9,13 +9,19 @@ the patch offsets are kept as metadata.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from core.datasets.errors import DatasetError
+from core.datasets.kind import DatasetKind
 from core.datasets.loaders.files import relative_id, require_dir, subdirs, walk_images
-from core.datasets.spec import DatasetSpec
 from core.datasets.table import LoadedDataset, finalize
+
+if TYPE_CHECKING:
+    # Annotation only: the spec's fields come from the kinds (core.datasets.kind), so
+    # importing it here at run time would be an import cycle.
+    from core.datasets.spec import DatasetSpec
 
 IDC_CLASSES = {"0": "benign", "1": "malignant"}
 PATCH_RE = re.compile(
@@ -69,3 +75,9 @@ def _with_idc_names(spec: DatasetSpec) -> DatasetSpec:
     from dataclasses import replace
 
     return replace(spec, label_map=dict(IDC_CLASSES))
+
+
+KIND = DatasetKind(
+    "idc", load_idc,
+    summary="Kaggle Breast Histopathology Images: root/<patient>/<0|1>/*_class<0|1>.png",
+)

@@ -9,13 +9,19 @@ that ``positive_class`` can say which label is positive (in BreastMNIST label 0 
 from __future__ import annotations
 
 import zipfile
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from core.datasets.errors import DatasetError
-from core.datasets.spec import DatasetSpec
+from core.datasets.kind import Ask, DatasetKind, Missing, Setting, row
 from core.datasets.table import LoadedDataset, finalize
+
+if TYPE_CHECKING:
+    # Annotation only: the spec's fields come from the kinds (core.datasets.kind), so
+    # importing it here at run time would be an import cycle.
+    from core.datasets.spec import DatasetSpec
 
 SPLITS = (("train", "train"), ("val", "val"), ("test", "test"))
 
@@ -119,3 +125,21 @@ def _label_name(spec: DatasetSpec, value: int) -> str:
             )
         return spec.class_names[value]
     return str(value)
+
+
+KIND = DatasetKind(
+    "medmnist", load_medmnist,
+    summary="a MedMNIST .npz file (train/val/test arrays), e.g. breastmnist.npz",
+    settings=(
+        Setting("class_names", tuple[str, ...], (), help="the class names in label order "
+                '(BreastMNIST: ["malignant", "normal/benign"]), so positive_class can name the '
+                "positive label"),
+    ),
+    form=(
+        row(Ask("class_names", "Class names in label order (comma-separated)", "names",
+                placeholder="malignant, normal/benign",
+                required=Missing("A MedMNIST dataset needs its class names in label order.",
+                                 'e.g. "malignant, normal/benign" for BreastMNIST'))),
+    ),
+    path_label="Path of the .npz file",
+)

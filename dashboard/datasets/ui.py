@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core.datasets import DatasetError, DatasetSpec, load_registry, remove_spec
-from dashboard.datasets_check import check_report, fingerprint_of, show_report
+from dashboard.datasets.check import check_report, fingerprint_of, show_report
 from dashboard.text import literal, plain_table, visible
 
 
