@@ -82,7 +82,7 @@ def test_a_choice_sends_only_the_chosen_options_settings():
 
 def test_required_controls_come_before_the_choices_requirement():
     base = {"kind": "csv", "name": "c", "path": "/d", "images_by": "path column"}
-    with pytest.raises(DatasetError, match="^The the label column is missing"):
+    with pytest.raises(DatasetError, match="^The label column is missing"):
         spec_from_fields(base | {"csv": "t.csv"})
     with pytest.raises(DatasetError, match="^Say which column names the image files"):
         spec_from_fields(base | {"csv": "t.csv", "label_column": "y",

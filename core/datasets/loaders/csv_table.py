@@ -215,7 +215,7 @@ KIND = DatasetKind(
     ),
     form=(
         row(Ask("csv", "CSV file (relative to the folder, or absolute)",
-                required=Missing("The the CSV file is missing.", "fill in the CSV file")),
+                required=Missing("The CSV file is missing.", "fill in the CSV file")),
             Ask("image_dir", "Image folder (relative; default: the folder)")),
         row(Ask("images_by", "Images are named by", "choice",
                 options=("path column", "id column + suffix"),
@@ -225,7 +225,7 @@ KIND = DatasetKind(
         row(Ask("path_column", "Path column"), Ask("id_column", "Id column"),
             Ask("id_suffix", "Id suffix (e.g. .jpg)")),
         row(Ask("label_column", "Label column",
-                required=Missing("The the label column is missing.", "fill in the label column")),
+                required=Missing("The label column is missing.", "fill in the label column")),
             Ask("group_column", "Group (patient) column, optional"),
             Ask("split_column", "Official split column, optional")),
         row(Ask("metadata_columns", "Metadata columns for subgroups (comma-separated, optional)",
