@@ -3,7 +3,7 @@
 Layout only. Runs, level and threshold are in the URL (``?runs=..&level=..&t=..&view=..``), so
 a comparison is a link.  Everything that depends on the threshold is inside one ``st.fragment``:
 moving the threshold reruns that fragment only, which recomputes the operating points (counts
-and bootstrap CIs) and swaps numbers into cached figures (see :mod:`dashboard.figures`).
+and bootstrap CIs) and swaps numbers into cached figures (see :mod:`dashboard.compare.figures`).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import time
 
 import streamlit as st
 
-from dashboard import panels
+from dashboard.compare import panels
+from dashboard.compare.level import level_control
+from dashboard.compare.report import comparison_sections
 from dashboard.details import details_expander, warnings_banner
 from dashboard.downloads import report_button
 from dashboard.evaluations import Selection, load_selection
-from dashboard.level import level_control
-from dashboard.report import comparison_sections
 from dashboard.runs import empty_store, ok_runs, run_names, run_picker
 from dashboard.threshold import current_state, threshold_control
 

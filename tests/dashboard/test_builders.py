@@ -23,13 +23,13 @@ from core.evaluation.display import (
     metric_bars_figure,
     with_operating_points,
 )
-from dashboard import figures
+from dashboard.compare import figures
+from dashboard.compare.panels import class_names, operating_points, refs
+from dashboard.compare.report import comparison_sections
+from dashboard.compare.tables import metric_rows, numeric_table
 from dashboard.downloads import csv_bytes, figure_html_bytes, report_bytes
 from dashboard.evaluations import load_selection
-from dashboard.panels import class_names, operating_points, refs
-from dashboard.report import comparison_sections
 from dashboard.runs import run_names
-from dashboard.tables import metric_rows, numeric_table
 from dashboard.text import file_name
 from dashboard.threshold import ThresholdState, parse_param
 

@@ -35,7 +35,8 @@ from tests.hardening import browser, hostile_store, markup_scan
 from tests.hardening.stclient import Server
 
 REPO = Path(__file__).resolve().parents[2]
-APP_SOURCES = sorted([REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("dashboard/*.py")])
+APP_SOURCES = sorted([REPO / "app.py", *REPO.glob("pages/*.py"),
+                      *REPO.glob("dashboard/**/*.py")])
 
 #: What GitHub-flavoured Markdown (remark-gfm, as Streamlit 1.67 runs it) turns into a link in
 #: plain text after escapes are resolved (mdast-util-gfm-autolink-literal), and Streamlit's own

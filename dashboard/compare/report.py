@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from core.evaluation import OperatingPoint
-from dashboard import figures
+from dashboard.compare import figures
+from dashboard.compare.panels import class_names, refs
+from dashboard.compare.tables import display_table, metric_rows
 from dashboard.details import details_table
 from dashboard.evaluations import Selection
-from dashboard.panels import class_names, refs
-from dashboard.tables import display_table, metric_rows
 
 __all__ = ["comparison_sections"]
 

@@ -28,10 +28,11 @@ from core.evaluation.display import (
     roc_overlay_figure,
 )
 from core.training.runsets import fold_groups
-from dashboard import data, figures
+from dashboard import data
+from dashboard.compare import figures
+from dashboard.compare.tables import display_table, metric_rows, numeric_table
 from dashboard.downloads import PNG_HINT, csv_button, figure_button
 from dashboard.evaluations import Selection, run_key
-from dashboard.tables import display_table, metric_rows, numeric_table
 from dashboard.text import md, plain_table, visible
 
 __all__ = [
