@@ -15,6 +15,7 @@ import time
 import streamlit as st
 
 from dashboard.compare import panels
+from dashboard.compare.context import operating_points
 from dashboard.compare.level import level_control
 from dashboard.compare.report import comparison_sections
 from dashboard.details import details_expander, warnings_banner
@@ -37,7 +38,7 @@ def _default(runs):
 def threshold_dependent(sel: Selection) -> None:
     started = time.perf_counter()
     thresholds = threshold_control(sel.evals, key=f"{KEY}.threshold", names=sel.names)
-    ops = panels.operating_points(sel, thresholds)
+    ops = operating_points(sel, thresholds)
     for name, tab in zip(TABS, st.tabs(TABS, key="view", bind="query-params")):
         with tab:
             if tab.open:

@@ -12,7 +12,7 @@ The Weighting page shows two of these panels (curves and confusion matrices) und
 
 from __future__ import annotations
 
-from dashboard.compare.context import class_names, operating_points, refs
+from dashboard.compare.context import class_names, operating_points
 from dashboard.compare.panel import Panel
 from dashboard.compare.panels.bars import BarsPanel
 from dashboard.compare.panels.calibration import CalibrationPanel
@@ -28,11 +28,10 @@ __all__ = [
     "PANELS",
     "TABS",
     "in_tab",
-    "refs",
-    "operating_points",
-    "class_names",
     "confusion_panel",
     "curves_panel",
+    "class_names",
+    "operating_points",
 ]
 
 CONFUSION = ConfusionPanel()
@@ -60,6 +59,8 @@ def in_tab(tab: str | None) -> list[Panel]:
     return [p for p in PANELS if p.tab == tab]
 
 
-#: The two panels the Weighting page shows, as it calls them.
+#: The two panels the Weighting page shows, under the names it calls them by (it also reads
+#: ``class_names`` and ``operating_points`` from here, re-exported from
+#: :mod:`dashboard.compare.context`).
 confusion_panel = CONFUSION.show
 curves_panel = CURVES.show
