@@ -113,7 +113,6 @@ def load_selection(
     return sel
 
 
-
 def problems_frame(sel: Selection) -> pd.DataFrame:
     return pd.DataFrame([{"run": sel.names.get(i, i), "problem": p}
                          for i, p in sel.problems.items()], columns=["run", "problem"])

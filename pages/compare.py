@@ -3,7 +3,9 @@
 Layout only. Runs, level and threshold are in the URL (``?runs=..&level=..&t=..&view=..``), so
 a comparison is a link.  Everything that depends on the threshold is inside one ``st.fragment``:
 moving the threshold reruns that fragment only, which recomputes the operating points (counts
-and bootstrap CIs) and swaps numbers into cached figures (see :mod:`dashboard.figures`).
+and bootstrap CIs) and swaps numbers into cached figures (see :mod:`dashboard.compare.figures`).
+Each tab draws the panels of :data:`dashboard.compare.panels.PANELS` that name it; the HTML
+report takes its sections from the same panels.
 """
 
 from __future__ import annotations
@@ -12,17 +14,18 @@ import time
 
 import streamlit as st
 
-from dashboard import panels
+from dashboard.compare import panels
+from dashboard.compare.context import operating_points
+from dashboard.compare.level import level_control
+from dashboard.compare.report import comparison_sections
 from dashboard.details import details_expander, warnings_banner
 from dashboard.downloads import report_button
 from dashboard.evaluations import Selection, load_selection
-from dashboard.level import level_control
-from dashboard.report import comparison_sections
 from dashboard.runs import empty_store, ok_runs, run_names, run_picker
 from dashboard.threshold import current_state, threshold_control
 
 KEY = "compare"
-TABS = ["Overview", "Calibration", "Paired tests", "Subgroups", "Cross-validation"]
+TABS = panels.TABS
 
 
 def _default(runs):
@@ -35,26 +38,12 @@ def _default(runs):
 def threshold_dependent(sel: Selection) -> None:
     started = time.perf_counter()
     thresholds = threshold_control(sel.evals, key=f"{KEY}.threshold", names=sel.names)
-    ops = panels.operating_points(sel, thresholds)
-    tabs = st.tabs(TABS, key="view", bind="query-params")
-    with tabs[0]:
-        if tabs[0].open:
-            panels.metrics_panel(sel, ops, key=KEY)
-            panels.confusion_panel(sel, ops, key=KEY)
-            panels.curves_panel(sel, ops, key=KEY)
-            panels.bars_panel(sel, ops, key=KEY)
-    with tabs[1]:
-        if tabs[1].open:
-            panels.calibration_panel(sel, key=KEY)
-    with tabs[2]:
-        if tabs[2].open:
-            panels.pvalues_panel(sel, key=KEY)
-    with tabs[3]:
-        if tabs[3].open:
-            panels.subgroups_panel(sel, thresholds, key=KEY)
-    with tabs[4]:
-        if tabs[4].open:
-            panels.crossval_panel(sel, key=KEY)
+    ops = operating_points(sel, thresholds)
+    for name, tab in zip(TABS, st.tabs(TABS, key="view", bind="query-params")):
+        with tab:
+            if tab.open:
+                for panel in panels.in_tab(name):
+                    panel.show(sel, ops, key=KEY)
     report_button(
         "Lesionlab comparison",
         lambda: comparison_sections(sel, ops, thresholds, current_state().description),
@@ -80,5 +69,6 @@ if sel.binary_ids:
     threshold_dependent(sel)
 if sel.multiclass:
     st.header("Multiclass runs")
-    panels.multiclass_panel(sel, key=KEY)
+    for panel in panels.in_tab(None):
+        panel.show(sel, {}, key=KEY)
 details_expander(sel)

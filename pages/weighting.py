@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.evaluation.strategies import REFERENCE, effect_rows
 from core.training.runsets import configurations, missing_strategies, strategy_runs, study_runs
-from dashboard import panels
+from dashboard.compare import panels
 from dashboard.details import details_expander, warnings_banner
 from dashboard.downloads import csv_button
 from dashboard.evaluations import Selection, load_selection

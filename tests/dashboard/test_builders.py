@@ -1,7 +1,7 @@
 """The dashboard's fast figure refreshes equal the display builders; downloads hold the numbers.
 
-The threshold-dependent figures are refreshed in place for speed (``dashboard.figures`` caches
-the templates, ``core.evaluation.display``'s ``refresh_*`` functions refill them); these
+The threshold-dependent figures are refreshed in place for speed (``dashboard.compare.figures``
+caches the templates, ``core.evaluation.display``'s ``refresh_*`` functions refill them); these
 tests check that each refreshed figure carries exactly what the builders of
 ``core.evaluation.display`` would draw for the same operating points, and that the files the
 download buttons deliver (built by ``dashboard.downloads``) contain the page's numbers.
@@ -23,13 +23,13 @@ from core.evaluation.display import (
     metric_bars_figure,
     with_operating_points,
 )
-from dashboard import figures
+from dashboard.compare import figures
+from dashboard.compare.context import class_names, operating_points, refs
+from dashboard.compare.report import comparison_sections
+from dashboard.compare.tables import metric_rows, numeric_table
 from dashboard.downloads import csv_bytes, figure_html_bytes, report_bytes
 from dashboard.evaluations import load_selection
-from dashboard.panels import class_names, operating_points, refs
-from dashboard.report import comparison_sections
 from dashboard.runs import run_names
-from dashboard.tables import metric_rows, numeric_table
 from dashboard.text import file_name
 from dashboard.threshold import ThresholdState, parse_param
 

@@ -15,7 +15,7 @@ around the display layer (which templates to keep, under which keys).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
@@ -56,9 +56,22 @@ __all__ = [
     "per_class_values",
 ]
 
-#: (store root, run_id, level, aggregate, display name, colour): everything a cached figure of
-#: one run depends on.  Run ids are content addresses, so the key can never go stale.
-RunRef = tuple[str, str, str, str, str, str]
+class RunRef(NamedTuple):
+    """Everything a cached figure of one run depends on, and nothing else.
+
+    A tuple because it is the cache key of every figure here (``st.cache_resource`` hashes its
+    fields); named because six positional strings were read by index before.  Run ids are
+    content addresses, so the key can never go stale; the store root is part of it because the
+    tests switch stores within one process.
+    """
+
+    root: str
+    run_id: str
+    level: str
+    aggregate: str
+    #: Display name: what legends and hover texts label the run with.
+    name: str
+    colour: str
 
 PER_CLASS_METRICS = ("npv", "precision", "specificity", "sensitivity")
 
@@ -68,8 +81,7 @@ figure = figure_from_json
 
 
 def _evaluation(ref: RunRef):
-    _, run_id, level, aggregate, _, _ = ref
-    return data.load_evaluation(run_id, level, aggregate)
+    return data.load_evaluation(ref.run_id, ref.level, ref.aggregate)
 
 
 # --- threshold-free, cached ----------------------------------------------------------------
@@ -81,22 +93,22 @@ def roc_base(refs: tuple[RunRef, ...], title: str = "ROC curves (test split)") -
     specs = []
     for ref in refs:
         ev = _evaluation(ref)
-        specs.append(CurveSpec.from_roc(ref[4], ev.roc, auc_ci=(ev.auc.ci_low, ev.auc.ci_high),
-                                        colour=ref[5]))
+        specs.append(CurveSpec.from_roc(ref.name, ev.roc, auc_ci=(ev.auc.ci_low, ev.auc.ci_high),
+                                        colour=ref.colour))
     return roc_overlay_figure(specs, title=title, in_column=True).to_plotly_json()
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def pr_base(refs: tuple[RunRef, ...]) -> dict:
     """PR overlay without markers, each run with its prevalence baseline."""
-    specs = [PrCurveSpec.from_pr(ref[4], _evaluation(ref).pr, colour=ref[5]) for ref in refs]
+    specs = [PrCurveSpec.from_pr(ref.name, _evaluation(ref).pr, colour=ref.colour) for ref in refs]
     return pr_overlay_figure(specs, title="Precision-recall curves (test split)",
                              in_column=True).to_plotly_json()
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def calibration_figure(refs: tuple[RunRef, ...]) -> dict:
-    specs = [CalibrationSpec.from_result(ref[4], _evaluation(ref).calibration, colour=ref[5])
+    specs = [CalibrationSpec.from_result(ref.name, _evaluation(ref).calibration, colour=ref.colour)
              for ref in refs]
     return reliability_figure(specs, show_histogram=True,
                               title="Calibration on the test split").to_plotly_json()
@@ -116,7 +128,7 @@ def crossval_figure(groups: tuple[tuple[str, str, tuple[RunRef, ...]], ...]) -> 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def pairwise(refs: tuple[RunRef, ...]):
     """``(compare_runs table, p-value matrix, AUC-difference matrix)`` by display name."""
-    evals = {ref[4]: _evaluation(ref) for ref in refs}
+    evals = {ref.name: _evaluation(ref) for ref in refs}
     table = compare_runs(evals)
     if not len(table):
         return table, None, None

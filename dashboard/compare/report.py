@@ -1,7 +1,9 @@
 """The sections of a comparison's HTML report, at the thresholds on screen.
 
 Why a function of its own: the report must hold exactly the numbers the page shows, so it is
-assembled from the same operating points and the same figure builders, at click time.
+made at click time from the same operating points, by the same panels
+(:data:`dashboard.compare.panels.PANELS`) the page draws; it adds only a summary of the
+comparison and the run details.
 """
 
 from __future__ import annotations
@@ -9,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from core.evaluation import OperatingPoint
-from dashboard import figures
+from dashboard.compare.panels import PANELS
 from dashboard.details import details_table
 from dashboard.evaluations import Selection
-from dashboard.panels import class_names, refs
-from dashboard.tables import display_table, metric_rows
 
 __all__ = ["comparison_sections"]
 
@@ -42,31 +42,14 @@ def _intro(sel: Selection, rule: str, thresholds: Mapping[str, float]) -> str:
 
 def comparison_sections(sel: Selection, ops: Mapping[str, OperatingPoint],
                         thresholds: Mapping[str, float], rule: str) -> list[tuple[str, object]]:
-    """Heading/content pairs for :func:`core.evaluation.display.report_html`."""
-    r = refs(sel)
+    """Heading/content pairs for :func:`core.evaluation.display.report_html`: the summary,
+    each panel of ``PANELS`` that the report holds (built as the page builds it), the run
+    details."""
     sections: list[tuple[str, object]] = [("Summary", _intro(sel, rule, thresholds))]
     if ops:
-        sections += [
-            ("Metrics at the current threshold (95% CI)",
-             display_table(metric_rows(sel.by_name(), ops))),
-            ("Confusion matrices", figures.confusion_grid(
-                {n: op.metrics.confusion_matrix() for n, op in ops.items()}, class_names(sel))),
-            ("ROC curves", figures.with_points(figures.roc_base(r),
-                                               {n: op.roc_point for n, op in ops.items()})),
-            ("Precision-recall curves", figures.with_points(
-                figures.pr_base(r), {n: op.pr_point for n, op in ops.items()})),
-            ("Per-class metrics", figures.per_class_bars(
-                figures.per_class_values(ops, class_names(sel)),
-                {sel.names[i]: sel.colours[i] for i in sel.binary_ids})),
-            ("Calibration", figures.figure(figures.calibration_figure(r))),
-        ]
-        if len(r) >= 2:
-            table, _, _ = figures.pairwise(r)
-            if (table["reason"] == "").any():
-                sections.append(("Paired DeLong tests", figures.figure(figures.pvalue_figure(r))))
-            sections.append(("Pairwise tests (table)", table))
+        for panel in PANELS:
+            sections += panel.report(sel, ops)
     details = details_table(sel)
     if not details.empty:
         sections.append(("Run details", details.reset_index(names="fact")))
     return sections
-

@@ -1,0 +1,70 @@
+"""Paired DeLong p-values for runs that share their test samples; the others explained."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pandas as pd
+import streamlit as st
+
+from core.evaluation.display import format_p
+from dashboard.compare import figures
+from dashboard.compare.context import refs
+from dashboard.compare.panel import Panel, Points
+from dashboard.downloads import csv_button, figure_button
+from dashboard.evaluations import Selection
+from dashboard.text import plain_table
+
+
+class PairedTests(NamedTuple):
+    #: One row per pair of runs (:func:`core.evaluation.compare_runs`); ``reason`` says why a
+    #: pair could not be tested ("" when it was).
+    table: pd.DataFrame
+    #: The p-value matrix figure (a cached plotly JSON dict), ``None`` without a tested pair.
+    spec: dict | None
+
+    @property
+    def paired(self) -> bool:
+        """Whether any two runs were evaluated on the same test samples."""
+        return bool((self.table["reason"] == "").any())
+
+
+class PvaluesPanel(Panel):
+    title = "Paired DeLong tests"
+    tab = "Paired tests"
+    name = "pvalues"
+    stem = "lesionlab-delong"
+    follows_threshold = False
+
+    def build(self, sel: Selection, ops: Points) -> PairedTests | None:
+        r = refs(sel)
+        if len(r) < 2:
+            return None
+        table, _, _ = figures.pairwise(r)
+        return PairedTests(table, figures.pvalue_figure(r))
+
+    def draw(self, tests: PairedTests | None, sel: Selection, *, key: str) -> None:
+        if tests is None:
+            st.info("Paired tests need at least two binary runs.")
+            return
+        if tests.paired:
+            st.plotly_chart(figures.figure(tests.spec), key=f"{key}.{self.name}",
+                            width="stretch")
+            figure_button(tests.spec, file_name=f"{self.stem}.html",
+                          key=f"{key}.{self.name}.html")
+        else:
+            st.info("No two of these runs were evaluated on the same test samples, so no "
+                    "paired test applies (see below).")
+        shown = tests.table.assign(p_value=tests.table["p_value"].map(format_p))
+        st.dataframe(plain_table(shown), hide_index=True, width="stretch")
+        st.caption("Paired DeLong test of the AUC difference (run_a − run_b), not adjusted for "
+                   "multiple comparisons. Runs on different test samples (another dataset, "
+                   "split or level) cannot be paired: their row says why.")
+        csv_button(tests.table, label="Pairwise tests (CSV)", file_name=f"{self.stem}.csv",
+                   key=f"{key}.{self.name}.csv")
+
+    def sections(self, tests: PairedTests | None):
+        if tests is None:
+            return []
+        figure = [(self.title, figures.figure(tests.spec))] if tests.paired else []
+        return figure + [("Pairwise tests (table)", tests.table)]
