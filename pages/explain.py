@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard import explain_export, explain_grid, explain_inputs, explain_maps
 from dashboard import explain_predictions, explain_threshold
-from dashboard.data import load_record, run_label
+from dashboard.data import load_run_record, run_label
 from dashboard.details import show_run_warnings
 from dashboard.text import visible
 
@@ -41,7 +41,7 @@ if not loaded:
 if any(item.run.synthetic_data for item in loaded):
     st.warning("Some chosen models were trained on SYNTHETIC data (the demo): their calls say "
                "nothing about real tissue.", icon=":material/science:")
-show_run_warnings((item.run.label, load_record(item.run.run_id)) for item in loaded)
+show_run_warnings((item.run.label, load_run_record(item.run.run_id)) for item in loaded)
 
 with st.expander("Decision threshold", expanded=False):
     thresholds = explain_threshold.thresholds([item.run for item in loaded])
