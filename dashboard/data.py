@@ -20,7 +20,7 @@ import streamlit as st
 
 from core import config
 from core.evaluation import EvaluationError, RunEvaluation
-from core.store import ResultsStore, StoredRun, StoreError
+from core.store import ResultsStore, RunRecord, StoredRun, StoreError
 from dashboard.text import literal
 
 
@@ -77,15 +77,27 @@ def _record(root: str, run_id: str) -> dict:
 
 
 def load_record(run_id: str) -> dict:
+    """The run's record as the stored dict (prefer :func:`load_run_record`)."""
     return _record(str(store_root()), run_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _run_record(root: str, run_id: str) -> RunRecord:
+    return RunRecord.from_dict(_record(root, run_id))
+
+
+def load_run_record(run_id: str) -> RunRecord:
+    """The run's record as a typed, read-only :class:`~core.store.RunRecord`, built once per
+    server and shared (cache_resource: the view cannot be changed, so sharing it is safe)."""
+    return _run_record(str(store_root()), run_id)
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
 def _evaluation(root: str, run_id: str, level: str, aggregate: str,
                 positive_index: int | None) -> RunEvaluation:
-    record = _record(root, run_id)
+    record = _run_record(root, run_id)  # read first: a damaged record stops here, as it did
     if positive_index is None:
-        positive_index = record.get("positive_index")
+        positive_index = record.positive_index
     if positive_index is None:  # multiclass: which class is "positive" is the caller's choice
         raise EvaluationError(
             "a multiclass run has no positive class of its own; pick the class for its "

@@ -77,10 +77,9 @@ def study_table(found: Mapping[str, str], thresholds: Mapping[str, float],
         if rid is None or rid not in evals:
             table[column] = [f"not trained: {model} · {strategy}"] + [""] * (len(metrics) - 1)
             continue
-        record = data.load_record(rid)
+        record = data.load_run_record(rid)
         m = evals[rid].at(thresholds[rid]).metrics
-        n_params = (record.get("model") or {}).get("n_params")
-        wall = record.get("wall_time_s")
+        n_params, wall = record.model.n_params, record.wall_time_s
         table[column] = [
             f"{wall:.0f}" if wall is not None else "n/a",
             f"{n_params / 1e6:.3f}" if n_params else "n/a",

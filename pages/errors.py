@@ -108,15 +108,15 @@ if run_id is None:
     st.stop()
 names = run_names(runs)
 try:
-    record = data.load_record(run_id)
+    record = data.load_run_record(run_id)
 except StoreError as exc:  # a damaged run: named, with the fix; the picker stays usable
     show_read_problem(names[run_id], exc)
     st.stop()
 sel = Selection(ids=[run_id], names={run_id: names[run_id]}, colours={},
-                records={run_id: record})
+                records={run_id: record.as_dict()})
 warnings_banner(sel)
-classes = list(record.get("class_names") or ["negative", "positive"])
-pos_index = record.get("positive_index")
+classes = list(record.class_names or ["negative", "positive"])
+pos_index = record.positive_index
 if pos_index is None:  # multiclass: no positive class of its own, the user picks one
     pos_index = one_vs_rest_class(classes)
 try:

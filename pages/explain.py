@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.explain import export, grid, inputs, maps, predictions, threshold
-from dashboard.data import load_record, run_label
+from dashboard.data import load_run_record, run_label
 from dashboard.details import show_run_warnings
 from dashboard.text import visible
 
@@ -40,7 +40,7 @@ if not loaded:
 if any(item.run.synthetic_data for item in loaded):
     st.warning("Some chosen models were trained on SYNTHETIC data (the demo): their calls say "
                "nothing about real tissue.", icon=":material/science:")
-show_run_warnings((item.run.label, load_record(item.run.run_id)) for item in loaded)
+show_run_warnings((item.run.label, load_run_record(item.run.run_id)) for item in loaded)
 
 with st.expander("Decision threshold", expanded=False):
     thresholds = threshold.thresholds([item.run for item in loaded])

@@ -28,6 +28,7 @@ from core.store.identity import (
 )
 from core.store.index import LIST_COLUMNS, SUMMARY_COLUMNS
 from core.store.locks import Claim
+from core.store.record import RunRecord
 from core.store.run import StoredRun
 from core.store.schema import PREDICTION_BASE_COLUMNS, prob_columns, validate_predictions
 from core.store.store import ResultsStore
@@ -44,6 +45,7 @@ __all__ = [
     "CorruptRunError",
     "ResultsStore",
     "RunNotFound",
+    "RunRecord",
     "StoreError",
     "StoredRun",
     "canonical_json",

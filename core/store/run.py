@@ -13,6 +13,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import pandas as pd
 from core.store.errors import CorruptRunError, StoreError
 from core.store.fsutil import sha256_bytes, sha256_file
 from core.store.manifest import HISTORY, MODEL, PREDICTIONS
+from core.store.record import RunRecord
 
 __all__ = ["StoredRun"]
 
@@ -40,6 +42,11 @@ class StoredRun:
     @property
     def created_at(self) -> str:
         return str(self.manifest.get("created_at", ""))
+
+    @cached_property
+    def view(self) -> RunRecord:
+        """The record as a typed, read-only :class:`RunRecord` (``record`` stays the dict)."""
+        return RunRecord.from_dict(self.record)
 
     @property
     def class_names(self) -> list[str]:

@@ -1,0 +1,337 @@
+"""A stored run's record as a typed, read-only view: every reader asks the same attribute.
+
+The record (``record.json``) is a plain dict written by the training engine
+(``core/training/engine.py``), and its shape grew with the engine: records written by an older
+revision lack sections a newer one adds (``data.skipped``, ``data.duplicates``, ``training``
+details). Readers that each walked it with ``record.get("a", {}).get("b")`` repeated both the
+key names and the "missing means None" rule in every page. :class:`RunRecord` states them
+once: a missing or malformed section reads as ``None`` / empty, exactly what those chains gave.
+
+The view copies what it keeps (nested dicts become read-only mappings, lists become tuples), so
+neither the stored dict nor a cached copy of it can be changed through the view. Values are kept
+as stored (an ``int`` stays an ``int``): pages format them, and must show what was recorded.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+__all__ = [
+    "DataFacts",
+    "DuplicateFacts",
+    "ModelFacts",
+    "RecipeFacts",
+    "RunRecord",
+    "SkippedFiles",
+    "SpecFacts",
+    "StrategyFacts",
+    "TrainingFacts",
+    "WeightsFacts",
+]
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _no_mapping() -> Any:
+    """The default of a mapping field: empty and read-only."""
+    return field(default_factory=lambda: _EMPTY)
+
+
+def _section(values: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """``values[key]`` when it is a mapping, else empty (absent, ``None`` or malformed)."""
+    value = values.get(key)
+    return value if isinstance(value, Mapping) else _EMPTY
+
+
+def _frozen(value: Any) -> Any:
+    """A read-only copy: mappings become ``MappingProxyType``, lists and tuples tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _mapping(values: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    return _frozen(_section(values, key))
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """A list of texts as a tuple (anything else, e.g. absent, is empty)."""
+    return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else ()
+
+
+@dataclass(frozen=True)
+class SpecFacts:
+    """What the user asked for (``record["spec"]``): the factors a run varies."""
+
+    dataset: str | None = None
+    model: str | None = None
+    strategy: str | None = None
+    profile: str | None = None
+    seed: int | None = None
+    fold: int | None = None  #: 0-based cross-validation fold; ``None`` for a plain split
+    n_folds: int | None = None
+    weights: str | None = None  #: the weights the user asked for (``None``: the model's default)
+    overrides: Mapping[str, Any] = _no_mapping()  #: recipe fields the user changed
+    split_seed: int | None = None  #: seeds the split, apart from training: runs share a test set
+
+    @classmethod
+    def from_section(cls, spec: Mapping[str, Any]) -> SpecFacts:
+        return cls(dataset=spec.get("dataset"), model=spec.get("model"),
+                   strategy=spec.get("strategy"), profile=spec.get("profile"),
+                   seed=spec.get("seed"), fold=spec.get("fold"), n_folds=spec.get("n_folds"),
+                   weights=spec.get("weights"), overrides=_mapping(spec, "overrides"),
+                   split_seed=spec.get("split_seed"))
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """The architecture (``record["model"]``: its registry entry plus what training measured)."""
+
+    name: str | None = None
+    title: str | None = None  #: the human name; the UI falls back to ``name``
+    citation: str | None = None  #: the study the architecture comes from
+    family: str | None = None
+    head: str | None = None  #: output activation, which decides how probabilities are read
+    n_params: int | None = None
+    input_size: int | None = None  #: pixels per side the model was trained at
+
+    @classmethod
+    def from_section(cls, model: Mapping[str, Any]) -> ModelFacts:
+        return cls(name=model.get("name"), title=model.get("title"),
+                   citation=model.get("citation"), family=model.get("family"),
+                   head=model.get("head"), n_params=model.get("n_params"),
+                   input_size=model.get("input_size"))
+
+
+@dataclass(frozen=True)
+class RecipeFacts:
+    """The training recipe (``record["recipe"]``); ``values`` holds every stored field (for a
+    full listing), the attributes the ones the pages name."""
+
+    values: Mapping[str, Any] = _no_mapping()
+    optimizer: str | None = None
+    learning_rate: float | None = None
+    schedule: str | None = None
+    batch_size: int | None = None
+    epochs: int | None = None
+    augmentation: str | None = None
+    max_train_images: int | None = None
+    input_size: int | None = None
+
+    @classmethod
+    def from_section(cls, recipe: Mapping[str, Any]) -> RecipeFacts:
+        names = ("optimizer", "learning_rate", "schedule", "batch_size", "epochs",
+                 "augmentation", "max_train_images", "input_size")
+        return cls(values=_frozen(recipe), **{n: recipe.get(n) for n in names})
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored recipe as a new plain dict (for JSON)."""
+        return _thawed(self.values)
+
+
+@dataclass(frozen=True)
+class StrategyFacts:
+    """How class imbalance was handled (``record["strategy"]``)."""
+
+    name: str | None = None  #: none, class_weight, oversample or undersample
+    sampling: str | None = None  #: what the input pipeline did (``none`` unless resampling)
+    class_weight: Mapping[str, float] = _no_mapping()  #: class index (as text) -> loss weight used
+
+    @classmethod
+    def from_section(cls, strategy: Mapping[str, Any]) -> StrategyFacts:
+        return cls(name=strategy.get("name"), sampling=strategy.get("sampling"),
+                   class_weight=_mapping(strategy, "class_weight"))
+
+
+@dataclass(frozen=True)
+class WeightsFacts:
+    """Initial weights (``record["weights"]``): asked for, actually used, and why they differ."""
+
+    requested: str | None = None
+    used: str | None = None
+    note: str | None = None  #: set when the run fell back (e.g. no ImageNet weights offline)
+
+    @classmethod
+    def from_section(cls, weights: Mapping[str, Any]) -> WeightsFacts:
+        return cls(requested=weights.get("requested"), used=weights.get("used"),
+                   note=weights.get("note"))
+
+
+@dataclass(frozen=True)
+class SkippedFiles:
+    """Unreadable files training left out (``record["data"]["skipped"]``)."""
+
+    count: int = 0
+    files: tuple[tuple[str | None, str | None], ...] = ()  #: (sample_id, reason) pairs
+
+    @classmethod
+    def from_section(cls, skipped: Mapping[str, Any]) -> SkippedFiles:
+        raw = skipped.get("files")
+        rows = [f for f in raw if isinstance(f, Mapping)] if isinstance(raw, list) else []
+        files = tuple((f.get("sample_id"), f.get("reason")) for f in rows)
+        return cls(count=skipped.get("count", len(files)), files=files)
+
+
+@dataclass(frozen=True)
+class DuplicateFacts:
+    """Identical images and what the dataset's ``duplicates`` setting did with them
+    (``record["data"]["duplicates"]``)."""
+
+    policy: str | None = None  #: refuse, drop or keep
+    sets: int = 0
+    across_classes: int = 0
+    across_splits: int = 0
+    dropped_count: int = 0  #: copies left out (policy ``drop``)
+    kept: tuple[tuple[str, ...], ...] = ()  #: sets across labels or splits trained on (``keep``)
+
+    @classmethod
+    def from_section(cls, info: Mapping[str, Any]) -> DuplicateFacts:
+        kept = info.get("kept") or ()
+        return cls(policy=info.get("policy"), sets=info.get("sets", 0),
+                   across_classes=info.get("across_classes", 0),
+                   across_splits=info.get("across_splits", 0),
+                   dropped_count=_section(info, "dropped").get("count", 0),
+                   kept=tuple(_strings(ids) for ids in kept))
+
+
+@dataclass(frozen=True)
+class DataFacts:
+    """What the run trained and was tested on (``record["data"]``)."""
+
+    counts: Mapping[str, Mapping[str, int]] = _no_mapping()  #: split -> class name -> images
+    images_per_epoch: int | None = None
+    notes: tuple[str, ...] = ()  #: the dataset's own notes (e.g. "SYNTHETIC")
+    skipped: SkippedFiles | None = None  #: ``None``: not recorded by this engine revision
+    duplicates: DuplicateFacts | None = None  #: ``None``: not recorded by this engine revision
+
+    @classmethod
+    def from_section(cls, data: Mapping[str, Any]) -> DataFacts:
+        skipped, duplicates = data.get("skipped"), data.get("duplicates")
+        return cls(
+            counts=_mapping(data, "counts"), images_per_epoch=data.get("images_per_epoch"),
+            notes=_strings(data.get("notes")),
+            skipped=SkippedFiles.from_section(skipped) if isinstance(skipped, Mapping) else None,
+            duplicates=(DuplicateFacts.from_section(duplicates)
+                        if isinstance(duplicates, Mapping) else None))
+
+    def split_counts(self, split: str) -> Mapping[str, int]:
+        """Images per class in ``split`` (empty when the split is not recorded)."""
+        return _section(self.counts, split)
+
+
+@dataclass(frozen=True)
+class TrainingFacts:
+    """How the fit went (``record["training"]``)."""
+
+    epochs_run: int | None = None
+    epochs_planned: int | None = None
+    stopped_early: bool = False
+    resumed_from_epoch: int | None = None  #: epochs restored from checkpoints after a restart
+    eager: bool | None = None
+    epoch_seconds: tuple[float, ...] = ()
+    global_batch: int | None = None  #: images per step over all devices
+    images_left_out_per_epoch: int | None = None  #: by the multi-device batching
+    val_blank_padding: int | None = None
+
+    @classmethod
+    def from_section(cls, training: Mapping[str, Any]) -> TrainingFacts:
+        seconds = training.get("epoch_seconds")
+        return cls(
+            epochs_run=training.get("epochs_run"), epochs_planned=training.get("epochs_planned"),
+            stopped_early=bool(training.get("stopped_early")),
+            resumed_from_epoch=training.get("resumed_from_epoch"), eager=training.get("eager"),
+            epoch_seconds=tuple(seconds) if isinstance(seconds, (list, tuple)) else (),
+            global_batch=training.get("global_batch"),
+            images_left_out_per_epoch=training.get("images_left_out_per_epoch"),
+            val_blank_padding=training.get("val_blank_padding"))
+
+
+def _thawed(value: Any) -> Any:
+    """A plain, mutable copy of a :func:`_frozen` value (dicts and lists again)."""
+    if isinstance(value, Mapping):
+        return {k: _thawed(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thawed(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run's record, read once (:meth:`from_dict`) and typed; see the module docstring.
+
+    Sections are always present (empty when the record lacks them), except the two parts of
+    ``data`` whose absence itself means something (:class:`DataFacts`).
+    """
+
+    run_id: str | None = None
+    created_at: str | None = None  #: when training finished (ISO 8601, UTC)
+    class_names: tuple[str, ...] = ()  #: in target order: ``prob_i`` is class ``i``
+    positive_index: int | None = None  #: ``None`` for a multiclass run
+    task: str | None = None  #: "binary" or "multiclass"
+    synthetic_data: bool = False  #: trained on generated demo data, not on patients
+    spec: SpecFacts = SpecFacts()
+    model: ModelFacts = ModelFacts()
+    recipe: RecipeFacts = RecipeFacts()
+    strategy: StrategyFacts = StrategyFacts()
+    weights: WeightsFacts = WeightsFacts()
+    data: DataFacts = DataFacts()
+    training: TrainingFacts = TrainingFacts()
+    wall_time_s: float | None = None  #: the whole run, data loading and saving included
+    train_time_s: float | None = None  #: ``model.fit`` alone
+    images_per_s: float | None = None  #: training speed
+    predict_images_per_s: float | None = None
+    peak_memory_mb: float | None = None  #: host memory
+    gpu_peak_memory_mb: float | None = None  #: ``None`` on a CPU
+    device: str | None = None  #: "cpu" or "gpu"
+    device_info: Mapping[str, Any] = _no_mapping()  #: the devices, precision and distribution used
+    environment: Mapping[str, str] = _no_mapping()  #: versions that can change a result
+    summary: Mapping[str, float] = _no_mapping()  #: headline numbers, e.g. ``test_auc``
+    _source: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> RunRecord:
+        """The view of a stored record dict (never changed; the view keeps its own copy)."""
+        names = record.get("class_names")
+        timing = ("wall_time_s", "train_time_s", "images_per_s", "predict_images_per_s",
+                  "peak_memory_mb", "gpu_peak_memory_mb")
+        return cls(
+            run_id=record.get("run_id"), created_at=record.get("created_at"),
+            class_names=_strings(names), positive_index=record.get("positive_index"),
+            task=record.get("task"), synthetic_data=bool(record.get("synthetic_data")),
+            spec=SpecFacts.from_section(_section(record, "spec")),
+            model=ModelFacts.from_section(_section(record, "model")),
+            recipe=RecipeFacts.from_section(_section(record, "recipe")),
+            strategy=StrategyFacts.from_section(_section(record, "strategy")),
+            weights=WeightsFacts.from_section(_section(record, "weights")),
+            data=DataFacts.from_section(_section(record, "data")),
+            training=TrainingFacts.from_section(_section(record, "training")),
+            **{name: record.get(name) for name in timing},
+            device=record.get("device"), device_info=_mapping(record, "device_info"),
+            environment=_mapping(record, "environment"), summary=_mapping(record, "summary"),
+            _source=copy.deepcopy(dict(record)))
+
+    @classmethod
+    def of(cls, record: RunRecord | Mapping[str, Any]) -> RunRecord:
+        """``record`` itself when it is a view already, else its view: for functions that are
+        handed either while callers move from the dict to the view."""
+        return record if isinstance(record, RunRecord) else cls.from_dict(record)
+
+    @property
+    def is_multiclass(self) -> bool:
+        """More than two classes, or declared multiclass: such a run gets the K x K views."""
+        return self.task == "multiclass" or len(self.class_names) > 2
+
+    def as_dict(self) -> dict[str, Any]:
+        """A fresh copy of the record dict the view was built from (for JSON and old code)."""
+        return copy.deepcopy(self._source)
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # Read-only mappings cannot be pickled; rebuilding from the source dict can (a cache
+        # that pickles, e.g. ``st.cache_data``, gets an equal view back).
+        return (RunRecord.from_dict, (self._source,))
