@@ -34,6 +34,7 @@ from core import config
 from core.datasets.augment import get_augmentation
 from core.datasets import split_counts
 from core.datasets.errors import DatasetError
+from core.errors import LesionlabError
 from core.datasets.pipeline import (batch_plan, epoch_size, make_dataset,
                                     pipeline_error_message)
 from core.datasets.sampling import class_weights
@@ -58,8 +59,10 @@ METRICS = ["accuracy"]
 MEMORY_CACHE_LIMIT = 2 * 1024**3
 
 
-class TrainingFailed(RuntimeError):
-    """Training ran but produced no usable model (e.g. the loss became NaN)."""
+class TrainingFailed(LesionlabError, RuntimeError):
+    """Training ran but produced no usable model (e.g. the loss became NaN): the user's recipe
+    (a learning rate too high) causes it. Still a ``RuntimeError`` for the callers that catch
+    that."""
 
 
 def train_run(
