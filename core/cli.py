@@ -24,7 +24,7 @@ import sys
 import time
 
 from core.cli_store import add_verify_parser, ls_notes, verify
-from core.training.events import describe
+from core.training.events import BatchEnded, EpochEnded, ProgressEvent, RunCached
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -191,19 +191,18 @@ class ProgressBar:
         self.cached = False
         self.tty = sys.stdout.isatty()
 
-    def __call__(self, event: dict) -> None:
-        kind = event["event"]
-        self.cached = self.cached or kind == "cached"
-        if kind == "batch" and self.tty:  # a bar on a terminal, in place of the words
-            done = event["batch"] / max(event["steps"], 1)
+    def __call__(self, event: ProgressEvent) -> None:
+        self.cached = self.cached or isinstance(event, RunCached)
+        if isinstance(event, BatchEnded) and self.tty:  # a bar on a terminal, not the words
+            done = event.batch / max(event.steps, 1)
             bar = "#" * int(done * self.width)
-            sys.stdout.write(f"\r  epoch {event['epoch'] + 1}/{event['epochs']} "
-                             f"[{bar:<{self.width}}] loss {event['loss']:.4f}")
+            sys.stdout.write(f"\r  epoch {event.epoch + 1}/{event.epochs} "
+                             f"[{bar:<{self.width}}] loss {event.loss:.4f}")
             sys.stdout.flush()
-        elif kind in ("cached", "waiting", "epoch", "done") or (
-                kind == "training" and event.get("resumed_from_epoch")):
-            prefix = "\r" if kind == "epoch" and self.tty else ""
-            print(f"{prefix}  {describe(event)}" + " " * 10 * (kind == "epoch"), flush=True)
+        elif event.worth_a_line:
+            epoch = isinstance(event, EpochEnded)
+            prefix = "\r" if epoch and self.tty else ""
+            print(f"{prefix}  {event.describe()}" + " " * 10 * epoch, flush=True)
 
     def close(self) -> None:
         sys.stdout.flush()

@@ -12,7 +12,7 @@ import sys
 from typing import Callable
 
 from core.jobs import DONE, FAILED, JobRunner, JobSnapshot, RayBackend
-from core.training.events import describe
+from core.training.events import ProgressEvent
 
 
 class GridPrinter:
@@ -21,22 +21,10 @@ class GridPrinter:
     def __init__(self, specs: list) -> None:
         self.specs = specs
 
-    def __call__(self, index: int, event: dict) -> None:
-        kind = event["event"]
-        head = f"[{index + 1}/{len(self.specs)}] {self.specs[index].label}:"
-        if kind == "worker":
-            again = f" (attempt {event['attempt']})" if event.get("attempt", 1) > 1 else ""
-            line = f"started on {event.get('host')}, pid {event.get('pid')}{again}"
-        elif kind in ("cached", "waiting", "epoch", "done") or (
-                kind == "training" and event.get("resumed_from_epoch")):
-            line = describe(event)
-        elif kind == "failed":
-            line = f"FAILED: {event.get('error_type')}: {event.get('error')}"
-        elif kind in ("cancelled", "skipped"):
-            line = kind
-        else:
-            return
-        print(f"{head} {line}", flush=True)
+    def __call__(self, index: int, event: ProgressEvent) -> None:
+        if event.worth_a_line:
+            head = f"[{index + 1}/{len(self.specs)}] {self.specs[index].label}:"
+            print(f"{head} {event.describe()}", flush=True)
 
 
 def run_on_ray(specs: list, store, address: str | None,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.errors import LesionlabError
+
 __all__ = [
     "EvaluationError",
     "EmptyInputError",
@@ -20,11 +22,13 @@ __all__ = [
 ]
 
 
-class EvaluationError(ValueError):
+class EvaluationError(LesionlabError, ValueError):
     """Base class: the inputs cannot give a trustworthy evaluation.
 
-    Subclasses ``ValueError`` so that callers that already guard against bad
-    input with ``except ValueError`` keep working.
+    A user causes it (a run evaluated on a split without positives, two runs on different
+    test samples), so it is a :class:`~core.errors.LesionlabError`; it also subclasses
+    ``ValueError`` so that callers that already guard against bad input with
+    ``except ValueError`` keep working.
     """
 
 

@@ -49,6 +49,30 @@ def evaluate_multiclass(
     y_true, proba, class_names: Sequence[str] | None = None
 ) -> MulticlassResult:
     """All multiclass metrics from integer targets (n,) and class probabilities (n, K)."""
+    y, p, names = _checked_inputs(y_true, proba, class_names)
+    labels = np.arange(p.shape[1])
+    predicted = p.argmax(axis=1)
+    cm = confusion_matrix(y, predicted, labels=labels)
+    rows = cm.sum(axis=1, keepdims=True).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cm_norm = np.where(rows > 0, cm / np.where(rows > 0, rows, 1.0), np.nan)
+    prec, rec, f1, support = precision_recall_fscore_support(
+        y, predicted, labels=labels, zero_division=np.nan
+    )
+    roc, aucs, reasons = _one_vs_rest(y, p, names)
+    per_class = pd.DataFrame(
+        {"precision": prec, "recall": rec, "f1": f1, "support": support, "auc": aucs},
+        index=pd.Index(names, name="class"),
+    )
+    averages = _averages(y, p, labels, reasons)
+    return MulticlassResult(
+        names, cm, cm_norm, per_class, averages, FrozenMap(roc), FrozenMap(reasons)
+    )
+
+
+def _checked_inputs(y_true, proba, class_names) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Targets, probabilities and class names as arrays, or the :class:`EvaluationError` that
+    says which rule they break (a metric of NaN or unnormalised scores would look valid)."""
     p = np.asarray(proba, dtype=np.float64)
     y = np.asarray(y_true)
     if p.ndim != 2 or p.shape[1] < 2:
@@ -70,18 +94,16 @@ def evaluate_multiclass(
         raise EvaluationError(f"{len(names)} class names for {k} probability columns")
     if y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= k:
         raise EvaluationError(f"y_true must hold class indices 0..{k - 1}")
-    labels = np.arange(k)
-    cm = confusion_matrix(y, p.argmax(axis=1), labels=labels)
-    rows = cm.sum(axis=1, keepdims=True).astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cm_norm = np.where(rows > 0, cm / np.where(rows > 0, rows, 1.0), np.nan)
-    prec, rec, f1, support = precision_recall_fscore_support(
-        y, p.argmax(axis=1), labels=labels, zero_division=np.nan
-    )
+    return y, p, names
+
+
+def _one_vs_rest(y: np.ndarray, p: np.ndarray, names: tuple[str, ...]):
+    """Each class's one-vs-rest ROC curve and AUC; a class without both outcomes gets NaN and
+    the reason instead."""
     reasons: dict[str, str] = {}
     roc: dict[str, RocCurve] = {}
-    aucs = np.full(k, np.nan)
-    for c in range(k):
+    aucs = np.full(len(names), np.nan)
+    for c in range(len(names)):
         yc = (y == c).astype(np.int8)
         if 0 < yc.sum() < yc.shape[0]:
             roc[names[c]] = compute_roc(yc, p[:, c])
@@ -89,10 +111,13 @@ def evaluate_multiclass(
         else:
             reasons[names[c]] = ("class absent from this split: no one-vs-rest curve, recall "
                                  "undefined" if yc.sum() == 0 else "only this class present")
-    per_class = pd.DataFrame(
-        {"precision": prec, "recall": rec, "f1": f1, "support": support, "auc": aucs},
-        index=pd.Index(names, name="class"),
-    )
+    return roc, aucs, reasons
+
+
+def _averages(y: np.ndarray, p: np.ndarray, labels: np.ndarray,
+              reasons: dict[str, str]) -> pd.DataFrame:
+    """Macro and weighted precision, recall, F1 and AUC; the AUCs are NaN (and ``reasons``
+    says why) when a class lacks an outcome."""
     averages = pd.DataFrame(index=pd.Index(["macro", "weighted"], name="average"))
     for avg in ("macro", "weighted"):
         pr, rc, ff, _ = precision_recall_fscore_support(
@@ -108,9 +133,7 @@ def evaluate_multiclass(
         for avg in ("macro", "weighted"):
             averages.loc[avg, "auc"] = roc_auc_score(y, pn, multi_class="ovr", average=avg,
                                                      labels=labels)
-    return MulticlassResult(
-        names, cm, cm_norm, per_class, averages, FrozenMap(roc), FrozenMap(reasons)
-    )
+    return averages
 
 
 def multiclass_from_predictions(

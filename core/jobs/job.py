@@ -17,7 +17,21 @@ import uuid
 from dataclasses import replace
 from typing import Any, Callable, Sequence
 
-from core.training.events import describe
+from core.training.events import (
+    BatchEnded,
+    Building,
+    EpochEnded,
+    Predicting,
+    ProgressEvent,
+    RunCached,
+    RunCancelled,
+    RunDone,
+    RunFailed,
+    RunSkipped,
+    RunStarted,
+    TrainingStarted,
+    WaitingForClaim,
+)
 from core.jobs.states import (
     CACHED,
     CANCELLED,
@@ -31,8 +45,8 @@ from core.jobs.states import (
     freeze,
 )
 
-#: Called in the backend's thread with (run index, event dict) after the state was updated.
-Listener = Callable[[int, dict], None]
+#: Called in the backend's thread with (run index, event) after the state was updated.
+Listener = Callable[[int, ProgressEvent], None]
 
 #: The log keeps the first lines and the most recent ones; a long grid must not grow it forever.
 MAX_LOG_LINES = 2000
@@ -100,8 +114,8 @@ class Job:
 
     def subscribe(self, listener: Listener) -> None:
         """Call ``listener(run_index, event)`` for every event from now on, in the backend's
-        thread. Events are the engine's (see :mod:`core.training.progress`) plus ``started``,
-        ``failed``, ``cancelled`` and ``skipped``. A listener that raises is logged and dropped;
+        thread. Events are the engine's (see :mod:`core.training.events`) plus
+        :class:`RunStarted`, :class:`RunFailed`, :class:`RunCancelled` and :class:`RunSkipped`. A listener that raises is logged and dropped;
         it never breaks the training."""
         with self._lock:
             self._listeners.append(listener)
@@ -112,14 +126,15 @@ class Job:
         with self._lock:
             self._set(index, status=RUNNING, started_at=time.time(), detail="starting")
             self._log_run(index, "started")
-        self._notify(index, {"event": "started"})
+        self._notify(index, RunStarted())
 
-    def run_event(self, index: int, event: dict) -> None:
-        """A progress event from the engine for run ``index``."""
+    def run_event(self, index: int, event: ProgressEvent) -> None:
+        """A progress event from the engine for run ``index`` (kept in its serialised form as
+        the run's ``last_event``)."""
         with self._lock:
             run = self._runs[index]
             changes, line = _apply_event(run, event)
-            self._set(index, last_event=freeze(event), **changes)
+            self._set(index, last_event=freeze(event.to_dict()), **changes)
             if line:
                 self._log_run(index, line)
         self._notify(index, event)
@@ -128,7 +143,7 @@ class Job:
         """The run is in the store: trained now, or found there (a ``cached`` event came)."""
         with self._lock:
             run = self._runs[index]
-            was_cached = (run.last_event or {}).get("event") == "cached"
+            was_cached = (run.last_event or {}).get("event") == RunCached.kind
             status = CACHED if was_cached else DONE
             auc = (summary or {}).get("test_auc")
             detail = "already stored" if was_cached else "trained and stored"
@@ -148,8 +163,7 @@ class Job:
                       traceback=text, fraction=1.0, detail=f"failed: {message}",
                       finished_at=time.time())
             self._log_run(index, f"FAILED ({type(exc).__name__}): {message}")
-        self._notify(index, {"event": "failed", "error": message,
-                             "error_type": type(exc).__name__})
+        self._notify(index, RunFailed(error=message, error_type=type(exc).__name__))
 
     def run_cancelled(self, index: int, message: str) -> None:
         """The run stopped on cancel while training; its scratch folder keeps its epochs."""
@@ -161,14 +175,14 @@ class Job:
             self._set(index, status=CANCELLED, detail=detail, error=message,
                       finished_at=time.time())
             self._log_run(index, detail)
-        self._notify(index, {"event": "cancelled"})
+        self._notify(index, RunCancelled())
 
     def run_skipped(self, index: int) -> None:
         """The job was cancelled before this run started."""
         with self._lock:
             self._set(index, status=CANCELLED, detail="skipped: the job was cancelled first")
             self._log_run(index, "skipped (job cancelled)")
-        self._notify(index, {"event": "skipped"})
+        self._notify(index, RunSkipped())
 
     def log(self, line: str) -> None:
         with self._lock:
@@ -221,7 +235,7 @@ class Job:
             return tuple(self._log)
         return (*self._log[:20], f"... {self._dropped} line(s) left out ...", *self._log[20:])
 
-    def _notify(self, index: int, event: dict) -> None:
+    def _notify(self, index: int, event: ProgressEvent) -> None:
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:
@@ -236,37 +250,39 @@ class Job:
                     self._touch()
 
 
-def _apply_event(run: RunState, event: dict) -> tuple[dict, str]:
+def _apply_event(run: RunState, event: ProgressEvent) -> tuple[dict, str]:
     """How one engine event changes a run's state, and the log line it deserves (batch events
-    are too many to log; epochs, resumes and phases are not). The words are
-    :func:`core.training.events.describe`'s, as on the command line."""
-    kind, line = event.get("event"), describe(event)
-    if kind in ("cached", "done"):
-        return {"detail": line, "run_id": event.get("run_id")}, ""
-    if kind == "waiting":  # another process holds the run's claim (core.store.locks)
-        return {"detail": line, "run_id": event.get("run_id")}, line
-    if kind == "building":
-        return {"detail": line}, line
-    if kind == "training":
-        epochs = int(event.get("epochs") or 0)
-        resumed = int(event.get("resumed_from_epoch") or 0)
-        return {"epochs": epochs, "epoch": resumed, "resumed_from_epoch": resumed,
-                "run_id": event.get("run_id"), "detail": line,
-                "fraction": _train_fraction(resumed, epochs)}, line
-    if kind == "batch":
-        epochs = int(event.get("epochs") or run.epochs or 1)
-        steps = max(int(event.get("steps") or 1), 1)
-        done = int(event.get("epoch", 0)) + min(int(event.get("batch", 0)), steps) / steps
-        line = describe({**event, "epochs": epochs})
-        return {"fraction": _train_fraction(done, epochs), "epochs": epochs, "detail": line}, ""
-    if kind == "epoch":
-        epochs = int(event.get("epochs") or run.epochs or 1)
-        epoch = int(event.get("epoch", 0))
-        line = describe({**event, "epochs": epochs})
-        return {"epoch": epoch, "epochs": epochs, "fraction": _train_fraction(epoch, epochs),
-                "detail": line}, line
-    if kind == "predicting":
-        return {"fraction": TRAIN_SHARE, "detail": line}, "predicting"
+    are too many to log; epochs, resumes and phases are not). The words are the event's own
+    :meth:`~core.training.events.ProgressEvent.describe`, as on the command line."""
+    line = event.describe()
+    match event:
+        case RunCached() | RunDone():
+            return {"detail": line, "run_id": event.run_id}, ""
+        case WaitingForClaim():  # another process holds the run's claim (core.store.locks)
+            return {"detail": line, "run_id": event.run_id}, line
+        case Building():
+            return {"detail": line}, line
+        case TrainingStarted():
+            epochs = int(event.epochs or 0)
+            resumed = int(event.resumed_from_epoch or 0)
+            return {"epochs": epochs, "epoch": resumed, "resumed_from_epoch": resumed,
+                    "run_id": event.run_id, "detail": line,
+                    "fraction": _train_fraction(resumed, epochs)}, line
+        case BatchEnded():
+            epochs = int(event.epochs or run.epochs or 1)
+            steps = max(int(event.steps or 1), 1)
+            done = int(event.epoch) + min(int(event.batch), steps) / steps
+            line = replace(event, epochs=epochs).describe()
+            return {"fraction": _train_fraction(done, epochs), "epochs": epochs,
+                    "detail": line}, ""
+        case EpochEnded():
+            epochs = int(event.epochs or run.epochs or 1)
+            epoch = int(event.epoch)
+            line = replace(event, epochs=epochs).describe()
+            return {"epoch": epoch, "epochs": epochs, "fraction": _train_fraction(epoch, epochs),
+                    "detail": line}, line
+        case Predicting():
+            return {"fraction": TRAIN_SHARE, "detail": line}, "predicting"
     return {}, ""
 
 

@@ -9,11 +9,12 @@ run in the driver thread, after the backend has joined Ray.
 from __future__ import annotations
 
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from core.jobs.job import Job
-from core.jobs.ray_task import WORKER_EVENT
+from core.training.events import ProgressEvent, RunCached, WorkerStarted
 
 
 class RayGrid:
@@ -46,7 +47,7 @@ class RayGrid:
             rid = self._stored_id(spec, store)
             if rid is not None:
                 self.job.run_started(i)
-                self.job.run_event(i, {"event": "cached", "run_id": rid})
+                self.job.run_event(i, RunCached(run_id=rid))
                 self.job.run_finished(i, rid, store.get(rid).record.get("summary"))
                 continue
             ref = self.task.remote(spec, i, self.job.id, str(self.store_root),
@@ -63,16 +64,16 @@ class RayGrid:
             return None
         return rid if store.has(rid) else None
 
-    def on_event(self, index: int, event: dict) -> None:
-        if event.get("event") == WORKER_EVENT:
+    def on_event(self, index: int, event: ProgressEvent) -> None:
+        if isinstance(event, WorkerStarted):
             self.attempts[index] += 1
             attempt = self.attempts[index]
-            event = {**event, "attempt": attempt}
+            event = replace(event, attempt=attempt)
             if attempt == 1:
                 self.job.run_started(index)
             else:
                 self.job.log(f"[{index + 1}/{len(self.job.specs)}] {self.job.specs[index].label}: "
-                             f"attempt {attempt} on {event.get('host')} (pid {event.get('pid')}): "
+                             f"attempt {attempt} on {event.host} (pid {event.pid}): "
                              "the previous attempt failed or its worker died")
         self.job.run_event(index, event)
 
@@ -130,8 +131,8 @@ class RayGrid:
             if not self.attempts[index]:
                 job.run_started(index)
             last = job.snapshot().runs[index].last_event or {}
-            if result["cached"] and last.get("event") != "cached":  # its event was lost
-                job.run_event(index, {"event": "cached", "run_id": result["run_id"]})
+            if result["cached"] and last.get("event") != RunCached.kind:  # its event was lost
+                job.run_event(index, RunCached(run_id=result["run_id"]))
             job.run_finished(index, result["run_id"], result["summary"])
 
     def _cancelled(self, index: int, message: str) -> None:

@@ -17,8 +17,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-#: The first event of every attempt: which process and host run it (a retry shows a new pid).
-WORKER_EVENT = "worker"
+from core.training.events import ProgressEvent, RunCached, WorkerStarted
 
 
 def limit_tensorflow_threads(cpus: float) -> None:
@@ -49,16 +48,16 @@ def train_task(spec, index: int, job_id: str, store_root: str, registry_path: st
     """
     limit_tensorflow_threads(cpus)
     tell = _Teller(relay, job_id, index)
-    tell({"event": WORKER_EVENT, "pid": os.getpid(), "host": socket.gethostname()})
+    tell(WorkerStarted(pid=os.getpid(), host=socket.gethostname()))
 
     from core.store import ResultsStore
     from core.training import train_run
 
     cached = False
 
-    def progress(event: dict) -> None:
+    def progress(event: ProgressEvent) -> None:
         nonlocal cached
-        cached = cached or event.get("event") == "cached"
+        cached = cached or isinstance(event, RunCached)
         tell(event)
 
     stored = train_run(spec, ResultsStore(Path(store_root)), progress=progress,
@@ -70,6 +69,10 @@ def train_task(spec, index: int, job_id: str, store_root: str, registry_path: st
 class _Teller:
     """Puts events on the driver's Ray queue; goes quiet if the queue is gone.
 
+    The events cross as they are: frozen dataclasses of plain values, defined at module level
+    in :mod:`core.training.events`, which Ray pickles by reference to their class (the driver
+    imports the same module), so the driver gets the same objects back.
+
     A put waits until the queue actor has the event, so every event of a task is in the queue
     before the task's result is ready: the driver, which drains the queue before it reads
     results, reports a run's events before its end. A driver that died (its queue with it)
@@ -79,10 +82,10 @@ class _Teller:
     def __init__(self, relay, job_id: str, index: int) -> None:
         self.relay, self.job_id, self.index = relay, job_id, index
 
-    def __call__(self, event: dict) -> None:
+    def __call__(self, event: ProgressEvent) -> None:
         if self.relay is None:
             return
         try:
-            self.relay.put((self.job_id, self.index, dict(event)))
+            self.relay.put((self.job_id, self.index, event))
         except Exception:  # noqa: BLE001 - e.g. RayActorError: nobody is listening any more
             self.relay = None

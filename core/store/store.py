@@ -314,8 +314,11 @@ class ResultsStore:
         }
         if self.has(rid):
             return self.get(rid)
-        auto_clean(self, AUTO_CLEANUP_AGE_S)
+        return self._write_new(rid, texts, sources)
 
+    def _write_new(self, rid: str, texts: dict[str, bytes], sources: dict[str, Path]) -> StoredRun:
+        """The disk half of :meth:`commit`, for input already validated and serialised."""
+        auto_clean(self, AUTO_CLEANUP_AGE_S)
         try:
             scratch = ScratchDir(self.tmp_dir, f"{rid}-")
         except OSError as exc:

@@ -20,10 +20,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import keras  # already loaded with the progress callback; TensorFlow is needed here anyway
 import numpy as np
@@ -33,6 +34,7 @@ from core import config
 from core.datasets.augment import get_augmentation
 from core.datasets import split_counts
 from core.datasets.errors import DatasetError
+from core.errors import LesionlabError
 from core.datasets.pipeline import (batch_plan, epoch_size, make_dataset,
                                     pipeline_error_message)
 from core.datasets.sampling import class_weights
@@ -41,6 +43,8 @@ from core.store.errors import os_error
 from core.training.device import (DeviceInfo, configure_device, distribution_strategy,
                                   environment)
 from core.training.diskspace import DiskSpaceGuard, checkpoint_bytes, ensure_room
+from core.training.events import (Building, Predicting, RunCached, RunDone, TrainingStarted,
+                                  WaitingForClaim)
 from core.training.measure import EpochTimer, PeakMemory
 from core.training.padding import UnpaddedValidation, compile_metrics
 from core.training.progress import ProgressCallback, ProgressFn
@@ -55,8 +59,10 @@ METRICS = ["accuracy"]
 MEMORY_CACHE_LIMIT = 2 * 1024**3
 
 
-class TrainingFailed(RuntimeError):
-    """Training ran but produced no usable model (e.g. the loss became NaN)."""
+class TrainingFailed(LesionlabError, RuntimeError):
+    """Training ran but produced no usable model (e.g. the loss became NaN): the user's recipe
+    (a learning rate too high) causes it. Still a ``RuntimeError`` for the callers that catch
+    that."""
 
 
 def train_run(
@@ -73,13 +79,13 @@ def train_run(
     device = configure_device()  # first: logical devices can only be set before TF starts
     resolved = resolve(spec, registry_path)
     if store.has(resolved.run_id):
-        emit({"event": "cached", "run_id": resolved.run_id})
+        emit(RunCached(run_id=resolved.run_id))
         return store.get(resolved.run_id)
     # Before any work: unreadable files left out, duplicates refused (the check's message),
     # dropped or kept as the dataset declares; the record says which (core.datasets.usable).
     resolved = with_usable_data(resolved)
 
-    emit({"event": "building", "model": resolved.entry.name})
+    emit(Building(model=resolved.entry.name))
     from models import build_model
 
     # Seeded before the build: the initial weights are part of what the seed reproduces.
@@ -92,15 +98,15 @@ def train_run(
         identity = resolved.with_weights_label("random")
     rid = run_id(identity)
     if store.has(rid):
-        emit({"event": "cached", "run_id": rid})
+        emit(RunCached(run_id=rid))
         return store.get(rid)
 
     def waiting(pid: int | None) -> None:  # said once, so a second `core run` never hangs mute
-        emit({"event": "waiting", "run_id": rid, "pid": pid, "label": spec.label})
+        emit(WaitingForClaim(run_id=rid, pid=pid, label=spec.label))
 
     with store.claim(rid, on_wait=waiting):
         if store.has(rid):  # another process trained it while we waited for the lock
-            emit({"event": "cached", "run_id": rid})
+            emit(RunCached(run_id=rid))
             return store.get(rid)
         try:
             return _train_claimed(resolved, identity, rid, model, weights_note, device, store,
@@ -115,10 +121,53 @@ def train_run(
 
 def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weights_note,
                    device: DeviceInfo, store: ResultsStore, emit, cancel) -> StoredRun:
-    from models import make_callbacks, make_loss, make_optimizer
-
+    """Train the claimed run in its scratch folder, save the model and commit the run."""
     started = time.perf_counter()
     work = store.work_dir(rid)
+    data = _plan_data(resolved, device)
+    fitted = _fit(model, resolved, data, device, work, emit, cancel, rid)
+    model_file = work / "model.keras"
+    with _disk_errors_named(work):
+        ensure_room(work, checkpoint_bytes(model), "save the trained model")
+        model.save(model_file)
+    record = _run_record(resolved, identity, rid, model, weights_note, device, data, fitted,
+                         time.perf_counter() - started)
+    stored = store.commit(rid, identity, record, fitted.predictions, fitted.history, model_file)
+    store.clear_work(rid)
+    emit(RunDone(run_id=rid, summary=record["summary"]))
+    return stored
+
+
+@dataclass(frozen=True)
+class _DataPlan:
+    """The training and validation data of one run, and how it was sized and weighted."""
+
+    pipe: dict  # the make_dataset options shared by training, validation and prediction
+    train_ds: Any
+    val_ds: Any
+    train_plan: Any  # core.datasets.pipeline.batch_plan
+    val_plan: Any
+    images_per_epoch: int
+    weights_per_class: dict | None
+    sampling: str
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """What training and predicting left for the run record."""
+
+    history: pd.DataFrame
+    train_time: float
+    timer: EpochTimer
+    memory: PeakMemory
+    predictions: pd.DataFrame
+    predict_rate: float | None
+    resumed_from: int
+    eager: bool
+
+
+def _plan_data(resolved: ResolvedRun, device: DeviceInfo) -> _DataPlan:
+    """The tf.data pipelines and batch plans for the run's strategy (sampling or weights)."""
     recipe, spec, ds = resolved.recipe, resolved.spec, resolved.dataset
     kind, user_weights = parse_strategy(spec.strategy)
     sampling = kind if kind in ("oversample", "undersample") else "none"
@@ -142,30 +191,38 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
                             **sizing)
     val_plan = batch_plan(resolved.rows("val"), batch_size=recipe.batch_size, training=False,
                           replicas=device.replicas)
-    steps = train_plan.steps
-    images_per_epoch = epoch_size(train_rows, **sizing)
     weights_per_class = None
     if kind == "class_weight":
         weights_per_class = class_weights(train_rows["target"], user_weights or "balanced")
+    return _DataPlan(pipe, train_ds, val_ds, train_plan, val_plan,
+                     epoch_size(train_rows, **sizing), weights_per_class, sampling)
 
+
+def _fit(model, resolved: ResolvedRun, data: _DataPlan, device: DeviceInfo, work: Path,
+         emit, cancel, rid: str) -> _Fitted:
+    """Compile, train (resuming from the scratch folder's checkpoints), then predict val/test."""
+    from models import make_callbacks, make_loss, make_optimizer
+
+    recipe, spec = resolved.recipe, resolved.spec
+    steps = data.train_plan.steps
     eager = run_eagerly()
     with distribution_strategy(device).scope():  # optimizer variables live with the model's
         model.compile(optimizer=make_optimizer(recipe, steps), loss=make_loss(recipe),
                       jit_compile=device.xla and not eager, run_eagerly=eager,
-                      **compile_metrics(METRICS, val_plan))
+                      **compile_metrics(METRICS, data.val_plan))
     recipe_callbacks = make_callbacks(recipe)
     timer = EpochTimer()
     tracker = ProgressCallback(emit, cancel, epochs=recipe.epochs, steps=steps)
     resumed_from = len(read_history(work))
-    emit({"event": "training", "run_id": rid, "epochs": recipe.epochs, "steps": steps,
-          "resumed_from_epoch": resumed_from})
+    emit(TrainingStarted(run_id=rid, epochs=recipe.epochs, steps=steps,
+                         resumed_from_epoch=resumed_from))
     with PeakMemory() as memory, _image_errors_named(), _disk_errors_named(work):
         fit_started = time.perf_counter()
-        model.fit(train_ds, validation_data=val_ds, epochs=recipe.epochs, verbose=0,
-                  class_weight=weights_per_class,
+        model.fit(data.train_ds, validation_data=data.val_ds, epochs=recipe.epochs, verbose=0,
+                  class_weight=data.weights_per_class,
                   # Checkpoint callbacks before the progress callback: an "epoch" event
                   # (and anything a listener does on it) comes only after the epoch is saved.
-                  callbacks=[UnpaddedValidation(val_plan, METRICS)] + recipe_callbacks
+                  callbacks=[UnpaddedValidation(data.val_plan, METRICS)] + recipe_callbacks
                   + [DiskSpaceGuard(work)]
                   + resume_callbacks(work, recipe_callbacks) + [timer, tracker])
         train_time = time.perf_counter() - fit_started
@@ -173,14 +230,18 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
         if history.empty or not np.isfinite(history["loss"].to_numpy(dtype=float)).all():
             raise TrainingFailed(f"{spec.label}: the training loss became NaN or infinite "
                                  "(diverged). Try a lower learning rate.")
-        emit({"event": "predicting", "run_id": rid})
-        predictions, predict_rate = _predict(model, resolved, pipe)
+        emit(Predicting(run_id=rid))
+        predictions, predict_rate = _predict(model, resolved, data.pipe)
+    return _Fitted(history, train_time, timer, memory, predictions, predict_rate, resumed_from,
+                   eager)
 
-    model_file = work / "model.keras"
-    with _disk_errors_named(work):
-        ensure_room(work, checkpoint_bytes(model), "save the trained model")
-        model.save(model_file)
-    record = {
+
+def _run_record(resolved: ResolvedRun, identity: dict, rid: str, model, weights_note,
+                device: DeviceInfo, data: _DataPlan, fitted: _Fitted, wall_time: float) -> dict:
+    """The run's record.json: what was asked, what was trained on what, and how it went."""
+    recipe, spec, ds = resolved.recipe, resolved.spec, resolved.dataset
+    history, timer, memory = fitted.history, fitted.timer, fitted.memory
+    return {
         "run_id": rid,
         "spec": spec.to_dict(),
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -191,37 +252,34 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
         "model": {**resolved.entry.to_dict(), "n_params": int(model.count_params()),
                   "input_size": recipe.input_size},
         "recipe": recipe.to_dict(),
-        "strategy": {"name": spec.strategy, "sampling": sampling,
-                     "class_weight": {str(k): v for k, v in (weights_per_class or {}).items()}},
+        "strategy": {"name": spec.strategy, "sampling": data.sampling,
+                     "class_weight": {str(k): v
+                                      for k, v in (data.weights_per_class or {}).items()}},
         "weights": {"requested": weights_label(resolved.weights),
                     "used": identity["weights"], "note": weights_note},
-        "data": {"counts": _split_counts(resolved), "images_per_epoch": images_per_epoch,
+        "data": {"counts": _split_counts(resolved), "images_per_epoch": data.images_per_epoch,
                  "notes": list(ds.notes), **resolved.usable.record()},
         "training": {"epochs_run": len(history), "epochs_planned": recipe.epochs,
                      "stopped_early": len(history) < recipe.epochs,
-                     "resumed_from_epoch": resumed_from, "eager": eager,
+                     "resumed_from_epoch": fitted.resumed_from, "eager": fitted.eager,
                      "epoch_seconds": timer.durations,
                      # what the multi-device batching changed (core.datasets.batching)
-                     "global_batch": train_plan.sizes[0],
-                     "images_left_out_per_epoch": train_plan.dropped,
-                     "val_blank_padding": val_plan.padding},
-        "wall_time_s": time.perf_counter() - started,
-        "train_time_s": train_time,
-        "images_per_s": timer.images_per_second(images_per_epoch),
-        "predict_images_per_s": predict_rate,
+                     "global_batch": data.train_plan.sizes[0],
+                     "images_left_out_per_epoch": data.train_plan.dropped,
+                     "val_blank_padding": data.val_plan.padding},
+        "wall_time_s": wall_time,
+        "train_time_s": fitted.train_time,
+        "images_per_s": timer.images_per_second(data.images_per_epoch),
+        "predict_images_per_s": fitted.predict_rate,
         "peak_memory_mb": memory.peak_bytes / 2**20,
         "gpu_peak_memory_mb": (memory.gpu_peak_bytes / 2**20
                                if memory.gpu_peak_bytes is not None else None),
         "device": device.kind,
         "device_info": device.to_dict(),
         "environment": environment(),
-        "summary": summarize(predictions, ds.class_names,
+        "summary": summarize(fitted.predictions, ds.class_names,
                              ds.positive_index if ds.spec.task == "binary" else None),
     }
-    stored = store.commit(rid, identity, record, predictions, history, model_file)
-    store.clear_work(rid)
-    emit({"event": "done", "run_id": rid, "summary": record["summary"]})
-    return stored
 
 
 @contextlib.contextmanager

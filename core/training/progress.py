@@ -1,7 +1,7 @@
 """Progress reporting and cancellation for a training run.
 
 The engine does not know who is watching (a CLI progress bar, the dashboard, a Ray driver): it
-emits plain dict events through one callable. Cancellation is a ``threading.Event`` checked after
+emits the events of :mod:`core.training.events` through one callable. Cancellation is a ``threading.Event`` checked after
 every batch, so a user's "cancel" takes effect within one batch (the epoch in progress is
 abandoned, not recorded as finished); the run's scratch folder is kept,
 so a cancelled run resumes from its last finished epoch when it is started again.
@@ -15,11 +15,14 @@ from typing import Callable
 
 import keras
 
-ProgressFn = Callable[[dict], None]
+from core.training.events import BatchEnded, EpochEnded, ProgressEvent
+
+ProgressFn = Callable[[ProgressEvent], None]
 
 
 class TrainingCancelled(RuntimeError):
-    """The user cancelled the run; its last finished epoch is kept for a resume."""
+    """The user cancelled the run; its last finished epoch is kept for a resume. Not a
+    :class:`~core.errors.LesionlabError`: a choice, not a fault."""
 
 
 class ProgressCallback(keras.callbacks.Callback):
@@ -51,10 +54,10 @@ class ProgressCallback(keras.callbacks.Callback):
         now = time.monotonic()
         if now - self._last >= self.min_interval_s:
             self._last = now
-            self.emit({"event": "batch", "epoch": self._epoch, "epochs": self.epochs,
-                       "batch": batch + 1, "steps": self.steps,
-                       "loss": float((logs or {}).get("loss", float("nan")))})
+            self.emit(BatchEnded(epoch=self._epoch, epochs=self.epochs, batch=batch + 1,
+                                 steps=self.steps,
+                                 loss=float((logs or {}).get("loss", float("nan")))))
 
     def on_epoch_end(self, epoch, logs=None):
-        self.emit({"event": "epoch", "epoch": epoch + 1, "epochs": self.epochs,
-                   "logs": {k: float(v) for k, v in (logs or {}).items()}})
+        self.emit(EpochEnded(epoch=epoch + 1, epochs=self.epochs,
+                             logs={k: float(v) for k, v in (logs or {}).items()}))

@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from numbers import Integral
 
+from core.errors import LesionlabError
+
 PROFILES = ("quick", "paper")
 
 #: Imbalance strategies: the same split and seed for each, so their effect is attributable.
@@ -23,8 +25,9 @@ STRATEGIES = ("none", "class_weight", "oversample", "undersample")
 MAX_SEED = 2**31 - 1
 
 
-class RunSpecError(ValueError):
-    """A run cannot be specified this way; the message says which value and what is allowed."""
+class RunSpecError(LesionlabError, ValueError):
+    """A run cannot be specified this way; the message says which value and what is allowed.
+    Still a ``ValueError`` for the callers that catch that."""
 
 
 @dataclass(frozen=True)

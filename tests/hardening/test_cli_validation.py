@@ -260,11 +260,11 @@ def test_a_waiting_run_says_so_on_the_train_page_too():
     job log say whom it waits for."""
     from core.jobs.job import Job
     from core.training import RunSpec
+    from core.training.events import WaitingForClaim
 
     job = Job([RunSpec("tiny", "idc_initial")])
     job.run_started(0)
-    job.run_event(0, {"event": "waiting", "run_id": "0123456789abcdef0123", "pid": 4242,
-                      "label": "x"})
+    job.run_event(0, WaitingForClaim(run_id="0123456789abcdef0123", pid=4242, label="x"))
     snap = job.snapshot()
     expected = ("waiting for another process (pid 4242) training run 0123456789abcdef0123 (x); "
                 "this run reuses its result when it finishes")  # the command line's words

@@ -197,7 +197,7 @@ def test_identical_images_under_two_labels_stop_training_with_the_checks_message
     message = str(info.value)
     assert title in message and " = ".join(COPIES) in message
     assert 'duplicates = "drop"' in message and 'duplicates = "keep"' in message
-    assert [e["event"] for e in events] == []  # refused before building anything
+    assert [e.kind for e in events] == []  # refused before building anything
     assert store.list_runs().empty and not list((tmp_path / "store").rglob("*.keras"))
 
 

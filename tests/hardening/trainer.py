@@ -2,7 +2,7 @@
 
 It trains the tiny demo run of ``tests.support.trained`` (the same spec as the ``trained_store``
 fixture's first run, so an uninterrupted twin exists) with the real engine and store, and
-appends every progress event to ``EVENTS`` as one JSON line. ``HOLD`` (JSON) names a moment at
+appends every progress event to ``EVENTS`` as one JSON line (its serialised form). ``HOLD`` (JSON) names a moment at
 which the process writes ``{"held": ...}`` and then sleeps until it is killed, so the test can
 SIGKILL it at exactly that moment rather than at whatever moment a timer happens to hit:
 
@@ -28,6 +28,7 @@ from pathlib import Path
 
 from core.store import ResultsStore
 from core.training import RunSpec, train_run
+from core.training.events import ProgressEvent
 from tests.support.trained import DEMO_GRID
 
 SPEC: RunSpec = DEMO_GRID[0]
@@ -55,7 +56,8 @@ def main(store_root: str, events_path: str, hold_json: str) -> None:
         write({"held": what})
         time.sleep(3600)  # the test kills us here
 
-    def progress(event: dict) -> None:
+    def progress(event: ProgressEvent) -> None:
+        event = event.to_dict()
         write({k: v for k, v in event.items() if k != "summary"})
         if _matches(hold, event):
             held(event)

@@ -1,6 +1,6 @@
 """The job's state machine and snapshots, driven through the reporting API backends use.
 
-No training here: events are the engine's event dicts, fed in the order the engine emits them,
+No training here: events are the engine's event objects, fed in the order the engine emits them,
 so these tests run in milliseconds. The training tests cover the real thing end to end.
 """
 
@@ -14,6 +14,8 @@ import pytest
 from core.jobs import CACHED, DONE, FAILED, QUEUED, RUNNING, Job, JobRunner, run_job
 from core.jobs.job import MAX_LOG_LINES
 from core.jobs.states import TRAIN_SHARE
+from core.training.events import (BatchEnded, Building, EpochEnded, Predicting, RunCached,
+                                  RunDone, TrainingStarted)
 from tests.jobs.conftest import tiny
 
 
@@ -25,23 +27,21 @@ def test_progress_follows_epochs_and_batches():
     job = _job()
     assert job.snapshot().status == "queued" and job.snapshot().fraction == 0.0
     job.run_started(0)
-    job.run_event(0, {"event": "training", "run_id": "a" * 20, "epochs": 4, "steps": 10,
-                      "resumed_from_epoch": 0})
-    job.run_event(0, {"event": "batch", "epoch": 1, "epochs": 4, "batch": 5, "steps": 10,
-                      "loss": 0.5})
+    job.run_event(0, TrainingStarted(run_id="a" * 20, epochs=4, steps=10, resumed_from_epoch=0))
+    job.run_event(0, BatchEnded(epoch=1, epochs=4, batch=5, steps=10, loss=0.5))
     run = job.snapshot().runs[0]
     assert run.status == RUNNING
     assert run.fraction == pytest.approx(TRAIN_SHARE * 1.5 / 4)
     assert run.detail == "epoch 2/4 · batch 5/10 · loss 0.5000"
     assert job.snapshot().fraction == pytest.approx(run.fraction / 2)
-    job.run_event(0, {"event": "epoch", "epoch": 2, "epochs": 4,
-                      "logs": {"loss": 0.4, "val_loss": 0.45, "learning_rate": 0.01}})
+    job.run_event(0, EpochEnded(epoch=2, epochs=4,
+                                logs={"loss": 0.4, "val_loss": 0.45, "learning_rate": 0.01}))
     snap = job.snapshot()
     assert snap.runs[0].epoch == 2
     assert snap.log[-1].endswith("epoch 2/4: loss 0.4000 val_loss 0.4500")
-    job.run_event(0, {"event": "predicting", "run_id": "a" * 20})
+    job.run_event(0, Predicting(run_id="a" * 20))
     assert job.snapshot().runs[0].fraction == TRAIN_SHARE
-    job.run_event(0, {"event": "done", "run_id": "a" * 20, "summary": {"test_auc": 0.9}})
+    job.run_event(0, RunDone(run_id="a" * 20, summary={"test_auc": 0.9}))
     job.run_finished(0, "a" * 20, {"test_auc": 0.9})
     run = job.snapshot().runs[0]
     assert (run.status, run.fraction, run.run_id) == (DONE, 1.0, "a" * 20)
@@ -51,8 +51,7 @@ def test_progress_follows_epochs_and_batches():
 def test_a_resumed_run_starts_its_bar_at_the_kept_epochs():
     job = _job(1)
     job.run_started(0)
-    job.run_event(0, {"event": "training", "run_id": "b" * 20, "epochs": 4, "steps": 3,
-                      "resumed_from_epoch": 2})
+    job.run_event(0, TrainingStarted(run_id="b" * 20, epochs=4, steps=3, resumed_from_epoch=2))
     run = job.snapshot().runs[0]
     assert run.resumed_from_epoch == 2 and run.fraction == pytest.approx(TRAIN_SHARE / 2)
     assert "resuming after epoch 2 of 4" in job.snapshot().log[-1]
@@ -61,7 +60,7 @@ def test_a_resumed_run_starts_its_bar_at_the_kept_epochs():
 def test_a_run_found_in_the_store_is_cached_not_done():
     job = _job(1)
     job.run_started(0)
-    job.run_event(0, {"event": "cached", "run_id": "c" * 20})
+    job.run_event(0, RunCached(run_id="c" * 20))
     job.run_finished(0, "c" * 20, {})
     job.close()
     snap = job.snapshot()
@@ -71,11 +70,11 @@ def test_a_run_found_in_the_store_is_cached_not_done():
 
 def test_snapshots_are_immutable_and_unaffected_by_later_changes():
     job = _job()
-    event = {"event": "epoch", "epoch": 1, "epochs": 2, "logs": {"loss": 1.0}}
+    event = EpochEnded(epoch=1, epochs=2, logs={"loss": 1.0})
     job.run_started(0)
     job.run_event(0, event)
     before = job.snapshot()
-    event["logs"]["loss"] = 99.0  # the backend reusing its dict must not change the snapshot
+    event.logs["loss"] = 99.0  # the backend reusing its dict must not change the snapshot
     assert before.runs[0].last_event["logs"]["loss"] == 1.0
     with pytest.raises(TypeError):
         before.runs[0].last_event["logs"]["loss"] = 2.0
@@ -106,12 +105,12 @@ def test_a_listener_that_raises_is_dropped_and_training_state_goes_on():
     calls = []
 
     def broken(index, event):
-        calls.append(event["event"])
+        calls.append(event.kind)
         raise RuntimeError("listener bug")
 
     job.subscribe(broken)
     job.run_started(0)
-    job.run_event(0, {"event": "building", "model": "idc_initial"})
+    job.run_event(0, Building(model="idc_initial"))
     assert calls == ["started"]
     assert any("listener raised RuntimeError" in line for line in job.snapshot().log)
     assert job.snapshot().runs[0].detail == "building idc_initial"
@@ -132,8 +131,8 @@ def test_snapshots_stay_consistent_under_concurrent_updates():
     reader = threading.Thread(target=read)
     reader.start()
     for batch in range(2000):
-        job.run_event(0, {"event": "batch", "epoch": 0, "epochs": 1, "batch": batch % 10 + 1,
-                          "steps": 10, "loss": 0.1})
+        job.run_event(0, BatchEnded(epoch=0, epochs=1, batch=batch % 10 + 1, steps=10,
+                                    loss=0.1))
     job.run_finished(0, "d" * 20, {})
     stop.set()
     reader.join()

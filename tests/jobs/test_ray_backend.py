@@ -20,6 +20,7 @@ import pytest
 
 from core.jobs import CACHED, CANCELLED, DONE, FAILED, JobRunner
 from core.store import ResultsStore
+from core.training.events import ProgressEvent, WorkerStarted
 from tests.jobs.conftest import JOB_TIMEOUT_S, TINY, tiny
 
 ray = pytest.importorskip("ray", reason="the optional Ray backend is not installed "
@@ -28,7 +29,7 @@ ray = pytest.importorskip("ray", reason="the optional Ray backend is not install
 from core.jobs.ray_backend import RayBackend  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-WORKER = "worker"  # the event a task sends first, with its pid
+WORKER = WorkerStarted.kind  # the event a task sends first, with its pid
 
 
 @pytest.fixture(scope="module")
@@ -52,13 +53,15 @@ def ray_runner(local_ray, ray_store, registry):
 
 
 class Events:
-    """Every event the job reports, in order, as (run index, event)."""
+    """Every event the job reports, in order, as (run index, serialised event): what crossed
+    the Ray queue must still be a ProgressEvent (a dict has no ``to_dict``, and a listener
+    that raises is dropped, so these tests would see no events)."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[int, dict]] = []
 
-    def __call__(self, index: int, event: dict) -> None:
-        self.seen.append((index, dict(event)))
+    def __call__(self, index: int, event: ProgressEvent) -> None:
+        self.seen.append((index, event.to_dict()))
 
     def of(self, index: int, kind: str) -> list[dict]:
         return [e for i, e in self.seen if i == index and e["event"] == kind]
@@ -124,9 +127,9 @@ def test_a_killed_worker_is_retried_and_a_failing_run_is_reported(ray_runner, ra
     killed: dict = {}
     lock = threading.Lock()
 
-    def kill_first_attempt(index: int, event: dict) -> None:
+    def kill_first_attempt(index: int, event: ProgressEvent) -> None:
         with lock:
-            if index == 0 and event["event"] == "training" and not killed:
+            if index == 0 and event.kind == "training" and not killed:
                 pid = [e for i, e in events.seen if i == 0 and e["event"] == WORKER][-1]["pid"]
                 os.kill(pid, signal.SIGKILL)
                 killed["pid"] = pid
@@ -168,8 +171,8 @@ def test_cancel_interrupts_running_tasks_and_drops_queued_ones(ray_runner, ray_s
     specs.append(replace(tiny("idc_initial", "undersample"), overrides=long))
     events = Events()
 
-    def cancel_when_training(index: int, event: dict) -> None:
-        if event["event"] == "training":
+    def cancel_when_training(index: int, event: ProgressEvent) -> None:
+        if event.kind == "training":
             job.cancel()
 
     job = ray_runner.submit(specs, label="to cancel", on_event=events)
@@ -209,7 +212,7 @@ def test_a_cancel_that_surfaces_as_another_error_is_reported_as_cancelled(
     grid = RayGrid(job, interrupted_inside_an_op, store_root=tmp_path / "store",
                    registry_path=registry, relay=None, cpus=1)
     grid.submit()
-    grid.on_event(0, {"event": WORKER, "pid": 0, "host": "here"})  # what the task's teller sends
+    grid.on_event(0, WorkerStarted(pid=0, host="here"))  # what the task's teller sends
     deadline = time.monotonic() + JOB_TIMEOUT_S
     while not began.exists() and time.monotonic() < deadline:
         time.sleep(0.05)

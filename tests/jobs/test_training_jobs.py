@@ -54,9 +54,9 @@ def cancel_then_resume(runner, store):
     seen = {}
 
     def cancel_after_first_epoch(index, event):
-        if index == 0 and event["event"] == "training":
-            seen["run_id"] = event["run_id"]
-        if index == 0 and event["event"] == "epoch" and event["epoch"] == 1:
+        if index == 0 and event.kind == "training":
+            seen["run_id"] = event.run_id
+        if index == 0 and event.kind == "epoch" and event.epoch == 1:
             seen["epochs_finished_at_cancel"] = 1
             job.cancel()  # in the training thread, before epoch 2's first batch ends
 
@@ -69,7 +69,7 @@ def cancel_then_resume(runner, store):
     events = []
     resumed = runner.submit(
         [tiny("no_such_model"), tiny(dataset="gone"), first], label="resume",
-        on_event=lambda i, e: events.append((i, e["event"], e.get("resumed_from_epoch"))))
+        on_event=lambda i, e: events.append((i, e.kind, getattr(e, "resumed_from_epoch", None))))
     assert resumed.wait(JOB_TIMEOUT_S)
     return dict(seen, cancelled=cancelled, in_store_after_cancel=in_store_after_cancel,
                 work_files=work_files, resumed=resumed.snapshot(), events=events)

@@ -20,7 +20,7 @@ class PauseAtFirstBatch:
         self.release = threading.Event()
 
     def __call__(self, index: int, event: dict) -> None:
-        if index == self.index and event["event"] == "batch" and not self.reached.is_set():
+        if index == self.index and event.kind == "batch" and not self.reached.is_set():
             self.reached.set()
             self.release.wait(120)  # never hang a test run for good
 

@@ -10,6 +10,7 @@ import pytest
 from core.datasets.images import decode_image, resize_for_model
 from core.store import ResultsStore
 from core.training import RunSpec, TrainingCancelled, resolve, train_run
+from core.training.events import BatchEnded, EpochEnded, TrainingStarted
 from models import REGISTRY
 
 #: One short epoch on a handful of images: every code path, minimal cost.
@@ -59,7 +60,7 @@ def test_every_registry_model_trains_stores_reloads_and_hits_the_cache(
     events = []
     again = train_run(spec, store, progress=events.append, registry_path=squares_registry)
     assert again.run_id == stored.run_id
-    assert [e["event"] for e in events] == ["cached"]
+    assert [e.kind for e in events] == ["cached"]
 
 
 def test_strategies_share_the_split_and_record_what_they_did(squares_registry, tmp_path):
@@ -90,8 +91,8 @@ class _StopAfter:
     def __init__(self, epochs: int) -> None:
         self.epochs = epochs
 
-    def __call__(self, event: dict) -> None:
-        if event["event"] == "epoch" and event["epoch"] >= self.epochs:
+    def __call__(self, event) -> None:
+        if isinstance(event, EpochEnded) and event.epoch >= self.epochs:
             raise KeyboardInterrupt
 
 
@@ -107,9 +108,9 @@ def test_interrupted_run_leaves_nothing_and_resumes_from_its_last_epoch(
 
     events = []
     stored = train_run(spec, store, progress=events.append, registry_path=squares_registry)
-    started = next(e for e in events if e["event"] == "training")
-    assert started["resumed_from_epoch"] == 1
-    epochs_trained_now = [e["epoch"] for e in events if e["event"] == "epoch"]
+    started = next(e for e in events if isinstance(e, TrainingStarted))
+    assert started.resumed_from_epoch == 1
+    epochs_trained_now = [e.epoch for e in events if isinstance(e, EpochEnded)]
     assert epochs_trained_now == [2, 3]
     assert stored.record["training"]["epochs_run"] == 3
     assert stored.history()["epoch"].tolist() == [0, 1, 2]
@@ -121,7 +122,7 @@ def test_cancel_stops_within_a_batch_and_stores_nothing(squares_registry, tmp_pa
     cancel = threading.Event()
 
     def cancel_on_first_batch(event):
-        if event["event"] == "batch":
+        if isinstance(event, BatchEnded):
             cancel.set()
 
     spec = RunSpec("squares", "idc_initial", overrides=_tiny("idc_initial", epochs=3))
@@ -147,7 +148,7 @@ def test_offline_imagenet_is_stored_as_the_random_init_run_it_was(
     events = []
     again = train_run(spec, store, progress=events.append, registry_path=squares_registry)
     assert again.run_id == stored.run_id
-    assert "training" not in [e["event"] for e in events]
+    assert "training" not in [e.kind for e in events]
 
 
 def test_a_corrupt_image_is_left_out_of_training_and_recorded(tmp_path):
