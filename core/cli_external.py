@@ -129,6 +129,8 @@ def evaluation_lines(store) -> list[str]:
 
     from core.store.evaluations import EvaluationStore
 
+    if not (store.root / "evaluations").is_dir():  # listing never creates anything
+        return []
     table = EvaluationStore(store.root).list_evaluations()
     if table.empty:
         return []

@@ -255,7 +255,8 @@ class RunIndex:
 
     def _busy(self, exc: Exception) -> StoreError:
         return StoreError(
-            f"The {self.table.name} index stayed locked for {BUSY_TIMEOUT_S:g} s ({exc}).", where=self.path,
+            f"The {self.table.name} index stayed locked for {BUSY_TIMEOUT_S:g} s ({exc}).",
+            where=self.path,
             fix="another process is writing it; try again in a moment",
         )
 
@@ -315,7 +316,8 @@ class RunIndex:
                 self._rebuild_locked()
                 rows, problem = self._read()
         if problem is not None:
-            raise StoreError(f"The {self.table.name} index cannot be read even after a rebuild ({problem}).",
+            raise StoreError(f"The {self.table.name} index cannot be read even after a "
+                             f"rebuild ({problem}).",
                              where=self.path,
                              fix="check the disk (free space, errors) and that the folder is "
                              "writable; the run folders themselves are untouched")
@@ -384,7 +386,8 @@ class RunIndex:
         except OSError as exc:
             raise os_error(exc, f"rebuild the {self.table.name} index", self.path) from exc
         except sqlite3.Error as exc:
-            raise StoreError(f"The {self.table.name} index cannot be rebuilt ({exc}).", where=self.path,
+            raise StoreError(f"The {self.table.name} index cannot be rebuilt ({exc}).",
+                             where=self.path,
                              fix="check free disk space and that the folder is writable") from exc
         finally:
             scratch.discard()
