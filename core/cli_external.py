@@ -1,6 +1,6 @@
 """Command line for external validation and the lines ``core ls`` adds about evaluations.
 
-    python -m core evaluate --runs RUN_ID[,RUN_ID...] --on DATASET [--split test|all]
+    python -m core evaluate --runs RUN_ID[,RUN_ID...] --on DATASET[,...] [--split test|all]
                             [--map target=run,...] [--level sample|patient] [--oracle]
 
 What is computed and stored is decided in :mod:`core.external`; this module only prints it.
@@ -25,7 +25,8 @@ def add_evaluate_parser(sub: argparse._SubParsersAction) -> None:
                     "its drop from the run's internal test AUC, calibration, and the metrics "
                     "at every threshold rule chosen on the source run's validation split.")
     cmd.add_argument("--runs", type=_csv, required=True, help="comma-separated run ids")
-    cmd.add_argument("--on", dest="dataset", required=True, help="the target dataset's name")
+    cmd.add_argument("--on", dest="datasets", type=_csv, required=True,
+                     help="the target dataset's name (or several, comma-separated)")
     cmd.add_argument("--split", choices=("test", "all"), default="test",
                      help="the target's own test split (default) or every image of it")
     cmd.add_argument("--map", dest="mapping", default=None, metavar="TARGET=RUN,...",
@@ -80,46 +81,72 @@ def _print_result(result) -> None:
         print(_threshold_table(result.thresholds).to_string(index=False))
 
 
-def _transfer(results) -> None:
-    from core.external import TransferCell, transfer_matrix, transfer_table
+def _cells(result, run) -> list:
+    from core.external import TransferCell
 
-    by_model: dict[str, list] = {}
-    for result in results:
+    record = result.evaluation.record
+    return [TransferCell(record["source_dataset"], record["dataset"], result.run_evaluation.auc,
+                         result.internal),
+            TransferCell(record["source_dataset"], record["source_dataset"], result.internal,
+                         result.internal)]
+
+
+def _transfer(pairs) -> None:
+    """One matrix per model setup (model, strategy, profile, seed): rows its training sets."""
+    from core.external import transfer_matrix, transfer_table
+
+    groups: dict[str, dict] = {}
+    for result, run in pairs:
         if result.run_evaluation is None:
             continue
-        record = result.evaluation.record
-        cells = by_model.setdefault(f"{record['model']} (run {result.evaluation.run_id})", [])
-        cells.append(TransferCell(record["source_dataset"], record["dataset"],
-                                  result.run_evaluation.auc, result.internal))
-        cells.append(TransferCell(record["source_dataset"], record["source_dataset"],
-                                  result.internal, result.internal))
-    for model, cells in by_model.items():
-        unique = {(c.train_dataset, c.test_dataset): c for c in cells}
-        print(f"transfer matrix, {model}: AUC [95% CI], drop from internal [95% CI]")
-        print(transfer_table(transfer_matrix(unique.values())).to_string())
+        ident = run.identity
+        setup = f"{ident.get('model')}, {ident.get('strategy')}, {ident.get('profile')}, " \
+                f"seed {ident.get('seed')}"
+        cells = groups.setdefault(setup, {})
+        for cell in _cells(result, run):
+            key = (cell.train_dataset, cell.test_dataset)
+            if key in cells and cells[key].auc != cell.auc:  # two runs of one setup: say so
+                setup = f"{setup} (run {run.run_id})"
+                cells = groups.setdefault(setup, {})
+            cells[key] = cell
+    for setup, cells in groups.items():
+        print(f"transfer matrix, {setup}: AUC [95% CI], drop from internal [95% CI]")
+        print(transfer_table(transfer_matrix(cells.values())).to_string())
+
+
+def _one(store, rid: str, dataset: str, args, mapping):
+    from core.external import evaluate_external, external_result
+
+    events: list[str] = []
+    stored = evaluate_external(store, rid, dataset, split=args.split, mapping=mapping,
+                               progress=lambda e: events.append(e["event"]))
+    run = store.get(rid)
+    level = "group" if args.level == "patient" else "sample"
+    result = external_result(stored, run, level=level, oracle=args.oracle)
+    how = "stored earlier" if "cached" in events else "evaluated now"
+    print(f"{result.label} - run {rid}, {args.split} split, {stored.record['n_external']} "
+          f"images, {args.level} level (evaluation {stored.evaluation_id}, {how})")
+    _print_result(result)
+    return result, run
 
 
 def evaluate(args) -> int:
-    """``core evaluate``: one block per run, then the transfer matrix."""
-    from core.external import evaluate_external, external_result, parse_mapping
+    """``core evaluate``: one block per run and target, then the transfer matrices."""
+    from core.external import parse_mapping
     from core.store import ResultsStore
 
     mapping = parse_mapping(args.mapping)
     store = ResultsStore()
-    level = "group" if args.level == "patient" else "sample"
-    results = []
-    for i, rid in enumerate(args.runs, start=1):
-        events: list[str] = []
-        stored = evaluate_external(store, rid, args.dataset, split=args.split, mapping=mapping,
-                                   progress=lambda e: events.append(e["event"]))
-        result = external_result(stored, store.get(rid), level=level, oracle=args.oracle)
-        how = "stored earlier" if "cached" in events else "evaluated now"
-        print(f"[{i}/{len(args.runs)}] {result.label} - run {rid}, {args.split} split, "
-              f"{stored.record['n_external']} images, {args.level} level "
-              f"(evaluation {stored.evaluation_id}, {how})")
-        _print_result(result)
-        results.append(result)
-    _transfer(results)
+    pairs = []
+    for dataset in args.datasets:
+        for rid in args.runs:
+            source = store.get(rid).identity.get("dataset")
+            if source == dataset:
+                print(f"run {rid} was trained on {dataset}: its internal test AUC is the "
+                      "diagonal of the transfer matrix, not an external evaluation")
+                continue
+            pairs.append(_one(store, rid, dataset, args, mapping))
+    _transfer(pairs)
     return 0
 
 

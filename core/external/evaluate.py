@@ -122,7 +122,8 @@ def _record(run: StoredRun, target: Target, mapping: Mapping[str, str], found: O
             out["auc_drop"] = float(internal) - out["external_auc"]
     return {
         "kind": "external_evaluation", "run_id": run.run_id,
-        "label": f"trained on {source}, tested on {target.dataset.name}",
+        "label": f"trained on {source}, tested on {target.dataset.name}"
+                 + (" (overlapping)" if found.overlapping else ""),
         "source_dataset": source, "model": str(run.identity.get("model")),
         "dataset": target.dataset.name, "split": target.split, "mapping": dict(mapping),
         "class_names": run.class_names, "positive_index": run.record.get("positive_index"),

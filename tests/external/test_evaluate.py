@@ -116,7 +116,7 @@ def test_the_cli_prints_the_evaluation_and_ls_lists_it(evaluated, site_b, monkey
     monkeypatch.setenv("LESIONLAB_STORE", str(store.root))
     assert main(["evaluate", "--runs", run.run_id, "--on", site_b, "--split", "all"]) == 0
     out = capsys.readouterr().out
-    assert "trained on demo, tested on site_b" in out and "stored earlier" in out
+    assert "trained on demo, tested on site_b - run" in out and "stored earlier" in out
     assert "0 exact, 0 near-identical, of 160" in out and "OVERLAPPING" not in out
     assert "AUC external" in out and "calibration on the external set" in out
     assert "transfer matrix" in out and "(internal)" in out
@@ -135,3 +135,24 @@ def test_the_evaluations_index_is_rebuilt_from_the_folders(evaluated) -> None:
     listed = EvaluationStore(store.root).list_evaluations()
     assert "elsewhere" not in set(listed["dataset"])
     assert stored.evaluation_id in set(listed["evaluation_id"])
+
+
+def test_two_sites_both_ways_give_one_transfer_matrix(source, site_b, monkeypatch,
+                                                      capsys) -> None:
+    from core.training import RunSpec, train_run
+
+    store, run = source
+    other = train_run(RunSpec(site_b, "idc_own", "none", overrides={
+        "epochs": 3, "max_train_images": 600, "batch_size": 32}), store)
+    monkeypatch.setenv("LESIONLAB_STORE", str(store.root))
+    runs = f"{run.run_id},{other.run_id}"
+    assert main(["evaluate", "--runs", runs, "--on", f"{site_b},demo"]) == 0
+    out = capsys.readouterr().out
+    assert f"run {run.run_id} was trained on demo" in out
+    assert f"trained on {site_b}, tested on demo - run {other.run_id}" in out
+    matrix = out[out.index("transfer matrix, idc_own, none, quick, seed 0"):].splitlines()
+    assert matrix[1].split() == ["tested", "on", "demo", site_b]
+    rows = {line.split()[0]: line for line in matrix[3:5]}
+    assert set(rows) == {"demo", site_b}
+    assert "(internal)" in rows["demo"] and "drop" in rows["demo"]
+    assert "(internal)" in rows[site_b] and "drop" in rows[site_b]

@@ -19,6 +19,7 @@ def test_copied_training_images_are_counted_and_labelled(source, tmp_path) -> No
     found = stored.record["overlap"]
     assert found["exact"] == 5 and found["near"] == 5 and found["n_target"] == 25
     assert stored.record["overlapping"] is True
+    assert stored.record["label"] == f"trained on demo, tested on {name} (overlapping)"
     label = {True: "malignant", False: "benign"}
     assert set(found["exact_examples"]) == {
         f"{label[path.endswith('class1.png')]}/copy_{i}.png" for i, path in enumerate(copied)}
