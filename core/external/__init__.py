@@ -15,7 +15,8 @@ from core.external.calibration import ExternalCalibration, logistic_recalibratio
 from core.external.errors import ExternalEvaluationError, UnmappedClassError
 from core.external.evaluate import SPLITS, Target, evaluate_external, target_rows
 from core.external.mapping import parse_mapping, resolve_mapping
-from core.external.overlap import Overlap, average_hash, image_keys, overlap
+from core.external.overlap import (Overlap, average_hash, count_overlap, hash_distance,
+                                   image_keys)
 from core.external.results import (ORACLE_LABEL, RULES, ExternalResult, external_result,
                                    frozen_choices, oracle_choices)
 from core.external.transfer import (TRANSFER_COLUMNS, TransferCell, auc_drop, transfer_matrix,
@@ -24,7 +25,8 @@ from core.external.transfer import (TRANSFER_COLUMNS, TransferCell, auc_drop, tr
 __all__ = [
     "ORACLE_LABEL", "RULES", "SPLITS", "TRANSFER_COLUMNS", "ExternalCalibration",
     "ExternalEvaluationError", "ExternalResult", "Overlap", "Target", "TransferCell",
-    "UnmappedClassError", "auc_drop", "average_hash", "evaluate_external", "external_result",
-    "frozen_choices", "image_keys", "logistic_recalibration", "oracle_choices", "overlap",
-    "parse_mapping", "resolve_mapping", "target_rows", "transfer_matrix", "transfer_table",
+    "UnmappedClassError", "auc_drop", "average_hash", "count_overlap", "evaluate_external",
+    "external_result", "frozen_choices", "hash_distance", "image_keys",
+    "logistic_recalibration", "oracle_choices", "parse_mapping", "resolve_mapping",
+    "target_rows", "transfer_matrix", "transfer_table",
 ]

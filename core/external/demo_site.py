@@ -5,9 +5,9 @@ demo. This writes one: the demo generator with another seed (other synthetic pat
 patch then re-rendered with its contrast lowered to :data:`CONTRAST` and its colour saturation
 raised to :data:`SATURATION` (Pillow's ``ImageEnhance``), as a different stain batch and
 scanner would, and declares it in the datasets registry (kind ``idc``). THE IMAGES ARE
-SYNTHETIC, like the demo's.
+SYNTHETIC, like the demo's; by default as many as the demo's (40 patients x 50 patches).
 
-    python -m core.external.demo_site FOLDER [--name demo_site_b] [--patients 8]
+    python -m core.external.demo_site FOLDER [--name demo_site_b] [--patients 40]
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from pathlib import Path
 from PIL import Image, ImageEnhance
 
 from core.datasets import DatasetSpec, save_spec
-from core.datasets.demo import generate_demo
+from core.datasets.demo import (DEFAULT_N_PATIENTS, DEFAULT_PATCHES_PER_PATIENT,
+                                generate_demo)
 
 __all__ = ["CONTRAST", "SATURATION", "SEED", "make_shifted_site", "shift"]
 
@@ -34,8 +35,9 @@ def shift(image: Image.Image) -> Image.Image:
     return ImageEnhance.Color(image).enhance(SATURATION)
 
 
-def make_shifted_site(base: Path, name: str = "demo_site_b", *, n_patients: int = 8,
-                      patches: int = 20, seed: int = SEED) -> str:
+def make_shifted_site(base: Path, name: str = "demo_site_b", *,
+                      n_patients: int = DEFAULT_N_PATIENTS,
+                      patches: int = DEFAULT_PATCHES_PER_PATIENT, seed: int = SEED) -> str:
     """Write the shifted cohort under ``base/name``, declare it as ``name``, return the name."""
     raw = generate_demo(Path(base) / f"{name}_unshifted", seed=seed, n_patients=n_patients,
                         patches_per_patient=patches)
@@ -58,8 +60,9 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n")[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--name", default="demo_site_b")
-    parser.add_argument("--patients", type=int, default=8)
-    parser.add_argument("--patches", type=int, default=20)
+    parser.add_argument("--patients", type=int, default=DEFAULT_N_PATIENTS)
+    parser.add_argument("--patches", type=int, default=DEFAULT_PATCHES_PER_PATIENT,
+                        help="patches per patient")
     args = parser.parse_args(argv)
     name = make_shifted_site(args.folder, args.name, n_patients=args.patients,
                              patches=args.patches)

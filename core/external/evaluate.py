@@ -31,7 +31,7 @@ from core.datasets import (LoadedDataset, assign_splits, dataset_fingerprint, lo
                            split_fingerprint)
 from core.external.errors import ExternalEvaluationError
 from core.external.mapping import resolve_mapping
-from core.external.overlap import Overlap, image_keys, overlap
+from core.external.overlap import Overlap, count_overlap, image_keys
 from core.external.predict import predict_probabilities
 from core.store import PREDICTION_BASE_COLUMNS, ResultsStore, StoredRun, prob_columns, run_id
 from core.store.evaluations import EvaluationStore, StoredEvaluation, evaluation_identity
@@ -164,7 +164,7 @@ def _compute(run: StoredRun, target: Target, mapping: Mapping[str, str], identit
              emit: ProgressFn) -> StoredEvaluation:
     emit({"event": "overlap", "run_id": run.run_id, "dataset": target.dataset.name})
     keys = image_keys(target.dataset, target.rows)
-    found = overlap(_training_images(run, registry_path), keys)
+    found = count_overlap(_training_images(run, registry_path), keys)
     readable = keys["sha256"].notna().to_numpy()
     usable = Target(target.dataset, target.rows[readable], target.split, target.fingerprint)
     emit({"event": "predicting", "run_id": run.run_id, "images": len(usable.rows)})

@@ -12,8 +12,9 @@ from scipy.special import expit
 from core.datasets import DatasetSpec, LoadedDataset
 from core.evaluation import DelongAuc
 from core.external import (ExternalEvaluationError, TransferCell, UnmappedClassError,
-                           average_hash, logistic_recalibration, overlap, parse_mapping,
-                           resolve_mapping, transfer_matrix, transfer_table)
+                           average_hash, count_overlap, hash_distance, logistic_recalibration,
+                           parse_mapping, resolve_mapping, transfer_matrix, transfer_table)
+from core.external.overlap import NEAR_BITS
 
 
 def _auc(auc: float, var: float, lo: float = 0.0, hi: float = 1.0) -> DelongAuc:
@@ -105,25 +106,31 @@ def test_unmapped_or_unknown_classes_are_refused_with_one_message() -> None:
 
 def test_average_hash_survives_resize_and_contrast_but_not_another_image() -> None:
     rng = np.random.default_rng(0)
-    base = (rng.random((8, 8)) * 255).astype(np.uint8)
-    image = Image.fromarray(np.kron(base, np.ones((32, 32), dtype=np.uint8)))  # 256 px
+    base = (rng.random((16, 16)) * 255).astype(np.uint8)
+    image = Image.fromarray(np.kron(base, np.ones((16, 16), dtype=np.uint8)))  # 256 px
     small = image.resize((28, 28), Image.Resampling.BOX)
     faint = Image.fromarray((np.asarray(image) * 0.5 + 60).astype(np.uint8))
     other = Image.fromarray((rng.random((256, 256)) * 255).astype(np.uint8))
     h = average_hash(image)
-    assert bin(h ^ average_hash(small)).count("1") <= 4
+    assert len(h) == 64  # 256 bits as hex
+    assert hash_distance(h, average_hash(small)) <= NEAR_BITS
     assert h == average_hash(faint)
-    assert bin(h ^ average_hash(other)).count("1") > 4
+    assert hash_distance(h, average_hash(other)) > 4 * NEAR_BITS
+    assert hash_distance("0" * 63 + "7", "0" * 64) == 3  # hand-counted: 0x7 has three bits
+
+
+def _hex(value: int) -> str:
+    return f"{value:064x}"
 
 
 def test_overlap_counts_exact_and_near_copies() -> None:
     train = pd.DataFrame({"sample_id": ["t1", "t2", "t3"], "sha256": ["a", "b", "c"],
-                          "ahash": [0, 0xFFFF, 0xF0F0F0F0]})
+                          "ahash": [_hex(0), _hex(0xFFFF), _hex(0xF0F0F0F0 << 100)]})
     target = pd.DataFrame({"sample_id": ["x1", "x2", "x3", "x4"],
                            "sha256": ["a", "z", "y", None],
-                           "ahash": [0, 0xFFFE, 0x0F0F0F0F0F, None]})
-    found = overlap(train, target)
-    # x1 is t1's file; x2 differs from t2 in one bit; x3 is far from all; x4 unreadable
+                           "ahash": [_hex(0), _hex(0xFFFE), _hex((1 << 60) - 1), None]})
+    found = count_overlap(train, target)
+    # x1 is t1's file; x2 differs from t2 in one bit; x3 is 60 bits from t1, x4 unreadable
     assert (found.exact, found.near, found.unreadable) == (1, 2, 1)
     assert found.exact_examples == ("x1",) and found.near_examples == ("x2",)
     assert found.overlapping
