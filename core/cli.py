@@ -5,6 +5,7 @@
     python -m core ls [--dataset demo]
     python -m core verify [--delete-corrupt] [--clean]   # checksums of every run; leftovers
     python -m core check demo
+    python -m core evaluate --runs RUN_ID --on DATASET [--split all]   # external validation
     python -m core models [--show NAME]                  # a model's recipes, every field
     python -m core run ... --set input_size=96 --set optimizer=adam   # recipe overrides
     python -m core run ... --backend ray [--address auto | ray://<head>:10001]
@@ -23,6 +24,7 @@ import os
 import sys
 import time
 
+from core.cli_external import add_evaluate_parser, evaluate
 from core.cli_store import add_verify_parser, ls_notes, verify
 from core.training.events import BatchEnded, EpochEnded, ProgressEvent, RunCached
 
@@ -104,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--dataset", default=None)
     ls.add_argument("--model", default=None)
     add_verify_parser(sub)
+    add_evaluate_parser(sub)
 
     check = sub.add_parser("check", help="check a dataset: counts, unreadable files, duplicates")
     check.add_argument("dataset")
@@ -123,16 +126,18 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "gpus_per_run", None) is not None and args.backend != "ray":
         parser.error("--gpus-per-run needs --backend ray")
     from core.datasets import DatasetError
+    from core.external import ExternalEvaluationError
     from core.jobs import RayBackendError
     from core.store import StoreError
     from core.training import GridError, RunSpecError
     from models import ModelInputError, RecipeError, UnknownModelError, WeightsError
 
     user_errors = (DatasetError, StoreError, RunSpecError, ModelInputError, RecipeError,
-                   UnknownModelError, WeightsError, RayBackendError, GridError)
+                   UnknownModelError, WeightsError, RayBackendError, GridError,
+                   ExternalEvaluationError)
     try:
         return {"run": _run, "ls": _ls, "check": _check, "models": _models,
-                "verify": verify}[args.command](args)
+                "verify": verify, "evaluate": evaluate}[args.command](args)
     except user_errors as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -92,4 +92,6 @@ def ls_notes(store, runs) -> list[str]:
         notes += [f"{len(corrupt)} corrupt run(s):", *problem_lines(runs),
                   f"Fix: {DELETE_CORRUPT_FIX}."]
     notes.append(verification_line(store, runs["run_id"].tolist() if len(runs) else []))
-    return notes
+    from core.cli_external import evaluation_lines
+
+    return notes + evaluation_lines(store)

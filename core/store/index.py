@@ -31,6 +31,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,8 @@ from core.store.fsutil import ScratchDir, fsync_dir
 from core.store.identity import is_run_id
 from core.store.locks import exclusive_lock
 
-__all__ = ["INDEX_COLUMNS", "LIST_COLUMNS", "SUMMARY_COLUMNS", "RunIndex", "index_row",
-           "with_status"]
+__all__ = ["INDEX_COLUMNS", "LIST_COLUMNS", "RUNS_TABLE", "SUMMARY_COLUMNS", "IndexTable",
+           "RunIndex", "index_row", "with_status"]
 
 _log = logging.getLogger(__name__)
 
@@ -75,10 +76,6 @@ CREATE TABLE runs (
 );
 PRAGMA user_version = {SCHEMA_VERSION};
 """
-_UPSERT = (
-    f"INSERT OR REPLACE INTO runs ({', '.join(INDEX_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in INDEX_COLUMNS)})"
-)
 
 
 _INT64 = 2**63
@@ -163,16 +160,41 @@ def _row_problem(row: dict[str, Any]) -> str | None:
     return None
 
 
-def _rows_problem(rows: list[dict[str, Any]]) -> str | None:
+def _rows_problem(rows: list[dict[str, Any]], row_problem: Callable[[dict[str, Any]], str | None],
+                  key: str = "run_id") -> str | None:
     seen: set[str] = set()
     for row in rows:
-        problem = _row_problem(row)
+        problem = row_problem(row)
         if problem is not None:
             return problem
-        if row["run_id"] in seen:
-            return f"run {row['run_id']} has two rows"
-        seen.add(row["run_id"])
+        if row[key] in seen:
+            return f"{key} {row[key]} has two rows"
+        seen.add(row[key])
     return None
+
+
+@dataclass(frozen=True)
+class IndexTable:
+    """What differs between the indexes kept with :class:`RunIndex`'s machinery (runs, and the
+    external evaluations of :mod:`core.store.evaluations`): each lives in its own SQLite file,
+    so a new table never changes, or forces a rebuild of, an existing store's runs index."""
+
+    name: str  # the table, and the words in messages ("the runs index")
+    key: str  # primary key column
+    columns: tuple[str, ...]
+    create: str  # CREATE TABLE ...; PRAGMA user_version = <version>
+    version: int
+    row_problem: Callable[[dict[str, Any]], str | None]
+    order: str = "created_at, run_id"
+    folders: str = "run"  # what the index is rebuilt from, in messages
+
+    @property
+    def upsert(self) -> str:
+        return (f"INSERT OR REPLACE INTO {self.name} ({', '.join(self.columns)}) "
+                f"VALUES ({', '.join('?' for _ in self.columns)})")
+
+
+RUNS_TABLE = IndexTable("runs", "run_id", INDEX_COLUMNS, _CREATE, SCHEMA_VERSION, _row_problem)
 
 
 #: What a damaged file raises: SQLite's errors, and a UnicodeDecodeError when the message
@@ -190,8 +212,10 @@ class RunIndex:
     """One SQLite file plus the recipe to rebuild it (``scan`` yields one row per run folder)."""
 
     def __init__(self, path: Path, lock_path: Path, scratch_parent: Path,
-                 scan: Callable[[], Iterable[dict[str, Any]]]) -> None:
+                 scan: Callable[[], Iterable[dict[str, Any]]],
+                 table: IndexTable = RUNS_TABLE) -> None:
         self.path = path
+        self.table = table
         self._lock_path = lock_path
         self._scratch_parent = scratch_parent
         self._scan = scan
@@ -212,32 +236,34 @@ class RunIndex:
         try:
             with closing(self._connect()) as conn:
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
-                conn.execute("SELECT count(*) FROM runs").fetchone()
+                conn.execute(f"SELECT count(*) FROM {self.table.name}").fetchone()
                 check = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
         except _DB_ERRORS as exc:
             if _is_busy(exc):
                 raise self._busy(exc) from exc
             return self._damaged(str(exc), say)
-        if version != SCHEMA_VERSION:
+        if version != self.table.version:
             return False
         return check == ["ok"] or self._damaged("; ".join(map(str, check[:3])), say)
 
     def _damaged(self, reason: str, say: bool = True) -> bool:
         """Log why the index is about to be rebuilt (it is never shown as data); False."""
         if say:
-            _log.warning("The runs index %s is damaged (%s); rebuilding it from the run "
-                         "folders.", self.path, reason)
+            _log.warning("The %s index %s is damaged (%s); rebuilding it from the %s "
+                         "folders.", self.table.name, self.path, reason, self.table.folders)
         return False
 
     def _busy(self, exc: Exception) -> StoreError:
         return StoreError(
-            f"The runs index stayed locked for {BUSY_TIMEOUT_S:g} s ({exc}).", where=self.path,
+            f"The {self.table.name} index stayed locked for {BUSY_TIMEOUT_S:g} s ({exc}).",
+            where=self.path,
             fix="another process is writing it; try again in a moment",
         )
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
-        with exclusive_lock(self._lock_path, WRITE_LOCK_TIMEOUT_S, "the runs index"):
+        with exclusive_lock(self._lock_path, WRITE_LOCK_TIMEOUT_S,
+                            f"the {self.table.name} index"):
             yield
 
     def _ensure_locked(self, say: bool = True) -> None:
@@ -254,15 +280,16 @@ class RunIndex:
 
     def _read(self) -> tuple[list[dict[str, Any]], str | None]:
         """All rows, and why they cannot be trusted (None when every row checks out)."""
-        sql = f"SELECT {', '.join(INDEX_COLUMNS)} FROM runs ORDER BY created_at, run_id"
+        t = self.table
+        sql = f"SELECT {', '.join(t.columns)} FROM {t.name} ORDER BY {t.order}"
         try:
             with closing(self._connect()) as conn:
-                rows = [dict(zip(INDEX_COLUMNS, r)) for r in conn.execute(sql).fetchall()]
+                rows = [dict(zip(t.columns, r)) for r in conn.execute(sql).fetchall()]
         except _DB_ERRORS as exc:  # e.g. "Could not decode to UTF-8" from a flipped byte
             if _is_busy(exc):
                 raise self._busy(exc) from exc
             return [], f"{type(exc).__name__}: {exc}"
-        return rows, _rows_problem(rows)
+        return rows, _rows_problem(rows, t.row_problem, t.key)
 
     def rows(self) -> list[dict[str, Any]]:
         """All rows as dicts (``INDEX_COLUMNS`` keys), oldest first, each one verified; a
@@ -272,10 +299,10 @@ class RunIndex:
         try:
             return self._verified_rows()
         except StoreError as exc:
-            _log.warning("The runs index %s cannot be used (%s); listing the run folders "
-                         "directly.", self.path, exc)
+            _log.warning("The %s index %s cannot be used (%s); listing the %s folders "
+                         "directly.", self.table.name, self.path, exc, self.table.folders)
             rows = list(self._scan())
-            return sorted(rows, key=lambda r: (r["created_at"] or "", r["run_id"]))
+            return sorted(rows, key=lambda r: (r["created_at"] or "", r[self.table.key]))
 
     def _verified_rows(self) -> list[dict[str, Any]]:
         self.ensure()
@@ -289,7 +316,8 @@ class RunIndex:
                 self._rebuild_locked()
                 rows, problem = self._read()
         if problem is not None:
-            raise StoreError(f"The runs index cannot be read even after a rebuild ({problem}).",
+            raise StoreError(f"The {self.table.name} index cannot be read even after a "
+                             f"rebuild ({problem}).",
                              where=self.path,
                              fix="check the disk (free space, errors) and that the folder is "
                              "writable; the run folders themselves are untouched")
@@ -309,14 +337,14 @@ class RunIndex:
                     if _is_busy(exc):
                         raise self._busy(exc) from exc
                     if attempt:
-                        raise StoreError(f"The runs index cannot be written ({exc}).",
+                        raise StoreError(f"The {self.table.name} index cannot be written ({exc}).",
                                          where=self.path, fix="check free disk space and that "
                                          "the folder is writable") from exc
                     self._damaged(f"{type(exc).__name__}: {exc}")
                     self._rebuild_locked()
 
     def upsert(self, row: dict[str, Any]) -> None:
-        self._write(_UPSERT, tuple(row[c] for c in INDEX_COLUMNS))
+        self._write(self.table.upsert, tuple(row[c] for c in self.table.columns))
 
     def set_status(self, run_id: str, status: str, problem: str | None = None) -> None:
         """Change one row's status (and problem), keeping its other columns."""
@@ -325,7 +353,7 @@ class RunIndex:
             self.upsert(with_status(row, status, problem))
 
     def remove(self, run_id: str) -> None:
-        self._write("DELETE FROM runs WHERE run_id = ?", (run_id,))
+        self._write(f"DELETE FROM {self.table.name} WHERE {self.table.key} = ?", (run_id,))
 
     # -- rebuild ------------------------------------------------------------------------------
 
@@ -338,15 +366,15 @@ class RunIndex:
         try:
             scratch = ScratchDir(self._scratch_parent, "index-")
         except OSError as exc:
-            raise os_error(exc, "create a scratch folder to rebuild the runs index",
+            raise os_error(exc, f"create a scratch folder to rebuild the {self.table.name} index",
                            self._scratch_parent) from exc
         try:
             new = scratch.path / "index.sqlite"
             with closing(self._connect(new)) as conn:
-                conn.executescript(_CREATE)
+                conn.executescript(self.table.create)
                 conn.execute("BEGIN")
-                conn.executemany(_UPSERT, [tuple(r[c] for c in INDEX_COLUMNS)
-                                           for r in self._scan()])
+                conn.executemany(self.table.upsert, [tuple(r[c] for c in self.table.columns)
+                                                     for r in self._scan()])
                 conn.execute("COMMIT")
             with open(new, "rb+") as fh:
                 os.fsync(fh.fileno())
@@ -356,9 +384,10 @@ class RunIndex:
             os.replace(new, self.path)
             fsync_dir(self.path.parent)
         except OSError as exc:
-            raise os_error(exc, "rebuild the runs index", self.path) from exc
+            raise os_error(exc, f"rebuild the {self.table.name} index", self.path) from exc
         except sqlite3.Error as exc:
-            raise StoreError(f"The runs index cannot be rebuilt ({exc}).", where=self.path,
+            raise StoreError(f"The {self.table.name} index cannot be rebuilt ({exc}).",
+                             where=self.path,
                              fix="check free disk space and that the folder is writable") from exc
         finally:
             scratch.discard()

@@ -1,0 +1,32 @@
+"""External validation: a stored run's model evaluated on another dataset.
+
+``evaluate_external`` predicts once and stores an **evaluation** in the results store
+(:mod:`core.store.evaluations`); ``external_result`` recomputes its numbers from the stored
+predictions: the AUC with its DeLong CI and its drop from the run's internal test AUC, the
+metrics with bootstrap CIs at every threshold rule frozen from the source run's validation
+split (an "oracle (external)" re-choice only on request), calibration-in-the-large and slope.
+``transfer_matrix`` lays many of them out, training sets by test sets. Importing this package
+does not import TensorFlow; predicting does.
+"""
+
+from __future__ import annotations
+
+from core.external.calibration import ExternalCalibration, logistic_recalibration
+from core.external.errors import ExternalEvaluationError, UnmappedClassError
+from core.external.evaluate import SPLITS, Target, evaluate_external, target_rows
+from core.external.mapping import parse_mapping, resolve_mapping
+from core.external.overlap import (Overlap, average_hash, count_overlap, hash_distance,
+                                   image_keys)
+from core.external.results import (ORACLE_LABEL, RULES, ExternalResult, external_result,
+                                   frozen_choices, oracle_choices)
+from core.external.transfer import (TRANSFER_COLUMNS, TransferCell, auc_drop, transfer_matrix,
+                                    transfer_table)
+
+__all__ = [
+    "ORACLE_LABEL", "RULES", "SPLITS", "TRANSFER_COLUMNS", "ExternalCalibration",
+    "ExternalEvaluationError", "ExternalResult", "Overlap", "Target", "TransferCell",
+    "UnmappedClassError", "auc_drop", "average_hash", "count_overlap", "evaluate_external",
+    "external_result", "frozen_choices", "hash_distance", "image_keys",
+    "logistic_recalibration", "oracle_choices", "parse_mapping", "resolve_mapping",
+    "target_rows", "transfer_matrix", "transfer_table",
+]

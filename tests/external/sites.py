@@ -1,0 +1,32 @@
+"""Test datasets for external validation: the demo's second site (shifted, see
+:mod:`core.external.demo_site`) and a target that copies some of a run's training images."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from core.datasets import DatasetSpec, save_spec
+from core.external.demo_site import make_shifted_site
+
+
+def shifted_site(base: Path, name: str = "site_b") -> str:
+    """Eight synthetic patients of 20 patches each, contrast lowered, colour strengthened."""
+    return make_shifted_site(base, name, n_patients=8, patches=20)
+
+
+def copying_site(base: Path, sources: list[str], extra: Path, name: str = "copies") -> str:
+    """A folders dataset holding copies of ``sources`` (images that trained a run) beside the
+    images under ``extra`` (an IDC tree): the overlap check must find exactly the copies."""
+    root = base / name
+    for i, src in enumerate(sources):
+        label = "malignant" if src.endswith("class1.png") else "benign"
+        (root / label).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, root / label / f"copy_{i}.png")
+    for src in extra.rglob("*.png"):
+        label = "malignant" if src.name.endswith("class1.png") else "benign"
+        (root / label).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, root / label / src.name)
+    save_spec(DatasetSpec(name=name, kind="folders", path=str(root),
+                          positive_class="malignant"), replace=True)
+    return name
