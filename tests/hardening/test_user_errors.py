@@ -22,10 +22,12 @@ from core.errors import LesionlabError
 from core.evaluation.errors import (EmptyInputError, EvaluationError, SampleMismatchError,
                                     SingleClassError)
 from core.evaluation.groups import GroupLeakError
+from core.external.errors import ExternalEvaluationError, UnmappedClassError
 from core.jobs.ray_backend import RayBackendError
 from core.saliency.errors import SaliencyCancelled, SaliencyError
 from core.store.errors import CorruptRunError, RunNotFound, StoreError
 from core.training import GridError, RunSpecError, TrainingCancelled, TrainingFailed
+from models.errors import ModelInputError, RecipeError, UnknownModelError, WeightsError
 
 #: Errors a user causes, each with the built-in base that older callers still catch it by.
 USER_ERRORS = {
@@ -44,6 +46,13 @@ USER_ERRORS = {
     GroupLeakError: ValueError,
     SaliencyError: ValueError,
     RayBackendError: Exception,
+    ExternalEvaluationError: Exception,
+    UnmappedClassError: Exception,
+    # models/ (not scanned below, which reads core/): recipes, model names, weights files
+    RecipeError: ValueError,
+    UnknownModelError: ValueError,
+    ModelInputError: ValueError,
+    WeightsError: ValueError,
 }
 
 #: Not faults: the user chose to stop. The dashboard shows them as notices.
