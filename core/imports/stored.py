@@ -31,8 +31,8 @@ from core.imports.target import ImportTarget
 from core.store import CODE_VERSION, ResultsStore, StoredRun, canonical_json, run_id
 from core.training.summary import summarize
 
-__all__ = ["IMPORTED", "KINDS", "check_name", "commit_import", "file_sha256", "import_identity",
-           "import_record", "stores_model"]
+__all__ = ["IMPORTED", "KINDS", "check_name", "commit_import", "file_sha256", "find_import",
+           "import_identity", "import_record", "stores_model"]
 
 IMPORTED = "imported"
 #: kind -> how the model section names it.
@@ -119,7 +119,7 @@ def commit_import(store: ResultsStore, identity: dict[str, Any], record: dict[st
                   ) -> tuple[StoredRun, bool]:
     """Store the run (atomically, like a trained one); ``(run, False)`` when the same file was
     already imported for the same dataset and split (under any name): that run, untouched."""
-    same = _already_imported(store, identity)
+    same = find_import(store, identity)
     if same is not None:
         return same, False
     rid = run_id(identity)
@@ -128,7 +128,9 @@ def commit_import(store: ResultsStore, identity: dict[str, Any], record: dict[st
     return store.commit(rid, identity, record, predictions, history, model_file), fresh
 
 
-def _already_imported(store: ResultsStore, identity: Mapping[str, Any]) -> StoredRun | None:
+def find_import(store: ResultsStore, identity: Mapping[str, Any]) -> StoredRun | None:
+    """The stored import of the same file for the same dataset, split and settings, whatever
+    its name (None when there is none)."""
     runs = store.list_runs(dataset=identity["dataset"], strategy=IMPORTED, status="ok")
     for rid in runs["run_id"]:
         run = store.get(rid)
