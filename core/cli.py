@@ -23,6 +23,7 @@ import os
 import sys
 import time
 
+from core.cli_imports import add_import_parsers, import_model_command, import_predictions_command
 from core.cli_store import add_verify_parser, ls_notes, verify
 from core.training.events import describe
 
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--dataset", default=None)
     ls.add_argument("--model", default=None)
     add_verify_parser(sub)
+    add_import_parsers(sub)
 
     check = sub.add_parser("check", help="check a dataset: counts, unreadable files, duplicates")
     check.add_argument("dataset")
@@ -123,16 +125,18 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "gpus_per_run", None) is not None and args.backend != "ray":
         parser.error("--gpus-per-run needs --backend ray")
     from core.datasets import DatasetError
+    from core.imports import ImportRejected
     from core.jobs import RayBackendError
     from core.store import StoreError
     from core.training import GridError, RunSpecError
     from models import ModelInputError, RecipeError, UnknownModelError, WeightsError
 
     user_errors = (DatasetError, StoreError, RunSpecError, ModelInputError, RecipeError,
-                   UnknownModelError, WeightsError, RayBackendError, GridError)
+                   UnknownModelError, WeightsError, RayBackendError, GridError, ImportRejected)
     try:
         return {"run": _run, "ls": _ls, "check": _check, "models": _models,
-                "verify": verify}[args.command](args)
+                "verify": verify, "import-predictions": import_predictions_command,
+                "import-model": import_model_command}[args.command](args)
     except user_errors as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
