@@ -42,7 +42,8 @@ from core.imports.errors import ImportRejected
 from core.imports.target import ImportTarget
 from core.store import prob_columns
 
-__all__ = ["SUM_TOLERANCE", "CheckedPredictions", "check_predictions_table", "read_table"]
+__all__ = ["SUM_TOLERANCE", "CheckedPredictions", "check_predictions_table", "import_format",
+           "read_table"]
 
 #: How far a row's probabilities may sum from 1: the store's own tolerance. float32 softmax
 #: rows miss by ~1e-6, a file rounded to 4 decimals by at most 5e-5 per class; logits or a
@@ -58,6 +59,13 @@ class CheckedPredictions:
 
     frame: pd.DataFrame  # sample_id, group, split, target, label, prob_0.., meta_*
     columns: str  # "per class" | "score"
+
+
+def import_format(predictions: pd.DataFrame, class_names: list[str]) -> pd.DataFrame:
+    """A stored run's predictions in this file format (sample_id, split, label, one column
+    per class): what a run exported here and imported elsewhere, or again, reads as."""
+    columns = dict(zip(prob_columns(len(class_names)), class_names))
+    return predictions[["sample_id", "split", "label", *columns]].rename(columns=columns)
 
 
 def read_table(path: Path) -> pd.DataFrame:
