@@ -55,7 +55,8 @@ def import_predictions(path: Path | str, dataset: str, name: str, *, own_split: 
                 fix="add the model's predictions for the dataset's val and test images")
     identity = import_identity(target, "predictions", name, file_sha256(path),
                                own_split=own_split)
-    in_dataset = None if own_split else {s: int((target.splits == s).sum()) for s in ("val", "test")}
+    in_dataset = None if own_split else {s: int((target.splits == s).sum())
+                                         for s in ("val", "test")}
     details = {"columns": checked.columns, "sum_tolerance": SUM_TOLERANCE,
                "dataset_images": in_dataset,
                "score_rule": "score = P(positive class)" if checked.columns == "score" else None}
