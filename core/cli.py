@@ -25,6 +25,7 @@ import sys
 import time
 
 from core.cli_external import add_evaluate_parser, evaluate
+from core.cli_imports import add_import_parsers, import_model_command, import_predictions_command
 from core.cli_store import add_verify_parser, ls_notes, verify
 from core.training.events import BatchEnded, EpochEnded, ProgressEvent, RunCached
 
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--model", default=None)
     add_verify_parser(sub)
     add_evaluate_parser(sub)
+    add_import_parsers(sub)
 
     check = sub.add_parser("check", help="check a dataset: counts, unreadable files, duplicates")
     check.add_argument("dataset")
@@ -125,20 +127,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--address needs --backend ray")
     if getattr(args, "gpus_per_run", None) is not None and args.backend != "ray":
         parser.error("--gpus-per-run needs --backend ray")
-    from core.datasets import DatasetError
-    from core.external import ExternalEvaluationError
-    from core.jobs import RayBackendError
-    from core.store import StoreError
-    from core.training import GridError, RunSpecError
-    from models import ModelInputError, RecipeError, UnknownModelError, WeightsError
+    from core.errors import LesionlabError
 
-    user_errors = (DatasetError, StoreError, RunSpecError, ModelInputError, RecipeError,
-                   UnknownModelError, WeightsError, RayBackendError, GridError,
-                   ExternalEvaluationError)
     try:
         return {"run": _run, "ls": _ls, "check": _check, "models": _models,
-                "verify": verify, "evaluate": evaluate}[args.command](args)
-    except user_errors as exc:
+                "verify": verify, "evaluate": evaluate,
+                "import-predictions": import_predictions_command,
+                "import-model": import_model_command}[args.command](args)
+    except LesionlabError as exc:  # what a user can cause (tests/hardening/test_user_errors)
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -19,14 +19,16 @@ st.title("Explain an image")
 st.caption("One image, each chosen model's call on it, and where each model looked (saliency "
            "maps), side by side. A saliency map is a hint, not a proof: use the sanity checks.")
 
-runs = inputs.usable_runs()
+runs, no_model = inputs.with_model(inputs.usable_runs())
+inputs.say_no_model(no_model)
 if runs.empty:
-    st.info("No trained runs yet, so there is no model to explain. Train one on the Train page "
-            "(the synthetic demo dataset works without any download), then come back.",
-            icon=":material/info:")
+    if no_model.empty:
+        st.info("No trained runs yet, so there is no model to explain. Train one on the Train "
+                "page (the synthetic demo dataset works without any download), then come back.",
+                icon=":material/info:")
     st.stop()
 
-link = inputs.link_selection(runs)
+link = inputs.link_selection(runs, no_model)
 chosen_ids = inputs.choose_runs(runs, link)
 images = inputs.choose_images(runs)
 if not chosen_ids:

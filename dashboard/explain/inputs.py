@@ -22,10 +22,11 @@ import streamlit as st
 
 from core.datasets.errors import DatasetError
 from core.datasets.reduced import ReducedImage, decode_reduced, reduce_image
+from core.imports import stores_model
 from core.store import CorruptRunError
 from dashboard import damage, data
 from dashboard.explain.session import results
-from dashboard.text import visible
+from dashboard.text import md, visible
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp"]
 SOURCE_UPLOAD = "Upload images"
@@ -86,10 +87,41 @@ def usable_runs() -> pd.DataFrame:
     return runs.sort_values("created_at", ascending=False).reset_index(drop=True)
 
 
-def link_selection(runs: pd.DataFrame) -> LinkSelection:
-    """Read the link's ``run`` and ``sample``; warn (as plain text) when the run is unknown."""
+def with_model(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(runs with a model, runs without one)``: imported predictions have no model to run on
+    an image (:func:`core.imports.stores_model`). A run whose record cannot be read counts as
+    having one, so the place that loads it names the damage."""
+    def has_model(run_id: str) -> bool:
+        try:
+            return stores_model(data.load_record(run_id))
+        except Exception:  # noqa: BLE001 - reported where the run is loaded
+            return True
+
+    if runs.empty:
+        return runs, runs
+    mask = runs["run_id"].map(has_model).astype(bool)
+    return runs[mask].reset_index(drop=True), runs[~mask].reset_index(drop=True)
+
+
+def say_no_model(runs: pd.DataFrame) -> None:
+    """One sentence naming the imported-predictions runs that Explain cannot use."""
+    if runs.empty:
+        return
+    names = "; ".join(data.run_label(row._asdict()) for row in runs.itertuples())
+    st.info(md("Imported predictions have no model to run on an image, so these runs cannot be "
+               "explained here: {names}.", names=names), icon=":material/info:")
+
+
+def link_selection(runs: pd.DataFrame, no_model: pd.DataFrame | None = None) -> LinkSelection:
+    """Read the link's ``run`` and ``sample``; warn (as plain text) when the run is unknown
+    or has no model (``no_model``: imported predictions)."""
     run_id = st.query_params.get("run")
     sample_id = st.query_params.get("sample")
+    if no_model is not None and run_id in set(no_model["run_id"]):
+        st.warning("The link names imported predictions, which have no model to explain; "
+                   "choose a run with a model below.")
+        st.text(visible(f"run = {run_id}"))
+        return LinkSelection(None, None)
     if run_id is not None and run_id in set(damage.damaged(data.list_runs())["run_id"]):
         st.warning("The link names a damaged run (named above); choose another one below.")
         st.text(visible(f"run = {run_id}"))

@@ -23,6 +23,7 @@ from core.evaluation.errors import (EmptyInputError, EvaluationError, SampleMism
                                     SingleClassError)
 from core.evaluation.groups import GroupLeakError
 from core.external.errors import ExternalEvaluationError, UnmappedClassError
+from core.imports import ImportRejected
 from core.jobs.ray_backend import RayBackendError
 from core.saliency.errors import SaliencyCancelled, SaliencyError
 from core.store.errors import CorruptRunError, RunNotFound, StoreError
@@ -48,6 +49,7 @@ USER_ERRORS = {
     RayBackendError: Exception,
     ExternalEvaluationError: Exception,
     UnmappedClassError: Exception,
+    ImportRejected: ValueError,
     # models/ (not scanned below, which reads core/): recipes, model names, weights files
     RecipeError: ValueError,
     UnknownModelError: ValueError,
