@@ -35,7 +35,8 @@ from core.datasets import (
 )
 from core.datasets.usable import UsableData, usable_data
 from core.store import CODE_VERSION, run_id
-from core.training.spec import RunSpec, RunSpecError
+from core.training.budget import PLANNER_VERSION
+from core.training.spec import BUDGET_BASE_PROFILE, RunSpec, RunSpecError
 from models import ModelEntry, Recipe, get_entry
 from models.overrides import check_keys
 from models.weights import WeightsChoice, resolve_weights
@@ -74,7 +75,7 @@ def resolve(spec: RunSpec, registry_path: Path | None = None) -> ResolvedRun:
         problems = check_keys(spec.overrides or {})
         if problems:
             raise RunSpecError("; ".join(problems))
-        recipe = entry.recipe(spec.profile, spec.overrides)
+        recipe = entry.recipe(recipe_profile(spec.profile), spec.overrides)
     except (TypeError, ValueError) as exc:
         raise RunSpecError(f"Invalid recipe override {spec.overrides}: {exc}") from exc
     entry.check_input(recipe.input_size, len(dataset.class_names))
@@ -92,6 +93,7 @@ def resolve(spec: RunSpec, registry_path: Path | None = None) -> ResolvedRun:
         "seed": spec.seed,
         "fold": spec.fold,
         "code_version": CODE_VERSION,
+        **_budget_part(spec),
     }
     return ResolvedRun(spec, dataset, splits, entry, recipe, weights, identity)
 
@@ -107,6 +109,20 @@ def with_usable_data(resolved: ResolvedRun) -> ResolvedRun:
     data = usable_data(resolved.dataset, resolved.splits,
                        fingerprint=resolved.identity["dataset_fingerprint"])
     return dataclasses.replace(resolved, dataset=data.dataset, splits=data.splits, usable=data)
+
+
+def recipe_profile(profile: str) -> str:
+    """The registry profile a run's recipe starts from (budget runs start from quick's)."""
+    return BUDGET_BASE_PROFILE if profile == "budget" else profile
+
+
+def _budget_part(spec: RunSpec) -> dict:
+    """A budget run is keyed by the budget asked for and the planner's rules, not by the plan:
+    the plan depends on this machine's measured speed, which is recorded with the run. Other
+    profiles add nothing, so their identities are the ones they always had."""
+    if spec.profile != "budget":
+        return {}
+    return {"budget": {"seconds": float(spec.budget_s), "planner": PLANNER_VERSION}}
 
 
 def _duplicates_choice(dataset: LoadedDataset) -> dict:

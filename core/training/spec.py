@@ -14,7 +14,10 @@ from numbers import Integral
 
 from core.errors import LesionlabError
 
-PROFILES = ("quick", "paper")
+PROFILES = ("quick", "paper", "budget")
+#: The profile a budget run's recipe starts from before the planner sizes it
+#: (:mod:`core.training.budget`): quick's optimizer, batch size and BatchNorm momentum.
+BUDGET_BASE_PROFILE = "quick"
 
 #: Imbalance strategies: the same split and seed for each, so their effect is attributable.
 #: ``class_weight`` is scikit-learn's "balanced" weighting; user-given weights are written
@@ -44,10 +47,13 @@ class RunSpec:
     #: The split's seed is separate from the training seed on purpose: runs with different
     #: training seeds share one test set, so they can be compared pairwise (DeLong, McNemar).
     split_seed: int = 0
+    #: The budget profile's time budget in seconds (None for the other profiles).
+    budget_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
             raise RunSpecError(f"Unknown profile {self.profile!r}; use one of {PROFILES}.")
+        self._check_budget()
         parse_strategy(self.strategy)
         for name in ("seed", "split_seed"):
             value = getattr(self, name)
@@ -59,11 +65,31 @@ class RunSpec:
         if self.n_folds is not None and not 0 <= int(self.fold) < int(self.n_folds):
             raise RunSpecError(f"fold must be in 0..{self.n_folds - 1}, got {self.fold}.")
 
+    def _check_budget(self) -> None:
+        """A budget belongs to the budget profile, and that profile needs one."""
+        if self.profile == "budget":
+            budget = self.budget_s
+            if (isinstance(budget, bool) or not isinstance(budget, (int, float))
+                    or not math.isfinite(budget) or budget <= 0):
+                raise RunSpecError("The budget profile needs a time budget (e.g. --budget 10m), "
+                                   f"got {budget!r}.")
+        elif self.budget_s is not None:
+            raise RunSpecError(f"A time budget applies only to the budget profile, not to "
+                               f"{self.profile!r}.")
+
+    @property
+    def profile_label(self) -> str:
+        """"quick", "paper" or "budget 10 min"."""
+        if self.profile == "budget":
+            return f"budget {self.budget_s / 60:g} min"
+        return self.profile
+
     @property
     def label(self) -> str:
         """Short human name used in progress bars and logs."""
         fold = f" fold {self.fold + 1}/{self.n_folds}" if self.n_folds else ""
-        return f"{self.model} on {self.dataset} [{self.strategy}, {self.profile}, seed {self.seed}{fold}]"
+        return (f"{self.model} on {self.dataset} [{self.strategy}, {self.profile_label}, "
+                f"seed {self.seed}{fold}]")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,0 +1,236 @@
+"""The ``budget`` profile's planner: what to train so that a run ends within the user's minutes.
+
+A user who gives a time budget wants the best model that time can buy on *their* machine, not
+a recipe sized for someone else's GPU (paper) or a fixed CPU sketch (quick). What makes a small
+convolutional network better, in the order this planner buys it:
+
+1. enough passes over the data: below ``MIN_EPOCHS`` a network has barely left its
+   initialisation, whatever the input size;
+2. all the training images (a random subset throws information away for good);
+3. larger inputs (lesion texture and margins are lost at 50 px), up to the largest candidate;
+4. more epochs, up to the recipe's own count (early stopping then ends a run that has stopped
+   improving, so a generous count costs nothing when the model converges sooner).
+
+The time model is plain arithmetic on measured rates: ``overhead + epochs * (m / train_rate +
+n_val / predict_rate) + (n_val + n_test) / predict_rate``, planned to ``PLAN_FRACTION`` of the
+budget; :class:`~core.training.budget_guard.BudgetGuard` stops training when the next epoch
+would not fit, so a rate measured too optimistically still ends near the budget.
+
+This module is pure (no TensorFlow): rates come in as numbers, so the choices are tested on a
+fake throughput table, and measured rates come from :mod:`core.training.throughput`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Mapping, Sequence
+
+from core.errors import LesionlabError
+
+#: Below this many passes over the data a run is a sketch, whatever else the budget buys.
+MIN_EPOCHS = 10
+#: The planner aims here, leaving room for rates that drift (a loaded machine, a slower epoch).
+PLAN_FRACTION = 0.85
+#: A subset smaller than this is not worth a budget run: the planner says the budget is too
+#: small instead (unless the dataset itself is smaller).
+MIN_TRAIN_IMAGES = 500
+#: Input sizes the planner considers (px); each model keeps those between its minimum and
+#: ``MAX_SIZE``. 224 px is where the ImageNet backbones were designed to work.
+CANDIDATE_SIZES = (64, 96, 128, 160, 192, 224)
+MAX_SIZE = 224
+#: Bumped when the planner's rules change, so a budget run planned by other rules is another run.
+PLANNER_VERSION = 1
+
+
+class BudgetError(LesionlabError, ValueError):
+    """The budget cannot buy a useful run (or was not a positive number of minutes)."""
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Images per second of one model at one input size on this device."""
+
+    train: float
+    predict: float
+    #: "probe" (a few timed batches), "earlier runs" (stored runs on this device),
+    #: or "interpolated" (between two probed sizes).
+    source: str
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What the run must get through, independent of the plan."""
+
+    n_train: int
+    n_val: int
+    n_test: int
+    #: Seconds spent outside the epochs: building the model, the first step's graph
+    #: tracing, saving. Measured by the probe.
+    overhead_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class BudgetPlan:
+    """The chosen settings, the numbers they were chosen from, and why."""
+
+    budget_s: float
+    input_size: int
+    epochs: int
+    train_images: int
+    early_stopping_patience: int
+    expected_s: float
+    rates: Rates
+    reasons: tuple[str, ...] = field(default=())
+
+    def recipe_changes(self, n_train: int) -> dict:
+        """The recipe fields this plan sets (``max_train_images`` None = all images)."""
+        return {"input_size": self.input_size, "epochs": self.epochs,
+                "max_train_images": None if self.train_images >= n_train else self.train_images,
+                "early_stopping_patience": self.early_stopping_patience}
+
+    def to_record(self) -> dict:
+        """What the run record keeps, so Run details can say what was chosen and why."""
+        return {**asdict(self), "reasons": list(self.reasons), "planner": PLANNER_VERSION}
+
+
+def parse_budget(text: str | float | int) -> float:
+    """Seconds from ``"10m"``, ``"1h"``, ``"90s"`` or a number of minutes; refused if not > 0."""
+    raw = str(text).strip().lower()
+    unit = {"s": 1.0, "m": 60.0, "h": 3600.0}.get(raw[-1:], None)
+    number = raw[:-1] if unit is not None else raw
+    try:
+        seconds = float(number) * (unit or 60.0)
+    except ValueError:
+        raise BudgetError(f"A budget is a number of minutes such as 10m, 1h or 90s, got "
+                          f"{str(text)!r}.") from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise BudgetError(f"A budget must be a positive time, got {str(text)!r}.")
+    return seconds
+
+
+def candidate_sizes(min_size: int, native_side: float | None = None,
+                    fixed: int | None = None) -> tuple[int, ...]:
+    """The sizes to consider for a model whose smallest input is ``min_size`` px.
+
+    One size when the user fixed ``input_size`` with an override (the planner never overrules
+    a user). Sizes above the images' own (median shorter side, ``native_side``) are left out
+    but for the first candidate at or above it: upsampling 28 px images to 224 px adds no
+    detail, only cost.
+    """
+    if fixed is not None:
+        return (int(fixed),)
+    sizes = [s for s in CANDIDATE_SIZES if s >= min_size]
+    if native_side is not None:
+        above = [s for s in sizes if s >= native_side]
+        sizes = [s for s in sizes if s < native_side] + above[:1]
+    return tuple(sizes) if sizes else (int(min_size),)
+
+
+def expected_seconds(work: Workload, rates: Rates, epochs: int, images: int) -> float:
+    """The time model above, for one choice."""
+    epoch = images / rates.train + work.n_val / rates.predict
+    final = (work.n_val + work.n_test) / rates.predict
+    return work.overhead_s + epochs * epoch + final
+
+
+def _epochs_that_fit(work: Workload, rates: Rates, usable_s: float, images: int) -> int:
+    epoch = images / rates.train + work.n_val / rates.predict
+    final = (work.n_val + work.n_test) / rates.predict
+    return max(0, math.floor((usable_s - work.overhead_s - final) / epoch))
+
+
+def plan(budget_s: float, work: Workload, rates: Mapping[int, Rates], *,
+         max_epochs: int) -> BudgetPlan:
+    """The plan for one run (see the module docstring for the order of preference).
+
+    ``rates`` maps each candidate size to its measured rates; ``max_epochs`` is the recipe's
+    own epoch count (at least ``MIN_EPOCHS`` is allowed when the budget buys it).
+    """
+    if not rates:
+        raise ValueError("plan() needs the rates of at least one input size.")
+    usable = budget_s * PLAN_FRACTION
+    most = max(int(max_epochs), MIN_EPOCHS)
+    for size in sorted(rates, reverse=True):  # largest input first, with all images
+        fit = _epochs_that_fit(work, rates[size], usable, work.n_train)
+        if fit >= MIN_EPOCHS:
+            epochs = min(fit, most)
+            why = (f"all {work.n_train} training images at {size} px, {epochs} epochs fit "
+                   f"({_largest_note(size, rates)})")
+            return _made(budget_s, work, rates[size], size, epochs, work.n_train, (why,))
+    return _smallest_size_plan(budget_s, work, rates, usable)
+
+
+def _smallest_size_plan(budget_s: float, work: Workload, rates: Mapping[int, Rates],
+                        usable: float) -> BudgetPlan:
+    """No size fits all images for ``MIN_EPOCHS``: the smallest size, fewer images, then
+    fewer epochs; refused when not even one epoch of the smallest useful subset fits."""
+    size = min(rates)
+    rate = rates[size]
+    floor_images = min(work.n_train, MIN_TRAIN_IMAGES)
+    per_epoch = (usable - work.overhead_s - (work.n_val + work.n_test) / rate.predict) / MIN_EPOCHS
+    images = math.floor((per_epoch - work.n_val / rate.predict) * rate.train)
+    if images >= floor_images:
+        why = (f"{MIN_EPOCHS} epochs of all {work.n_train} images do not fit at any size; "
+               f"{images} of them per epoch at {size} px do")
+        return _made(budget_s, work, rate, size, MIN_EPOCHS, min(images, work.n_train), (why,))
+    epochs = _epochs_that_fit(work, rate, usable, floor_images)
+    if epochs < 1:
+        one = expected_seconds(work, rate, 1, floor_images)
+        raise BudgetError(
+            f"A budget of {budget_s / 60:.1f} min cannot train even one epoch of "
+            f"{floor_images} images at {size} px on this machine (that takes about "
+            f"{one / 60:.1f} min at {rate.train:.0f} images/s).",
+            fix="give a larger budget, or use the quick profile")
+    why = (f"only {epochs} epoch(s) of {floor_images} images at {size} px fit: expect a "
+           f"weak model; a budget of {expected_seconds(work, rate, MIN_EPOCHS, floor_images) / PLAN_FRACTION / 60:.0f} min "
+           f"would buy {MIN_EPOCHS} epochs")
+    return _made(budget_s, work, rate, size, epochs, floor_images, (why,))
+
+
+def _made(budget_s: float, work: Workload, rate: Rates, size: int, epochs: int, images: int,
+          reasons: tuple[str, ...]) -> BudgetPlan:
+    patience = max(3, epochs // 4)
+    reasons += (f"early stopping on validation loss after {patience} epochs without "
+                "improvement, best weights kept",
+                f"rates {rate.train:.1f} train / {rate.predict:.1f} predict images/s "
+                f"({rate.source})")
+    return BudgetPlan(budget_s=budget_s, input_size=size, epochs=epochs, train_images=images,
+                      early_stopping_patience=patience,
+                      expected_s=expected_seconds(work, rate, epochs, images),
+                      rates=rate, reasons=reasons)
+
+
+def _largest_note(size: int, rates: Mapping[int, Rates]) -> str:
+    return ("the largest candidate size" if size == max(rates)
+            else f"{min(s for s in rates if s > size)} px would not")
+
+
+def interpolate(measured: Mapping[int, Rates], sizes: Sequence[int]) -> dict[int, Rates]:
+    """Rates at ``sizes`` from rates measured at two or more of them, by a power law in the
+    input side (a convolution's cost grows with the pixel count, so rate ~ a * size**-b with b
+    near 2; fitted on the measured sizes, not assumed). Measured sizes keep their own rates."""
+    known = sorted(measured)
+    if len(known) == 1:
+        only = measured[known[0]]
+        return {s: (only if s == known[0] else _scaled(only, (known[0] / s) ** 2)) for s in sizes}
+    lo, hi = known[0], known[-1]
+    out: dict[int, Rates] = {}
+    for s in sizes:
+        if s in measured:
+            out[s] = measured[s]
+            continue
+        out[s] = Rates(train=_power_law(s, lo, hi, measured[lo].train, measured[hi].train),
+                       predict=_power_law(s, lo, hi, measured[lo].predict, measured[hi].predict),
+                       source="interpolated")
+    return out
+
+
+def _scaled(rates: Rates, factor: float) -> Rates:
+    return Rates(train=rates.train * factor, predict=rates.predict * factor,
+                 source="interpolated")
+
+
+def _power_law(s: int, lo: int, hi: int, r_lo: float, r_hi: float) -> float:
+    slope = math.log(r_hi / r_lo) / math.log(hi / lo)
+    return r_lo * (s / lo) ** slope

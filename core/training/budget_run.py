@@ -1,0 +1,90 @@
+"""A budget run's plan, made just before it trains: rates, the plan, the recipe it sets.
+
+Planning happens at train time, not when a run is resolved, because it needs this machine's
+measured speed (and possibly a probe that builds the model). The run's identity holds the budget
+asked for (:func:`core.training.resolve._budget_part`); the plan, the rates it came from and the
+time actually taken are in the run record's ``budget`` section.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+from pathlib import Path
+from typing import Callable
+
+from core.datasets.imagescan import scan_images
+from core.training.budget import (
+    BudgetPlan,
+    Rates,
+    Workload,
+    candidate_sizes,
+    interpolate,
+    plan,
+)
+from core.training.resolve import ResolvedRun
+from core.training.throughput import device_label, probe, remember, remembered
+
+
+@dataclasses.dataclass(frozen=True)
+class PlannedRun:
+    """The resolved run with the planned recipe, the plan, and when the budget ends."""
+
+    resolved: ResolvedRun
+    plan: BudgetPlan
+    deadline: float  # a time.perf_counter() value
+    probe_s: float
+
+    def record(self, *, wall_time_s: float, stopped_after: int | None) -> dict:
+        """The run record's ``budget`` section."""
+        return {**self.plan.to_record(), "probe_s": self.probe_s, "actual_s": wall_time_s,
+                "within_budget": wall_time_s <= self.plan.budget_s,
+                "stopped_by_budget_after_epoch": stopped_after}
+
+
+def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
+                    emit: Callable[[dict], None], started: float) -> PlannedRun:
+    """Plan ``resolved`` (a budget-profile run) to end within its budget from ``started``."""
+    spec, entry = resolved.spec, resolved.entry
+    overrides = spec.overrides or {}
+    sizes = candidate_sizes(entry.min_input_size, _native_side(resolved),
+                            overrides.get("input_size"))
+    n_classes = len(resolved.dataset.class_names)
+    batch = resolved.recipe.batch_size
+    label = device_label(device)
+    rates = remembered(store_root, label, entry.name, sizes, batch)
+    overhead = 0.0
+    to_probe = [s for s in {min(sizes), max(sizes)} if s not in rates]
+    for size in sorted(to_probe):
+        emit({"event": "measuring", "model": entry.name, "input_size": size})
+        measured, took = probe(entry, resolved.recipe, size, n_classes, strategy)
+        rates[size], overhead = measured, max(overhead, took)
+    rates = interpolate(rates, sizes)
+    work = Workload(n_train=len(resolved.rows("train")), n_val=len(resolved.rows("val")),
+                    n_test=len(resolved.rows("test")), overhead_s=overhead)
+    spent = time.perf_counter() - started
+    chosen = plan(spec.budget_s - spent, work, rates,
+                  max_epochs=int(overrides.get("epochs", entry.paper.epochs)))
+    chosen = dataclasses.replace(chosen, budget_s=float(spec.budget_s))
+    recipe = resolved.recipe.replace(**chosen.recipe_changes(work.n_train))
+    return PlannedRun(dataclasses.replace(resolved, recipe=recipe), chosen,
+                      deadline=started + float(spec.budget_s), probe_s=spent)
+
+
+def remember_rates(store_root: Path, device, resolved: ResolvedRun, record: dict) -> None:
+    """Keep what this run's real epochs achieved, for the next plan on this machine."""
+    remember(store_root, device_label(device), resolved.entry.name, resolved.recipe.input_size,
+             resolved.recipe.batch_size, record.get("images_per_s"),
+             record.get("predict_images_per_s"))
+
+
+def _native_side(resolved: ResolvedRun) -> float | None:
+    """The median shorter side of the training images (from the cached file scan)."""
+    scan = scan_images(resolved.dataset, fingerprint=resolved.identity["dataset_fingerprint"])
+    rows = scan.loc[resolved.rows("train").index]
+    sides = [min(w, h) for w, h in zip(rows["width"], rows["height"]) if w and h]
+    return float(statistics.median(sides)) if sides else None
+
+
+__all__ = ["PlannedRun", "Rates", "plan_budget_run", "remember_rates"]

@@ -1,0 +1,101 @@
+"""The budget planner's choices on a fake throughput table (no TensorFlow: pure arithmetic)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import LesionlabError
+from core.training.budget import (
+    MIN_EPOCHS,
+    PLAN_FRACTION,
+    BudgetError,
+    Rates,
+    Workload,
+    candidate_sizes,
+    expected_seconds,
+    interpolate,
+    parse_budget,
+    plan,
+)
+
+
+def table(**train_rates: float) -> dict[int, Rates]:
+    """Rates per size, prediction three times faster than training (as on a CPU)."""
+    return {int(k[1:]): Rates(train=v, predict=3 * v, source="probe")
+            for k, v in train_rates.items()}
+
+
+WORK = Workload(n_train=1000, n_val=200, n_test=200, overhead_s=20.0)
+RATES = table(s64=400.0, s96=180.0, s128=100.0, s224=30.0)
+
+
+def test_a_generous_budget_buys_the_largest_size_with_all_images():
+    chosen = plan(3600.0, WORK, RATES, max_epochs=40)
+    assert chosen.input_size == 224 and chosen.train_images == 1000
+    # 224 px: an epoch is 1000/30 + 200/90 = 35.6 s; (0.85*3600 - 20 - 400/90) / 35.6 = 85
+    assert chosen.epochs == 40  # capped at the recipe's own count
+    assert chosen.expected_s <= 3600 * PLAN_FRACTION
+    assert chosen.recipe_changes(1000)["max_train_images"] is None
+
+
+def test_ten_minutes_step_down_to_the_largest_size_that_fits_ten_epochs():
+    chosen = plan(600.0, WORK, RATES, max_epochs=40)
+    # usable 510 s - 20 s overhead - final predictions; at 128 px an epoch is
+    # 1000/100 + 200/300 = 10.67 s -> 45 epochs fit, capped at 40; at 224 px only 13
+    # (35.6 s each): 224 px fits 13 >= 10 epochs, so it is taken.
+    assert chosen.input_size == 224
+    assert chosen.epochs == 13
+    assert expected_seconds(WORK, RATES[224], chosen.epochs, 1000) <= 510
+
+
+def test_a_tight_budget_takes_the_smallest_size_and_fewer_images():
+    chosen = plan(60.0, WORK, RATES, max_epochs=40)
+    # 51 s usable: at 96 px an epoch is 1000/180 + 200/540 = 5.9 s, so only 5 fit; at 64 px
+    # it is 1000/400 + 200/1200 = 2.67 s: (51 - 20 - 400/1200) / 2.67 = 11.5 -> 11 epochs
+    assert chosen.input_size == 64 and chosen.train_images == 1000 and chosen.epochs == 11
+    chosen = plan(45.0, WORK, RATES, max_epochs=40)
+    assert chosen.input_size == 64 and chosen.epochs == MIN_EPOCHS
+    assert 500 <= chosen.train_images < 1000
+    assert chosen.expected_s <= 45.0 * PLAN_FRACTION + 1e-9
+    assert chosen.recipe_changes(1000)["max_train_images"] == chosen.train_images
+
+
+def test_too_small_a_budget_is_refused_with_the_time_one_epoch_takes():
+    with pytest.raises(BudgetError, match="cannot train even one epoch") as caught:
+        plan(20.0, WORK, RATES, max_epochs=40)
+    assert isinstance(caught.value, LesionlabError)
+
+
+def test_early_stopping_patience_scales_with_epochs():
+    assert plan(3600.0, WORK, RATES, max_epochs=40).early_stopping_patience == 10
+    assert plan(60.0, WORK, RATES, max_epochs=40).early_stopping_patience == 3
+
+
+def test_sizes_respect_the_model_minimum_the_images_and_a_user_override():
+    assert candidate_sizes(8) == (64, 96, 128, 160, 192, 224)
+    assert candidate_sizes(94) == (96, 128, 160, 192, 224)
+    assert candidate_sizes(8, native_side=28) == (64,)
+    assert candidate_sizes(8, native_side=150) == (64, 96, 128, 160)
+    assert candidate_sizes(248) == (248,)
+    assert candidate_sizes(8, native_side=500, fixed=50) == (50,)
+
+
+def test_interpolation_follows_the_measured_power_law():
+    measured = table(s64=400.0, s256=25.0)  # rate ~ size**-2 exactly
+    rates = interpolate(measured, (64, 128, 256))
+    assert rates[128].train == pytest.approx(100.0)
+    assert rates[128].source == "interpolated" and rates[64].source == "probe"
+    one = interpolate(table(s64=400.0), (64, 128))
+    assert one[128].train == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("text, seconds", [("10m", 600), ("1h", 3600), ("90s", 90),
+                                           ("2.5", 150), (" 30M ", 1800)])
+def test_budgets_are_read_in_minutes_hours_or_seconds(text, seconds):
+    assert parse_budget(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "ten", "-5m", "0", "nanm", "infm"])
+def test_a_budget_that_is_not_a_positive_time_is_refused(text):
+    with pytest.raises(BudgetError):
+        parse_budget(text)
