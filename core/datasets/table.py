@@ -174,10 +174,16 @@ def _targets(
     one); multiclass is the sorted labels, indexed in that order."""
     if spec.task == "binary":
         positive = spec.positive_label
-        others = [lab for lab in labels if lab != positive]
-        negative = others[0] if len(others) == 1 else f"non-{positive}"
-        return (negative, positive), (label == positive).astype("int64")
+        return binary_classes(positive, labels), (label == positive).astype("int64")
     return tuple(labels), label.map({c: i for i, c in enumerate(labels)}).astype("int64")
+
+
+def binary_classes(positive: str, labels: list[str]) -> tuple[str, str]:
+    """(negative, positive) of a binary task: the negative is named after the other label when
+    there is just one, else ``non-<positive>`` (shared with :mod:`core.datasets.classmap`, which
+    says before saving what this names)."""
+    others = [lab for lab in labels if lab != positive]
+    return (others[0] if len(others) == 1 else f"non-{positive}", positive)
 
 
 def _groups_or_own_id(table: pd.DataFrame, notes: list[str]) -> pd.Series:

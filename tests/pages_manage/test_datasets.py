@@ -117,7 +117,7 @@ def test_a_broken_registry_is_one_message_and_the_form_still_works(app_env):
     at = open_page("pages/datasets.py")
     errors = texts(at, "error")
     assert len(errors) == 1 and "not valid TOML" in errors[0]
-    assert [b.label for b in at.button] == ["Validate and save"]
+    assert [b.label for b in at.button] == ["Show the class mapping", "Validate and save"]
 
 
 def test_datasets_page_beside_a_filled_store(trained_store, app_env, monkeypatch):
@@ -125,4 +125,5 @@ def test_datasets_page_beside_a_filled_store(trained_store, app_env, monkeypatch
     monkeypatch.setenv("LESIONLAB_STORE", str(trained_store.root))
     at = open_page("pages/datasets.py")
     assert list(at.dataframe[0].value["name"]) == ["demo"]
-    assert [b.label for b in at.button] == ["Validate and save", "Run the check"]
+    assert [b.label for b in at.button] == ["Show the class mapping", "Validate and save",
+                                            "Run the check"]
