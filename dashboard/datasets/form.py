@@ -95,25 +95,28 @@ def _row(row: Row, prefix: str, fields: dict) -> None:
 
 
 def _widget(place, ask: Ask, key: str):
-    """The Streamlit widget for one control, returning what the user entered."""
+    """The Streamlit widget for one control, returning what the user entered. Labels, help
+    and options are the kind's text, shown as written (a label holds ``(?P<group>...)``)."""
+    label = literal(ask.label)
+    tip = literal(ask.help) if ask.help else None
     if ask.control in ("text", "names"):
-        return place.text_input(ask.label, key=key, help=ask.help, placeholder=ask.placeholder)
+        return place.text_input(label, key=key, help=tip, placeholder=ask.placeholder)
     if ask.control == "label_map":
-        return place.text_area(ask.label, key=key, help=ask.help, placeholder=ask.placeholder,
+        return place.text_area(label, key=key, help=tip, placeholder=ask.placeholder,
                                height=ask.height)
     if ask.control == "number":
         low, high, value = ask.bounds
-        return place.number_input(ask.label, low, high, value, key=key, help=ask.help)
+        return place.number_input(label, low, high, value, key=key, help=tip)
     if ask.control == "select":
-        return place.selectbox(ask.label, ask.options, key=key, help=ask.help)
-    return place.radio(ask.label, ask.options, horizontal=True, key=key, help=ask.help)
+        return place.selectbox(label, ask.options, key=key, help=tip)
+    return place.radio(label, ask.options, horizontal=True, key=key, help=tip,
+                       format_func=literal)
 
 
-def _attempt(action, spinner: str):
+def _attempt(action):
     """``action()``, or None after showing why it failed (one message; the page stays up)."""
     try:
-        with st.spinner(spinner):
-            return action()
+        return action()
     except DatasetError as exc:
         st.error(literal(str(exc)), icon=":material/error:")
     except Exception as exc:  # noqa: BLE001 - a loader bug must not take the page down
@@ -123,15 +126,16 @@ def _attempt(action, spinner: str):
 
 
 def _preview(fields: dict) -> None:
-    mapping = _attempt(lambda: preview(fields), "Loading the dataset to show its classes…")
+    with st.spinner("Loading the dataset to show its classes…"):
+        mapping = _attempt(lambda: preview(fields))
     if mapping is not None:
         show_mapping(mapping)
         st.caption(EDIT_HINT if maps_labels(fields["kind"]) else FIXED_HINT)
 
 
 def _submit(fields: dict, replace: bool) -> None:
-    result = _attempt(lambda: declare(fields, replace=replace),
-                      "Loading the dataset to validate it…")
+    with st.spinner("Loading the dataset to validate it…"):
+        result = _attempt(lambda: declare(fields, replace=replace))
     if result is None:
         return
     counts = ", ".join(f"{k}: {v}" for k, v in result.class_counts.items())

@@ -37,7 +37,8 @@ def test_a_folder_that_does_not_exist_gets_the_loader_message_and_nothing_is_sav
     errors = texts(at, "error")
     assert len(errors) == 1
     assert errors[0].startswith("Dataset folder of 'busi' does not exist.")
-    assert str(tmp_path / "no_such_folder") in errors[0] and "Fix:" in errors[0]
+    assert str(tmp_path / "no_such_folder") in errors[0]
+    assert "Fix: check the path in Folder of the dataset (path)" in errors[0]
     assert not app_env["registry"].exists()
     assert at.text_input(key="declare_folders_name").value == "busi"  # what was typed stays
 
