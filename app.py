@@ -17,7 +17,7 @@ import streamlit as st  # noqa: E402
 import core.evaluation  # noqa: E402,F401
 import dashboard.data  # noqa: E402,F401
 
-st.set_page_config(page_title="Lesionlab", page_icon=":microscope:", layout="wide")
+st.set_page_config(page_title="Lesionlab", page_icon=":material/biotech:", layout="wide")
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from core.datasets.labels import form_label
+
 COLUMNS = ["sample_ids", "labels", "splits", "n", "across_classes", "across_splits"]
 #: Sets named in a finding's detail; the rest are counted.
 EXAMPLES = 3
@@ -86,8 +88,9 @@ def training_sentence(policy: str) -> str:
     """What training does with identical images across labels or splits, in one sentence."""
     return {
         "refuse": "Training refuses this dataset until the copies are removed or relabelled, "
-                  "or its declaration says duplicates = \"drop\" (keep one copy of each set) "
-                  "or duplicates = \"keep\" (train on them, with a warning on every page).",
+                  f'or its declaration sets "{form_label("duplicates")}" to drop '
+                  "(duplicates = \"drop\": keep one copy of each set) or to keep "
+                  "(duplicates = \"keep\": train on them, with a warning on every page).",
         "drop": "Training keeps one copy of each set and leaves out the others "
                 "(duplicates = \"drop\").",
         "keep": "Training uses every copy (duplicates = \"keep\"); every page showing such a run "

@@ -24,6 +24,12 @@ def form_rows(kind: str) -> tuple[Row, ...]:
     return form_head(k.path_label) + k.form + FORM_TAIL
 
 
+def maps_labels(kind: str) -> bool:
+    """Whether ``kind``'s form has the label mapping, so the user can change how its labels
+    become classes there."""
+    return any(ask.control == "label_map" for r in form_rows(kind) for ask in r.asks)
+
+
 def parse_label_map(text: str) -> dict[str, str]:
     """``raw=class`` lines (blank lines and ``#`` comments ignored) as a dict."""
     mapping: dict[str, str] = {}

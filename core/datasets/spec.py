@@ -16,6 +16,7 @@ from core.datasets.common import DEFAULT_POSITIVE, DUPLICATE_POLICIES, FIRST, LA
 from core.datasets.errors import DatasetError
 from core.datasets.fieldcheck import check_fields, lone_names, normalize_lists, owner_label
 from core.datasets.kind import Setting
+from core.datasets.labels import named
 from core.datasets.loaders import KINDS
 from core.datasets.quoting import shown_all
 
@@ -59,7 +60,8 @@ class _Declaration:
         normalize_lists(self)
         check_fields(self, owner_label(self.name))
         if not self.name or not str(self.name).strip():
-            raise DatasetError("A dataset needs a non-empty name.", fix="add name = \"...\"")
+            raise DatasetError("A dataset needs a non-empty name.",
+                               fix=f"fill in {named('name')}, e.g. busi")
         if self.kind not in KINDS:
             raise DatasetError(
                 f"Unknown dataset kind {self.kind!r} for dataset {self.name!r}.",
@@ -81,7 +83,7 @@ class _Declaration:
         if KINDS[self.kind].needs_path and not self.path:
             raise DatasetError(
                 f"Dataset {self.name!r} of kind {self.kind!r} needs a path.",
-                fix="add path = \"/folder/of/the/dataset\"",
+                fix=f"fill in {named('path', self.kind)}",
             )
 
     @property

@@ -27,6 +27,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from core.datasets.errors import DatasetError
+from core.datasets.labels import named
 from core.datasets.table import LoadedDataset
 
 SPLITS = ("train", "val", "test")
@@ -131,7 +132,8 @@ def _complete_official(
             f"official split (e.g. {example!r}) while the others have one.",
             where=where,
             fix="give every image a split (train/val/test), or remove the split setting "
-            "(split_column / folds_csv) to let Lesionlab split the data",
+            f"({named('split_column')} / {named('folds_csv')}) to let Lesionlab split the "
+            "data",
         )
     if config.cross_validation:
         raise DatasetError(

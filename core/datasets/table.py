@@ -25,6 +25,7 @@ import pandas as pd
 
 from core.datasets.confine import require_files_inside
 from core.datasets.errors import DatasetError
+from core.datasets.labels import named
 from core.datasets.quoting import shown, shown_all
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ def _require_two_classes_and_positive(spec: DatasetSpec, labels: list[str], wher
             f"Positive class {shown(positive)} is not among the labels of dataset "
             f"{spec.name!r}: {shown_all(labels, 20)}.",
             where=where,
-            fix="set positive_class to one of those labels" + (
+            fix=f"set {named('positive_class')} to one of those labels" + (
                 "" if spec.task == "binary" else ", or leave it out (a multiclass dataset "
                 "needs none)"),
         )
@@ -174,10 +175,16 @@ def _targets(
     one); multiclass is the sorted labels, indexed in that order."""
     if spec.task == "binary":
         positive = spec.positive_label
-        others = [lab for lab in labels if lab != positive]
-        negative = others[0] if len(others) == 1 else f"non-{positive}"
-        return (negative, positive), (label == positive).astype("int64")
+        return binary_classes(positive, labels), (label == positive).astype("int64")
     return tuple(labels), label.map({c: i for i, c in enumerate(labels)}).astype("int64")
+
+
+def binary_classes(positive: str, labels: list[str]) -> tuple[str, str]:
+    """(negative, positive) of a binary task: the negative is named after the other label when
+    there is just one, else ``non-<positive>`` (shared with :mod:`core.datasets.classmap`, which
+    says before saving what this names)."""
+    others = [lab for lab in labels if lab != positive]
+    return (others[0] if len(others) == 1 else f"non-{positive}", positive)
 
 
 def _groups_or_own_id(table: pd.DataFrame, notes: list[str]) -> pd.Series:
@@ -215,16 +222,15 @@ def _apply_label_map(
             bad = sorted(raw[missing].unique())[:5]
             raise DatasetError(
                 f"Label(s) {shown_all(bad)} of dataset {spec.name!r} are not in its "
-                "label_map.",
+                f"{named('label_map')}.",
                 where=where,
-                fix="add them to label_map, or set label_map_default to the class of every "
-                "unmapped label",
+                fix=f"add a raw=class line for each to the {named('label_map')}, or set the "
+                f"{named('label_map_default')}",
             )
         defaulted = sorted(raw[missing].unique())
         notes.append(
-            f"Raw label(s) {shown_all(defaulted)} are not in label_map and count as "
-            f"{spec.label_map_default!r} "
-            "(label_map_default)."
+            f"Raw label(s) {shown_all(defaulted)} are not in the {named('label_map')} and "
+            f"count as {spec.label_map_default!r}, the {named('label_map_default')}."
         )
         mapped = mapped.fillna(spec.label_map_default)
     return mapped.astype(str)

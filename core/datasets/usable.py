@@ -31,6 +31,7 @@ from core.datasets import duplicates as dup
 from core.datasets.errors import DatasetError
 from core.datasets.images import DEFAULT_MAX_PIXELS
 from core.datasets.imagescan import scan_images
+from core.datasets.labels import form_label
 from core.datasets.splits import split_counts
 from core.datasets.table import LoadedDataset
 
@@ -106,9 +107,10 @@ def _refusal(ds: LoadedDataset, found: pd.DataFrame) -> DatasetError:
     return DatasetError(
         f"Dataset {ds.name!r} is not trained on as it is: " + " ".join(sentences),
         where=ds.spec.path or ds.name,
-        fix="remove or relabel the copies (the Datasets page's check lists them), or add "
-        "duplicates = \"drop\" (keep one copy of each set) or duplicates = \"keep\" (train on "
-        "them; every page showing the run warns) to the dataset's declaration",
+        fix="remove or relabel the copies (the Datasets page's check lists them), or declare "
+        f'the dataset again with "{form_label("duplicates")}" set to drop '
+        "(duplicates = \"drop\": keep one copy of each set) or to keep (duplicates = \"keep\": "
+        "train on them; every page showing the run warns)",
     )
 
 

@@ -35,6 +35,14 @@ MIN_FOLDS, MAX_FOLDS = 2, 20
 MAX_EPOCHS = MAX_VALUES["epochs"]
 #: Runs one command may start; a larger grid is almost always a mistyped number.
 MAX_RUNS = 5_000
+#: Each factor's name on the Train page and on the command line, for the messages: the Train
+#: page shows them too, and its user never saw ``--seeds`` (``tests/training/
+#: test_grid_messages.py`` holds these labels to the page's widgets).
+FIELDS = {
+    "dataset": "Datasets, --datasets", "model": "Models, --models",
+    "strategy": "Imbalance strategies, --strategies", "seed": "Seeds, --seeds",
+    "folds": "k-fold cross-validation, --folds", "epochs": "Epochs, --epochs",
+}
 
 
 class GridError(LesionlabError):
@@ -117,20 +125,22 @@ def _overrides(r: GridRequest, problems: list[str]) -> dict[str, Any]:
 
 def _value_problems(r: GridRequest) -> list[str]:
     """Problems visible in the request itself: empty factors, numbers out of range."""
-    problems = [f"no {what} given" for what, values in (
+    problems = [f"no {what} given ({FIELDS[what]})" for what, values in (
         ("dataset", r.datasets), ("model", r.models), ("strategy", r.strategies),
         ("seed", r.seeds)) if not values]
     bad_seeds = [s for s in r.seeds if isinstance(s, bool) or not isinstance(s, Integral)
                  or not 0 <= s <= MAX_SEED]
     if bad_seeds:
-        problems.append(f"seeds must be whole numbers from 0 to {MAX_SEED}; got "
+        problems.append(f"seeds must be whole numbers from 0 to {MAX_SEED} "
+                        f"({FIELDS['seed']}); got "
                         f"{', '.join(map(str, bad_seeds[:5]))}")
     if r.n_folds is not None and not MIN_FOLDS <= r.n_folds <= MAX_FOLDS:
-        problems.append(f"folds must be from {MIN_FOLDS} to {MAX_FOLDS} (k-fold "
-                        f"cross-validation), got {r.n_folds}; leave it out for one "
-                        "train/val/test split")
+        problems.append(f"folds must be from {MIN_FOLDS} to {MAX_FOLDS} "
+                        f"({FIELDS['folds']}), got {r.n_folds}; 0 on the Train page (or no "
+                        "--folds) gives one train/val/test split")
     if r.epochs is not None and not 1 <= r.epochs <= MAX_EPOCHS:
-        problems.append(f"epochs must be from 1 to {MAX_EPOCHS}, got {r.epochs}")
+        problems.append(f"epochs must be from 1 to {MAX_EPOCHS} ({FIELDS['epochs']}), "
+                        f"got {r.epochs}")
     for strategy in r.strategies:
         try:
             parse_strategy(strategy)

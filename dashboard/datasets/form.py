@@ -4,6 +4,11 @@ Declaring is two steps a user cannot get wrong in between: the spec is built fro
 the dataset is *loaded* (every loader check runs: layout, labels, positive class), and only then
 is it written to the registry. Any problem is one :class:`DatasetError` message, shown as it is;
 nothing is saved and the form keeps what the user typed.
+
+"Show the class mapping" loads the same way and saves nothing: it shows which class each label
+found becomes (BUSI's benign + normal -> non-malignant), computed by
+:mod:`core.datasets.classmap`, so the user sees the classes before saving and changes them in
+the form's label mapping. The same mapping is shown again under the saved message.
 """
 
 from __future__ import annotations
@@ -13,12 +18,18 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core.datasets import DatasetError, DatasetSpec, load_dataset, save_spec
-from core.datasets.formvalues import form_rows, spec_from_fields
+from core.datasets.classmap import ClassMapping, loaded_mapping
+from core.datasets.formvalues import form_rows, maps_labels, spec_from_fields
 from core.datasets.kind import Ask, Row
 from core.datasets.loaders import KINDS, declarable_kinds
-from dashboard.text import literal
+from dashboard.text import literal, plain_table
 
 FLASH_KEY = "datasets_saved_message"
+EDIT_HINT = ("Nothing is saved yet. To map the labels differently, write one raw=class line per "
+             "label found under Label mapping (a label left out takes the Class of every "
+             "unmapped label), or change Positive class or Task; then show the mapping again.")
+FIXED_HINT = ("Nothing is saved yet. This kind's labels come from its layout; Positive class "
+              "and Task decide the classes.")
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,12 @@ class Declared:
     n_images: int
     class_counts: dict[str, int]
     notes: tuple[str, ...]
+    mapping: ClassMapping
+
+
+def preview(fields: dict) -> ClassMapping:
+    """Build and load (all checks), save nothing: the classes the declaration produces."""
+    return loaded_mapping(load_dataset(spec_from_fields(fields)))
 
 
 def declare(fields: dict, *, replace: bool = False) -> Declared:
@@ -41,7 +58,7 @@ def declare(fields: dict, *, replace: bool = False) -> Declared:
     save_spec(spec, replace=replace)
     counts = ds.table["label"].value_counts().sort_index()
     return Declared(spec, len(ds.table), {str(k): int(v) for k, v in counts.items()},
-                    tuple(ds.notes))
+                    tuple(ds.notes), loaded_mapping(ds))
 
 
 def declare_form() -> None:
@@ -56,8 +73,14 @@ def declare_form() -> None:
             _row(row, f"declare_{kind}", fields)
         replace = st.checkbox("Replace a declaration that has the same name",
                               key=f"declare_{kind}_replace")
+        shown = st.form_submit_button(
+            "Show the class mapping", icon=":material/account_tree:",
+            help="Loads the dataset with every check and shows which class each label found "
+            "becomes; saves nothing.")
         submitted = st.form_submit_button("Validate and save", type="primary")
-    if submitted:
+    if shown:
+        _preview(fields)
+    elif submitted:
         _submit(fields, replace)
 
 
@@ -72,43 +95,69 @@ def _row(row: Row, prefix: str, fields: dict) -> None:
 
 
 def _widget(place, ask: Ask, key: str):
-    """The Streamlit widget for one control, returning what the user entered."""
+    """The Streamlit widget for one control, returning what the user entered. Labels, help
+    and options are the kind's text, shown as written (a label holds ``(?P<group>...)``)."""
+    label = literal(ask.label)
+    tip = literal(ask.help) if ask.help else None
     if ask.control in ("text", "names"):
-        return place.text_input(ask.label, key=key, help=ask.help, placeholder=ask.placeholder)
+        return place.text_input(label, key=key, help=tip, placeholder=ask.placeholder)
     if ask.control == "label_map":
-        return place.text_area(ask.label, key=key, help=ask.help, placeholder=ask.placeholder,
+        return place.text_area(label, key=key, help=tip, placeholder=ask.placeholder,
                                height=ask.height)
     if ask.control == "number":
         low, high, value = ask.bounds
-        return place.number_input(ask.label, low, high, value, key=key, help=ask.help)
+        return place.number_input(label, low, high, value, key=key, help=tip)
     if ask.control == "select":
-        return place.selectbox(ask.label, ask.options, key=key, help=ask.help)
-    return place.radio(ask.label, ask.options, horizontal=True, key=key, help=ask.help)
+        return place.selectbox(label, ask.options, key=key, help=tip)
+    return place.radio(label, ask.options, horizontal=True, key=key, help=tip,
+                       format_func=literal)
 
 
-def _submit(fields: dict, replace: bool) -> None:
+def _attempt(action):
+    """``action()``, or None after showing why it failed (one message; the page stays up)."""
     try:
-        with st.spinner("Loading the dataset to validate it…"):
-            result = declare(fields, replace=replace)
+        return action()
     except DatasetError as exc:
         st.error(literal(str(exc)), icon=":material/error:")
-        return
     except Exception as exc:  # noqa: BLE001 - a loader bug must not take the page down
         st.error(literal(f"Could not load the dataset ({type(exc).__name__}: {exc})."),
                  icon=":material/error:")
+    return None
+
+
+def _preview(fields: dict) -> None:
+    with st.spinner("Loading the dataset to show its classes…"):
+        mapping = _attempt(lambda: preview(fields))
+    if mapping is not None:
+        show_mapping(mapping)
+        st.caption(EDIT_HINT if maps_labels(fields["kind"]) else FIXED_HINT)
+
+
+def _submit(fields: dict, replace: bool) -> None:
+    with st.spinner("Loading the dataset to validate it…"):
+        result = _attempt(lambda: declare(fields, replace=replace))
+    if result is None:
         return
     counts = ", ".join(f"{k}: {v}" for k, v in result.class_counts.items())
     st.session_state[FLASH_KEY] = (
-        f"Saved '{result.spec.name}': {result.n_images} images ({counts}).", result.notes)
+        f"Saved '{result.spec.name}': {result.n_images} images ({counts}).", result.notes,
+        result.mapping)
     st.session_state["datasets_selected"] = result.spec.name
     st.rerun()  # so the list and the check's choices include the new dataset
+
+
+def show_mapping(mapping: ClassMapping) -> None:
+    """The classes in one sentence, and each label found with its class."""
+    st.info(literal(mapping.summary()), icon=":material/account_tree:")
+    st.dataframe(plain_table(mapping.table()), hide_index=True)
 
 
 def show_saved_message() -> None:
     """The confirmation of the last save, once (the page reran to list the new dataset)."""
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
-        message, notes = flash
+        message, notes, mapping = flash
         st.success(literal(message), icon=":material/check:")
+        show_mapping(mapping)
         for note in notes:
             st.info(literal(note))

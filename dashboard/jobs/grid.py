@@ -23,6 +23,7 @@ from core import config
 from core.store import DELETE_CORRUPT_FIX
 from dashboard.damage import FIX
 from dashboard.jobs.overrides import overrides_box
+from dashboard.jobs.overview import MISSING
 from dashboard.text import literal, md, plain_table, visible
 
 #: Measured on a 2-core CPU (STACK-NOTES): ResNet50 at 224 px trains about 5 images/s.
@@ -249,7 +250,8 @@ def show_grid(status: pd.DataFrame) -> None:
                     "be used, and are trained again only once deleted.", n=damaged) + " " + FIX,
                  icon=":material/broken_image:")
     st.dataframe(plain_table(status.drop(columns=["spec"])), hide_index=True, width="stretch",
-                 height=min(400, 38 + 35 * len(status)))
+                 height=min(400, 38 + 35 * len(status)),
+                 placeholder=MISSING)  # a run that cannot run has no images, epochs or size
 
 
 @st.cache_resource(show_spinner=False)

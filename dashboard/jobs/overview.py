@@ -16,6 +16,9 @@ from dashboard.data import get_store
 from dashboard.text import literal, md, plain_table
 
 SYNTHETIC = "SYNTHETIC"
+#: What the training wing's tables show for a missing value (a run without folds, a run that
+#: cannot start, an AUC not known yet), instead of the "None" the browser's grid prints.
+MISSING = "–"
 
 
 def synthetic_datasets() -> set[str]:
@@ -73,9 +76,9 @@ def show_runs_table(runs: pd.DataFrame, *, height: int | None = None) -> None:
     if table["data"].eq(SYNTHETIC).any():
         st.caption("Rows marked SYNTHETIC were trained on the generated demo images: they show "
                    "how the tool works, not how a model performs on tissue.")
-    st.dataframe(
+    st.dataframe(  # a run without folds, an AUC not computed: "–", not the grid's "None"
         plain_table(table), hide_index=True, width="stretch", height=height or "auto",
-        column_config={
+        placeholder=MISSING, column_config={
             "test AUC": st.column_config.NumberColumn(format="%.3f"),
             "val AUC": st.column_config.NumberColumn(format="%.3f"),
             "minutes": st.column_config.NumberColumn(format="%.1f"),

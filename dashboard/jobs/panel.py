@@ -28,12 +28,15 @@ from core.jobs import FAILED, JobRunner, JobSnapshot, RayBackend, RayBackendErro
 from core.jobs.ray_backend import configured_address
 from core.store import ResultsStore
 from dashboard.data import refresh_runs
+from dashboard.jobs.overview import MISSING
 from dashboard.text import literal, md, plain_table, visible
 
 #: Seconds between redraws of a running job's panel.
 REFRESH_S = 1.0
-_STATUS_ICON = {"queued": "⏳ queued", "running": "▶ running", "cached": "✔ already stored",
-                "done": "✔ trained", "failed": "✖ failed", "cancelled": "■ cancelled"}
+#: Each run's status in words: no emoji or symbol, which a browser without an emoji font
+#: shows as an empty box (tests/dashboard/test_no_emoji.py).
+_STATUS_WORDS = {"queued": "queued", "running": "running", "cached": "already stored",
+                 "done": "trained", "failed": "failed", "cancelled": "cancelled"}
 
 
 @st.cache_resource(show_spinner=False)
@@ -156,7 +159,7 @@ def _job_box(snap: JobSnapshot, key: str) -> None:
         st.text(visible(f"Now: {current.label}"))
         st.progress(min(max(current.fraction, 0.0), 1.0), text=literal(current.detail))
     st.dataframe(plain_table(_runs_frame(snap)), hide_index=True, width="stretch",
-                 column_config={
+                 placeholder=MISSING, column_config={
                      "progress": st.column_config.ProgressColumn(
                          "progress", min_value=0.0, max_value=1.0, format="percent"),
                      "test AUC": st.column_config.NumberColumn(format="%.3f"),
@@ -180,7 +183,7 @@ def _runs_frame(snap: JobSnapshot) -> pd.DataFrame:
         rows.append({
             "#": run.index + 1,
             "run": run.label,
-            "status": _STATUS_ICON.get(run.status, run.status),
+            "status": _STATUS_WORDS.get(run.status, run.status),
             "progress": 0.0 if run.status == FAILED else run.fraction,
             "detail": run.detail,
             "test AUC": (run.summary or {}).get("test_auc"),

@@ -120,7 +120,7 @@ def test_bad_group_regex(tmp_path):
     with pytest.raises(DatasetError, match="named group 'group'.*Fix: write it as"):
         load_dataset(_folders(root, group_regex=r"^(p\d+)_"))
     _fails(_folders(root, group_regex=r"^(?P<group>p\d+)_"), root / "benign" / "benign_0.png",
-           "does not match group_regex")
+           "does not match the regular expression", "Patient id from the file name (group_regex)")
 
 
 # -- CSV ----------------------------------------------------------------------------------------

@@ -37,7 +37,8 @@ def test_a_folder_that_does_not_exist_gets_the_loader_message_and_nothing_is_sav
     errors = texts(at, "error")
     assert len(errors) == 1
     assert errors[0].startswith("Dataset folder of 'busi' does not exist.")
-    assert str(tmp_path / "no_such_folder") in errors[0] and "Fix:" in errors[0]
+    assert str(tmp_path / "no_such_folder") in errors[0]
+    assert "Fix: check the path in Folder of the dataset (path)" in errors[0]
     assert not app_env["registry"].exists()
     assert at.text_input(key="declare_folders_name").value == "busi"  # what was typed stays
 
@@ -117,7 +118,7 @@ def test_a_broken_registry_is_one_message_and_the_form_still_works(app_env):
     at = open_page("pages/datasets.py")
     errors = texts(at, "error")
     assert len(errors) == 1 and "not valid TOML" in errors[0]
-    assert [b.label for b in at.button] == ["Validate and save"]
+    assert [b.label for b in at.button] == ["Show the class mapping", "Validate and save"]
 
 
 def test_datasets_page_beside_a_filled_store(trained_store, app_env, monkeypatch):
@@ -125,4 +126,5 @@ def test_datasets_page_beside_a_filled_store(trained_store, app_env, monkeypatch
     monkeypatch.setenv("LESIONLAB_STORE", str(trained_store.root))
     at = open_page("pages/datasets.py")
     assert list(at.dataframe[0].value["name"]) == ["demo"]
-    assert [b.label for b in at.button] == ["Validate and save", "Run the check"]
+    assert [b.label for b in at.button] == ["Show the class mapping", "Validate and save",
+                                            "Run the check"]

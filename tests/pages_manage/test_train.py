@@ -70,7 +70,7 @@ def test_launch_shows_progress_stores_runs_and_cancel_stops_one(app_env, runner)
     assert not at.exception, at.exception
     assert _metrics(at)["Stored already"] == "1" and _metrics(at)["To train"] == "1"
     panel = next(d.value for d in at.dataframe if "progress" in d.value.columns)
-    assert panel["status"].tolist() == ["✔ trained", "■ cancelled"]
+    assert panel["status"].tolist() == ["trained", "cancelled"]
     assert panel["run id"].tolist()[0] == done.run_id
 
 

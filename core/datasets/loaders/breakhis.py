@@ -17,6 +17,7 @@ import pandas as pd
 
 from core.datasets.confine import confined
 from core.datasets.errors import DatasetError
+from core.datasets.labels import named
 from core.datasets.kind import Ask, DatasetKind, Setting, row
 from core.datasets.quoting import shown_all
 from core.datasets.loaders.csv_table import read_csv_strict
@@ -50,8 +51,9 @@ def load_breakhis(spec: DatasetSpec) -> LoadedDataset:
     root = require_dir(spec.root, f"BreakHis folder of {spec.name!r}", "point path at BreaKHis_v1")
     if spec.label_level not in ("tumor", "subtype"):
         raise DatasetError(
-            f"label_level {spec.label_level!r} of {spec.name!r} is not tumor or subtype.",
-            fix="set label_level = \"tumor\" (benign/malignant) or \"subtype\" (8 classes)",
+            f"{named('label_level')} {spec.label_level!r} of {spec.name!r} is not tumor or "
+            "subtype.",
+            fix="choose tumor (benign/malignant) or subtype (8 classes)",
         )
     records = []
     for f in walk_images(root):
@@ -83,7 +85,8 @@ def load_breakhis(spec: DatasetSpec) -> LoadedDataset:
             "No BreakHis images (SOB_<B|M>_<subtype>-<yy>-<slide>-<mag>-<seq>.png) in "
             f"{spec.name!r}.",
             where=root,
-            fix="point path at the BreaKHis_v1 folder",
+            fix=f"check the path in {named('path', 'breakhis')}: it must be the BreaKHis_v1 "
+            "folder",
         )
     rows = pd.DataFrame.from_records(records)
     if spec.folds_csv:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from core.datasets.confine import confined
 from core.datasets.errors import DatasetError
+from core.datasets.labels import named
 from core.datasets.common import LABEL_MAP_ROW
 from core.datasets.kind import Ask, DatasetKind, Missing, Setting, row
 from core.datasets.quoting import shown, shown_all
@@ -28,20 +29,18 @@ if TYPE_CHECKING:
 
 
 def load_csv(spec: DatasetSpec) -> LoadedDataset:
-    root = require_dir(spec.root, f"Dataset folder of {spec.name!r}", "set path to the folder")
+    root = require_dir(spec.root, f"Dataset folder of {spec.name!r}", "set path to the folder",
+                       kind="csv")
     if not spec.csv:
         raise DatasetError(
             f"Dataset {spec.name!r} of kind 'csv' names no label table.",
             where=root,
-            fix='add csv = "labels.csv" (relative to the dataset folder, or absolute)',
+            fix=f"fill in {named('csv')}: e.g. labels.csv, relative to the dataset folder, "
+            "or absolute",
         )
     csv_path = confined(spec, spec.csv, "csv")
     frame = read_csv_strict(csv_path)
-    image_dir = require_dir(
-        confined(spec, spec.image_dir, "image_dir") if spec.image_dir else root,
-        f"Image folder of {spec.name!r}",
-        "set image_dir relative to the dataset folder",
-    )
+    image_dir = _image_dir(spec, root)
     _require_columns(spec, frame, csv_path)
 
     rel_paths = _relative_paths(spec, frame)
@@ -76,7 +75,8 @@ def load_csv(spec: DatasetSpec) -> LoadedDataset:
         raise DatasetError(
             f"None of the {len(rows)} images listed in the CSV exist under {image_dir}.",
             where=csv_path,
-            fix="set image_dir (and id_suffix for id columns) so that the listed names resolve",
+            fix=f"set {named('image_dir')} (and {named('id_suffix')} for id columns) so "
+            "that the listed names resolve",
         )
     if not exists.all():
         missing = rows.loc[~exists, "sample_id"].tolist()
@@ -88,11 +88,23 @@ def load_csv(spec: DatasetSpec) -> LoadedDataset:
     return finalize(spec, rows, where=csv_path, notes=notes)
 
 
+def _image_dir(spec: DatasetSpec, root: Path) -> Path:
+    """The folder the CSV's names are relative to: ``image_dir``, or the dataset folder."""
+    return require_dir(
+        confined(spec, spec.image_dir, "image_dir") if spec.image_dir else root,
+        f"Image folder of {spec.name!r}",
+        f"set {named('image_dir')} relative to the dataset folder",
+        setting="image_dir",
+    )
+
+
 def read_csv_strict(path: Path) -> pd.DataFrame:
     """Read a CSV as text, refusing anything that is not UTF-8 with a message that says how
     to re-save it (guessing an encoding would silently garble patient ids and labels)."""
     if not path.is_file():
-        raise DatasetError("The label CSV does not exist.", where=path, fix="check the csv setting")
+        raise DatasetError("The label CSV does not exist.", where=path,
+                           fix=f"check the path in {named('csv')}: it is relative to the "
+                           "dataset folder, or absolute")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -138,13 +150,14 @@ def read_csv_strict(path: Path) -> pd.DataFrame:
 def _require_columns(spec: DatasetSpec, frame: pd.DataFrame, where: Path) -> None:
     if bool(spec.path_column) == bool(spec.id_column):
         raise DatasetError(
-            f"Dataset {spec.name!r}: set exactly one of path_column or id_column.",
+            f"Dataset {spec.name!r}: set exactly one of {named('path_column')} or "
+            f"{named('id_column')}.",
             where=where,
             fix=f"columns in the CSV: {shown_all(frame.columns, 30)}",
         )
     if not spec.label_column:
         raise DatasetError(
-            f"Dataset {spec.name!r}: label_column is not set.",
+            f"Dataset {spec.name!r}: {named('label_column')} is not set.",
             where=where,
             fix=f"columns in the CSV: {shown_all(frame.columns, 30)}",
         )

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from core.datasets.errors import DatasetError
+from core.datasets.labels import named
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
 
@@ -14,9 +15,14 @@ def is_image(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith(".")
 
 
-def require_dir(path: Path, what: str, fix: str) -> Path:
+def require_dir(path: Path, what: str, fix: str, setting: str = "path",
+                kind: str | None = None) -> Path:
+    """``path`` if it is a folder. A path to nothing is most often a typo or a drive not
+    mounted, so its fix names the form's field to check; ``fix`` is for a file in its place."""
     if not path.exists():
-        raise DatasetError(f"{what} does not exist.", where=path, fix=fix)
+        raise DatasetError(f"{what} does not exist.", where=path,
+                           fix=f"check the path in {named(setting, kind)}: nothing is there "
+                           "(a typo, a moved folder, or a drive that is not mounted?)")
     if not path.is_dir():
         raise DatasetError(f"{what} is not a folder.", where=path, fix=fix)
     return path

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from core.datasets.errors import DatasetError
+from core.datasets.labels import named
 from core.datasets.common import LABEL_MAP_ROW
 from core.datasets.kind import Ask, DatasetKind, Setting, row
 from core.datasets.loaders.files import images_in, is_image, relative_id, require_dir, subdirs
@@ -96,12 +97,13 @@ def _compile_group_regex(spec: DatasetSpec) -> re.Pattern[str] | None:
         pattern = re.compile(spec.group_regex)
     except re.error as exc:
         raise DatasetError(
-            f"group_regex of dataset {spec.name!r} is not a valid regular expression: {exc}.",
-            fix="e.g. group_regex = \"^(?P<group>[^_]+)_\"",
+            f"{named('group_regex')} of dataset {spec.name!r} is not a valid regular "
+            f"expression: {exc}.",
+            fix="e.g. ^(?P<group>[^_]+)_ (the patient id is the text before the first _)",
         ) from exc
     if "group" not in pattern.groupindex:
         raise DatasetError(
-            f"group_regex of dataset {spec.name!r} has no named group 'group'.",
+            f"{named('group_regex')} of dataset {spec.name!r} has no named group 'group'.",
             fix="write it as (?P<group>...)",
         )
     return pattern
@@ -111,7 +113,8 @@ def _group_of(pattern: re.Pattern[str], filename: str, where: object) -> str:
     match = pattern.search(filename)
     if not match:
         raise DatasetError(
-            f"File name {filename!r} does not match group_regex {pattern.pattern!r}.",
+            f"File name {filename!r} does not match the regular expression "
+            f"{pattern.pattern!r} of {named('group_regex')}.",
             where=where,
             fix="fix the regular expression so that it matches every file name",
         )

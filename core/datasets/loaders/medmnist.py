@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.datasets.errors import DatasetError
+from core.datasets.labels import named
 from core.datasets.kind import Ask, DatasetKind, Missing, Setting, row
 from core.datasets.table import LoadedDataset, finalize
 
@@ -30,7 +31,9 @@ def load_medmnist(spec: DatasetSpec) -> LoadedDataset:
     path = spec.root
     if not path.is_file():
         raise DatasetError(
-            "MedMNIST file not found.", where=path, fix="set path to the .npz file itself"
+            "MedMNIST file not found.", where=path,
+            fix=f"check the path in {named('path', 'medmnist')}: it must name the .npz file "
+            "itself"
         )
     try:
         npz = np.load(path, allow_pickle=False)
@@ -119,7 +122,8 @@ def _label_name(spec: DatasetSpec, value: int) -> str:
     if spec.class_names:
         if not 0 <= value < len(spec.class_names):
             raise DatasetError(
-                f"Label {value} has no entry in class_names {list(spec.class_names)}.",
+                f"Label {value} has no entry in {named('class_names')} "
+                f"{list(spec.class_names)}.",
                 where=spec.path,
                 fix="list one class name per label value, in label order",
             )
