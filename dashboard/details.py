@@ -45,7 +45,7 @@ def warnings_banner(sel: Selection) -> None:
     show_run_warnings((sel.names[rid], view) for rid, view in views.items())
     if sel.problems:
         st.error(f"{len(sel.problems)} run(s) left out of the comparison:")
-        st.dataframe(plain_table(problems_frame(sel)), hide_index=True, width="stretch")
+        st.dataframe(placeholder="–", data=plain_table(problems_frame(sel)), hide_index=True, width="stretch")
 
 
 def run_warnings(name: str, record: RunRecord | Mapping) -> list[str]:
@@ -157,7 +157,7 @@ def details_expander(sel: Selection) -> None:
         if table.empty:
             st.caption("No run details available.")
             return
-        st.dataframe(plain_table(table), width="stretch")
+        st.dataframe(placeholder="–", data=plain_table(table), width="stretch")
         with st.popover("Full recipes (JSON)"):
             for rid, view in _views(sel).items():
                 st.caption(literal(sel.names[rid]))

@@ -31,7 +31,7 @@ def strategy_effects(sel: Selection, strategies: dict[str, str], runs, dataset, 
     table = effect_rows({s: sel.evals[r] for s, r in by_strategy.items()},
                         {s: thresholds[r] for s, r in by_strategy.items()}, neg_pos)
     st.subheader("What each strategy changed (test split)")
-    st.dataframe(plain_table(effects_display(table)), hide_index=True, width="stretch")
+    st.dataframe(placeholder="–", data=plain_table(effects_display(table)), hide_index=True, width="stretch")
     st.caption("Each cell: estimate (95% CI); Δ = strategy − none on the same test samples "
                "with a paired 95% CI (bootstrap over the same resampled cases; AUC: paired "
                "DeLong, with its p-value). Per-class precision of the negative class is the "
@@ -49,7 +49,7 @@ def strategy_effects(sel: Selection, strategies: dict[str, str], runs, dataset, 
     found = study_runs(runs, dataset, profile, seed)
     study_evals = load_selection(list(found.values()), {i: i for i in found.values()}).evals
     table = study_table(found, current_thresholds(study_evals), study_evals)
-    st.dataframe(plain_table(table), hide_index=True, width="stretch")
+    st.dataframe(placeholder="–", data=plain_table(table), hide_index=True, width="stretch")
     st.caption("Precision of labels: negative class and positive class. Overfit: 'Yes' when "
                "the last epoch's training accuracy exceeds its validation accuracy by more than "
                "0.05. Time to train: wall time of our run on its device.")

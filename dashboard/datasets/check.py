@@ -116,20 +116,20 @@ def show_report(report: CheckReport) -> None:
 
     findings = check.findings()
     st.markdown("**Findings** (most serious first)")
-    st.dataframe(plain_table(findings), hide_index=True, width="stretch",
+    st.dataframe(placeholder="–", data=plain_table(findings), hide_index=True, width="stretch",
                  column_config={"detail": st.column_config.TextColumn(width="large")})
 
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Images per class and split**")
-        st.dataframe(plain_table(check.counts), width="stretch")
+        st.dataframe(placeholder="–", data=plain_table(check.counts), width="stretch")
     with right:
         st.markdown("**Sizes** (width × height)")
-        st.dataframe(plain_table(check.sizes), hide_index=True, width="stretch",
+        st.dataframe(placeholder="–", data=plain_table(check.sizes), hide_index=True, width="stretch",
                      height=min(180, 38 + 35 * max(len(check.sizes), 1)))
         st.markdown("**Colour modes**")
         modes = pd.DataFrame({"mode": list(check.modes), "images": list(check.modes.values())})
-        st.dataframe(plain_table(modes), hide_index=True, width="stretch")
+        st.dataframe(placeholder="–", data=plain_table(modes), hide_index=True, width="stretch")
 
     st.markdown("**Sample images per class**")
     for label, thumbs in report.thumbnails.items():
@@ -171,7 +171,7 @@ def _section(title: str, frame: pd.DataFrame, empty: str) -> None:
     if frame.empty:
         st.caption(literal(empty))
     else:
-        st.dataframe(plain_table(frame), hide_index=True, width="stretch")
+        st.dataframe(placeholder="–", data=plain_table(frame), hide_index=True, width="stretch")
 
 
 def _split_words(check: DatasetCheck, report: CheckReport) -> str:

@@ -149,7 +149,7 @@ def _submit(fields: dict, replace: bool) -> None:
 def show_mapping(mapping: ClassMapping) -> None:
     """The classes in one sentence, and each label found with its class."""
     st.info(literal(mapping.summary()), icon=":material/account_tree:")
-    st.dataframe(plain_table(mapping.table()), hide_index=True)
+    st.dataframe(placeholder="–", data=plain_table(mapping.table()), hide_index=True)
 
 
 def show_saved_message() -> None:

@@ -40,7 +40,7 @@ def registry_frame(specs: dict[str, DatasetSpec]) -> pd.DataFrame:
 
 
 def registry_table(specs: dict[str, DatasetSpec]) -> None:
-    st.dataframe(plain_table(registry_frame(specs)), hide_index=True, width="stretch")
+    st.dataframe(placeholder="–", data=plain_table(registry_frame(specs)), hide_index=True, width="stretch")
 
 
 def check_section(specs: dict[str, DatasetSpec]) -> None:

@@ -34,7 +34,7 @@ def overrides_box(models: list[str], profile: str) -> tuple[str, ...]:
         if not recipes.empty:
             st.caption("The chosen models' recipes for this profile, before the overrides "
                        "(python -m core models --show NAME prints them with their notes).")
-            st.dataframe(plain_table(recipes), width="stretch", height=300)
+            st.dataframe(placeholder="–", data=plain_table(recipes), width="stretch", height=300)
     return tuple(line for line in text.splitlines() if line.strip())
 
 

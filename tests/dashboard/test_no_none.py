@@ -56,19 +56,12 @@ def _tables(at) -> list[tuple[pd.DataFrame, str]]:
             + [(t.value, "") for t in at.table])
 
 
-#: Compare's Subgroups table shows NaN precision for a subgroup without a positive call. Its
-#: panel is being restructured on another branch (dashboard/compare/panels/subgroups.py); the
-#: fix is ``placeholder="–"`` on its st.dataframe. Strict: once fixed, the mark must go.
-SUBGROUPS_PENDING = pytest.mark.xfail(strict=True, reason="Compare's subgroup table prints "
-                                      "NaN precision as None (fix pending on the compare branch)")
-
 #: Every view with tables: page, and what its URL holds ("runs": every stored run; "run": one).
 VIEWS = [
     ("pages/home.py", {}), ("pages/datasets.py", {}), ("pages/train.py", {}),
     *[("pages/compare.py", {"runs": "all", "view": tab})
       for tab in ("Overview", "Calibration", "Paired tests", "Cross-validation")],
-    pytest.param("pages/compare.py", {"runs": "all", "view": "Subgroups"},
-                 marks=SUBGROUPS_PENDING),
+    ("pages/compare.py", {"runs": "all", "view": "Subgroups"}),
     ("pages/compare.py", {"runs": "all", "level": "group", "agg": "max"}),
     ("pages/weighting.py", {"dataset": "demo", "model": "idc_initial"}),
     ("pages/errors.py", {"run": "one", "t": "youden"}),
@@ -102,3 +95,21 @@ def test_the_scan_sees_the_tables(store_env):
     """The scan is not vacuous: Compare's tables are among those it reads."""
     at = open_page("pages/compare.py", _query(store_env, {"runs": "all"}))
     assert sum(len(frame) for frame, _ in _tables(at)) > 3
+
+
+def test_every_table_the_app_draws_shows_a_missing_value_as_a_dash():
+    """Static: each ``st.dataframe`` call in the app passes ``placeholder`` (without it the
+    browser writes "None" in an empty cell), including tables no view above happens to reach."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    missing = []
+    for path in [root / "app.py", *(root / "pages").glob("*.py"),
+                 *(root / "dashboard").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "dataframe"
+                    and not any(k.arg == "placeholder" for k in node.keywords)):
+                missing.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert not missing, missing

@@ -24,6 +24,7 @@ from core.evaluation.errors import (EmptyInputError, EvaluationError, SampleMism
 from core.evaluation.groups import GroupLeakError
 from core.external.errors import ExternalEvaluationError, UnmappedClassError
 from core.imports import ImportRejected
+from core.training.budget import BudgetError
 from core.jobs.ray_backend import RayBackendError
 from core.saliency.errors import SaliencyCancelled, SaliencyError
 from core.store.errors import CorruptRunError, RunNotFound, StoreError
@@ -50,6 +51,7 @@ USER_ERRORS = {
     ExternalEvaluationError: Exception,
     UnmappedClassError: Exception,
     ImportRejected: ValueError,
+    BudgetError: ValueError,
     # models/ (not scanned below, which reads core/): recipes, model names, weights files
     RecipeError: ValueError,
     UnknownModelError: ValueError,

@@ -28,7 +28,7 @@ class MetricsPanel(Panel):
 
     def draw(self, rows: list[dict], sel: Selection, *, key: str) -> None:
         st.subheader("Metrics at the current threshold (test split)")
-        st.dataframe(plain_table(display_table(rows)), hide_index=True, width="stretch")
+        st.dataframe(placeholder="–", data=plain_table(display_table(rows)), hide_index=True, width="stretch")
         level = "per patient/lesion" if sel.level == "group" else "per image"
         st.caption(f"Evaluated {level}. {CAPTION}")
         csv_button(numeric_table(rows), label="Metrics table (CSV)",

@@ -56,7 +56,7 @@ class PvaluesPanel(Panel):
             st.info("No two of these runs were evaluated on the same test samples, so no "
                     "paired test applies (see below).")
         shown = tests.table.assign(p_value=tests.table["p_value"].map(format_p))
-        st.dataframe(plain_table(shown), hide_index=True, width="stretch")
+        st.dataframe(placeholder="–", data=plain_table(shown), hide_index=True, width="stretch")
         st.caption("Paired DeLong test of the AUC difference (run_a − run_b), not adjusted for "
                    "multiple comparisons. Runs on different test samples (another dataset, "
                    "split or level) cannot be paired: their row says why.")

@@ -49,7 +49,7 @@ class SubgroupsPanel(Panel):
         column = st.selectbox("Break down by", breakdown.columns, key=f"{key}.subgroup.column",
                               format_func=visible)
         table = breakdown.table_for(column)
-        st.dataframe(plain_table(table), hide_index=True, width="stretch")
+        st.dataframe(placeholder="–", data=plain_table(table), hide_index=True, width="stretch")
         st.caption("Each run at its current threshold. 'small' marks subgroups with fewer than "
                    "30 samples or fewer than 5 of a class: read them with care. Numeric columns "
                    "with many values are cut into quartiles of the test split.")
