@@ -28,6 +28,7 @@ from core.cli_external import add_evaluate_parser, evaluate
 from core.cli_imports import add_import_parsers, import_model_command, import_predictions_command
 from core.cli_store import add_verify_parser, ls_notes, verify
 from core.training.events import BatchEnded, EpochEnded, ProgressEvent, RunCached
+from core.training.spec import PROFILES
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -78,7 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--models", type=_csv, required=True, help="comma-separated registry names")
     run.add_argument("--strategies", type=_strategies, default=["none"],
                      help="none, class_weight, class_weight:<w0>,<w1>, oversample, undersample")
-    run.add_argument("--profile", choices=("quick", "paper"), default="quick")
+    run.add_argument("--profile", choices=PROFILES, default=None,
+                     help="quick (CPU-sized, the default), paper (the study's settings), or "
+                          "budget (sized to --budget on this machine)")
+    run.add_argument("--budget", default=None, metavar="TIME",
+                     help="the budget profile's time per run, e.g. 10m, 1h, 90s or minutes; "
+                          "implies --profile budget: input size, images and epochs are chosen "
+                          "from this machine's measured speed so each run ends in time")
     run.add_argument("--seeds", type=_ints, default=[0], help="comma-separated, 0..2**31-1")
     run.add_argument("--folds", type=int, default=None,
                      help="k-fold cross-validation (all folds), k from 2 to 20 and at most the "
@@ -144,9 +151,10 @@ def _run(args) -> int:
     from core.training import GridRequest, validate_grid
 
     # The whole grid is checked before the store is opened or TensorFlow imported.
-    specs = validate_grid(GridRequest(args.datasets, args.models, args.strategies, args.profile,
+    profile = args.profile or ("budget" if args.budget else "quick")
+    specs = validate_grid(GridRequest(args.datasets, args.models, args.strategies, profile,
                                       args.seeds, args.folds, args.weights, args.epochs,
-                                      overrides=args.overrides))
+                                      overrides=args.overrides, budget=args.budget))
     from core.training import train_run
 
     if specs and specs[0].overrides:

@@ -19,8 +19,10 @@ from typing import Any, Callable, Sequence
 
 from core.training.events import (
     BatchEnded,
+    BudgetPlanned,
     Building,
     EpochEnded,
+    MeasuringSpeed,
     Predicting,
     ProgressEvent,
     RunCached,
@@ -260,7 +262,7 @@ def _apply_event(run: RunState, event: ProgressEvent) -> tuple[dict, str]:
             return {"detail": line, "run_id": event.run_id}, ""
         case WaitingForClaim():  # another process holds the run's claim (core.store.locks)
             return {"detail": line, "run_id": event.run_id}, line
-        case Building():
+        case Building() | MeasuringSpeed() | BudgetPlanned():
             return {"detail": line}, line
         case TrainingStarted():
             epochs = int(event.epochs or 0)

@@ -23,8 +23,14 @@ from core.training.budget import (
     interpolate,
     plan,
 )
+from core.training.budget_guard import BudgetGuard
+from core.training.events import BudgetPlanned, MeasuringSpeed
 from core.training.resolve import ResolvedRun
 from core.training.throughput import device_label, probe, remember, remembered
+
+
+#: Seconds kept at the end of a budget for saving the model and committing the run.
+SAVE_RESERVE_S = 5.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,8 +39,23 @@ class PlannedRun:
 
     resolved: ResolvedRun
     plan: BudgetPlan
-    deadline: float  # a time.perf_counter() value
+    started: float  # time.perf_counter() when the run was asked for
     probe_s: float
+
+    @property
+    def deadline(self) -> float:
+        return self.started + self.plan.budget_s
+
+    def guard(self, n_predicted: int) -> BudgetGuard:
+        """The callback that ends training in time, keeping room for predicting the val and
+        test images at the planned rate and for saving (``SAVE_RESERVE_S``)."""
+        return BudgetGuard(self.deadline,
+                           reserve_s=n_predicted / self.plan.rates.predict + SAVE_RESERVE_S)
+
+    def event(self) -> BudgetPlanned:
+        return BudgetPlanned(budget_s=self.plan.budget_s, input_size=self.plan.input_size,
+                             epochs=self.plan.epochs, train_images=self.plan.train_images,
+                             expected_s=self.plan.expected_s + self.probe_s)
 
     def record(self, *, wall_time_s: float, stopped_after: int | None) -> dict:
         """The run record's ``budget`` section."""
@@ -57,7 +78,7 @@ def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
     overhead = 0.0
     to_probe = [s for s in {min(sizes), max(sizes)} if s not in rates]
     for size in sorted(to_probe):
-        emit({"event": "measuring", "model": entry.name, "input_size": size})
+        emit(MeasuringSpeed(model=entry.name, input_size=size))
         measured, took = probe(entry, resolved.recipe, size, n_classes, strategy)
         rates[size], overhead = measured, max(overhead, took)
     rates = interpolate(rates, sizes)
@@ -68,8 +89,8 @@ def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
                   max_epochs=int(overrides.get("epochs", entry.paper.epochs)))
     chosen = dataclasses.replace(chosen, budget_s=float(spec.budget_s))
     recipe = resolved.recipe.replace(**chosen.recipe_changes(work.n_train))
-    return PlannedRun(dataclasses.replace(resolved, recipe=recipe), chosen,
-                      deadline=started + float(spec.budget_s), probe_s=spent)
+    return PlannedRun(dataclasses.replace(resolved, recipe=recipe), chosen, started=started,
+                      probe_s=spent)
 
 
 def remember_rates(store_root: Path, device, resolved: ResolvedRun, record: dict) -> None:

@@ -40,6 +40,7 @@ from core.datasets.pipeline import (batch_plan, epoch_size, make_dataset,
 from core.datasets.sampling import class_weights
 from core.store import ResultsStore, StoredRun, run_id
 from core.store.errors import os_error
+from core.training.budget_run import PlannedRun, plan_budget_run, remember_rates
 from core.training.device import (DeviceInfo, configure_device, distribution_strategy,
                                   environment)
 from core.training.diskspace import DiskSpaceGuard, checkpoint_bytes, ensure_room
@@ -74,6 +75,7 @@ def train_run(
     registry_path: Path | None = None,
 ) -> StoredRun:
     """The stored run for ``spec``, training it first if the store does not have it."""
+    started = time.perf_counter()  # a budget run's minutes count from here
     store = store or ResultsStore()
     emit = progress or (lambda event: None)
     device = configure_device()  # first: logical devices can only be set before TF starts
@@ -84,6 +86,12 @@ def train_run(
     # Before any work: unreadable files left out, duplicates refused (the check's message),
     # dropped or kept as the dataset declares; the record says which (core.datasets.usable).
     resolved = with_usable_data(resolved)
+    budget = None
+    if spec.profile == "budget":  # the plan needs this machine's speed: measured now
+        budget = plan_budget_run(resolved, device, distribution_strategy(device), store.root,
+                                 emit, started)
+        resolved = budget.resolved
+        emit(budget.event())
 
     emit(Building(model=resolved.entry.name))
     from models import build_model
@@ -110,7 +118,7 @@ def train_run(
             return store.get(rid)
         try:
             return _train_claimed(resolved, identity, rid, model, weights_note, device, store,
-                                  emit, cancel)
+                                  emit, cancel, budget)
         except (TrainingFailed, DatasetError) as exc:
             # Resuming cannot mend these (a diverged model, images that cannot be read); the
             # record lets `core verify --clean` remove the scratch (core.store.maintenance).
@@ -120,18 +128,26 @@ def train_run(
 
 
 def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weights_note,
-                   device: DeviceInfo, store: ResultsStore, emit, cancel) -> StoredRun:
+                   device: DeviceInfo, store: ResultsStore, emit, cancel,
+                   budget: PlannedRun | None = None) -> StoredRun:
     """Train the claimed run in its scratch folder, save the model and commit the run."""
     started = time.perf_counter()
     work = store.work_dir(rid)
     data = _plan_data(resolved, device)
-    fitted = _fit(model, resolved, data, device, work, emit, cancel, rid)
+    guard = budget.guard(len(resolved.rows("val")) + len(resolved.rows("test"))) if budget \
+        else None
+    fitted = _fit(model, resolved, data, device, work, emit, cancel, rid, guard)
     model_file = work / "model.keras"
     with _disk_errors_named(work):
         ensure_room(work, checkpoint_bytes(model), "save the trained model")
         model.save(model_file)
     record = _run_record(resolved, identity, rid, model, weights_note, device, data, fitted,
                          time.perf_counter() - started)
+    if budget is not None:  # what was chosen and why, and the time it took from the request
+        record["budget"] = budget.record(
+            wall_time_s=time.perf_counter() - budget.started,
+            stopped_after=guard.stopped_after)
+        remember_rates(store.root, device, resolved, record)
     stored = store.commit(rid, identity, record, fitted.predictions, fitted.history, model_file)
     store.clear_work(rid)
     emit(RunDone(run_id=rid, summary=record["summary"]))
@@ -199,7 +215,7 @@ def _plan_data(resolved: ResolvedRun, device: DeviceInfo) -> _DataPlan:
 
 
 def _fit(model, resolved: ResolvedRun, data: _DataPlan, device: DeviceInfo, work: Path,
-         emit, cancel, rid: str) -> _Fitted:
+         emit, cancel, rid: str, guard=None) -> _Fitted:
     """Compile, train (resuming from the scratch folder's checkpoints), then predict val/test."""
     from models import make_callbacks, make_loss, make_optimizer
 
@@ -224,7 +240,8 @@ def _fit(model, resolved: ResolvedRun, data: _DataPlan, device: DeviceInfo, work
                   # (and anything a listener does on it) comes only after the epoch is saved.
                   callbacks=[UnpaddedValidation(data.val_plan, METRICS)] + recipe_callbacks
                   + [DiskSpaceGuard(work)]
-                  + resume_callbacks(work, recipe_callbacks) + [timer, tracker])
+                  + resume_callbacks(work, recipe_callbacks) + [timer, tracker]
+                  + ([guard] if guard is not None else []))
         train_time = time.perf_counter() - fit_started
         history = read_history(work)
         if history.empty or not np.isfinite(history["loss"].to_numpy(dtype=float)).all():

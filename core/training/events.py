@@ -88,6 +88,38 @@ class Building(ProgressEvent):
 
 
 @dataclass(frozen=True)
+class MeasuringSpeed(ProgressEvent):
+    """A budget run times its model on a few random batches at one input size
+    (:mod:`core.training.throughput`) before choosing what to train."""
+
+    model: str
+    input_size: int
+    kind: ClassVar[str] = "measuring"
+    printed: ClassVar[bool] = True
+
+    def describe(self) -> str:
+        return f"measuring the speed of {self.model} at {self.input_size} px"
+
+
+@dataclass(frozen=True)
+class BudgetPlanned(ProgressEvent):
+    """A budget run's plan (:mod:`core.training.budget`): what its minutes buy."""
+
+    budget_s: float
+    input_size: int
+    epochs: int
+    train_images: int
+    expected_s: float
+    kind: ClassVar[str] = "budget"
+    printed: ClassVar[bool] = True
+
+    def describe(self) -> str:
+        return (f"budget {self.budget_s / 60:g} min: {self.input_size} px, up to {self.epochs} "
+                f"epochs of {self.train_images:,} images (expected {self.expected_s / 60:.1f} "
+                "min)")
+
+
+@dataclass(frozen=True)
 class TrainingStarted(ProgressEvent):
     """``fit`` starts: ``resumed_from_epoch`` epochs were finished by an earlier attempt."""
 

@@ -23,11 +23,13 @@ def expand_grid(
     n_folds: int | None = None,
     weights: str | None = None,
     overrides: dict | None = None,
+    budget_s: float | None = None,
 ) -> list[RunSpec]:
     folds: list[int | None] = list(range(n_folds)) if n_folds else [None]
     return [
         RunSpec(dataset=d, model=m, strategy=s, profile=profile, seed=seed, fold=fold,
-                n_folds=n_folds, weights=weights, overrides=dict(overrides or {}))
+                n_folds=n_folds, weights=weights, overrides=dict(overrides or {}),
+                budget_s=budget_s)
         for d, m, s, seed, fold in product(list(datasets), list(models), list(strategies),
                                            list(seeds), folds)
     ]

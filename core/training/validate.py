@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from core.errors import LesionlabError
+from core.training.budget import BudgetError, parse_budget
 from core.training.grid import expand_grid
+from core.training.resolve import recipe_profile
 from core.training.spec import MAX_SEED, RunSpec, RunSpecError, parse_strategy
 from models.overrides import SETTABLE, check_keys, overrides_text, parse_overrides
 from models.recipes import MAX_VALUES
@@ -42,6 +44,7 @@ FIELDS = {
     "dataset": "Datasets, --datasets", "model": "Models, --models",
     "strategy": "Imbalance strategies, --strategies", "seed": "Seeds, --seeds",
     "folds": "k-fold cross-validation, --folds", "epochs": "Epochs, --epochs",
+    "budget": "Budget (minutes per run), --budget",
 }
 
 
@@ -71,6 +74,8 @@ class GridRequest:
     #: Recipe fields to change in every run: ``KEY=VALUE`` texts as typed (``--set``, the Train
     #: page's Advanced box; models.overrides parses them) or a mapping of typed values.
     overrides: Sequence[str] | Mapping[str, Any] = ()
+    #: The budget profile's time per run: minutes as a number, or text such as "10m", "1h".
+    budget: str | float | None = None
 
     def runs(self) -> int:
         factors = (self.datasets, self.models, self.strategies, self.seeds)
@@ -85,6 +90,7 @@ def validate_grid(request: GridRequest, *, check_data: bool = True) -> list[RunS
     """
     request = _deduplicated(request)
     problems = _value_problems(request)
+    budget_s = _budget_seconds(request, problems)
     overrides = _overrides(request, problems)
     entries = _model_problems(request, overrides, problems)
     if check_data:
@@ -93,7 +99,28 @@ def validate_grid(request: GridRequest, *, check_data: bool = True) -> list[RunS
         raise GridError(problems)
     return expand_grid(request.datasets, request.models, request.strategies,
                        profile=request.profile, seeds=request.seeds, n_folds=request.n_folds,
-                       weights=request.weights, overrides=overrides or None)
+                       weights=request.weights, overrides=overrides or None,
+                       budget_s=budget_s)
+
+
+def _budget_seconds(r: GridRequest, problems: list[str]) -> float | None:
+    """The budget profile's seconds per run; a budget without that profile (or that profile
+    without a budget) is a problem, said in the Train page's and the CLI's words."""
+    given = r.budget not in (None, "")
+    if r.profile != "budget":
+        if given:
+            problems.append(f"a time budget ({FIELDS['budget']}) applies only to the budget "
+                            f"profile, not to {r.profile!r}")
+        return None
+    if not given:
+        problems.append(f"the budget profile needs a time budget ({FIELDS['budget']}), "
+                        "e.g. 10 (minutes), 10m or 1h")
+        return None
+    try:
+        return parse_budget(r.budget)
+    except BudgetError as exc:
+        problems.append(f"{exc.problem} ({FIELDS['budget']})")
+        return None
 
 
 def _deduplicated(request: GridRequest) -> GridRequest:
@@ -168,7 +195,7 @@ def _model_problems(r: GridRequest, overrides: dict, problems: list[str]) -> dic
         except ValueError as exc:  # UnknownModelError, WeightsError, profile
             problems.append(str(exc))
             continue
-        recipe, found = _recipe_with(entry, r.profile, overrides)
+        recipe, found = _recipe_with(entry, recipe_profile(r.profile), overrides)
         for problem in found:
             refused.setdefault(problem, []).append(name)
         if recipe is not None:
