@@ -52,6 +52,11 @@ class ConfigurationMetrics:
     values: Mapping[str, np.ndarray]
     summaries: Mapping[str, SeedSummary]
 
+    def per_seed(self, metric: str) -> np.ndarray:
+        """Each seed's estimate: its mean over folds (NaN when a fold is missing), as
+        :func:`~core.evaluation.seeds.fold_seed_summary` summarises them."""
+        return self.values[metric].mean(axis=1)
+
 
 def aligned_scores(evals: Sequence[RunEvaluation]) -> tuple[np.ndarray, np.ndarray] | None:
     """``(y, scores (n_runs, n))`` of runs on the same test samples, in the first run's order;

@@ -113,3 +113,11 @@ def test_configurations_on_other_test_sets_are_not_ranked_together(frame, seeds)
     assert result.left_out["there"] == ALONE and result.left_out["here"] == ALONE
     assert result.left_out["mixed"] == NOT_ALIGNED
     assert "cross-validated" in result.left_out["cv"]
+
+
+def test_per_seed_estimates_are_the_fold_means(seeds):
+    grid = [[seeds[0], seeds[1]], [seeds[2], None]]
+    cm = configuration_metrics(grid, [[0.5, 0.5]] * 2, (0, 4), folds=True, n_boot=20)
+    first, second = cm.per_seed("auc")
+    assert first == pytest.approx((seeds[0].auc.auc + seeds[1].auc.auc) / 2)
+    assert np.isnan(second)
