@@ -17,8 +17,8 @@ import streamlit as st
 from dashboard.compare import panels
 from dashboard.compare.context import operating_points
 from dashboard.compare.level import level_control
-from dashboard.compare.panel import PER_RUN, VIEWS
 from dashboard.compare.report import comparison_sections
+from dashboard.compare.view import view_control
 from dashboard.details import details_expander, warnings_banner
 from dashboard.downloads import report_button
 from dashboard.evaluations import Selection, load_selection
@@ -33,16 +33,6 @@ def _default(runs):
     """The latest dataset's runs (at most six) when nothing is chosen yet."""
     latest = runs.sort_values("created_at").iloc[-1]["dataset"]
     return runs[runs["dataset"] == latest].sort_values("created_at")["run_id"].tolist()[-6:]
-
-
-def view_control() -> str:
-    """Per run (default) or per configuration: runs identical but for the seed as one."""
-    view = st.radio("Show", list(VIEWS), format_func=VIEWS.get, key="per", horizontal=True,
-                    bind="query-params",
-                    help="Per configuration: runs identical except for the seed are summarised "
-                         "as one configuration (mean over seeds, SD, min–max and a CI that "
-                         "includes the seed-to-seed variance).")
-    return view or PER_RUN
 
 
 @st.fragment
@@ -77,7 +67,7 @@ level, aggregate = level_control(ids, key=KEY)
 sel = load_selection(ids, run_names(runs), level=level, aggregate=aggregate)
 warnings_banner(sel)
 if sel.binary_ids:
-    threshold_dependent(sel, view_control())
+    threshold_dependent(sel, view_control(key=KEY))
 if sel.multiclass:
     st.header("Multiclass runs")
     for panel in panels.in_tab(None):

@@ -47,8 +47,14 @@ class Configuration(NamedTuple):
 
 def configurations(sel: Selection) -> list[Configuration]:
     """The selection's configurations in the order of their first run; names made unique."""
+    return _configurations(str(data.store_root()), tuple(sel.binary_ids))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _configurations(root: str, run_ids: tuple[str, ...]) -> list[Configuration]:
+    """Cached by run ids: a run's factors never change (its id is their content address)."""
     out, seen = [], {}
-    for group in seed_groups(data.list_runs(), sel.binary_ids):
+    for group in seed_groups(data.list_runs(), run_ids):
         seen[group.name] = seen.get(group.name, 0) + 1
         name = group.name if seen[group.name] == 1 else f"{group.name} ({seen[group.name]})"
         out.append(Configuration(name, group, tuple(tuple(row) for row in fold_seed_grid(group))))

@@ -141,6 +141,6 @@ def test_the_per_run_view_is_unchanged(seeded):
     _, configs = seeded
     at = open_page(PAGE, {"runs": ",".join(configs["A"])})
     no_exception(at)
-    assert at.radio(key="per").value == "run"
+    assert at.radio(key="compare.per").value == "run"
     assert any("tp" in df.value.columns for df in at.dataframe)
     assert not any("single runs" in df.value.columns for df in at.dataframe)
