@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -32,7 +33,6 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from benchmarks._common import train_demo_store_in_child  # noqa: E402
-from benchmarks.dashboard_speed import _threshold_moves  # noqa: E402
 
 OTHER_STRATEGY = {"none": "oversample", "class_weight": "undersample"}
 
@@ -86,7 +86,7 @@ def measure(store_root: Path, ids: list[str], repeats: int) -> dict[str, float]:
     out["warm_same_session_s"] = time.perf_counter() - t
     _, out["warm_new_session_s"] = open_compare()
     out["threshold_full_rerun_median_s"], out["threshold_fragment_median_s"] = \
-        _threshold_moves(at, repeats)
+        threshold_moves(at, repeats)
     for tab, title in (("Ranking", None), ("Decision curves", "Decision curves")):
         at.session_state["view"] = tab
         at.run()  # cold for this tab's caches
@@ -95,6 +95,21 @@ def measure(store_root: Path, ids: list[str], repeats: int) -> dict[str, float]:
         out[f"{tab}_warm_s"] = time.perf_counter() - t
         _check_tab(at, tab, title)
     return out
+
+
+def threshold_moves(at, repeats: int) -> tuple[float, float]:
+    """Medians of (full AppTest rerun, the threshold fragment's own time) over slider moves,
+    measured as ``benchmarks/dashboard_speed.py`` measures them."""
+    full, fragment = [], []
+    for k in range(repeats):
+        at.slider(key="compare.threshold.value").set_value(round(0.30 + 0.01 * (k % 40), 2))
+        t = time.perf_counter()
+        at.run()
+        full.append(time.perf_counter() - t)
+        fragment.append(at.session_state["lesionlab.compare.fragment_s"])
+        if at.exception:
+            raise SystemExit(f"the page raised: {at.exception[0].value}")
+    return statistics.median(full), statistics.median(fragment)
 
 
 def _check_tab(at, tab: str, title: str | None) -> None:

@@ -125,8 +125,8 @@ def test_the_decision_curve_marks_each_runs_threshold_and_moves_with_it(at, seed
     spec = chart_by_title(at, "Decision curves")
     marks = {t["meta"]["run"]: (t["x"][0], t["y"][0]) for t in spec["data"]
              if (t.get("meta") or {}).get("role") == "operating_point"}
-    assert len(marks) == 7 and {x for x, _ in marks.values()} == {pytest.approx(0.4)}
-    names = [t["name"] for t in spec["data"]]
+    assert len(marks) == 7 and all(x == pytest.approx(0.4) for x, _ in marks.values())
+    names = [t.get("name") for t in spec["data"]]
     assert "treat all" in names and "treat none" in names
     at.slider(key="compare.threshold.value").set_value(0.25).run()
     spec = chart_by_title(at, "Decision curves")
@@ -144,3 +144,29 @@ def test_the_per_run_view_is_unchanged(seeded):
     assert at.radio(key="compare.per").value == "run"
     assert any("tp" in df.value.columns for df in at.dataframe)
     assert not any("single runs" in df.value.columns for df in at.dataframe)
+
+
+def test_the_report_per_configuration_holds_what_that_view_shows(seeded):
+    from dashboard import data
+    from dashboard.compare.context import operating_points
+    from dashboard.compare.panel import PER_CONFIGURATION
+    from dashboard.compare.panels import in_view
+    from dashboard.compare.report import comparison_sections
+    from dashboard.evaluations import load_selection
+    from dashboard.runs import run_names
+
+    _, configs = seeded
+    ids = [i for run_ids in configs.values() for i in run_ids]
+    sel = load_selection(ids, run_names(data.list_runs()))
+    ops = operating_points(sel, {i: 0.4 for i in ids})
+    sections = dict(comparison_sections(sel, ops, {i: 0.4 for i in ids}, "fixed 0.4",
+                                        PER_CONFIGURATION))
+    assert "View: per configuration (over seeds)." in sections["Summary"]
+    assert "Metrics at the current threshold (95% CI)" not in sections  # the per-run table
+    every = sections["Every metric per configuration"]
+    assert len(every) == 3 * 9
+    assert sorted(every.loc[every["metric"] == "auc", "n_seeds"]) == [1, 3, 3]
+    page = next(p for p in in_view(PER_CONFIGURATION) if p.name == "seed_metrics")
+    assert every.equals(page.build(sel, ops).rows)
+    assert "ROC per configuration (mean over seeds)" in sections
+    assert "Decision curves" in sections and "Ranking by AUC, test set 1" in sections
