@@ -61,7 +61,8 @@ def build_store(root: Path, source: Path | None, seeds: int = 5) -> tuple[list[s
     return ids, len(real)
 
 
-def measure(store_root: Path, ids: list[str], repeats: int) -> dict[str, float]:
+def measure(store_root: Path, ids: list[str], repeats: int, per: str = "configuration"
+            ) -> dict[str, float]:
     from streamlit.testing.v1 import AppTest
 
     os.environ["LESIONLAB_STORE"] = str(store_root)
@@ -70,7 +71,7 @@ def measure(store_root: Path, ids: list[str], repeats: int) -> dict[str, float]:
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600)
         at.run()
         at.switch_page("pages/compare.py")
-        at.query_params.update({"runs": ",".join(ids), "per": "configuration"})
+        at.query_params.update({"runs": ",".join(ids), "per": per})
         t = time.perf_counter()
         at.run()
         elapsed = time.perf_counter() - t
@@ -127,12 +128,12 @@ def _check_tab(at, tab: str, title: str | None) -> None:
         raise SystemExit(f"the {tab} tab drew nothing to measure")
 
 
-def report(r: dict[str, float], n_runs: int, n_real: int, repeats: int) -> None:
+def report(r: dict[str, float], n_runs: int, n_real: int, repeats: int, per: str) -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"store: {n_runs} runs = 6 configurations x 5 seeds; {n_real} real trained demo runs, "
           "the rest clones of them with perturbed scores (tests/support/seeded.py)")
     print(f"machine: {os.cpu_count()} CPUs, load average {load} (shared machines: expect noise)")
-    print(f"Compare page per configuration, {n_runs} runs, {int(r['charts'])} charts on the "
+    print(f"Compare page per {per}, {n_runs} runs, {int(r['charts'])} charts on the "
           "Overview tab")
     print(f"  first render (cold caches)           {r['cold_s']:7.3f} s")
     print(f"  warm render, same session            {r['warm_same_session_s']:7.3f} s"
@@ -152,6 +153,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, help="a store with >= 1 real run to clone from")
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--per", choices=("configuration", "run"), default="configuration",
+                        help="the view measured (per run: the same 30 runs as today's page)")
     parser.add_argument("--keep", type=Path,
                         help="build the 30-run store in this folder and keep it (default: temp)")
     args = parser.parse_args()
@@ -159,8 +162,8 @@ def main() -> None:
         os.environ.setdefault("LESIONLAB_HOME", str(Path(tmp) / "home"))
         root = args.keep or Path(tmp) / "store"
         ids, n_real = build_store(root, args.source)
-        r = measure(root, ids, args.repeats)
-    report(r, len(ids), n_real, args.repeats)
+        r = measure(root, ids, args.repeats, args.per)
+    report(r, len(ids), n_real, args.repeats, args.per)
 
 
 if __name__ == "__main__":

@@ -77,15 +77,16 @@ def _auc_part(grid: tuple[tuple[RunRef | None, ...], ...]):
 
 
 def configuration_metrics_of(sel: Selection, ops: Points) -> dict[str, ConfigurationMetrics]:
-    """Each configuration's metrics at the runs' thresholds on screen (the per-move work)."""
+    """Each configuration's metrics at the runs' thresholds on screen (the per-move work; the
+    evaluations are the selection's own, the AUC part is cached)."""
     out = {}
     for config in configurations(sel):
-        grid = _ref_grid(sel, config)
-        thresholds = [[None if ref is None else ops[ref.name].threshold for ref in row]
-                      for row in grid]
+        evals = [[None if rid is None else sel.evals[rid] for rid in row] for row in config.grid]
+        thresholds = [[None if rid is None else ops[sel.names[rid]].threshold for rid in row]
+                      for row in config.grid]
         out[config.name] = configuration_metrics(
-            _evaluations(grid), thresholds, config.group.seeds, folds=config.cross_validated,
-            auc=_auc_part(grid))
+            evals, thresholds, config.group.seeds, folds=config.cross_validated,
+            auc=_auc_part(_ref_grid(sel, config)))
     return out
 
 
