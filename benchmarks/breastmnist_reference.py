@@ -18,7 +18,15 @@ Needs ../shared/data/breastmnist/breastmnist.npz (or --npz). No ImageNet weights
 (offline machine): every model here is trained from scratch, like the MedMNIST baselines.
 Measured run time on the 2-core development machine: see the README's benchmark table.
 
+With ``--seeds N`` each model's kept setting is then trained again with seeds 0..N-1 (the
+run already trained is reused) and the script prints, per configuration, the test AUC's mean
+over seeds, its SD, min-max and the seed-aware 95% CI (seed variance plus DeLong test-set
+variance, :mod:`core.evaluation.seeds`), accuracy at 0.5 the same way, and the ranking's
+sentences with Holm-adjusted p-values and power notes (:mod:`core.evaluation.auc_ranking`):
+the per-configuration table the README reports. N x the kept runs' time (about N x 30 min).
+
     python benchmarks/breastmnist_reference.py [--npz PATH] [--models a,b] [--seed N]
+                                               [--seeds N]
 """
 
 from __future__ import annotations
@@ -80,12 +88,75 @@ def validation_auc(run) -> float:
     return float(delong_auc(val.y, val.scores).auc)
 
 
+def print_kept(kept) -> None:
+    """Each model's kept candidate next to the published figures, and the best of ours."""
+    print(f"\nBreastMNIST test, each model's candidate chosen on validation "
+          f"(recipe: {BREASTMNIST_RECIPE}):")
+    print(f"  {'model':16s} {'input':>5s} {'strategy':13s} {'val AUC':>7s}  "
+          f"{'test AUC (DeLong 95% CI)':26s} ACC@0.5")
+    for val_auc, model, size, strategy, auc, low, high, acc in kept:
+        print(f"  {model:16s} {size:3d}px {strategy:13s} {val_auc:7.3f}  "
+              f"{auc:.3f} ({low:.3f}-{high:.3f})        {acc:.3f}")
+    print("Published (MedMNIST v2, BreastMNIST test):")
+    for name, auc, acc in PUBLISHED:
+        print(f"  {name:34s} AUC {auc:.3f}       ACC {acc:.3f}")
+    if kept:
+        best = max(kept, key=lambda k: k[0])
+        verdict = "matches or beats" if best[4] >= TARGET_AUC else "is below"
+        print(f"\nBest of ours by validation AUC: {best[1]} ({best[2]}px, {best[3]}): test AUC "
+              f"{best[4]:.3f} ({best[5]:.3f}-{best[6]:.3f}), which {verdict} ResNet-18's "
+              f"{TARGET_AUC}.")
+
+
+def seed_report(store, kept, n_seeds: int) -> None:
+    """Retrain each kept setting with seeds 0..n_seeds-1; print the per-configuration summary
+    and the ranking (every number from the core API the Compare page uses)."""
+    from core.evaluation import RunEvaluation
+    from core.evaluation.auc_ranking import rank_by_auc
+    from core.evaluation.configurations import configuration_metrics
+    from core.training import RunSpec, train_run
+
+    evals = {}
+    for _, model, size, strategy, *_ in kept:
+        runs = []
+        for seed in range(n_seeds):
+            spec = RunSpec("breastmnist", model, strategy, profile="paper", seed=seed,
+                           overrides={**BREASTMNIST_RECIPE, "input_size": size})
+            run = train_run(spec, store)
+            runs.append(RunEvaluation.from_predictions(
+                run.predictions(), positive_index=run.record["positive_index"]))
+            print(f"  {model:16s} seed {seed}: test AUC {runs[-1].auc.auc:.3f}", flush=True)
+        evals[f"{model} {size}px {strategy}"] = runs
+    print(f"\nBreastMNIST test per configuration over seeds 0..{n_seeds - 1} "
+          "(95% CI: seed and DeLong / bootstrap test-set variance):")
+    print(f"  {'configuration':34s} {'AUC mean':>8s} {'SD':>6s} {'min-max':>12s} "
+          f"{'95% CI':>13s}  ACC@0.5 mean (95% CI)")
+    for name, runs in evals.items():
+        cm = configuration_metrics([[ev] for ev in runs], [[0.5]] * len(runs),
+                                   range(len(runs)))
+        a, c = cm.summaries["auc"], cm.summaries["accuracy"]
+        print(f"  {name:34s} {a.mean:8.3f} {a.sd:6.3f} {a.minimum:.3f}-{a.maximum:.3f} "
+              f"{a.ci.low:.3f}-{a.ci.high:.3f}  {c.mean:.3f} ({c.ci.low:.3f}-{c.ci.high:.3f})"
+              + (f"  [{a.note}]" if a.note else ""))
+    ranking = rank_by_auc(evals)
+    for ranked in ranking.sets:
+        print(f"Ranking by mean AUC ({ranked.ranking.holm.n_comparisons} comparisons, "
+              f"Holm-adjusted; test set of {ranked.n_test}):")
+        for sentence, power in zip(ranked.ranking.sentences, ranked.power):
+            print(f"  {sentence}\n    {power.sentence}")
+    for name, why in ranking.left_out.items():
+        print(f"  not ranked: {name}: {why}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--npz", type=Path, default=DEFAULT_NPZ)
     parser.add_argument("--models", default=",".join(CANDIDATES),
                         help="comma-separated subset of " + ", ".join(CANDIDATES))
     parser.add_argument("--seed", type=int, default=0, help="training seed of every run")
+    parser.add_argument("--seeds", type=int, default=0,
+                        help="then retrain each kept setting with seeds 0..N-1 and print the "
+                             "per-configuration summary and ranking")
     args = parser.parse_args()
     if not args.npz.is_file():
         sys.exit(f"BreastMNIST file not found: {args.npz} (give --npz)")
@@ -118,22 +189,9 @@ def main() -> None:
         print(f"{model:16s} kept {size}px {strategy} (val AUC {val_auc:.3f}): test AUC "
               f"{auc:.3f} ({low:.3f}-{high:.3f}) ACC@0.5 {acc:.3f}", flush=True)
 
-    print(f"\nBreastMNIST test, each model's candidate chosen on validation "
-          f"(recipe: {BREASTMNIST_RECIPE}):")
-    print(f"  {'model':16s} {'input':>5s} {'strategy':13s} {'val AUC':>7s}  "
-          f"{'test AUC (DeLong 95% CI)':26s} ACC@0.5")
-    for val_auc, model, size, strategy, auc, low, high, acc in kept:
-        print(f"  {model:16s} {size:3d}px {strategy:13s} {val_auc:7.3f}  "
-              f"{auc:.3f} ({low:.3f}-{high:.3f})        {acc:.3f}")
-    print("Published (MedMNIST v2, BreastMNIST test):")
-    for name, auc, acc in PUBLISHED:
-        print(f"  {name:34s} AUC {auc:.3f}       ACC {acc:.3f}")
-    if kept:
-        best = max(kept, key=lambda k: k[0])
-        verdict = "matches or beats" if best[4] >= TARGET_AUC else "is below"
-        print(f"\nBest of ours by validation AUC: {best[1]} ({best[2]}px, {best[3]}): test AUC "
-              f"{best[4]:.3f} ({best[5]:.3f}-{best[6]:.3f}), which {verdict} ResNet-18's "
-              f"{TARGET_AUC}.")
+    print_kept(kept)
+    if args.seeds:
+        seed_report(store, kept, args.seeds)
     print(f"Total wall time {time.perf_counter() - started:.0f} s, CPU "
           f"{time.process_time():.0f} s; load average {load:.1f} at start, "
           f"{os.getloadavg()[0]:.1f} at end.")

@@ -1,11 +1,11 @@
 """Compare: any set of stored runs side by side, at one decision threshold.
 
-Layout only. Runs, level and threshold are in the URL (``?runs=..&level=..&t=..&view=..``), so
-a comparison is a link.  Everything that depends on the threshold is inside one ``st.fragment``:
+Layout only. Runs, level, threshold, tab and view (per run / per configuration) are in the URL
+(``?runs=..&level=..&t=..&view=..&per=..``), so a comparison is a link.  Everything that depends on the threshold is inside one ``st.fragment``:
 moving the threshold reruns that fragment only, which recomputes the operating points (counts
 and bootstrap CIs) and swaps numbers into cached figures (see :mod:`dashboard.compare.figures`).
-Each tab draws the panels of :data:`dashboard.compare.panels.PANELS` that name it; the HTML
-report takes its sections from the same panels.
+Each tab draws the panels of :data:`dashboard.compare.panels.PANELS` that name it and the view;
+the HTML report takes its sections from the same panels.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dashboard.compare import panels
 from dashboard.compare.context import operating_points
 from dashboard.compare.level import level_control
 from dashboard.compare.report import comparison_sections
+from dashboard.compare.view import view_control
 from dashboard.details import details_expander, warnings_banner
 from dashboard.downloads import report_button
 from dashboard.evaluations import Selection, load_selection
@@ -35,18 +36,18 @@ def _default(runs):
 
 
 @st.fragment
-def threshold_dependent(sel: Selection) -> None:
+def threshold_dependent(sel: Selection, view: str) -> None:
     started = time.perf_counter()
     thresholds = threshold_control(sel.evals, key=f"{KEY}.threshold", names=sel.names)
     ops = operating_points(sel, thresholds)
     for name, tab in zip(TABS, st.tabs(TABS, key="view", bind="query-params")):
         with tab:
             if tab.open:
-                for panel in panels.in_tab(name):
+                for panel in panels.in_tab(name, view):
                     panel.show(sel, ops, key=KEY)
     report_button(
         "Lesionlab comparison",
-        lambda: comparison_sections(sel, ops, thresholds, current_state().description),
+        lambda: comparison_sections(sel, ops, thresholds, current_state().description, view),
         file_name="lesionlab-comparison.html", key=f"{KEY}.report")
     # Wall time of this fragment's last run, for the speed benchmark and the browser test.
     st.session_state["lesionlab.compare.fragment_s"] = time.perf_counter() - started
@@ -66,7 +67,7 @@ level, aggregate = level_control(ids, key=KEY)
 sel = load_selection(ids, run_names(runs), level=level, aggregate=aggregate)
 warnings_banner(sel)
 if sel.binary_ids:
-    threshold_dependent(sel)
+    threshold_dependent(sel, view_control(key=KEY))
 if sel.multiclass:
     st.header("Multiclass runs")
     for panel in panels.in_tab(None):

@@ -22,7 +22,13 @@ from core.evaluation import OperatingPoint
 from dashboard.downloads import Section
 from dashboard.evaluations import Selection
 
-__all__ = ["Panel", "Points"]
+__all__ = ["Panel", "Points", "PER_RUN", "PER_CONFIGURATION", "VIEWS"]
+
+#: The Compare page's two views: each run on its own, or runs identical but for the seed
+#: summarised as one configuration (:mod:`dashboard.compare.configs`).
+PER_RUN = "run"
+PER_CONFIGURATION = "configuration"
+VIEWS = {PER_RUN: "Per run", PER_CONFIGURATION: "Per configuration (over seeds)"}
 
 #: Operating points by display name, at the thresholds on screen
 #: (:func:`dashboard.compare.context.operating_points`).
@@ -46,6 +52,9 @@ class Panel(ABC):
     follows_threshold: ClassVar[bool]
     #: Whether the HTML report holds it (its :meth:`sections`).
     in_report: ClassVar[bool] = True
+    #: The views (:data:`VIEWS`) it is shown in: a panel that shows each run and its
+    #: per-configuration twin each name one; most panels are the same in both.
+    views: ClassVar[tuple[str, ...]] = (PER_RUN, PER_CONFIGURATION)
 
     @abstractmethod
     def build(self, sel: Selection, ops: Points) -> Any:

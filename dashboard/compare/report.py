@@ -11,19 +11,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from core.evaluation import OperatingPoint
-from dashboard.compare.panels import PANELS
+from dashboard.compare.panel import PER_RUN, VIEWS
+from dashboard.compare.panels import in_view
 from dashboard.details import details_table
 from dashboard.evaluations import Selection
 
 __all__ = ["comparison_sections"]
 
 
-def _intro(sel: Selection, rule: str, thresholds: Mapping[str, float]) -> str:
+def _intro(sel: Selection, rule: str, thresholds: Mapping[str, float], view: str) -> str:
     level = ("per patient / lesion (group scores: " + sel.aggregate + ")"
              if sel.level == "group" else "per image")
     lines = [f"Runs compared: {len(sel.binary_ids)} binary"
              + (f", {len(sel.multiclass)} multiclass" if sel.multiclass else "")
-             + f". Evaluated {level} on each run's test split.",
+             + f". Evaluated {level} on each run's test split."
+             + ("" if view == PER_RUN else f" View: {VIEWS[view].lower()}."),
              f"Decision rule: {rule}. Thresholds: "
              + "; ".join(f"{sel.names[i]}: {thresholds[i]:.4f}" for i in sel.binary_ids) + "."]
     if sel.synthetic:
@@ -41,13 +43,14 @@ def _intro(sel: Selection, rule: str, thresholds: Mapping[str, float]) -> str:
 
 
 def comparison_sections(sel: Selection, ops: Mapping[str, OperatingPoint],
-                        thresholds: Mapping[str, float], rule: str) -> list[tuple[str, object]]:
+                        thresholds: Mapping[str, float], rule: str,
+                        view: str = PER_RUN) -> list[tuple[str, object]]:
     """Heading/content pairs for :func:`core.evaluation.display.report_html`: the summary,
-    each panel of ``PANELS`` that the report holds (built as the page builds it), the run
-    details."""
-    sections: list[tuple[str, object]] = [("Summary", _intro(sel, rule, thresholds))]
+    each panel of ``PANELS`` in ``view`` that the report holds (built as the page builds it),
+    the run details."""
+    sections: list[tuple[str, object]] = [("Summary", _intro(sel, rule, thresholds, view))]
     if ops:
-        for panel in PANELS:
+        for panel in in_view(view):
             sections += panel.report(sel, ops)
     details = details_table(sel)
     if not details.empty:

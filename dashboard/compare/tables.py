@@ -8,14 +8,21 @@ report can never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from core.evaluation import METRIC_NAMES, OperatingPoint, RunEvaluation
+from core.evaluation.configurations import CONFIGURATION_METRICS, ConfigurationMetrics
 from core.evaluation.display import metrics_table, metrics_table_numeric
 
-__all__ = ["metric_row", "metric_rows", "display_table", "numeric_table"]
+__all__ = ["metric_row", "metric_rows", "display_table", "numeric_table", "seed_rows",
+           "seed_display_table"]
+
+#: The per-configuration CSV's columns (one row per configuration and metric).
+SEED_COLUMNS = ["configuration", "metric", "n_seeds", "n_folds", "mean", "sd", "min", "max",
+                "ci_low", "ci_high", "df", "ci_includes", "per_seed", "note"]
 
 
 def metric_row(name: str, ev: RunEvaluation, op: OperatingPoint) -> dict:
@@ -53,3 +60,48 @@ def display_table(rows: list[dict]) -> pd.DataFrame:
 def numeric_table(rows: list[dict]) -> pd.DataFrame:
     """Numbers with ``_ci_low`` / ``_ci_high`` columns: the CSV download."""
     return metrics_table_numeric(rows)
+
+
+def _num(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:.3f}"
+
+
+def seed_rows(metrics: Mapping[str, ConfigurationMetrics]) -> pd.DataFrame:
+    """One row per configuration and metric (:data:`SEED_COLUMNS`): the CSV download, and what
+    :func:`seed_display_table` picks one metric from. ``per_seed`` lists each seed's estimate
+    (its mean over folds), so the single runs stand beside the summary."""
+    rows = []
+    for name, cm in metrics.items():
+        for metric in CONFIGURATION_METRICS:
+            s = cm.summaries[metric]
+            per_seed = "; ".join(f"seed {seed}: {_num(v)}"
+                                 for seed, v in zip(cm.seeds, cm.per_seed(metric)))
+            rows.append({"configuration": name, "metric": metric, "n_seeds": s.n_seeds,
+                         "n_folds": cm.n_folds, "mean": s.mean, "sd": s.sd,
+                         "min": s.minimum, "max": s.maximum, "ci_low": s.ci.low,
+                         "ci_high": s.ci.high, "df": s.df, "ci_includes": s.scope,
+                         "per_seed": per_seed, "note": s.note or ""})
+    return pd.DataFrame(rows, columns=SEED_COLUMNS)
+
+
+def seed_display_table(rows: pd.DataFrame, metric: str,
+                       level: float = 0.95) -> pd.DataFrame:
+    """One metric of :func:`seed_rows` as text cells: mean, SD, min–max, CI, the runs."""
+    r = rows[rows["metric"] == metric]
+    return pd.DataFrame({
+        "configuration": r["configuration"],
+        "seeds": r["n_seeds"],
+        "mean": r["mean"].map(_num),
+        "SD": r["sd"].map(_num),
+        "min–max": [f"{_num(a)}–{_num(b)}" for a, b in zip(r["min"], r["max"])],
+        f"{100 * level:g}% CI": [f"{_num(a)}–{_num(b)}" if np.isfinite(a) else "n/a"
+                                 for a, b in zip(r["ci_low"], r["ci_high"])],
+        "CI includes": r["ci_includes"],
+        "single runs": r["per_seed"],
+        "note": r["note"],
+    }).reset_index(drop=True)
+
+
+def one_seed(metrics: Mapping[str, ConfigurationMetrics]) -> Sequence[str]:
+    """The configurations with one seed: their spread across seeds is unknown."""
+    return [name for name, cm in metrics.items() if len(cm.seeds) < 2]

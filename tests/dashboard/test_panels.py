@@ -18,6 +18,7 @@ import pytest
 from dashboard import data
 from dashboard.compare.context import operating_points, refs
 from dashboard.compare.figures import RunRef
+from dashboard.compare.panel import PER_CONFIGURATION
 from dashboard.compare.panels import PANELS, TABS, in_tab
 from dashboard.compare.panels.subgroups import Breakdown
 from dashboard.compare.report import comparison_sections
@@ -47,18 +48,26 @@ def _content(shown):
         return shown.to_json()
     if isinstance(shown, Breakdown):
         return [shown.table_for(c).to_json() for c in shown.columns]
-    if isinstance(shown, tuple):
+    if isinstance(shown, tuple):  # NamedTuples of figures and tables too
         return tuple(_content(part) for part in shown)
     return repr(shown)
 
 
 def test_the_tabs_hold_the_panels_in_the_pages_order():
-    assert TABS == ["Overview", "Calibration", "Paired tests", "Subgroups", "Cross-validation"]
+    assert TABS == ["Overview", "Ranking", "Decision curves", "Calibration", "Paired tests",
+                    "Subgroups", "Cross-validation"]
     names = {tab: [p.name for p in in_tab(tab)] for tab in [*TABS, None]}
     assert names == {"Overview": ["metrics", "confusion", "roc", "bars"],
+                     "Ranking": ["ranking"], "Decision curves": ["decision"],
                      "Calibration": ["calibration"], "Paired tests": ["pvalues"],
                      "Subgroups": ["subgroups"], "Cross-validation": ["crossval"],
                      None: ["mc"]}
+
+
+def test_per_configuration_the_overview_shows_the_seed_twins():
+    names = [p.name for p in in_tab("Overview", PER_CONFIGURATION)]
+    assert names == ["seed_metrics", "confusion", "seed_roc", "bars"]
+    assert [p.name for p in in_tab("Ranking", PER_CONFIGURATION)] == ["ranking"]
 
 
 def test_widget_keys_and_download_files_are_distinct_per_panel():
@@ -71,7 +80,9 @@ def test_the_report_is_the_summary_the_report_panels_and_the_details(sel):
     sections = comparison_sections(sel, ops, {i: 0.31 for i in sel.ids}, "fixed 0.31")
     assert [heading for heading, _ in sections] == [
         "Summary", "Metrics at the current threshold (95% CI)", "Confusion matrices",
-        "ROC curves", "Precision-recall curves", "Per-class metrics", "Calibration",
+        "ROC curves", "Precision-recall curves", "Per-class metrics",
+        "Ranking by AUC, test set 1", "Adjacent differences, test set 1",
+        "What the ranking can and cannot support", "Decision curves", "Calibration",
         "Paired DeLong tests", "Pairwise tests (table)", "Run details"]
     roc = dict(sections)["ROC curves"]
     page_roc = next(p for p in PANELS if p.name == "roc").build(sel, ops).roc

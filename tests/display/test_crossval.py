@@ -60,3 +60,20 @@ def test_runs_get_distinct_colours_shared_by_their_folds():
     folds_b = [t for t in _role(fig, ROLE_FOLD) if t.legendgroup == "B"]
     assert len(folds_b) == 2
     assert all(t.line.color == with_alpha(mean_b.line.color, 0.35) for t in folds_b)
+
+
+def test_seed_replicates_are_named_seeds_in_legend_and_hover():
+    fig = crossval_roc_figure([FoldCurves("A", FOLDS, aucs=[0.9, 0.85, 0.8], unit="seed",
+                                          labels=["seed 0", "seed 1", "seed <b>7</b>"])])
+    (mean,) = _role(fig, ROLE_CURVE)
+    assert mean.name.endswith("(3 seeds)")
+    folds = _role(fig, ROLE_FOLD)
+    assert [t.name for t in folds[:2]] == ["seed 0", "seed 1"]
+    assert folds[1].hovertemplate.startswith("seed 1 (AUC 0.850)")
+    assert "<b>" not in folds[2].name  # a label is shown as text, never as markup
+
+
+def test_the_default_unit_is_the_fold():
+    fig = crossval_roc_figure([FoldCurves("A", FOLDS[:1])])
+    assert _role(fig, ROLE_FOLD)[0].name == "fold 1"
+    assert _role(fig, ROLE_CURVE)[0].name.endswith("(1 fold)")

@@ -1,9 +1,11 @@
-"""Cross-validated ROC: thin per-fold curves, a thick mean curve and a ±1 SD band.
+"""Replicated ROC: thin curves of each replicate, a thick mean curve and a ±1 SD band.
 
-Why show the folds: a single mean curve hides how much the result depends
-on which patients landed in the test fold; the spread between folds is the
+A replicate is a fold of a cross-validation or a seed of a configuration (the same model
+trained again with another seed): :attr:`FoldCurves.unit` says which, in the legend and hover.
+Why show the replicates: a single mean curve hides how much the result depends
+on which patients landed in the test fold, or on the seed; the spread between replicates is the
 honest picture of that variability.  The mean curve is the vertical average
-of the fold curves on a common FPR grid (the scikit-learn recipe).
+of the replicate curves on a common FPR grid (the scikit-learn recipe).
 
 The legend's "mean AUC 0.91 ± 0.02" is the mean and *sample* standard
 deviation (ddof=1) of the per-fold AUCs: with 5 folds the population SD
@@ -29,12 +31,21 @@ __all__ = ["FoldCurves", "crossval_roc_figure", "mean_roc", "fold_auc_summary"]
 
 @dataclass(frozen=True, eq=False)
 class FoldCurves:
-    """One run's per-fold ROC curves: ``folds[i] = (fpr, tpr)``; ``aucs`` optional."""
+    """One run's per-replicate ROC curves: ``folds[i] = (fpr, tpr)``; ``aucs`` optional.
+
+    ``unit``: what a replicate is ("fold", "seed", "run"), said in the legend ("5 seeds");
+    ``labels``: each replicate's hover name (default ``f"{unit} {i + 1}"``, e.g. "seed 3").
+    """
 
     name: str
     folds: Sequence[tuple[Any, Any]]
     aucs: Sequence[float] | None = None
     colour: str | None = None
+    unit: str = "fold"
+    labels: Sequence[str] | None = None
+
+    def label(self, i: int) -> str:
+        return self.labels[i] if self.labels is not None else f"{self.unit} {i + 1}"
 
 
 def _fold_xy(fpr, tpr) -> tuple[np.ndarray, np.ndarray]:
@@ -84,7 +95,7 @@ def _legend(run: FoldCurves, digits: int) -> str:
     spread = NOT_AVAILABLE if np.isnan(std) else f"{std:.{digits}f}"
     k = aucs.shape[0]
     return (f"{_style.escape_label(run.name)} \u2014 mean AUC {mean:.{digits}f} \u00b1 {spread}"
-            f" ({k} fold{'s' if k != 1 else ''})")
+            f" ({k} {run.unit}{'s' if k != 1 else ''})")
 
 
 def _run_traces(run: FoldCurves, colour: str, grid: np.ndarray, digits: int,
@@ -94,10 +105,11 @@ def _run_traces(run: FoldCurves, colour: str, grid: np.ndarray, digits: int,
     for i, (f, t) in enumerate(run.folds):
         x, y = _fold_xy(f, t)
         keep = simplify_polyline(x, y, max_points=max_points)
+        label = _style.escape_label(run.label(i))
         traces.append(go.Scatter(
-            x=x[keep], y=y[keep], mode="lines", name=f"fold {i + 1}", legendgroup=run.name,
+            x=x[keep], y=y[keep], mode="lines", name=label, legendgroup=run.name,
             showlegend=False, line=dict(color=_style.with_alpha(colour, 0.35), width=1),
-            hovertemplate=f"fold {i + 1} (AUC {aucs[i]:.3f})<br>FPR %{{x:.3f}}<br>"
+            hovertemplate=f"{label} (AUC {aucs[i]:.3f})<br>FPR %{{x:.3f}}<br>"
                           "TPR %{y:.3f}<extra></extra>",
             meta=_style.tag(_style.ROLE_FOLD, run.name, fold=i),
         ))
@@ -125,7 +137,7 @@ def crossval_roc_figure(
     title: str = "Cross-validated ROC",
     max_points: int = DEFAULT_MAX_POINTS,
 ) -> go.Figure:
-    """Per run: fold curves, then the SD band (lower, upper), then the mean curve.
+    """Per run: replicate curves, then the SD band (lower, upper), then the mean curve.
 
     The band's upper trace fills to the trace right before it (its lower
     edge), which is why the two are always added as a pair.

@@ -13,21 +13,25 @@ The Weighting page shows two of these panels (curves and confusion matrices) und
 from __future__ import annotations
 
 from dashboard.compare.context import class_names, operating_points
-from dashboard.compare.panel import Panel
+from dashboard.compare.panel import PER_RUN, Panel
 from dashboard.compare.panels.bars import BarsPanel
 from dashboard.compare.panels.calibration import CalibrationPanel
 from dashboard.compare.panels.confusion import ConfusionPanel
 from dashboard.compare.panels.crossval import CrossvalPanel
 from dashboard.compare.panels.curves import CurvesPanel
+from dashboard.compare.panels.decision import DecisionCurvePanel
 from dashboard.compare.panels.metrics import MetricsPanel
 from dashboard.compare.panels.multiclass import MulticlassPanel
 from dashboard.compare.panels.pvalues import PvaluesPanel
+from dashboard.compare.panels.ranking import RankingPanel
+from dashboard.compare.panels.seeds import SeedMetricsPanel, SeedRocPanel
 from dashboard.compare.panels.subgroups import SubgroupsPanel
 
 __all__ = [
     "PANELS",
     "TABS",
     "in_tab",
+    "in_view",
     "confusion_panel",
     "curves_panel",
     "class_names",
@@ -40,9 +44,13 @@ CURVES = CurvesPanel()
 #: Every Compare panel, in page and report order.
 PANELS: tuple[Panel, ...] = (
     MetricsPanel(),
+    SeedMetricsPanel(),
     CONFUSION,
     CURVES,
+    SeedRocPanel(),
     BarsPanel(),
+    RankingPanel(),
+    DecisionCurvePanel(),
     CalibrationPanel(),
     PvaluesPanel(),
     SubgroupsPanel(),
@@ -54,9 +62,15 @@ PANELS: tuple[Panel, ...] = (
 TABS: list[str] = list(dict.fromkeys(p.tab for p in PANELS if p.tab is not None))
 
 
-def in_tab(tab: str | None) -> list[Panel]:
-    """The panels of ``tab`` in order (``None``: the multiclass panels below the tabs)."""
-    return [p for p in PANELS if p.tab == tab]
+def in_tab(tab: str | None, view: str = PER_RUN) -> list[Panel]:
+    """The panels of ``tab`` in ``view`` in order (``None``: the multiclass panels below the
+    tabs)."""
+    return [p for p in PANELS if p.tab == tab and view in p.views]
+
+
+def in_view(view: str) -> list[Panel]:
+    """Every panel shown in ``view``, in page and report order."""
+    return [p for p in PANELS if view in p.views]
 
 
 #: The two panels the Weighting page shows, under the names it calls them by (it also reads

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard.compare import figures
 from dashboard.compare.context import refs
-from dashboard.compare.panel import Panel, Points
+from dashboard.compare.panel import PER_RUN, Panel, Points
 from dashboard.downloads import PNG_HINT, figure_button
 from dashboard.evaluations import Selection
 
@@ -29,6 +29,7 @@ class CurvesPanel(Panel):
     pr_name = "pr"
     pr_stem = "lesionlab-pr"
     follows_threshold = True
+    views = (PER_RUN,)  # per configuration: its seeds' twin in panels/seeds.py
 
     def build(self, sel: Selection, ops: Points) -> Curves:
         r = refs(sel)

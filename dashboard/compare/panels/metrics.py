@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.compare.panel import Panel, Points
+from dashboard.compare.panel import PER_RUN, Panel, Points
 from dashboard.compare.tables import display_table, metric_rows, numeric_table
 from dashboard.downloads import csv_button
 from dashboard.evaluations import Selection
@@ -20,6 +20,7 @@ class MetricsPanel(Panel):
     name = "metrics"
     stem = "lesionlab-metrics"
     follows_threshold = True
+    views = (PER_RUN,)  # per configuration: its seeds' twin in panels/seeds.py
 
     def build(self, sel: Selection, ops: Points) -> list[dict]:
         """One row per run (:func:`dashboard.compare.tables.metric_rows`): the on-screen table,

@@ -1,0 +1,113 @@
+"""The Compare page's ranking: configurations (runs over seeds) ordered by test AUC, from their
+evaluations, with the power note of each adjacent pair.
+
+Why a module between the page and :func:`core.evaluation.ranking.rank_configurations`: that
+function needs every run's AUC and the DeLong covariance of all runs *on one test set*; a
+selection can mix datasets, splits and levels. Configurations are therefore grouped by the test
+samples they share, and each group is ranked on its own: a ranking across test sets would
+compare the difficulty of the test sets, not the models. A configuration whose seeds were
+scored on different samples, a cross-validated configuration (its folds are different test
+samples; the Cross-validation tab shows it) and a configuration that shares its test samples
+with no other are listed with the reason instead of ranked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from .configurations import aligned_scores
+from .delong import delong_components
+from .errors import SampleMismatchError
+from .evaluate import RunEvaluation
+from .paired import align_runs
+from .power import PowerNote, separating_test_size
+from .ranking import Ranking, rank_configurations
+
+__all__ = ["RankedSet", "AucRanking", "rank_by_auc", "NOT_ALIGNED", "ALONE"]
+
+NOT_ALIGNED = "its seeds were scored on different test samples, so they cannot be paired"
+ALONE = "no other configuration shares its test samples (another dataset, split or level)"
+
+
+@dataclass(frozen=True)
+class RankedSet:
+    """Configurations on one test set, ranked; ``power[i]`` belongs to ``ranking.adjacent[i]``."""
+
+    ranking: Ranking
+    power: tuple[PowerNote, ...]
+    n_test: int
+
+
+@dataclass(frozen=True)
+class AucRanking:
+    """One :class:`RankedSet` per shared test set; the configurations not ranked, and why."""
+
+    sets: tuple[RankedSet, ...]
+    left_out: Mapping[str, str]
+
+    @property
+    def n_comparisons(self) -> int:
+        """Comparisons made over all sets (each set is Holm-corrected on its own)."""
+        return sum(s.ranking.holm.n_comparisons for s in self.sets)
+
+
+def _clusters(configs: Mapping[str, Sequence[RunEvaluation]], left_out: dict[str, str]
+              ) -> list[list[str]]:
+    """Configurations grouped by shared test samples (each compared with a group's first)."""
+    clusters: list[list[str]] = []
+    for name, evals in configs.items():
+        if aligned_scores(evals) is None:
+            left_out[name] = NOT_ALIGNED
+            continue
+        for members in clusters:
+            rep = configs[members[0]][0]
+            if aligned_scores([rep, evals[0]]) is not None:
+                members.append(name)
+                break
+        else:
+            clusters.append([name])
+    return clusters
+
+
+def _ranked(members: Sequence[str], configs: Mapping[str, Sequence[RunEvaluation]],
+            alpha: float, digits: int, power: float) -> RankedSet:
+    rep = configs[members[0]][0].test
+    rows, sizes = [], []
+    for name in members:
+        for ev in configs[name]:
+            try:
+                rows.append(align_runs(rep, ev.test)[3])
+            except SampleMismatchError as exc:  # checked by _clusters; kept loud if not
+                raise AssertionError(f"{name}: {exc}") from exc
+        sizes.append(len(configs[name]))
+    comp = delong_components(rep.y, np.vstack(rows))
+    ends = np.cumsum(sizes)
+    values = {name: tuple(comp.aucs[end - size:end].tolist())
+              for name, size, end in zip(members, sizes, ends)}
+    ranking = rank_configurations(values, metric="AUC", test_covariance=comp.covariance,
+                                  alpha=alpha, digits=digits)
+    notes = tuple(separating_test_size(d.difference, d.seed_variance, d.test_variance, rep.n,
+                                       alpha=alpha, power=power) for d in ranking.adjacent)
+    return RankedSet(ranking, notes, rep.n)
+
+
+def rank_by_auc(configs: Mapping[str, Sequence[RunEvaluation]], *,
+                cross_validated: Sequence[str] = (), alpha: float = 0.05, digits: int = 2,
+                power: float = 0.8) -> AucRanking:
+    """Rank ``configs`` (name -> its seeds' evaluations) by mean test AUC, per shared test set.
+
+    ``cross_validated``: names left out as cross-validated (see the module docstring).
+    """
+    left_out = {name: "cross-validated: its folds are different test samples (see the "
+                      "Cross-validation tab)" for name in cross_validated if name in configs}
+    plain = {n: e for n, e in configs.items() if n not in left_out and e}
+    sets = []
+    for members in _clusters(plain, left_out):
+        if len(members) < 2:
+            left_out[members[0]] = ALONE
+            continue
+        sets.append(_ranked(members, plain, alpha, digits, power))
+    return AucRanking(tuple(sets), left_out)

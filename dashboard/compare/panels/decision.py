@@ -1,0 +1,86 @@
+"""Decision curves (Vickers & Elkin 2006): net benefit against threshold probability for every
+run, with "treat all", "treat none", a bootstrap band, and each run's decision threshold marked.
+
+The curves and bands are threshold-free (:func:`core.evaluation.decision_curve.decision_curve`,
+built once per selection and kept as the figure's plotly JSON); a threshold move only puts each
+run's marker at ``(threshold, net benefit there)`` through
+:func:`core.evaluation.display.refresh_decision_markers`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.evaluation.decision_curve import decision_curve, net_benefit_at
+from core.evaluation.display import (
+    DecisionCurveSpec,
+    decision_curve_figure,
+    refresh_decision_markers,
+)
+from dashboard import data
+from dashboard.compare.context import refs
+from dashboard.compare.figures import RunRef
+from dashboard.compare.panel import Panel, Points
+from dashboard.downloads import PNG_HINT, figure_button
+from dashboard.evaluations import Selection
+
+CAPTION = ("Net benefit: true positives per patient minus false positives weighted by the odds "
+           "of the threshold probability, pt / (1 − pt), the harm of a needless intervention "
+           "relative to the benefit of a detected case that a clinician acting at risk pt "
+           "accepts. A model is worth using where its curve lies above both \"treat all\" "
+           "(dashed) and \"treat none\" (0, dotted). Band: pointwise 95% stratified bootstrap "
+           "interval (1000 resamples, the test set's prevalence kept). Marker: each run's "
+           "current decision threshold. The scores are read as risks, so the curves are only "
+           "as trustworthy as the calibration (see the Calibration tab).")
+OTHER_PREVALENCE = (" \"Treat all\" is not drawn: the runs' test sets have different "
+                    "prevalences, so each would need its own line.")
+
+
+class DecisionCurves(NamedTuple):
+    figure: go.Figure
+    #: Whether the runs share a prevalence, so one "treat all" line applies to all of them.
+    one_prevalence: bool
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _template(run_refs: tuple[RunRef, ...]) -> tuple[dict, bool]:
+    specs, curves = [], []
+    for ref in run_refs:
+        ev = data.load_evaluation(ref.run_id, ref.level, ref.aggregate)
+        curve = decision_curve(ev.test.y, ev.test.scores)
+        curves.append(curve)
+        specs.append(DecisionCurveSpec.from_curve(ref.name, curve, colour=ref.colour))
+    one = len({round(c.prevalence, 12) for c in curves}) == 1
+    fig = decision_curve_figure(specs, treat_all=curves[0].treat_all if one else None,
+                                title="Decision curves (test split)")
+    return fig.to_plotly_json(), one
+
+
+class DecisionCurvePanel(Panel):
+    title = "Decision curves"
+    tab = "Decision curves"
+    name = "decision"
+    stem = "lesionlab-decision-curves"
+    follows_threshold = True
+
+    def build(self, sel: Selection, ops: Points) -> DecisionCurves:
+        template, one = _template(refs(sel))
+        points = {}
+        for rid in sel.binary_ids:
+            name = sel.names[rid]
+            t = ops[name].threshold
+            nb = net_benefit_at(sel.evals[rid].test.sorted, t)
+            points[name] = (t, nb) if math.isfinite(nb) else None
+        return DecisionCurves(refresh_decision_markers(template, points), one)
+
+    def draw(self, shown: DecisionCurves, sel: Selection, *, key: str) -> None:
+        st.plotly_chart(shown.figure, key=f"{key}.{self.name}", width="stretch")
+        st.caption(CAPTION + ("" if shown.one_prevalence else OTHER_PREVALENCE) + " " + PNG_HINT)
+        figure_button(shown.figure, file_name=f"{self.stem}.html", key=f"{key}.{self.name}.html")
+
+    def sections(self, shown: DecisionCurves):
+        return [(self.title, shown.figure)]

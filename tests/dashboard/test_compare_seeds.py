@@ -1,0 +1,172 @@
+"""Compare per configuration, the ranking and the decision curves, through AppTest on real
+trained runs plus seeds cloned from them (tests/support/seeded.py): the numbers on the page are
+the core's, computed here from the stored predictions.
+
+Store: configuration A (idc_initial, none) and B (idc_own, none) with seeds 0, 1, 2; C
+(idc_initial, class_weight) with seed 0 only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.evaluation import RunEvaluation
+from core.evaluation.auc_ranking import rank_by_auc
+from core.evaluation.configurations import configuration_metrics
+from core.evaluation.decision_curve import net_benefit_at
+from core.store import ResultsStore
+from dashboard.text import as_read
+from tests.dashboard.conftest import chart_by_title, no_exception, open_page
+from tests.support.seeded import add_seeds, copy_runs
+
+PAGE = "pages/compare.py"
+
+
+@pytest.fixture(scope="module")
+def seeded(trained_store, tmp_path_factory):
+    """{configuration letter: run ids in seed order}, in a store of this module's own."""
+    store = ResultsStore(tmp_path_factory.mktemp("seeded_store"))
+    table = trained_store.list_runs()
+    ids = {(r.model, r.strategy): r.run_id for r in table.itertuples()}
+    copy_runs(trained_store, store, ids.values())
+    a, b = ids[("idc_initial", "none")], ids[("idc_own", "none")]
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LESIONLAB_STORE", str(store.root))
+    yield store, {"A": [a, *add_seeds(store, a, [1, 2], noise=0.3)],
+                  "B": [b, *add_seeds(store, b, [1, 2], noise=0.3)],
+                  "C": [ids[("idc_initial", "class_weight")]]}
+    mp.undo()
+
+
+def _evals(store, ids):
+    return [RunEvaluation.from_predictions(store.get(i).predictions(), 1) for i in ids]
+
+
+@pytest.fixture(scope="module")
+def at(seeded):
+    _, configs = seeded
+    ids = [i for run_ids in configs.values() for i in run_ids]
+    return open_page(PAGE, {"runs": ",".join(ids), "per": "configuration", "t": "0.4"})
+
+
+def _seed_table(at):
+    for df in at.dataframe:
+        if "single runs" in df.value.columns:
+            return df.value.set_index("seeds", append=True)
+    raise AssertionError("no per-configuration table on the page")
+
+
+def test_per_configuration_the_table_holds_the_cores_summaries(at, seeded):
+    no_exception(at)
+    store, configs = seeded
+    table = _seed_table(at).reset_index(level="seeds")
+    assert sorted(table["seeds"].tolist()) == [1, 3, 3]
+    evals = _evals(store, configs["A"])
+    cm = configuration_metrics([[ev] for ev in evals], [[0.4]] * 3, (0, 1, 2), n_boot=1000)
+    auc = cm.summaries["auc"]
+    row = next(r for _, r in table.iterrows()
+               if "idc_initial" in r["configuration"] and r["seeds"] == 3)
+    assert row["mean"] == f"{auc.mean:.3f}" and row["SD"] == f"{auc.sd:.3f}"
+    assert row["95% CI"] == f"{auc.ci.low:.3f}–{auc.ci.high:.3f}"
+    assert row["min–max"] == f"{auc.minimum:.3f}–{auc.maximum:.3f}"
+    assert row["CI includes"] == "seeds and test set"
+    assert f"seed 2: {evals[2].auc.auc:.3f}" in row["single runs"]
+
+
+def test_a_threshold_metric_follows_the_threshold(at, seeded):
+    store, configs = seeded
+    at.selectbox(key="compare.seed_metrics.metric").set_value("sensitivity").run()
+    no_exception(at)
+    evals = _evals(store, configs["B"])
+    want = np.mean([ev.at(0.4).metrics.sensitivity for ev in evals])
+    table = _seed_table(at).reset_index(level="seeds")
+    row = next(r for _, r in table.iterrows() if "idc_own" in r["configuration"])
+    assert row["mean"] == f"{want:.3f}"
+
+
+def test_one_seed_says_the_spread_is_unknown_and_how_to_add_seeds(at):
+    notes = [as_read(i.value) for i in at.info if "has one seed" in as_read(i.value)]
+    assert len(notes) == 1 and "class_weight" in notes[0]
+    assert '"Seeds" field' in notes[0] and "--seeds" in notes[0]
+
+
+def test_the_roc_is_each_configurations_mean_with_a_band(at):
+    spec = chart_by_title(at, "ROC per configuration")
+    roles = [(t.get("meta") or {}).get("role") for t in spec["data"]]
+    assert roles.count("curve") == 3
+    assert roles.count("band") == 4  # two configurations with a spread, a pair of edges each
+    legends = [t["name"] for t in spec["data"] if (t.get("meta") or {}).get("role") == "curve"]
+    assert sum(name.endswith("(3 seeds)") for name in legends) == 2
+
+
+def test_the_ranking_is_the_cores_with_holm_and_the_comparisons_counted(at, seeded):
+    store, configs = seeded
+    at.session_state["view"] = "Ranking"
+    at.run()
+    no_exception(at)
+    core = rank_by_auc({k: _evals(store, v) for k, v in configs.items()})
+    (ranked,) = core.sets
+    pairs = next(df.value for df in at.dataframe if "p_holm" in df.value.columns)
+    assert pairs["difference"].tolist() == pytest.approx(
+        [d.difference for d in ranked.ranking.adjacent])
+    assert pairs["comparisons"].tolist() == [2, 2]
+    assert any("2 comparison(s) made" in as_read(h.value) for h in at.subheader)
+    texts = " ".join(as_read(m.value) for m in at.markdown)
+    assert "distinguishable" in texts or " > " in texts
+    captions = " ".join(as_read(c.value) for c in at.caption)
+    assert "cannot support" in captions and "Comparisons made: 2" in captions
+
+
+def test_the_decision_curve_marks_each_runs_threshold_and_moves_with_it(at, seeded):
+    store, configs = seeded
+    at.session_state["view"] = "Decision curves"
+    at.run()
+    spec = chart_by_title(at, "Decision curves")
+    marks = {t["meta"]["run"]: (t["x"][0], t["y"][0]) for t in spec["data"]
+             if (t.get("meta") or {}).get("role") == "operating_point"}
+    assert len(marks) == 7 and all(x == pytest.approx(0.4) for x, _ in marks.values())
+    names = [t.get("name") for t in spec["data"]]
+    assert "treat all" in names and "treat none" in names
+    at.slider(key="compare.threshold.value").set_value(0.25).run()
+    spec = chart_by_title(at, "Decision curves")
+    ev = _evals(store, configs["C"])[0]
+    ys = [t["y"][0] for t in spec["data"] if (t.get("meta") or {}).get("role") ==
+          "operating_point" and t["x"][0] == pytest.approx(0.25)]
+    assert len(ys) == 7
+    assert pytest.approx(net_benefit_at(ev.test.sorted, 0.25)) in ys
+
+
+def test_the_per_run_view_is_unchanged(seeded):
+    _, configs = seeded
+    at = open_page(PAGE, {"runs": ",".join(configs["A"])})
+    no_exception(at)
+    assert at.radio(key="compare.per").value == "run"
+    assert any("tp" in df.value.columns for df in at.dataframe)
+    assert not any("single runs" in df.value.columns for df in at.dataframe)
+
+
+def test_the_report_per_configuration_holds_what_that_view_shows(seeded):
+    from dashboard import data
+    from dashboard.compare.context import operating_points
+    from dashboard.compare.panel import PER_CONFIGURATION
+    from dashboard.compare.panels import in_view
+    from dashboard.compare.report import comparison_sections
+    from dashboard.evaluations import load_selection
+    from dashboard.runs import run_names
+
+    _, configs = seeded
+    ids = [i for run_ids in configs.values() for i in run_ids]
+    sel = load_selection(ids, run_names(data.list_runs()))
+    ops = operating_points(sel, {i: 0.4 for i in ids})
+    sections = dict(comparison_sections(sel, ops, {i: 0.4 for i in ids}, "fixed 0.4",
+                                        PER_CONFIGURATION))
+    assert "View: per configuration (over seeds)." in sections["Summary"]
+    assert "Metrics at the current threshold (95% CI)" not in sections  # the per-run table
+    every = sections["Every metric per configuration"]
+    assert len(every) == 3 * 9
+    assert sorted(every.loc[every["metric"] == "auc", "n_seeds"]) == [1, 3, 3]
+    page = next(p for p in in_view(PER_CONFIGURATION) if p.name == "seed_metrics")
+    assert every.equals(page.build(sel, ops).rows)
+    assert "ROC per configuration (mean over seeds)" in sections
+    assert "Decision curves" in sections and "Ranking by AUC, test set 1" in sections
