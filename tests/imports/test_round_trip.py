@@ -12,7 +12,7 @@ from core.evaluation import RunEvaluation
 from core.imports import import_predictions
 from core.imports.table import import_format
 from core.store import ResultsStore
-from dashboard.tables import metric_rows, numeric_table
+from dashboard.compare.tables import metric_rows, numeric_table
 
 
 @pytest.fixture(scope="module")
