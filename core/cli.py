@@ -183,7 +183,7 @@ def _run(args) -> int:
             rows.append({"run": spec.label, "status": "failed", "run_id": ""})
             continue
         bar.close()
-        summary = stored.record.get("summary", {})
+        summary = stored.view.summary
         rows.append({"run": spec.label, "status": "cached" if bar.cached else "trained",
                      "run_id": stored.run_id,
                      "test_auc": summary.get("test_auc"), "val_auc": summary.get("val_auc"),

@@ -21,6 +21,7 @@ import numpy as np
 from core.datasets.images import resize_for_model
 from core.datasets.reduced import pixel_digest
 from core.evaluation.decision import decide, negative_class_name
+from core.store.record import RunRecord
 
 __all__ = ["Prediction", "RunModel", "class_probabilities", "decision_text", "image_digest",
            "model_inputs", "predict"]
@@ -41,14 +42,20 @@ class RunModel:
     synthetic_data: bool
 
     @classmethod
-    def from_record(cls, run_id: str, label: str, record: Mapping[str, Any]) -> RunModel:
-        model = record["model"]
-        positive = record.get("positive_index")
-        return cls(run_id=run_id, label=label, class_names=tuple(record["class_names"]),
+    def from_record(cls, run_id: str, label: str,
+                    record: RunRecord | Mapping[str, Any]) -> RunModel:
+        """From the run's record (its typed view, or the stored dict); a record without a
+        model head or input size cannot be explained and raises ``ValueError`` naming it."""
+        view = RunRecord.of(record)
+        model = view.model
+        if model.head is None or model.input_size is None:
+            raise ValueError(f"run {run_id} has no model head or input size in its record")
+        positive = view.positive_index
+        return cls(run_id=run_id, label=label, class_names=view.class_names,
                    positive_index=None if positive is None else int(positive),
-                   head=str(model["head"]), last_conv_layer=model.get("last_conv_layer"),
-                   input_size=int(model["input_size"]), title=str(model.get("title") or ""),
-                   synthetic_data=bool(record.get("synthetic_data")))
+                   head=str(model.head), last_conv_layer=model.last_conv_layer,
+                   input_size=int(model.input_size), title=str(model.title or ""),
+                   synthetic_data=view.synthetic_data)
 
     @property
     def positive_class(self) -> str | None:

@@ -100,13 +100,15 @@ class ModelFacts:
     head: str | None = None  #: output activation, which decides how probabilities are read
     n_params: int | None = None
     input_size: int | None = None  #: pixels per side the model was trained at
+    last_conv_layer: str | None = None  #: where Grad-CAM reads (None: found at run time)
 
     @classmethod
     def from_section(cls, model: Mapping[str, Any]) -> ModelFacts:
         return cls(name=model.get("name"), title=model.get("title"),
                    citation=model.get("citation"), family=model.get("family"),
                    head=model.get("head"), n_params=model.get("n_params"),
-                   input_size=model.get("input_size"))
+                   input_size=model.get("input_size"),
+                   last_conv_layer=model.get("last_conv_layer"))
 
 
 @dataclass(frozen=True)

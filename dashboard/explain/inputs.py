@@ -195,7 +195,7 @@ def input_sizes(runs: pd.DataFrame) -> tuple[int, ...]:
     sizes = set()
     for run_id in runs["run_id"]:
         try:
-            sizes.add(int(data.load_record(run_id)["model"]["input_size"]))
+            sizes.add(int(data.load_run_record(run_id).model.input_size))
         except Exception:  # noqa: BLE001 - a corrupt run is reported where it is loaded
             continue
     return tuple(sorted(sizes))

@@ -42,7 +42,7 @@ def load_runs(run_ids: Sequence[str], labels: dict[str, str]) -> list[LoadedRun]
     loaded = []
     for run_id in run_ids:
         try:
-            run = RunModel.from_record(run_id, labels[run_id], data.load_record(run_id))
+            run = RunModel.from_record(run_id, labels[run_id], data.load_run_record(run_id))
             model = data.load_model(run_id)
         except CorruptRunError as error:  # named with the fix; the other runs go on
             show_read_problem(labels[run_id], error)

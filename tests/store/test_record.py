@@ -63,7 +63,8 @@ def test_model_recipe_strategy_and_weights_of_a_stored_record(stored):
     assert view.model == ModelFacts(name="idc_initial", title=model["title"],
                                     citation=model["citation"], family=model["family"],
                                     head=model["head"], n_params=model["n_params"],
-                                    input_size=model["input_size"])
+                                    input_size=model["input_size"],
+                                    last_conv_layer=model["last_conv_layer"])
     assert view.model.n_params > 0 and view.model.citation
     recipe = view.recipe
     assert (recipe.epochs, recipe.max_train_images, recipe.batch_size) == (2, 600, 32)  # TINY
