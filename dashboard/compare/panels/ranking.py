@@ -78,10 +78,10 @@ class RankingPanel(Panel):
                             n=ranked.n_test, k=ranked.ranking.holm.n_comparisons), anchor=False)
             for sentence in ranked.ranking.sentences:
                 st.markdown(literal(sentence))
-            st.dataframe(plain_table(order), hide_index=True, width="stretch")
+            st.dataframe(placeholder="–", data=plain_table(order), hide_index=True, width="stretch")
             shown = pairs.assign(p_raw=pairs["p_raw"].map(format_p),
                                  p_holm=pairs["p_holm"].map(format_p))
-            st.dataframe(plain_table(shown), hide_index=True, width="stretch")
+            st.dataframe(placeholder="–", data=plain_table(shown), hide_index=True, width="stretch")
             csv_button(pairs, label="Adjacent differences (CSV)",
                        file_name=f"{self.stem}-{i + 1}.csv", key=f"{key}.{self.name}.csv{i}")
         for name, why in view.result.left_out.items():

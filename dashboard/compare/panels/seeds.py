@@ -61,7 +61,7 @@ class SeedMetricsPanel(Panel):
         st.subheader("Metrics per configuration over seeds (test split)")
         metric = st.selectbox("Metric", CONFIGURATION_METRICS, key=f"{key}.{self.name}.metric",
                               format_func=lambda m: "AUC" if m == "auc" else m)
-        st.dataframe(plain_table(seed_display_table(table.rows, metric)), hide_index=True,
+        st.dataframe(placeholder="–", data=plain_table(seed_display_table(table.rows, metric)), hide_index=True,
                      width="stretch")
         st.caption(CAPTION)
         for name in table.single:
