@@ -72,3 +72,14 @@ def test_a_run_the_guard_stopped_says_so():
     assert facts["budget: time"] == ("expected 85 s (measuring speed and planning 5.0 s), "
                                      "took 101 s: OVER its budget")
     assert facts["budget"].startswith("1.5 min per run")
+
+
+def test_the_compare_page_shows_the_plan_in_run_details(budget_run, monkeypatch):
+    from tests.dashboard.conftest import no_exception, open_page
+
+    monkeypatch.setenv("LESIONLAB_STORE", str(budget_run.path.parents[1]))  # STORE/runs/ID
+    at = open_page("pages/compare.py", {"runs": budget_run.run_id})
+    no_exception(at)
+    (table,) = [d.value for d in at.dataframe if "budget: chosen" in d.value.index]
+    assert table.loc["budget: guard"].tolist() == ["did not stop training"]
+    assert table.loc["budget"].iloc[0].startswith("4 min per run")
