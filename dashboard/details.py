@@ -15,12 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from core.store import RunRecord
-from core.store.record import DuplicateFacts, SkippedFiles
+from core.imports.stored import KINDS
+from core.store.record import BudgetFacts, DuplicateFacts, ImportFacts, SkippedFiles
 from dashboard.evaluations import Selection, problems_frame
 from dashboard.text import literal, md, plain_table
 
 __all__ = ["warnings_banner", "run_warnings", "show_run_warnings", "details_table",
-           "details_expander"]
+           "details_expander", "run_facts", "ROWS"]
 
 
 def _views(sel: Selection) -> dict[str, RunRecord]:
@@ -82,17 +83,44 @@ def _fmt(value, digits: int = 1) -> str:
     return str(value)
 
 
-def _row(record: RunRecord) -> dict:
-    model, weights, strategy = record.model, record.weights, record.strategy
+#: The rows of Run details, in the order they are shown. A run has the rows that apply to it
+#: (a budget run its plan, an imported run its file instead of its training); the table keeps
+#: this order whichever run comes first.
+ROWS = ("run id", "model", "parameters", "input size", "reference", "synthetic data",
+        "imported file", "file sha256", "import kind", "imported split", "rows imported",
+        "weights", "imbalance strategy", "recipe", "epochs run",
+        "budget", "budget: measured speed", "budget: chosen", "budget: why", "budget: time",
+        "budget: guard",
+        "data (train / val / test)", "data notes", "files left out (unreadable)",
+        "identical images", "device", "wall time", "training speed", "peak memory", "created",
+        "environment")
+
+
+def run_facts(record: RunRecord) -> dict[str, str]:
+    """One run's column of Run details. An imported run shows what was imported and none of
+    the training rows (it was not trained here: they would all read None)."""
+    model = record.model
+    facts = {"run id": record.run_id,
+             "model": f"{model.title or model.name} ({model.name})",
+             "parameters": f"{model.n_params:,}" if model.n_params else "—"}
+    input_size = record.recipe.input_size or model.input_size
+    if input_size or record.imported is None:
+        facts["input size"] = f"{input_size} px"
+    facts |= {"reference": model.citation or "—",
+              "synthetic data": "YES — generated demo data" if record.synthetic_data else "no"}
+    if record.imported is not None:
+        return facts | _import_rows(record.imported) | _data_rows(record, imported=True)
+    facts |= _training_rows(record)
+    if record.budget is not None:
+        facts |= _budget_rows(record.budget, record.training.epochs_run)
+    return facts | _data_rows(record, imported=False) | _machine_rows(record)
+
+
+def _training_rows(record: RunRecord) -> dict[str, str]:
+    weights, strategy = record.weights, record.strategy
     recipe, training = record.recipe, record.training
     cw = strategy.class_weight
     return {
-        "run id": record.run_id,
-        "model": f"{model.title or model.name} ({model.name})",
-        "parameters": f"{model.n_params:,}" if model.n_params else "—",
-        "input size": f"{recipe.input_size or model.input_size} px",
-        "reference": model.citation or "—",
-        "synthetic data": "YES — generated demo data" if record.synthetic_data else "no",
         "weights": f"requested {weights.requested}, used {weights.used}"
                    + (f" — {weights.note}" if weights.note else ""),
         "imbalance strategy": f"{strategy.name} (sampling: {strategy.sampling}"
@@ -105,17 +133,64 @@ def _row(record: RunRecord) -> dict:
                    f"max train images {recipe.max_train_images}"),
         "epochs run": f"{training.epochs_run} of {training.epochs_planned}"
                       + (" (stopped early)" if training.stopped_early else ""),
-        "data (train / val / test)": " / ".join(
-            ", ".join(f"{k} {v}" for k, v in record.data.split_counts(s).items())
-            for s in ("train", "val", "test")),
-        "data notes": "; ".join(record.data.notes) or "—",
-        "files left out (unreadable)": _skipped(record.data.skipped),
-        "identical images": _duplicates(record.data.duplicates),
+    }
+
+
+def _budget_rows(plan: BudgetFacts, epochs_run: int | None) -> dict[str, str]:
+    """What the budget planner chose for the run, from which speed, why, and how it went."""
+    rates = plan.rates
+    expected = (plan.expected_s or 0.0) + (plan.probe_s or 0.0)
+    kept = {True: "within its budget", False: "OVER its budget"}.get(plan.within_budget, "")
+    stopped = plan.stopped_by_budget_after_epoch
+    return {
+        "budget": (f"{plan.budget_s / 60:g} min per run" if plan.budget_s else "—")
+                  + f" (planner version {plan.planner})",
+        "budget: measured speed": f"{_fmt(rates.train)} images/s training, "
+                                  f"{_fmt(rates.predict)} images/s predicting "
+                                  f"(from {rates.source})",
+        "budget: chosen": f"{plan.input_size} px, {plan.train_images:,} training images, "
+                          f"{plan.epochs} epochs planned ({epochs_run} run), early stopping "
+                          f"after {plan.early_stopping_patience} epochs without improvement"
+                          if plan.train_images is not None else "—",
+        "budget: why": "; ".join(plan.reasons) or "—",
+        "budget: time": f"expected {_fmt(expected, 0)} s (measuring speed and planning "
+                        f"{_fmt(plan.probe_s)} s), took {_fmt(plan.actual_s, 0)} s"
+                        + (f": {kept}" if kept else ""),
+        "budget: guard": (f"stopped training after epoch {stopped} to end in time"
+                          if stopped is not None else "did not stop training"),
+    }
+
+
+def _import_rows(section: ImportFacts) -> dict[str, str]:
+    """What an imported run was made from, instead of how it was trained."""
+    return {
+        "imported file": section.file or "—",
+        "file sha256": f"{section.sha256[:16]}…" if section.sha256 else "—",
+        "import kind": KINDS.get(section.kind, section.kind or "—"),
+        "imported split": ("the file's own val/test split" if section.own_split
+                           else "Lesionlab's split of the dataset"),
+        "rows imported": f"{section.rows:,}" if section.rows is not None else "—",
+    }
+
+
+def _data_rows(record: RunRecord, *, imported: bool) -> dict[str, str]:
+    data = record.data
+    facts = {"data (train / val / test)": " / ".join(
+                 ", ".join(f"{k} {v}" for k, v in data.split_counts(s).items())
+                 for s in ("train", "val", "test")),
+             "data notes": "; ".join(data.notes) or "—"}
+    if not imported:  # an import records neither: "not recorded" would blame the engine
+        facts |= {"files left out (unreadable)": _skipped(data.skipped),
+                  "identical images": _duplicates(data.duplicates)}
+    return facts | {"created": record.created_at}
+
+
+def _machine_rows(record: RunRecord) -> dict[str, str]:
+    return {
         "device": str(record.device),
         "wall time": f"{_fmt(record.wall_time_s)} s",
         "training speed": f"{_fmt(record.images_per_s)} images/s",
         "peak memory": f"{_fmt(record.peak_memory_mb, 0)} MB",
-        "created": record.created_at,
         "environment": ", ".join(f"{k} {v}" for k, v in record.environment.items()),
     }
 
@@ -147,8 +222,9 @@ def _duplicates(info: DuplicateFacts | None) -> str:
 
 def details_table(sel: Selection) -> pd.DataFrame:
     """Rows = facts, columns = runs (reads like a paper's methods table)."""
-    cols = {sel.names[rid]: _row(view) for rid, view in _views(sel).items()}
-    return pd.DataFrame(cols)
+    cols = {sel.names[rid]: run_facts(view) for rid, view in _views(sel).items()}
+    table = pd.DataFrame(cols)
+    return table.reindex([row for row in ROWS if row in table.index])
 
 
 def details_expander(sel: Selection) -> None:
@@ -161,5 +237,8 @@ def details_expander(sel: Selection) -> None:
         with st.popover("Full recipes (JSON)"):
             for rid, view in _views(sel).items():
                 st.caption(literal(sel.names[rid]))
+                if view.imported is not None:
+                    st.caption("Imported: made elsewhere, so no recipe of Lesionlab's.")
+                    continue
                 st.code(json.dumps(view.recipe.as_dict(), indent=1, sort_keys=True,
                                    default=str), language="json")

@@ -6,7 +6,14 @@ import streamlit as st
 
 from dashboard.data import get_store
 from dashboard.datasets.ui import registry_or_error
-from dashboard.jobs.grid import grid_form, grid_status, has_gpu, paper_on_cpu_warning, show_grid
+from dashboard.jobs.grid import (
+    budget_time_note,
+    grid_form,
+    grid_status,
+    has_gpu,
+    paper_on_cpu_warning,
+    show_grid,
+)
 from dashboard.jobs.panel import backend_note, jobs_panel, submit
 from dashboard.text import literal
 
@@ -20,6 +27,7 @@ choice = grid_form(list(specs)) if specs else None
 if choice is not None:
     status = grid_status(choice, get_store())
     show_grid(status)
+    budget_time_note(status)
     if choice.profile == "paper" and not has_gpu():
         paper_on_cpu_warning(status)
     todo = status[status["status"] == "to train"]

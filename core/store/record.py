@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
 __all__ = [
+    "BudgetFacts",
+    "BudgetRates",
     "DataFacts",
     "DuplicateFacts",
+    "ImportFacts",
     "ModelFacts",
     "RecipeFacts",
     "RunRecord",
@@ -65,6 +68,13 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else ()
 
 
+def _plain(cls: Any, section: Mapping[str, Any], **parts: Any) -> Any:
+    """``cls`` with each field read from the section's key of that name (absent: ``None``),
+    but the ``parts`` given."""
+    return cls(**{f.name: section.get(f.name) for f in fields(cls) if f.name not in parts},
+               **parts)
+
+
 @dataclass(frozen=True)
 class SpecFacts:
     """What the user asked for (``record["spec"]``): the factors a run varies."""
@@ -79,14 +89,11 @@ class SpecFacts:
     weights: str | None = None  #: the weights the user asked for (``None``: the model's default)
     overrides: Mapping[str, Any] = _no_mapping()  #: recipe fields the user changed
     split_seed: int | None = None  #: seeds the split, apart from training: runs share a test set
+    budget_s: float | None = None  #: the budget profile's seconds per run (asked for)
 
     @classmethod
     def from_section(cls, spec: Mapping[str, Any]) -> SpecFacts:
-        return cls(dataset=spec.get("dataset"), model=spec.get("model"),
-                   strategy=spec.get("strategy"), profile=spec.get("profile"),
-                   seed=spec.get("seed"), fold=spec.get("fold"), n_folds=spec.get("n_folds"),
-                   weights=spec.get("weights"), overrides=_mapping(spec, "overrides"),
-                   split_seed=spec.get("split_seed"))
+        return _plain(cls, spec, overrides=_mapping(spec, "overrides"))
 
 
 @dataclass(frozen=True)
@@ -104,11 +111,7 @@ class ModelFacts:
 
     @classmethod
     def from_section(cls, model: Mapping[str, Any]) -> ModelFacts:
-        return cls(name=model.get("name"), title=model.get("title"),
-                   citation=model.get("citation"), family=model.get("family"),
-                   head=model.get("head"), n_params=model.get("n_params"),
-                   input_size=model.get("input_size"),
-                   last_conv_layer=model.get("last_conv_layer"))
+        return _plain(cls, model)
 
 
 @dataclass(frozen=True)
@@ -147,8 +150,7 @@ class StrategyFacts:
 
     @classmethod
     def from_section(cls, strategy: Mapping[str, Any]) -> StrategyFacts:
-        return cls(name=strategy.get("name"), sampling=strategy.get("sampling"),
-                   class_weight=_mapping(strategy, "class_weight"))
+        return _plain(cls, strategy, class_weight=_mapping(strategy, "class_weight"))
 
 
 @dataclass(frozen=True)
@@ -161,8 +163,7 @@ class WeightsFacts:
 
     @classmethod
     def from_section(cls, weights: Mapping[str, Any]) -> WeightsFacts:
-        return cls(requested=weights.get("requested"), used=weights.get("used"),
-                   note=weights.get("note"))
+        return _plain(cls, weights)
 
 
 @dataclass(frozen=True)
@@ -244,14 +245,64 @@ class TrainingFacts:
     @classmethod
     def from_section(cls, training: Mapping[str, Any]) -> TrainingFacts:
         seconds = training.get("epoch_seconds")
-        return cls(
-            epochs_run=training.get("epochs_run"), epochs_planned=training.get("epochs_planned"),
-            stopped_early=bool(training.get("stopped_early")),
-            resumed_from_epoch=training.get("resumed_from_epoch"), eager=training.get("eager"),
-            epoch_seconds=tuple(seconds) if isinstance(seconds, (list, tuple)) else (),
-            global_batch=training.get("global_batch"),
-            images_left_out_per_epoch=training.get("images_left_out_per_epoch"),
-            val_blank_padding=training.get("val_blank_padding"))
+        return _plain(cls, training, stopped_early=bool(training.get("stopped_early")),
+                      epoch_seconds=tuple(seconds) if isinstance(seconds, (list, tuple)) else ())
+
+
+@dataclass(frozen=True)
+class BudgetRates:
+    """Images per second the budget plan counted on, and where they came from."""
+
+    train: float | None = None
+    predict: float | None = None
+    source: str | None = None  #: "probe", "earlier runs" or "interpolated"
+
+
+@dataclass(frozen=True)
+class BudgetFacts:
+    """A budget-profile run's plan and outcome (``record["budget"]``, written by
+    ``core.training.budget_run``): what the planner chose, from which speed, why, and whether
+    the run kept to its budget."""
+
+    budget_s: float | None = None
+    input_size: int | None = None
+    epochs: int | None = None  #: planned; ``TrainingFacts.epochs_run`` says how many ran
+    train_images: int | None = None
+    early_stopping_patience: int | None = None
+    expected_s: float | None = None
+    rates: BudgetRates = BudgetRates()
+    reasons: tuple[str, ...] = ()
+    planner: int | None = None  #: the planner's rules' version
+    probe_s: float | None = None  #: measuring speed and planning, before the model was built
+    actual_s: float | None = None  #: from the request to the stored run
+    within_budget: bool | None = None
+    stopped_by_budget_after_epoch: int | None = None  #: ``None``: the guard never stopped it
+
+    @classmethod
+    def from_section(cls, budget: Mapping[str, Any]) -> BudgetFacts:
+        return _plain(cls, budget, rates=_plain(BudgetRates, _section(budget, "rates")),
+                      reasons=_strings(budget.get("reasons")))
+
+
+@dataclass(frozen=True)
+class ImportFacts:
+    """What an imported run was made from (``record["import"]``, ``core.imports.stored``)."""
+
+    kind: str | None = None  #: "predictions" or "keras"
+    file: str | None = None  #: the imported file's name
+    sha256: str | None = None
+    own_split: bool | None = None  #: the file's own val/test split, not Lesionlab's
+    rows: int | None = None  #: predictions imported
+
+    @classmethod
+    def from_section(cls, section: Mapping[str, Any]) -> ImportFacts:
+        return _plain(cls, section)
+
+
+def _optional(cls: Any, record: Mapping[str, Any], key: str) -> Any:
+    """``cls.from_section`` of ``record[key]``, or ``None`` when the record has no such part."""
+    section = record.get(key)
+    return cls.from_section(section) if isinstance(section, Mapping) else None
 
 
 def _thawed(value: Any) -> Any:
@@ -267,8 +318,9 @@ def _thawed(value: Any) -> Any:
 class RunRecord:
     """One run's record, read once (:meth:`from_dict`) and typed; see the module docstring.
 
-    Sections are always present (empty when the record lacks them), except the two parts of
-    ``data`` whose absence itself means something (:class:`DataFacts`).
+    Sections are always present (empty when the record lacks them), except those whose
+    absence itself means something: two parts of ``data`` (:class:`DataFacts`), ``budget``
+    (not a budget run) and ``imported`` (trained here, not imported).
     """
 
     run_id: str | None = None
@@ -284,6 +336,8 @@ class RunRecord:
     weights: WeightsFacts = WeightsFacts()
     data: DataFacts = DataFacts()
     training: TrainingFacts = TrainingFacts()
+    budget: BudgetFacts | None = None  #: the budget profile's plan; ``None`` for other runs
+    imported: ImportFacts | None = None  #: the ``import`` section; ``None`` for trained runs
     wall_time_s: float | None = None  #: the whole run, data loading and saving included
     train_time_s: float | None = None  #: ``model.fit`` alone
     images_per_s: float | None = None  #: training speed
@@ -313,6 +367,8 @@ class RunRecord:
             weights=WeightsFacts.from_section(_section(record, "weights")),
             data=DataFacts.from_section(_section(record, "data")),
             training=TrainingFacts.from_section(_section(record, "training")),
+            budget=_optional(BudgetFacts, record, "budget"),
+            imported=_optional(ImportFacts, record, "import"),
             **{name: record.get(name) for name in timing},
             device=record.get("device"), device_info=_mapping(record, "device_info"),
             environment=_mapping(record, "environment"), summary=_mapping(record, "summary"),

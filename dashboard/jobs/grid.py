@@ -28,6 +28,8 @@ from dashboard.text import literal, md, plain_table, visible
 
 #: Measured on a 2-core CPU (STACK-NOTES): ResNet50 at 224 px trains about 5 images/s.
 CPU_RESNET50_224_IMAGES_PER_S = 5.4
+#: A budget run's images, epochs and input size in the grid table: planned when it starts.
+AT_RUN_TIME = "chosen at run time"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class GridChoice:
     epochs: int | None  # recipe override; None keeps each recipe's epochs
     #: The Advanced box's ``FIELD = VALUE`` lines, as typed (the CLI's --set).
     overrides: tuple[str, ...] = ()
+    #: The budget profile's minutes per run as typed (None: the field is empty or not shown);
+    #: checked by the grid check, which says what is wrong with a missing or zero budget.
+    budget: float | None = None
 
     def specs(self) -> list:
         """The grid's runs, checked as the CLI checks them (core.training.validate: seeds,
@@ -52,7 +57,8 @@ class GridChoice:
 
         return validate_grid(GridRequest(self.datasets, self.models, self.strategies,
                                          self.profile, self.seeds, self.n_folds, self.weights,
-                                         self.epochs, overrides=self.overrides),
+                                         self.epochs, overrides=self.overrides,
+                                         budget=self.budget),
                              check_data=False)
 
     def label(self) -> str:
@@ -60,8 +66,15 @@ class GridChoice:
 
         changed = overrides_text(parse_overrides(self.overrides)[0])
         return (f"{' + '.join(self.datasets)} × {len(self.models)} model(s) × "
-                f"{' / '.join(self.strategies)} · {self.profile}"
+                f"{' / '.join(self.strategies)} · {self.profile_label}"
                 + (f" · {changed}" if changed else ""))
+
+    @property
+    def profile_label(self) -> str:
+        """"quick", "paper" or "budget 2 min per run": a budget grid's label names its budget."""
+        if self.profile == "budget" and self.budget is not None:
+            return f"budget {self.budget:g} min per run"
+        return self.profile
 
 
 class _MoreChoices(NamedTuple):
@@ -77,6 +90,7 @@ class _MoreChoices(NamedTuple):
 def grid_form(dataset_names: list[str]) -> GridChoice | None:
     """The grid widgets; None (after saying why) when the choice is incomplete or invalid."""
     datasets, models, strategies, profile, seeds_text = _main_choices(dataset_names)
+    budget = _budget_minutes(profile)
     more = _more_choices()
     overrides = overrides_box(models, profile)
     if more.own_weights.strip():
@@ -106,7 +120,8 @@ def grid_form(dataset_names: list[str]) -> GridChoice | None:
     weights = ({"none": None, "imagenet": "imagenet"}
                .get(more.weights_kind, more.weights_path.strip()))
     return GridChoice(tuple(datasets), tuple(models), tuple(strategies), profile, seeds,
-                      int(more.folds) or None, weights, int(more.epochs) or None, overrides)
+                      int(more.folds) or None, weights, int(more.epochs) or None, overrides,
+                      budget)
 
 
 def _main_choices(dataset_names: list[str]) -> tuple[list, list, list, str, str]:
@@ -129,10 +144,29 @@ def _main_choices(dataset_names: list[str]) -> tuple[list, list, list, str, str]
              "resample the training set. Every strategy gets the same split and seed.")
     profile = mid.radio("Profile", PROFILES, key="train_profile", horizontal=True,
                         help="quick: small inputs, few epochs, capped images (CPU minutes); "
-                             "paper: the published settings (GPU hours).")
+                             "paper: the published settings (GPU hours); budget: each run "
+                             "chooses its input size, epochs and images to end within the "
+                             "minutes you give, from this machine's measured speed.")
     seeds_text = right.text_input("Seeds", "0", key="train_seeds",
                                   help="Training seeds, comma-separated, e.g. 0,1,2.")
     return datasets, models, strategies, profile, seeds_text
+
+
+def _budget_minutes(profile: str) -> float | None:
+    """The budget profile's minutes per run; the field is shown for that profile only (another
+    profile has no budget, and a hidden field cannot send a stale one). Empty or zero is passed
+    on as typed: the grid check says what a budget needs, in the words the CLI uses."""
+    if profile != "budget":
+        return None
+    minutes = st.number_input(
+        "Budget (minutes per run)", min_value=0.0, max_value=24 * 60.0, value=None,
+        step=1.0, key="train_budget", placeholder="e.g. 10",
+        help="Wall-clock minutes for each run, from its start to its stored result. Before "
+             "training, each run measures how fast its model trains here (a few timed "
+             "batches, or the speed of earlier runs on this machine) and chooses the input "
+             "size, the number of training images, epochs and early stopping to fit; a guard "
+             "ends training early if it runs late. Run details say what was chosen and why.")
+    return None if minutes is None else float(minutes)
 
 
 def _more_choices() -> _MoreChoices:
@@ -184,13 +218,23 @@ def grid_status(choice: GridChoice, store) -> pd.DataFrame:
         else:
             status, note = "to train", info["note"]
         rows.append({"run": spec.label, "status": status, "note": note,
-                     "run id": info["run_id"] or "", "train images": info["train_images"],
-                     "epochs": info["epochs"], "input px": info["input_size"], "spec": spec})
+                     "run id": info["run_id"] or "", **_size_columns(spec, info),
+                     "spec": spec})
         if bar is not None:
             bar.progress((i + 1) / len(specs), text="Resolving the grid…")
     if bar is not None:
         bar.empty()
     return pd.DataFrame(rows)
+
+
+def _size_columns(spec, info: dict) -> dict:
+    """The images, epochs and input size a run will use. A budget run has none yet: its plan
+    needs this machine's measured speed, taken when it starts, so the cells say so instead of
+    showing the base recipe's numbers, which it will not use."""
+    if spec.profile == "budget" and not info["error"]:
+        return dict.fromkeys(("train images", "epochs", "input px"), AT_RUN_TIME)
+    return {"train images": info["train_images"], "epochs": info["epochs"],
+            "input px": info["input_size"]}
 
 
 def _damaged(store) -> dict[str, str]:
@@ -262,8 +306,10 @@ def has_gpu() -> bool:
 
 
 def paper_on_cpu_warning(status: pd.DataFrame) -> None:
-    """The paper profile is the studies' full settings: on a CPU the big models take days."""
-    todo = status[status["status"] == "to train"]
+    """The paper profile is the studies' full settings: on a CPU the big models take days.
+    Only paper runs count: a budget run's table cells are words, and its time is its budget."""
+    todo = status[(status["status"] == "to train")
+                  & status["spec"].map(lambda spec: getattr(spec, "profile", None) == "paper")]
     image_epochs = int((todo["train images"].fillna(0) * todo["epochs"].fillna(0)).sum())
     if image_epochs == 0:
         return
@@ -275,3 +321,20 @@ def paper_on_cpu_warning(status: pd.DataFrame) -> None:
         f"this is about {hours:,.1f} hours; the small 50 px CNNs run 50-100× faster. Use the "
         "quick profile here, or train the paper profile on a GPU.",
         icon=":material/warning:")
+
+
+def budget_time_note(status: pd.DataFrame) -> None:
+    """A budget grid's expected time is its budgets: each run ends within its own (a guard
+    stops training in time), and they run one after another."""
+    todo = status[(status["status"] == "to train")
+                  & status["spec"].map(lambda spec: getattr(spec, "profile", None) == "budget")]
+    if todo.empty:
+        return
+    budgets = [spec.budget_s / 60 for spec in todo["spec"]]
+    each = " / ".join(f"{m:g}" for m in sorted(set(budgets)))
+    st.info(md("{n} budget run(s) to train: each ends within its budget ({each} min), so "
+               "they take at most {total} min in all. Each run first measures how fast its "
+               "model trains here (or uses earlier runs on this machine), then chooses its "
+               "input size, epochs and training images; Run details say what it chose and "
+               "why.", n=len(todo), each=each, total=f"{sum(budgets):g}"),
+            icon=":material/timer:")
