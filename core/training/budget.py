@@ -141,39 +141,43 @@ def _epochs_that_fit(work: Workload, rates: Rates, usable_s: float, images: int)
 
 
 def plan(budget_s: float, work: Workload, rates: Mapping[int, Rates], *,
-         max_epochs: int) -> BudgetPlan:
+         max_epochs: int, fixed_epochs: int | None = None) -> BudgetPlan:
     """The plan for one run (see the module docstring for the order of preference).
 
     ``rates`` maps each candidate size to its measured rates; ``max_epochs`` is the recipe's
     own epoch count (at least ``MIN_EPOCHS`` is allowed when the budget buys it).
+    ``fixed_epochs``: the user set ``epochs`` with an override: exactly that many are planned
+    (fewer than ``MIN_EPOCHS`` too: the planner never overrules a user), and the size and
+    images are chosen so that they fit.
     """
     if not rates:
         raise ValueError("plan() needs the rates of at least one input size.")
     usable = budget_s * PLAN_FRACTION
-    most = max(int(max_epochs), MIN_EPOCHS)
+    least = int(fixed_epochs) if fixed_epochs else MIN_EPOCHS
+    most = int(fixed_epochs) if fixed_epochs else max(int(max_epochs), MIN_EPOCHS)
     for size in sorted(rates, reverse=True):  # largest input first, with all images
         fit = _epochs_that_fit(work, rates[size], usable, work.n_train)
-        if fit >= MIN_EPOCHS:
+        if fit >= least:
             epochs = min(fit, most)
             why = (f"all {work.n_train} training images at {size} px, {epochs} epochs fit "
                    f"({_largest_note(size, rates)})")
             return _made(budget_s, work, rates[size], size, epochs, work.n_train, (why,))
-    return _smallest_size_plan(budget_s, work, rates, usable)
+    return _smallest_size_plan(budget_s, work, rates, usable, least)
 
 
 def _smallest_size_plan(budget_s: float, work: Workload, rates: Mapping[int, Rates],
-                        usable: float) -> BudgetPlan:
-    """No size fits all images for ``MIN_EPOCHS``: the smallest size, fewer images, then
+                        usable: float, least: int = MIN_EPOCHS) -> BudgetPlan:
+    """No size fits all images for ``least`` epochs: the smallest size, fewer images, then
     fewer epochs; refused when not even one epoch of the smallest useful subset fits."""
     size = min(rates)
     rate = rates[size]
     floor_images = min(work.n_train, MIN_TRAIN_IMAGES)
-    per_epoch = (usable - work.overhead_s - (work.n_val + work.n_test) / rate.predict) / MIN_EPOCHS
+    per_epoch = (usable - work.overhead_s - (work.n_val + work.n_test) / rate.predict) / least
     images = math.floor((per_epoch - work.n_val / rate.predict) * rate.train)
     if images >= floor_images:
-        why = (f"{MIN_EPOCHS} epochs of all {work.n_train} images do not fit at any size; "
+        why = (f"{least} epochs of all {work.n_train} images do not fit at any size; "
                f"{images} of them per epoch at {size} px do")
-        return _made(budget_s, work, rate, size, MIN_EPOCHS, min(images, work.n_train), (why,))
+        return _made(budget_s, work, rate, size, least, min(images, work.n_train), (why,))
     epochs = _epochs_that_fit(work, rate, usable, floor_images)
     if epochs < 1:
         one = expected_seconds(work, rate, 1, floor_images)
@@ -183,8 +187,9 @@ def _smallest_size_plan(budget_s: float, work: Workload, rates: Mapping[int, Rat
             f"{one / 60:.1f} min at {rate.train:.0f} images/s).",
             fix="give a larger budget, or use the quick profile")
     why = (f"only {epochs} epoch(s) of {floor_images} images at {size} px fit: expect a "
-           f"weak model; a budget of {expected_seconds(work, rate, MIN_EPOCHS, floor_images) / PLAN_FRACTION / 60:.0f} min "
-           f"would buy {MIN_EPOCHS} epochs")
+           f"weak model; a budget of "
+           f"{expected_seconds(work, rate, least, floor_images) / PLAN_FRACTION / 60:.0f} min "
+           f"would buy {least} epochs")
     return _made(budget_s, work, rate, size, epochs, floor_images, (why,))
 
 

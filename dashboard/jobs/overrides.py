@@ -39,14 +39,17 @@ def overrides_box(models: list[str], profile: str) -> tuple[str, ...]:
 
 
 def recipes_frame(models: list[str], profile: str) -> pd.DataFrame:
-    """One row per settable recipe field, one column per model: the values as typed back."""
+    """One row per settable recipe field, one column per model: the values as typed back.
+    A budget run starts from the quick recipe (its size, images and epochs are chosen at run
+    time), so that is what the budget profile shows."""
+    from core.training.resolve import recipe_profile
     from models import get_entry
     from models.overrides import SETTABLE, format_value
 
     columns = {}
     for name in models:
         try:
-            recipe = get_entry(name).recipe(profile)
+            recipe = get_entry(name).recipe(recipe_profile(profile))
         except ValueError:  # a profile without a fixed recipe: nothing to show beforehand
             continue
         columns[name] = [format_value(getattr(recipe, f)) for f in SETTABLE]

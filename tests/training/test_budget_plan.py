@@ -99,3 +99,12 @@ def test_budgets_are_read_in_minutes_hours_or_seconds(text, seconds):
 def test_a_budget_that_is_not_a_positive_time_is_refused(text):
     with pytest.raises(BudgetError):
         parse_budget(text)
+
+
+def test_an_epochs_override_is_planned_as_given_even_below_the_minimum():
+    chosen = plan(3600.0, WORK, RATES, max_epochs=40, fixed_epochs=3)
+    assert chosen.epochs == 3 and chosen.input_size == 224 and chosen.train_images == 1000
+    # 34 s usable: at 96 px (34 - 20 - 0.74) / 5.93 = 2.2 epochs fit, fewer than the 3 asked;
+    # at 64 px (34 - 20 - 0.33) / 2.67 = 5.1 do
+    tight = plan(40.0, WORK, RATES, max_epochs=40, fixed_epochs=3)
+    assert tight.epochs == 3 and tight.input_size == 64
