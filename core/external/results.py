@@ -96,8 +96,9 @@ def _separate_groups(pred: pd.DataFrame) -> pd.DataFrame:
 
 
 def external_result(evaluation: StoredEvaluation, run: StoredRun, *, level: str = "sample",
-                    aggregate: str = "mean", oracle: bool = False, rules: Sequence[tuple[str, float | None]] = RULES,
-                    n_boot: int = 1000, seed: int = 0, alpha: float = 0.05) -> ExternalResult:
+                    aggregate: str = "mean", oracle: bool = False,
+                    rules: Sequence[tuple[str, float | None]] = RULES, n_boot: int = 1000,
+                    seed: int = 0, alpha: float = 0.05) -> ExternalResult:
     """Recompute an evaluation's numbers from its stored predictions (and the run's, for the
     internal test AUC at the same level and with the same group ``aggregate``)."""
     if run.run_id != evaluation.run_id:

@@ -109,3 +109,20 @@ def test_form_refuses_an_unmapped_class_with_one_message(at, evaluated, site_b) 
     assert len(EvaluationStore(store.root).list_evaluations()) == before
     assert not any("evaluation" in (b.label or "").lower() for b in at.button
                    if (b.key or "").startswith("compare.evaluate.cancel"))
+
+
+def test_the_html_report_holds_the_transfer_matrix(evaluated) -> None:
+    from dashboard.compare.context import operating_points
+    from dashboard.compare.report import comparison_sections
+    from dashboard.evaluations import load_selection
+
+    _, run, stored = evaluated
+    eid = stored.evaluation_id
+    sel = load_selection([run.run_id, eid], {run.run_id: "source run", eid: "external"})
+    thresholds = {i: 0.5 for i in sel.binary_ids}
+    sections = dict(comparison_sections(sel, operating_points(sel, thresholds), thresholds,
+                                        "fixed 0.5"))
+    assert "External evaluations" in sections["Summary"] and "external" in sections["Summary"]
+    grid = sections["Transfer matrix: idc_own"]
+    assert grid.set_index("trained on").loc["demo", "demo"].endswith("(internal)")
+    assert "drop" in grid.set_index("trained on").loc["demo", "site_b"]
