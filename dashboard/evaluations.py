@@ -79,7 +79,7 @@ def has_groups(run_id: str) -> bool:
     external evaluation, whether its target dataset has them."""
     try:
         if data.is_external(run_id):
-            return bool(data.load_external(run_id).evaluation.record.get("has_groups"))
+            return bool(data.load_external_record(run_id).get("has_groups"))
         return _has_groups(str(data.store_root()), run_id)
     except (LesionlabError, OSError, ValueError, KeyError):
         return False

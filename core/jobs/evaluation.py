@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import traceback
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -99,12 +100,9 @@ class EvaluationSnapshot:
 class EvaluationJob:
     """Evaluations queued together; the worker reports into it, the page reads snapshots."""
 
-    _count = 0
-
     def __init__(self, tasks: Sequence[EvaluationTask], label: str = "",
                  on_event: Callable[[int, dict], None] | None = None) -> None:
-        EvaluationJob._count += 1
-        self.id = f"eval-{EvaluationJob._count}"
+        self.id = f"eval-{uuid.uuid4().hex[:12]}"
         self.tasks = tuple(tasks)
         self.label = label or f"{len(self.tasks)} external evaluation(s)"
         self.cancel_event = threading.Event()
@@ -184,6 +182,7 @@ class EvaluationRunner(QueueThreadBackend):
         super().__init__()
         self.store, self.registry_path, self.keep = store, registry_path, keep
         self._jobs: list[EvaluationJob] = []
+        self._jobs_lock = threading.Lock()  # sessions submit and read from their own threads
 
     def submit(self, tasks: Sequence[EvaluationTask], label: str = "",
                on_event: Callable[[int, dict], None] | None = None) -> EvaluationJob:
@@ -191,17 +190,22 @@ class EvaluationRunner(QueueThreadBackend):
         if not tasks:
             raise ValueError("Nothing to evaluate: the job has no runs.")
         job = EvaluationJob(tasks, label, on_event)
-        finished = [j for j in self._jobs if j.snapshot().done]
-        self._jobs = [j for j in self._jobs if j not in finished[:-self.keep]] + [job]
+        with self._jobs_lock:
+            finished = [j for j in self._jobs if j.snapshot().done]
+            self._jobs = [j for j in self._jobs if j not in finished[:-self.keep]] + [job]
         self.start(job)
         return job
 
     def jobs(self) -> list[EvaluationSnapshot]:
         """Snapshots of every kept job, newest first."""
-        return [j.snapshot() for j in reversed(self._jobs)]
+        with self._jobs_lock:
+            jobs = list(self._jobs)
+        return [j.snapshot() for j in reversed(jobs)]
 
     def cancel(self, job_id: str) -> None:
-        for job in self._jobs:
+        with self._jobs_lock:
+            jobs = list(self._jobs)
+        for job in jobs:
             if job.id == job_id:
                 job.cancel()
 
