@@ -22,12 +22,14 @@ PARAM = "evals"
 
 
 def external_names(table: pd.DataFrame) -> dict[str, str]:
-    """evaluation id -> display name: the model, then the evaluation's own label (made unique
-    with the id's first characters when two collide)."""
+    """evaluation id -> display name: the model, then the evaluation's own label, then "all
+    images" when the whole target was evaluated rather than its test split (made unique with
+    the id's first characters when two still collide)."""
     labels = {}
     for row in table.itertuples():
         record = data.load_external_record(row.evaluation_id)
-        labels[row.evaluation_id] = f"{record.get('model')} · {record.get('label')}"
+        split = " · all images" if record.get("split") == "all" else ""
+        labels[row.evaluation_id] = f"{record.get('model')} · {record.get('label')}{split}"
     seen = pd.Series(list(labels.values()), dtype=object).value_counts()
     return {eid: (f"{lab} · {eid[:6]}" if seen[lab] > 1 else lab) for eid, lab in labels.items()}
 

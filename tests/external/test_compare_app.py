@@ -5,6 +5,8 @@ core's numbers, and the form refuses an unmapped class with one message, storing
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
@@ -13,16 +15,25 @@ from core.evaluation import RunEvaluation
 from core.external import evaluate_external, external_result, transfer_long
 from core.store.evaluations import EvaluationStore
 from tests.dashboard.conftest import open_page
+from tests.external.sites import shifted_site
 
 PAGE = "pages/compare.py"
+#: The module's evaluation is of every image of site_app (split "all"), and is named so.
+NAME = "idc_own · trained on demo, tested on site_app · all images"
 
 
 @pytest.fixture(scope="module")
-def evaluated(source, site_b):
-    """The stored evaluation (``split="all"``, shared with test_evaluate.py) and the store
+def site_app(lesionlab_home, tmp_path_factory) -> str:
+    """A target of this module's own (test_evaluate.py must be the first to evaluate site_b)."""
+    return shifted_site(tmp_path_factory.mktemp("site_app"), name="site_app")
+
+
+@pytest.fixture(scope="module")
+def evaluated(source, site_app):
+    """The stored evaluation (``split="all"``) and the store
     pointed at by LESIONLAB_STORE for this module."""
     store, run = source
-    stored = evaluate_external(store, run.run_id, site_b, split="all")
+    stored = evaluate_external(store, run.run_id, site_app, split="all")
     mp = pytest.MonkeyPatch()
     mp.setenv("LESIONLAB_STORE", str(store.root))
     yield store, run, stored
@@ -49,7 +60,7 @@ def _frame_with(at, column: str) -> pd.DataFrame:
 def test_evaluation_is_offered_with_its_label_and_sklearns_auc(at, evaluated) -> None:
     _, run, stored = evaluated
     _no_exception(at)
-    name = "idc_own · trained on demo, tested on site_b"
+    name = NAME
     picker = at.multiselect(key="compare.evals")
     assert picker.value == [stored.evaluation_id]
     assert picker.format_func(stored.evaluation_id) == name
@@ -61,7 +72,7 @@ def test_evaluation_is_offered_with_its_label_and_sklearns_auc(at, evaluated) ->
     at.run()
     _no_exception(at)
     numbers = _frame_with(at, "internal_auc")
-    cell = numbers[numbers["test_dataset"] == "site_b"]
+    cell = numbers[numbers["test_dataset"] == "site_app"]
     assert cell["auc"].iloc[0] == pytest.approx(expected, abs=1e-12)
 
 
@@ -73,7 +84,7 @@ def test_a_validation_preset_freezes_the_source_runs_threshold(at, evaluated) ->
     source = RunEvaluation.from_predictions(run.predictions(), 1, n_boot=10)
     frozen = round(source.choose_threshold("youden").threshold, 4)
     shown = _frame_with(at, "how").set_index("run")["threshold"]
-    assert shown["idc_own · trained on demo, tested on site_b"] == frozen
+    assert shown[NAME] == frozen
     assert len(set(shown)) == 1  # the run and its external evaluation: one threshold
 
 
@@ -94,12 +105,12 @@ def test_transfer_matrix_shows_cores_cells(at, evaluated) -> None:
     assert any("drop" in str(v) for v in grid.to_numpy().ravel())
 
 
-def test_form_refuses_an_unmapped_class_with_one_message(at, evaluated, site_b) -> None:
+def test_form_refuses_an_unmapped_class_with_one_message(at, evaluated, site_app) -> None:
     store, run, _ = evaluated
     before = len(EvaluationStore(store.root).list_evaluations())
     errors_before = len(at.error)
     at.multiselect(key="compare.evaluate.runs").set_value([run.run_id])
-    at.selectbox(key="compare.evaluate.dataset").set_value(site_b)
+    at.selectbox(key="compare.evaluate.dataset").set_value(site_app)
     at.radio(key="compare.evaluate.split").set_value("test")
     at.text_input(key="compare.evaluate.mapping").input("malignant=malignant")
     at.button(key="compare.evaluate.go").click().run()
@@ -125,4 +136,24 @@ def test_the_html_report_holds_the_transfer_matrix(evaluated) -> None:
     assert "External evaluations" in sections["Summary"] and "external" in sections["Summary"]
     grid = sections["Transfer matrix: idc_own"]
     assert grid.set_index("trained on").loc["demo", "demo"].endswith("(internal)")
-    assert "drop" in grid.set_index("trained on").loc["demo", "site_b"]
+    assert "drop" in grid.set_index("trained on").loc["demo", "site_app"]
+
+
+def test_the_form_queues_an_evaluation_that_then_is_offered(at, evaluated, site_app) -> None:
+    store, run, stored = evaluated
+    at.multiselect(key="compare.evaluate.runs").set_value([run.run_id])
+    at.selectbox(key="compare.evaluate.dataset").set_value(site_app)
+    at.radio(key="compare.evaluate.split").set_value("test")
+    at.text_input(key="compare.evaluate.mapping").input("")
+    at.button(key="compare.evaluate.go").click().run()
+    _no_exception(at)
+    deadline = time.monotonic() + 180
+    while len(at.multiselect(key="compare.evals").options) < 2:
+        assert time.monotonic() < deadline, "the evaluation never appeared"
+        time.sleep(1)
+        at.run()
+    _no_exception(at)
+    (new,) = set(EvaluationStore(store.root).list_evaluations().query("split == 'test'")
+                 ["evaluation_id"])
+    picker = at.multiselect(key="compare.evals")
+    assert picker.format_func(new) == "idc_own · trained on demo, tested on site_app"
