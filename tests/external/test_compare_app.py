@@ -88,6 +88,25 @@ def test_a_validation_preset_freezes_the_source_runs_threshold(at, evaluated) ->
     assert len(set(shown)) == 1  # the run and its external evaluation: one threshold
 
 
+def test_patient_level_and_the_per_configuration_view_take_the_evaluation(at, evaluated):
+    _, run, stored = evaluated
+    at.session_state["view"] = "Overview"
+    at.radio(key="compare.level").set_value("group").run()
+    at.selectbox(key="compare.agg").set_value("max").run()
+    _no_exception(at)
+    ext = stored.predictions().query("split == 'test'")
+    per_patient = ext.groupby("group").agg(y=("target", "max"), s=("prob_1", "max"))
+    table = _frame_with(at, "tp").set_index("run")
+    assert float(str(table.loc[NAME, "auc"]).split()[0]) == pytest.approx(
+        roc_auc_score(per_patient["y"], per_patient["s"]), abs=6e-4)
+    at.radio(key="compare.per").set_value("configuration").run()
+    _no_exception(at)
+    assert any("left out of the per-configuration view" in c.value for c in at.caption)
+    at.radio(key="compare.per").set_value("run")
+    at.radio(key="compare.level").set_value("sample").run()
+    _no_exception(at)
+
+
 def test_transfer_matrix_shows_cores_cells(at, evaluated) -> None:
     _, run, stored = evaluated
     expected = transfer_long([external_result(stored, run)])
