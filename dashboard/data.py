@@ -20,7 +20,7 @@ import streamlit as st
 
 from core import config
 from core.evaluation import EvaluationError, RunEvaluation
-from core.store import ResultsStore, RunRecord, StoredRun, StoreError
+from core.store import ResultsStore, RunRecord, StoredRun, StoreError, is_run_id
 from dashboard.text import literal
 
 
@@ -164,3 +164,61 @@ def run_label(row: pd.Series | dict) -> str:
     if fold is not None and not pd.isna(fold):
         parts.append(f"· fold {int(fold) + 1}")
     return " ".join(parts)
+
+
+# --- external evaluations (a stored run's model on another dataset, core.external) ---------
+
+
+@st.cache_resource(show_spinner=False)
+def _evaluation_store(root: str):
+    from core.store.evaluations import EvaluationStore
+
+    return EvaluationStore(Path(root))
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _externals(root: str) -> pd.DataFrame:
+    if not (Path(root) / "evaluations").is_dir():  # reading never creates the folder
+        return pd.DataFrame(columns=["evaluation_id", "run_id", "status"])
+    return _evaluation_store(root).list_evaluations()
+
+
+def list_external() -> pd.DataFrame:
+    """Every stored external evaluation (index columns + summary; a fresh read every 5 s)."""
+    return _externals(str(store_root()))
+
+
+def refresh_external() -> None:
+    _externals.clear()
+
+
+def is_external(item_id: str) -> bool:
+    """Whether ``item_id`` names a stored external evaluation rather than a run (both are
+    content addresses of the same form; a folder test, not cached: one can appear any time)."""
+    return is_run_id(str(item_id)) and (store_root() / "evaluations" / str(item_id)).is_dir()
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _external(root: str, eid: str, level: str, aggregate: str):
+    from core.external import external_result
+
+    evaluation = _evaluation_store(root).get(eid)
+    return external_result(evaluation, _store(root).get(evaluation.run_id), level=level,
+                           aggregate=aggregate)
+
+
+def load_external(eid: str, level: str = "sample", aggregate: str = "mean"):
+    """The :class:`~core.external.ExternalResult` of a stored evaluation at ``level``, computed
+    once per server and shared (immutable, as :func:`load_evaluation`): its ``run_evaluation``
+    chooses thresholds on the source run's validation split and reads on the external set."""
+    return _external(str(store_root()), eid, level, aggregate)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _external_record(root: str, eid: str) -> dict:
+    return _evaluation_store(root).get(eid).record
+
+
+def load_external_record(eid: str) -> dict:
+    """A stored evaluation's record (its label, source, target, overlap), checksum verified."""
+    return _external_record(str(store_root()), eid)

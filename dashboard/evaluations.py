@@ -7,6 +7,12 @@ page shows the problems and compares the rest.
 
 Also decides which runs take the binary panels: a run whose task is ``multiclass`` gets the
 K x K views instead (its one-vs-rest binary view would hide the other classes).
+
+An item of a selection is a run or an **external evaluation** (a run's model on another
+dataset, :mod:`core.external`): both are content addresses. An evaluation's ``RunEvaluation``
+has the source run's validation rows as its ``val`` part and the external set as its ``test``
+part, so every panel that works from a run's evaluation works on it, with every threshold rule
+chosen on the source's validation split (frozen), never on the external set.
 """
 
 from __future__ import annotations
@@ -17,13 +23,15 @@ from typing import Sequence
 import pandas as pd
 import streamlit as st
 
-from core.evaluation import EvaluationError
+from core.errors import LesionlabError
+from core.evaluation import EvaluationError, RunEvaluation
 from core.evaluation.display import colour_map
 from core.store import CorruptRunError, StoreError
 from dashboard import data
 from dashboard.damage import read_problem
 
-__all__ = ["Selection", "load_selection", "has_groups", "is_multiclass", "run_key"]
+__all__ = ["Selection", "load_selection", "has_groups", "is_multiclass", "run_key",
+           "evaluation_of"]
 
 
 @dataclass
@@ -31,7 +39,8 @@ class Selection:
     """What a page compares: run ids in order, their names, colours, records and evaluations.
 
     ``evals`` holds the binary runs that evaluated; ``multiclass`` the K-class runs;
-    ``problems`` maps a run id to why it is left out.
+    ``problems`` maps a run id to why it is left out; ``externals`` the external evaluations
+    among ``ids`` (id -> :class:`~core.external.ExternalResult`).
     """
 
     ids: list[str]
@@ -43,6 +52,7 @@ class Selection:
     problems: dict[str, str] = field(default_factory=dict)
     level: str = "sample"
     aggregate: str = "mean"
+    externals: dict = field(default_factory=dict)
 
     @property
     def binary_ids(self) -> list[str]:
@@ -65,10 +75,13 @@ def _has_groups(root: str, run_id: str) -> bool:
 
 def has_groups(run_id: str) -> bool:
     """Whether the run's samples carry a patient / lesion id of their own (False when they
-    cannot be read: :func:`load_selection` then says why the run is left out)."""
+    cannot be read: :func:`load_selection` then says why the run is left out); for an
+    external evaluation, whether its target dataset has them."""
     try:
+        if data.is_external(run_id):
+            return bool(data.load_external_record(run_id).get("has_groups"))
         return _has_groups(str(data.store_root()), run_id)
-    except (StoreError, OSError, ValueError, KeyError):
+    except (LesionlabError, OSError, ValueError, KeyError):
         return False
 
 
@@ -81,6 +94,38 @@ def run_key(run_id: str, level: str, aggregate: str) -> tuple[str, str, str, str
     return (str(data.store_root()), run_id, level, aggregate)
 
 
+def evaluation_of(item_id: str, level: str = "sample", aggregate: str = "mean"
+                  ) -> RunEvaluation:
+    """The binary evaluation of a run or of an external evaluation (what cached figures read)."""
+    if data.is_external(item_id):
+        return data.load_external(item_id, level, aggregate).run_evaluation
+    return data.load_evaluation(item_id, level, aggregate)
+
+
+def _load_external(sel: Selection, eid: str) -> None:
+    """An external evaluation into ``sel``: its record is the source run's (the model's
+    provenance) with the evaluation's own facts beside it."""
+    where = " at patient/lesion level" if sel.level == "group" else ""
+    try:
+        result = data.load_external(eid, sel.level, sel.aggregate)
+        source = data.load_record(result.evaluation.run_id)
+    except CorruptRunError as exc:
+        sel.problems[eid] = read_problem(exc)
+        return
+    except (LesionlabError, OSError, ValueError, KeyError) as exc:
+        sel.problems[eid] = f"cannot be evaluated{where}: {exc}"
+        return
+    record = result.evaluation.record
+    sel.records[eid] = {**source, "synthetic_data": bool(record.get("synthetic_data")),
+                        "external_evaluation": record}
+    sel.externals[eid] = result
+    if result.run_evaluation is None:
+        sel.problems[eid] = ("a multiclass run's external evaluation: its K x K numbers are "
+                             "shown by `python -m core evaluate`, not on this page yet")
+    else:
+        sel.evals[eid] = result.run_evaluation
+
+
 def load_selection(
     ids: Sequence[str], names: dict[str, str], *, level: str = "sample", aggregate: str = "mean",
 ) -> Selection:
@@ -90,6 +135,9 @@ def load_selection(
                     colours={}, level=level, aggregate=aggregate)
     sel.colours = {i: c for i, c in zip(ids, colour_map([names[i] for i in ids]).values())}
     for rid in ids:
+        if data.is_external(rid):
+            _load_external(sel, rid)
+            continue
         try:
             record = data.load_record(rid)
             if is_multiclass(record):  # read now: its panel reads the predictions unguarded

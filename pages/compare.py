@@ -1,7 +1,8 @@
 """Compare: any set of stored runs side by side, at one decision threshold.
 
-Layout only. Runs, level, threshold, tab and view (per run / per configuration) are in the URL
-(``?runs=..&level=..&t=..&view=..&per=..``), so a comparison is a link.  Everything that depends on the threshold is inside one ``st.fragment``:
+Layout only. Runs, external evaluations, level, threshold, tab and view (per run / per
+configuration) are in the URL (``?runs=..&evals=..&level=..&t=..&view=..&per=..``), so a
+comparison is a link.  Everything that depends on the threshold is inside one ``st.fragment``:
 moving the threshold reruns that fragment only, which recomputes the operating points (counts
 and bootstrap CIs) and swaps numbers into cached figures (see :mod:`dashboard.compare.figures`).
 Each tab draws the panels of :data:`dashboard.compare.panels.PANELS` that name it and the view;
@@ -16,6 +17,8 @@ import streamlit as st
 
 from dashboard.compare import panels
 from dashboard.compare.context import operating_points
+from dashboard.compare.evaluate import evaluate_form
+from dashboard.compare.external import external_picker
 from dashboard.compare.level import level_control
 from dashboard.compare.report import comparison_sections
 from dashboard.compare.view import view_control
@@ -27,6 +30,12 @@ from dashboard.threshold import current_state, threshold_control
 
 KEY = "compare"
 TABS = panels.TABS
+EXTERNAL_NOTE = (
+    "External evaluations: every threshold rule is chosen on the source run's validation split "
+    "and frozen for the external set. They are left out of the per-configuration view, the "
+    "ranking and cross-validation (each is one model on one other dataset, not a configuration "
+    "over seeds), and Explain needs the model's run: open the source run there. Paired tests "
+    "apply only between items tested on the same images.")
 
 
 def _default(runs):
@@ -59,13 +68,18 @@ if runs.empty:
     empty_store()
     st.stop()
 ids = run_picker(runs, key=KEY, default=_default)
-if not ids:
+evals, eval_names = external_picker(key=KEY)
+evaluate_form(runs, run_names(runs), key=KEY)
+if not ids and not evals:
     st.info("Choose one or more runs above: several models on one dataset, or one model on "
             "several datasets.")
     st.stop()
-level, aggregate = level_control(ids, key=KEY)
-sel = load_selection(ids, run_names(runs), level=level, aggregate=aggregate)
+level, aggregate = level_control(ids + evals, key=KEY)
+sel = load_selection(ids + evals, {**run_names(runs), **eval_names}, level=level,
+                     aggregate=aggregate)
 warnings_banner(sel)
+if sel.externals:
+    st.caption(EXTERNAL_NOTE)
 if sel.binary_ids:
     threshold_dependent(sel, view_control(key=KEY))
 if sel.multiclass:

@@ -13,20 +13,21 @@ from __future__ import annotations
 
 from core.external.calibration import ExternalCalibration, logistic_recalibration
 from core.external.errors import ExternalEvaluationError, UnmappedClassError
-from core.external.evaluate import SPLITS, Target, evaluate_external, target_rows
+from core.external.evaluate import SPLITS, Target, evaluate_external, prepare, target_rows
 from core.external.mapping import parse_mapping, resolve_mapping
 from core.external.overlap import (Overlap, average_hash, count_overlap, hash_distance,
                                    image_keys)
-from core.external.results import (ORACLE_LABEL, RULES, ExternalResult, external_result,
-                                   frozen_choices, oracle_choices)
+from core.external.results import (CALIBRATION_COLUMNS, ORACLE_LABEL, RULES, ExternalResult,
+                                   external_result, frozen_choices, oracle_choices,
+                                   transfer_long)
 from core.external.transfer import (TRANSFER_COLUMNS, TransferCell, auc_drop, transfer_matrix,
                                     transfer_table)
 
 __all__ = [
-    "ORACLE_LABEL", "RULES", "SPLITS", "TRANSFER_COLUMNS", "ExternalCalibration",
+    "CALIBRATION_COLUMNS", "ORACLE_LABEL", "RULES", "SPLITS", "TRANSFER_COLUMNS", "ExternalCalibration",
     "ExternalEvaluationError", "ExternalResult", "Overlap", "Target", "TransferCell",
     "UnmappedClassError", "auc_drop", "average_hash", "count_overlap", "evaluate_external",
     "external_result", "frozen_choices", "hash_distance", "image_keys",
-    "logistic_recalibration", "oracle_choices", "parse_mapping", "resolve_mapping",
-    "target_rows", "transfer_matrix", "transfer_table",
+    "logistic_recalibration", "oracle_choices", "parse_mapping", "prepare", "resolve_mapping",
+    "target_rows", "transfer_long", "transfer_matrix", "transfer_table",
 ]

@@ -36,7 +36,7 @@ from core.external.predict import predict_probabilities
 from core.store import PREDICTION_BASE_COLUMNS, ResultsStore, StoredRun, prob_columns, run_id
 from core.store.evaluations import EvaluationStore, StoredEvaluation, evaluation_identity
 
-__all__ = ["SPLITS", "Target", "evaluate_external", "target_rows"]
+__all__ = ["SPLITS", "Target", "evaluate_external", "prepare", "target_rows"]
 
 SPLITS = ("test", "all")
 ProgressFn = Callable[[dict], None]
@@ -136,16 +136,27 @@ def _record(run: StoredRun, target: Target, mapping: Mapping[str, str], found: O
     }
 
 
+def prepare(store: ResultsStore, rid: str, dataset: str, *, split: str = "test",
+            mapping: Mapping[str, str] | None = None, registry_path: Path | None = None
+            ) -> tuple[StoredRun, Target, dict[str, str]]:
+    """Step 1 alone: the run, the target's rows and the resolved class mapping, or the one
+    error that refuses the request (unknown run, dataset or split, an unmapped class). The app
+    calls it before it queues a job, so a refused request never reaches the job runner."""
+    run = store.get(rid)
+    target = target_rows(dataset, split, registry_path)
+    resolved = resolve_mapping(run.class_names, run.record.get("positive_index"),
+                               target.dataset, target.rows["label"], mapping)
+    return run, target, resolved
+
+
 def evaluate_external(store: ResultsStore, rid: str, dataset: str, *, split: str = "test",
                       mapping: Mapping[str, str] | None = None,
                       registry_path: Path | None = None,
                       progress: ProgressFn | None = None) -> StoredEvaluation:
     """The stored evaluation of run ``rid`` on ``dataset`` (computed now if not stored)."""
     emit = progress or (lambda event: None)
-    run = store.get(rid)
-    target = target_rows(dataset, split, registry_path)
-    resolved_map = resolve_mapping(run.class_names, run.record.get("positive_index"),
-                                   target.dataset, target.rows["label"], mapping)
+    run, target, resolved_map = prepare(store, rid, dataset, split=split, mapping=mapping,
+                                        registry_path=registry_path)
     identity = evaluation_identity(rid, target.fingerprint, split, resolved_map)
     evaluations = EvaluationStore(store.root)
     eid = run_id(identity)

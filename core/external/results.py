@@ -24,12 +24,12 @@ from core.evaluation import (DelongAuc, MulticlassResult, RunEvaluation, Thresho
                              multiclass_from_predictions)
 from core.external.calibration import ExternalCalibration, logistic_recalibration
 from core.external.errors import ExternalEvaluationError
-from core.external.transfer import auc_drop
+from core.external.transfer import TransferCell, auc_drop, transfer_matrix
 from core.store import StoredRun
 from core.store.evaluations import StoredEvaluation
 
-__all__ = ["ORACLE_LABEL", "RULES", "ExternalResult", "external_result", "frozen_choices",
-           "oracle_choices"]
+__all__ = ["CALIBRATION_COLUMNS", "ORACLE_LABEL", "RULES", "ExternalResult", "external_result",
+           "frozen_choices", "oracle_choices", "transfer_long"]
 
 #: The threshold rules reported by default: (method, target) as in core.evaluation.thresholds.
 RULES: tuple[tuple[str, float | None], ...] = (
@@ -96,10 +96,11 @@ def _separate_groups(pred: pd.DataFrame) -> pd.DataFrame:
 
 
 def external_result(evaluation: StoredEvaluation, run: StoredRun, *, level: str = "sample",
-                    oracle: bool = False, rules: Sequence[tuple[str, float | None]] = RULES,
-                    n_boot: int = 1000, seed: int = 0, alpha: float = 0.05) -> ExternalResult:
+                    aggregate: str = "mean", oracle: bool = False,
+                    rules: Sequence[tuple[str, float | None]] = RULES, n_boot: int = 1000,
+                    seed: int = 0, alpha: float = 0.05) -> ExternalResult:
     """Recompute an evaluation's numbers from its stored predictions (and the run's, for the
-    internal test AUC at the same level)."""
+    internal test AUC at the same level and with the same group ``aggregate``)."""
     if run.run_id != evaluation.run_id:
         raise ExternalEvaluationError(f"Evaluation {evaluation.evaluation_id} is of run "
                                       f"{evaluation.run_id}, not of run {run.run_id}.")
@@ -116,10 +117,10 @@ def external_result(evaluation: StoredEvaluation, run: StoredRun, *, level: str 
         raise ExternalEvaluationError(
             f"Dataset {evaluation.record.get('dataset')!r} has no patient or lesion ids, so "
             "there is no patient level.", fix="evaluate at sample level")
-    ev = RunEvaluation.from_predictions(_separate_groups(pred), positive, level,
+    ev = RunEvaluation.from_predictions(_separate_groups(pred), positive, level, aggregate,
                                         n_boot=n_boot, seed=seed, alpha=alpha)
-    own = RunEvaluation.from_predictions(run.predictions(), positive, level, n_boot=1,
-                                         alpha=alpha).auc
+    own = RunEvaluation.from_predictions(run.predictions(), positive, level, aggregate,
+                                         n_boot=1, alpha=alpha).auc
     rows = _threshold_rows(ev, frozen_choices(ev, rules), SOURCE_LABEL)
     if oracle:
         rows += _threshold_rows(ev, oracle_choices(ev, rules), ORACLE_LABEL)
@@ -128,3 +129,31 @@ def external_result(evaluation: StoredEvaluation, run: StoredRun, *, level: str 
     return ExternalResult(evaluation, label, level, ev, own, auc_drop(own, ev.auc, alpha=alpha),
                           logistic_recalibration(ev.test.y, ev.test.scores, alpha=alpha),
                           pd.concat(rows, ignore_index=True)[columns])
+
+
+CALIBRATION_COLUMNS = ("citl", "citl_ci_low", "citl_ci_high", "slope", "slope_ci_low",
+                       "slope_ci_high", "overlapping")
+
+
+def transfer_long(results: Sequence[ExternalResult], *, alpha: float = 0.05) -> pd.DataFrame:
+    """One model's transfer matrix as a long table (:func:`transfer_matrix`'s columns, then
+    :data:`CALIBRATION_COLUMNS` for the external cells): each binary result's external AUC and
+    its drop, plus one diagonal cell per training dataset (the run's internal test AUC). Two
+    results for one (training set, test set) pair raise ``ValueError`` (choose one run)."""
+    binary = [r for r in results if r.run_evaluation is not None]
+    cells, calibration = [], {}
+    for r in binary:
+        record = r.evaluation.record
+        source, target = str(record["source_dataset"]), str(record["dataset"])
+        cells.append(TransferCell(source, target, r.run_evaluation.auc, r.internal))
+        c = r.calibration
+        calibration[(source, target)] = (c.citl, *c.citl_ci, c.slope, *c.slope_ci,
+                                         r.overlapping)
+    diagonal = {str(r.evaluation.record["source_dataset"]): r.internal for r in binary}
+    cells += [TransferCell(d, d, auc, auc) for d, auc in diagonal.items()
+              if (d, d) not in calibration]
+    long = transfer_matrix(cells, alpha=alpha)
+    extra = pd.DataFrame([calibration.get((a, b), (float("nan"),) * 6 + (False,))
+                          for a, b in zip(long["train_dataset"], long["test_dataset"])],
+                         columns=list(CALIBRATION_COLUMNS), index=long.index)
+    return pd.concat([long, extra], axis=1)

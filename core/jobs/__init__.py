@@ -6,12 +6,14 @@
 the caller reads immutable :class:`JobSnapshot` s, subscribes to the event stream, or cancels.
 Usable from the dashboard, the CLI and notebooks; no Streamlit here. A failed run is reported
 (message and traceback) and the job goes on; a cancelled run keeps its finished epochs and
-resumes when submitted again.
+resumes when submitted again. External evaluations run the same way through their own small
+runner (:mod:`core.jobs.evaluation`).
 """
 
 from __future__ import annotations
 
 from core.jobs.backends import Backend, InProcessBackend, run_job
+from core.jobs.evaluation import EvaluationJob, EvaluationRunner, EvaluationTask
 from core.jobs.job import Job, Listener
 from core.jobs.presets import DEMO_GRID_ENV, demo_grid
 from core.jobs.ray_backend import RAY_ADDRESS_ENV, RayBackend, RayBackendError
@@ -41,6 +43,9 @@ __all__ = [
     "RUN_STATUSES",
     "TERMINAL",
     "Backend",
+    "EvaluationJob",
+    "EvaluationRunner",
+    "EvaluationTask",
     "InProcessBackend",
     "Job",
     "JobRunner",

@@ -40,7 +40,7 @@ from core.evaluation.display import (
     reliability_figure,
     roc_overlay_figure,
 )
-from dashboard import data
+from dashboard.evaluations import evaluation_of
 
 __all__ = [
     "RunRef",
@@ -81,7 +81,8 @@ figure = figure_from_json
 
 
 def _evaluation(ref: RunRef):
-    return data.load_evaluation(ref.run_id, ref.level, ref.aggregate)
+    """A run's evaluation, or an external evaluation's (source validation + external test)."""
+    return evaluation_of(ref.run_id, ref.level, ref.aggregate)
 
 
 # --- threshold-free, cached ----------------------------------------------------------------

@@ -28,6 +28,10 @@ def _intro(sel: Selection, rule: str, thresholds: Mapping[str, float], view: str
              + ("" if view == PER_RUN else f" View: {VIEWS[view].lower()}."),
              f"Decision rule: {rule}. Thresholds: "
              + "; ".join(f"{sel.names[i]}: {thresholds[i]:.4f}" for i in sel.binary_ids) + "."]
+    if sel.externals:
+        lines.append("External evaluations (a run's model on another dataset, read on that "
+                     "dataset; every threshold rule chosen on the source run's validation split "
+                     "and frozen): " + "; ".join(sel.names[i] for i in sel.externals) + ".")
     if sel.synthetic:
         lines.append("SYNTHETIC data: runs on the generated demo dataset ("
                      + ", ".join(sel.names[i] for i in sel.synthetic)

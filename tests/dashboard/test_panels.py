@@ -54,12 +54,13 @@ def _content(shown):
 
 
 def test_the_tabs_hold_the_panels_in_the_pages_order():
-    assert TABS == ["Overview", "Ranking", "Decision curves", "Calibration", "Paired tests",
-                    "Subgroups", "Cross-validation"]
+    assert TABS == ["Overview", "Ranking", "Decision curves", "Calibration", "Transfer",
+                    "Paired tests", "Subgroups", "Cross-validation"]
     names = {tab: [p.name for p in in_tab(tab)] for tab in [*TABS, None]}
     assert names == {"Overview": ["metrics", "confusion", "roc", "bars"],
                      "Ranking": ["ranking"], "Decision curves": ["decision"],
-                     "Calibration": ["calibration"], "Paired tests": ["pvalues"],
+                     "Calibration": ["calibration"], "Transfer": ["transfer"],
+                     "Paired tests": ["pvalues"],
                      "Subgroups": ["subgroups"], "Cross-validation": ["crossval"],
                      None: ["mc"]}
 

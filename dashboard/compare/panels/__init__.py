@@ -26,6 +26,7 @@ from dashboard.compare.panels.pvalues import PvaluesPanel
 from dashboard.compare.panels.ranking import RankingPanel
 from dashboard.compare.panels.seeds import SeedMetricsPanel, SeedRocPanel
 from dashboard.compare.panels.subgroups import SubgroupsPanel
+from dashboard.compare.panels.transfer import TransferPanel
 
 __all__ = [
     "PANELS",
@@ -52,6 +53,7 @@ PANELS: tuple[Panel, ...] = (
     RankingPanel(),
     DecisionCurvePanel(),
     CalibrationPanel(),
+    TransferPanel(),
     PvaluesPanel(),
     SubgroupsPanel(),
     CrossvalPanel(),

@@ -21,12 +21,11 @@ from core.evaluation.display import (
     decision_curve_figure,
     refresh_decision_markers,
 )
-from dashboard import data
 from dashboard.compare.context import refs
 from dashboard.compare.figures import RunRef
 from dashboard.compare.panel import Panel, Points
 from dashboard.downloads import PNG_HINT, figure_button
-from dashboard.evaluations import Selection
+from dashboard.evaluations import Selection, evaluation_of
 
 CAPTION = ("Net benefit: true positives per patient minus false positives weighted by the odds "
            "of the threshold probability, pt / (1 − pt), the harm of a needless intervention "
@@ -50,7 +49,7 @@ class DecisionCurves(NamedTuple):
 def _template(run_refs: tuple[RunRef, ...]) -> tuple[dict, bool]:
     specs, curves = [], []
     for ref in run_refs:
-        ev = data.load_evaluation(ref.run_id, ref.level, ref.aggregate)
+        ev = evaluation_of(ref.run_id, ref.level, ref.aggregate)
         curve = decision_curve(ev.test.y, ev.test.scores)
         curves.append(curve)
         specs.append(DecisionCurveSpec.from_curve(ref.name, curve, colour=ref.colour))
