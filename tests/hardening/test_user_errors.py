@@ -25,6 +25,7 @@ from core.evaluation.groups import GroupLeakError
 from core.external.errors import ExternalEvaluationError, UnmappedClassError
 from core.imports import ImportRejected
 from core.training.budget import BudgetError
+from core.jobs.evaluation import EvaluationCancelled
 from core.jobs.ray_backend import RayBackendError
 from core.saliency.errors import SaliencyCancelled, SaliencyError
 from core.store.errors import CorruptRunError, RunNotFound, StoreError
@@ -60,7 +61,8 @@ USER_ERRORS = {
 }
 
 #: Not faults: the user chose to stop. The dashboard shows them as notices.
-CHOICES = {TrainingCancelled: RuntimeError, SaliencyCancelled: RuntimeError}
+CHOICES = {TrainingCancelled: RuntimeError, SaliencyCancelled: RuntimeError,
+           EvaluationCancelled: Exception}
 
 #: Exceptions in core that a user cannot cause (none today).
 INTERNAL: set[type] = set()
