@@ -20,6 +20,5 @@ from core.explain.predict import (Prediction, RunModel, class_probabilities, dec
 __all__ = [
     "DELETION_VERDICT_WORDS", "InputWarning", "Prediction", "ProgressFn", "RunModel", "Sanity",
     "class_probabilities", "decision_text", "deletion_words", "explain", "image_digest",
-    "input_warnings",
-    "model_inputs", "predict", "randomization_words", "sanity_check",
+    "input_warnings", "model_inputs", "predict", "randomization_words", "sanity_check",
 ]
