@@ -1,10 +1,12 @@
-"""Thumbnails of the Errors page's images, read from where the dataset keeps them now.
+"""Thumbnails of the Errors page's images, read from where the dataset keeps them now, and
+their Explain links.
 
 Which images are wrong is :func:`core.evaluation.misclassified` (false negatives first); this
-module only finds their pictures and builds their Explain links (:func:`explain_query`), with Streamlit's cache around the decoding. Images are read
-from where the dataset keeps them *now* (``core.datasets.load_dataset`` by the run's dataset
-name; array datasets such as MedMNIST from ``LoadedDataset.arrays``), so a sample that has since
-been moved or deleted is listed with the reason instead of a picture.
+module only finds their pictures, with Streamlit's cache around the decoding, and builds their
+links to Explain (:func:`explain_query`). Images are read from where the dataset keeps them
+*now* (``core.datasets.load_dataset`` by the run's dataset name; array datasets such as MedMNIST
+from ``LoadedDataset.arrays``), so a sample that has since been moved or deleted is listed with
+the reason instead of a picture.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ the other files go on. Every text that comes from a user (file names, decoder me
 a file's first bytes) is shown with ``st.text``, which renders no Markdown or HTML.
 
 Links such as ``?run=<run_id>&sample=<sample_id>&class=<name>`` (from the Errors gallery)
-preselect that run and that dataset image (and, in ``maps.settings``, the class to explain). A link is applied once per distinct value, so a later choice in the page
-is not overridden on the next rerun; choosing a dataset image writes the link back to the URL so
-the view can be shared.
+preselect that run and that dataset image (and, in ``maps.settings``, the class to explain). A
+link is applied once per distinct value, so a later choice in the page is not overridden on the
+next rerun; choosing a dataset image writes the link back to the URL so the view can be shared.
 """
 
 from __future__ import annotations
