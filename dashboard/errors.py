@@ -1,10 +1,12 @@
-"""Thumbnails of the Errors page's images, read from where the dataset keeps them now.
+"""Thumbnails of the Errors page's images, read from where the dataset keeps them now, and
+their Explain links.
 
 Which images are wrong is :func:`core.evaluation.misclassified` (false negatives first); this
-module only finds their pictures, with Streamlit's cache around the decoding. Images are read
-from where the dataset keeps them *now* (``core.datasets.load_dataset`` by the run's dataset
-name; array datasets such as MedMNIST from ``LoadedDataset.arrays``), so a sample that has since
-been moved or deleted is listed with the reason instead of a picture.
+module only finds their pictures, with Streamlit's cache around the decoding, and builds their
+links to Explain (:func:`explain_query`). Images are read from where the dataset keeps them
+*now* (``core.datasets.load_dataset`` by the run's dataset name; array datasets such as MedMNIST
+from ``LoadedDataset.arrays``), so a sample that has since been moved or deleted is listed with
+the reason instead of a picture.
 """
 
 from __future__ import annotations
@@ -16,7 +18,24 @@ from PIL import Image
 from core.datasets import DatasetError
 from dashboard import data
 
-__all__ = ["dataset_samples", "thumbnail"]
+__all__ = ["CLASS_PARAM", "dataset_samples", "explain_query", "thumbnail"]
+
+#: The Explain page's link parameter naming the class its saliency maps explain.
+CLASS_PARAM = "class"
+
+
+def explain_query(run_id: str, sample_id: str, true_label: str, class_names, threshold_rule: str
+                  ) -> dict[str, str]:
+    """The Explain link of one misclassified image: its run, sample, the shared threshold, and
+    its TRUE class to explain (for a missed cancer: where the model saw, or did not see, the
+    cancer). A one-vs-rest false positive's truth is "not <class>", no single class: then the
+    link leaves the class out and Explain explains the call."""
+    from dashboard.threshold import PARAM
+
+    query = {"run": run_id, "sample": sample_id, PARAM: threshold_rule}
+    if true_label in list(class_names):
+        query[CLASS_PARAM] = true_label
+    return query
 
 
 def dataset_samples(name: str):

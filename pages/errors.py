@@ -1,7 +1,8 @@
 """Errors: the test images a run gets wrong at the current threshold, false negatives first.
 
 Layout only. The run is in the URL (``?run=<id>``), the threshold is the shared control, the
-page number is ``?page=``; each error links to the Explain page with ``run`` and ``sample``.
+page number is ``?page=``; each error links to the Explain page with ``run``, ``sample`` and
+the image's true ``class`` (its saliency maps explain the class the model missed).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from dashboard import data
 from dashboard.damage import show_read_problem
 from dashboard.details import warnings_banner
 from dashboard.downloads import csv_button
-from dashboard.errors import thumbnail
+from dashboard.errors import CLASS_PARAM, explain_query, thumbnail
 from dashboard.evaluations import Selection
 from dashboard.text import literal, md, visible
 from dashboard.runs import empty_store, ok_runs, run_names, run_selectbox
-from dashboard.threshold import PARAM, current_state, threshold_control
+from dashboard.threshold import current_state, threshold_control
 
 KEY = "errors"
 CLASS_KEY = "class"
@@ -34,7 +35,8 @@ def _latest(runs):
 
 
 @st.fragment
-def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], dataset: str) -> None:
+def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], dataset: str,
+                classes: list[str]) -> None:
     thresholds = threshold_control({run_id: ev}, key=f"{KEY}.threshold", names={run_id: name})
     t = thresholds[run_id]
     table = misclassified(ev, t, class_names)
@@ -76,9 +78,11 @@ def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], datase
                                "{t:.4f})", kind=row.kind, label=row.true_label,
                                score=row.score, t=row.threshold))
                 st.caption(literal(row.sample_id))  # a file name: shown literally
+                query = explain_query(run_id, row.sample_id, row.true_label, classes, rule)
                 st.page_link("pages/explain.py", label="Explain this image",
-                             icon=":material/image_search:",
-                             query_params={"run": run_id, "sample": row.sample_id, PARAM: rule})
+                             icon=":material/image_search:", query_params=query,
+                             help=md("Saliency maps for its true class, {label}", label=
+                                     row.true_label) if CLASS_PARAM in query else None)
 
 
 def one_vs_rest_class(classes: list[str]) -> int:
@@ -128,4 +132,5 @@ except EvaluationError as exc:
     st.error(md("{name} cannot be evaluated: {exc}", name=names[run_id], exc=exc))
     st.stop()
 dataset = str(runs.set_index("run_id").loc[run_id, "dataset"])
-errors_view(run_id, names[run_id], ev, binary_class_names(classes, pos_index), dataset)
+errors_view(run_id, names[run_id], ev, binary_class_names(classes, pos_index), dataset,
+            classes)

@@ -56,7 +56,7 @@ st.header("Predictions")
 predictions.show(images, loaded, preds, thresholds)
 
 st.header("Saliency maps")
-settings = maps.settings(loaded)
+settings = maps.settings(loaded, link)
 explained = images[0]
 if len(images) > 1:
     if st.session_state.get("explain.image", 0) >= len(images):

@@ -19,7 +19,8 @@ from core.saliency.cams import GradCAM, GradCAMPlusPlus
 from core.saliency.control import ProgressFn
 from core.saliency.errors import SaliencyCancelled, SaliencyError
 from core.saliency.gradients import SmoothGrad, VanillaSaliency
-from core.saliency.overlay import colorize, overlay_heatmap, to_png_bytes
+from core.saliency.overlay import (DEFAULT_COLORMAP, SCALE_ENDS, colorize, colour_scale_strip,
+                                   overlay_heatmap, to_png_bytes)
 from core.saliency.registry import (METHODS, clear_explainer_cache, explainer_cache_info,
                                     get_explainer)
 from core.saliency.sanity import (DeletionCurve, RandomizationCheck, deletion_curve,
@@ -27,9 +28,10 @@ from core.saliency.sanity import (DeletionCurve, RandomizationCheck, deletion_cu
 from core.saliency.scorecam import ScoreCAM
 
 __all__ = [
-    "METHODS", "DeletionCurve", "Explainer", "GradCAM", "GradCAMPlusPlus", "ProgressFn",
+    "DEFAULT_COLORMAP", "METHODS", "SCALE_ENDS", "DeletionCurve", "Explainer", "GradCAM", "GradCAMPlusPlus", "ProgressFn",
     "RandomizationCheck", "SaliencyCancelled", "SaliencyError", "ScoreCAM", "SmoothGrad",
-    "VanillaSaliency", "clear_explainer_cache", "colorize", "deletion_curve",
+    "VanillaSaliency", "clear_explainer_cache", "colorize", "colour_scale_strip",
+    "deletion_curve",
     "explainer_cache_info", "get_explainer", "overlay_heatmap", "randomization_check",
     "randomized_copy", "to_png_bytes",
 ]

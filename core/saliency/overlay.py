@@ -17,6 +17,8 @@ from PIL import Image
 from core.saliency.errors import SaliencyError
 
 DEFAULT_COLORMAP = "Viridis"
+#: How the ends of a colour scale look, for a legend in words: (lowest, highest) saliency.
+SCALE_ENDS = {"Viridis": ("dark purple", "yellow")}
 
 
 @lru_cache(maxsize=16)
@@ -42,6 +44,16 @@ def colorize(saliency_map: np.ndarray, colormap: str = DEFAULT_COLORMAP) -> np.n
     if values.ndim != 2:
         raise SaliencyError(f"expected a (H, W) map, got shape {values.shape}")
     return colormap_lut(colormap)[np.round(values * 255.0).astype(np.uint8)]
+
+
+def colour_scale_strip(width: int = 256, height: int = 12,
+                       colormap: str = DEFAULT_COLORMAP) -> np.ndarray:
+    """(height, width, 3) uint8: the colour scale from the lowest saliency (left, 0) to the
+    highest (right, 1), drawn with the very lookup table the overlays use, as a legend."""
+    if width < 2 or height < 1:
+        raise SaliencyError(f"a colour scale needs at least 2x1 pixels, got {width}x{height}")
+    ramp = np.tile(np.linspace(0.0, 1.0, width, dtype=np.float32), (height, 1))
+    return colorize(ramp, colormap)
 
 
 def overlay_heatmap(image: np.ndarray, saliency_map: np.ndarray, *, opacity: float = 0.45,

@@ -25,6 +25,7 @@ __all__ = [
     "BudgetRates",
     "DataFacts",
     "DuplicateFacts",
+    "ImageSizeFacts",
     "ImportFacts",
     "ModelFacts",
     "RecipeFacts",
@@ -108,6 +109,7 @@ class ModelFacts:
     n_params: int | None = None
     input_size: int | None = None  #: pixels per side the model was trained at
     last_conv_layer: str | None = None  #: where Grad-CAM reads (None: found at run time)
+    supports_imagenet: bool | None = None  #: the architecture can start from ImageNet weights
 
     @classmethod
     def from_section(cls, model: Mapping[str, Any]) -> ModelFacts:
@@ -204,6 +206,29 @@ class DuplicateFacts:
 
 
 @dataclass(frozen=True)
+class ImageSizeFacts:
+    """The training images' typical size and shape before the resize to the model's input
+    (``record["data"]["image_size"]``, :mod:`core.training.image_sizes`): medians in pixels."""
+
+    median_width: float | None = None
+    median_height: float | None = None
+    median_aspect: float | None = None  #: width / height
+    images: int | None = None  #: training images measured
+
+    @classmethod
+    def from_section(cls, size: Mapping[str, Any]) -> ImageSizeFacts | None:
+        """The facts, or ``None`` when the record lacks a usable width and height."""
+        width, height = size.get("median_width"), size.get("median_height")
+        if not all(isinstance(v, (int, float)) and v > 0 for v in (width, height)):
+            return None
+        aspect = size.get("median_aspect")
+        return cls(median_width=float(width), median_height=float(height),
+                   median_aspect=float(aspect) if isinstance(aspect, (int, float)) and aspect > 0
+                   else float(width) / float(height),
+                   images=size.get("images"))
+
+
+@dataclass(frozen=True)
 class DataFacts:
     """What the run trained and was tested on (``record["data"]``)."""
 
@@ -212,6 +237,7 @@ class DataFacts:
     notes: tuple[str, ...] = ()  #: the dataset's own notes (e.g. "SYNTHETIC")
     skipped: SkippedFiles | None = None  #: ``None``: not recorded by this engine revision
     duplicates: DuplicateFacts | None = None  #: ``None``: not recorded by this engine revision
+    image_size: ImageSizeFacts | None = None  #: ``None``: not recorded by this engine revision
 
     @classmethod
     def from_section(cls, data: Mapping[str, Any]) -> DataFacts:
@@ -221,7 +247,8 @@ class DataFacts:
             notes=_strings(data.get("notes")),
             skipped=SkippedFiles.from_section(skipped) if isinstance(skipped, Mapping) else None,
             duplicates=(DuplicateFacts.from_section(duplicates)
-                        if isinstance(duplicates, Mapping) else None))
+                        if isinstance(duplicates, Mapping) else None),
+            image_size=ImageSizeFacts.from_section(_section(data, "image_size")))
 
     def split_counts(self, split: str) -> Mapping[str, int]:
         """Images per class in ``split`` (empty when the split is not recorded)."""

@@ -46,6 +46,7 @@ from core.training.device import (DeviceInfo, configure_device, distribution_str
 from core.training.diskspace import DiskSpaceGuard, checkpoint_bytes, ensure_room
 from core.training.events import (Building, Predicting, RunCached, RunDone, TrainingStarted,
                                   WaitingForClaim)
+from core.training.image_sizes import training_image_size
 from core.training.measure import EpochTimer, PeakMemory
 from core.training.padding import UnpaddedValidation, compile_metrics
 from core.training.progress import ProgressCallback, ProgressFn
@@ -275,7 +276,8 @@ def _run_record(resolved: ResolvedRun, identity: dict, rid: str, model, weights_
         "weights": {"requested": weights_label(resolved.weights),
                     "used": identity["weights"], "note": weights_note},
         "data": {"counts": _split_counts(resolved), "images_per_epoch": data.images_per_epoch,
-                 "notes": list(ds.notes), **resolved.usable.record()},
+                 "notes": list(ds.notes), **resolved.usable.record(),
+                 "image_size": training_image_size(resolved)},
         "training": {"epochs_run": len(history), "epochs_planned": recipe.epochs,
                      "stopped_early": len(history) < recipe.epochs,
                      "resumed_from_epoch": fitted.resumed_from, "eager": fitted.eager,

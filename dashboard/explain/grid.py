@@ -16,7 +16,8 @@ import streamlit as st
 
 from core.evaluation.display import deletion_figure
 from core.explain import Sanity
-from core.saliency import METHODS, overlay_heatmap, to_png_bytes
+from core.saliency import (DEFAULT_COLORMAP, METHODS, SCALE_ENDS, colour_scale_strip,
+                           overlay_heatmap, to_png_bytes)
 from dashboard.explain.format import display_image, display_map, export_image, file_stem
 from dashboard.explain.inputs import InputImage
 from dashboard.explain.maps import ExplainKey, Failed, MapSettings, class_index, explain_key
@@ -25,6 +26,14 @@ from dashboard.explain.session import results
 from dashboard.text import file_name, literal, md, visible
 
 KEY = "explain."
+LOW, HIGH = SCALE_ENDS[DEFAULT_COLORMAP]
+#: Under each map's colour scale: which end is which.
+SCALE_CAPTION = f"Colour scale: low ({LOW}, left) to high ({HIGH}, right) saliency"
+#: Once above the grid: what low and high mean, and what the colours cannot be compared with.
+SCALE_MEANING = (f"In every map, {HIGH} marks where the method finds the most evidence for the "
+                 f"explained class in this image and {LOW} the least. Each map is scaled to its "
+                 "own range, so compare places within one map, not colours across maps or "
+                 "models.")
 
 
 @st.fragment
@@ -32,6 +41,7 @@ def grid(image: InputImage, runs: Sequence[LoadedRun], preds: Predictions,
          chosen: MapSettings) -> None:
     opacity = st.slider("Map opacity", 0.0, 1.0, 0.45, 0.05, key=KEY + "opacity",
                         help="0 shows the image only, 1 the map only.")
+    st.caption(SCALE_MEANING)
     base = display_image(image.rgb)
     widths = [1] + [2] * len(chosen.methods)
     header = st.columns(widths)
@@ -75,6 +85,8 @@ def _cell(image: InputImage, base: np.ndarray, loaded: LoadedRun, key: ExplainKe
     if flat:
         st.caption("Flat map: every pixel scored the same, so this method finds no evidence "
                    "for this class in this image.")
+    else:
+        st.image(colour_scale_strip(), width="stretch", caption=SCALE_CAPTION)
     full = export_image(image.rgb)
     st.download_button(
         "Overlay PNG", key=f"{KEY}png.{cell}", mime="image/png", icon=":material/download:",

@@ -6,10 +6,10 @@ cannot be used (empty, not an image, truncated, too many pixels) gets one messag
 the other files go on. Every text that comes from a user (file names, decoder messages that quote
 a file's first bytes) is shown with ``st.text``, which renders no Markdown or HTML.
 
-Links such as ``?run=<run_id>&sample=<sample_id>`` (from the Errors gallery) preselect that run
-and that dataset image. A link is applied once per distinct value, so a later choice in the page
-is not overridden on the next rerun; choosing a dataset image writes the link back to the URL so
-the view can be shared.
+Links such as ``?run=<run_id>&sample=<sample_id>&class=<name>`` (from the Errors gallery)
+preselect that run and that dataset image (and, in ``maps.settings``, the class to explain). A
+link is applied once per distinct value, so a later choice in the page is not overridden on the
+next rerun; choosing a dataset image writes the link back to the URL so the view can be shared.
 """
 
 from __future__ import annotations
@@ -70,10 +70,11 @@ class BadUpload:
 
 @dataclass(frozen=True)
 class LinkSelection:
-    """What ``?run=...&sample=...`` asked for (None when absent or unknown)."""
+    """What ``?run=...&sample=...&class=...`` asked for (None when absent or unknown)."""
 
     run_id: str | None
     sample_id: str | None
+    class_name: str | None = None  #: the class the saliency maps explain (``maps.settings``)
 
 
 def usable_runs() -> pd.DataFrame:
@@ -131,7 +132,9 @@ def link_selection(runs: pd.DataFrame, no_model: pd.DataFrame | None = None) -> 
                    "choose one below.")
         st.text(visible(f"run = {run_id}"))
         return LinkSelection(None, None)
-    return LinkSelection(run_id, sample_id if run_id is not None else None)
+    if run_id is None:
+        return LinkSelection(None, None)
+    return LinkSelection(run_id, sample_id, st.query_params.get("class"))
 
 
 def _apply_link_once(link: LinkSelection, runs: pd.DataFrame) -> None:
@@ -168,7 +171,7 @@ def choose_images(runs: pd.DataFrame) -> list[InputImage]:
     source = st.radio("Image source", [SOURCE_UPLOAD, SOURCE_DATASET], key=KEY + "source",
                       horizontal=True)
     if source == SOURCE_UPLOAD:
-        for name in ("run", "sample"):  # the URL no longer describes what is shown
+        for name in ("run", "sample", "class"):  # the URL no longer describes what is shown
             if name in st.query_params:
                 del st.query_params[name]
         return _uploaded_images(input_sizes(runs))

@@ -19,7 +19,7 @@ import streamlit as st
 
 from core.explain import explain, sanity_check
 from core.saliency import METHODS, SaliencyCancelled
-from dashboard.explain.inputs import InputImage
+from dashboard.explain.inputs import InputImage, LinkSelection
 from dashboard.explain.predictions import LoadedRun, Predictions
 from dashboard.explain.session import batch, results, resume_batch, start_batch, stop_batch
 from dashboard.text import literal, md, visible
@@ -97,8 +97,9 @@ class Job:
         return f"{what} · {self.loaded.run.label}"
 
 
-def settings(runs: Sequence[LoadedRun]) -> MapSettings:
-    """The saliency controls; every option comes from the method's ``Explainer.options()``."""
+def settings(runs: Sequence[LoadedRun], link: LinkSelection | None = None) -> MapSettings:
+    """The saliency controls; every option comes from the method's ``Explainer.options()``.
+    ``link``: a link's ``class`` preselects the class to explain (:func:`_apply_class_link`)."""
     left, middle, right = st.columns([3, 2, 2])
     if KEY + "methods" not in st.session_state:
         st.session_state[KEY + "methods"] = DEFAULT_METHODS
@@ -108,6 +109,7 @@ def settings(runs: Sequence[LoadedRun]) -> MapSettings:
         help="Grad-CAM family: coarse but class specific. Gradients: pixel-sharp but noisy. "
              "Slow methods show progress and can be stopped.")
     names = list(dict.fromkeys(n for r in runs for n in r.run.class_names))
+    _apply_class_link(link, names)
     target = middle.selectbox("Explain", [PREDICTED, *names], key=KEY + "target",
                               format_func=lambda n: visible(n if n == PREDICTED
                                                             else f"class {n}"))
@@ -116,6 +118,26 @@ def settings(runs: Sequence[LoadedRun]) -> MapSettings:
                                "compute a deletion curve. Costs about two more maps each.")
     options = {m: _options(m) for m in methods}
     return MapSettings(tuple(methods), None if target == PREDICTED else target, options, sanity)
+
+
+def _apply_class_link(link: LinkSelection | None, names: list[str]) -> None:
+    """Put a link's class (e.g. a missed cancer's true class, from Errors) into the "Explain"
+    box: once per link (run and class), and again when the box is new (its state is dropped
+    when the user visits another page), so a later choice on this page stays."""
+    if st.session_state.get(KEY + "target") not in (None, PREDICTED, *names):
+        del st.session_state[KEY + "target"]  # a class of runs no longer chosen
+    if link is None or link.class_name is None:
+        return
+    marker = (link.run_id, link.class_name)
+    if st.session_state.get(KEY + "class_link") == marker and KEY + "target" in st.session_state:
+        return
+    st.session_state[KEY + "class_link"] = marker
+    if link.class_name in names:
+        st.session_state[KEY + "target"] = link.class_name
+    else:
+        st.warning("The link names a class that no chosen model has; each model's predicted "
+                   "class is explained instead.")
+        st.text(visible(f"class = {link.class_name}"))
 
 
 def _options(method: str) -> tuple[tuple[str, Any], ...]:

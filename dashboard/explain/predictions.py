@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import streamlit as st
 
-from core.explain import Prediction, RunModel, predict
+from core.explain import Prediction, RunModel, input_warnings, predict
 from core.store import CorruptRunError
 from dashboard import data
 from dashboard.damage import show_read_problem
@@ -98,6 +98,18 @@ def show(images: Sequence[InputImage], runs: Sequence[LoadedRun], preds: Predict
                                        for r in runs}, thresholds)
             st.dataframe(placeholder="–", data=plain_table(table), hide_index=True, width="stretch",
                          column_config=_COLUMNS, key=f"explain.predictions.{number}")
+            far_from_training(image, runs)
+
+
+def far_from_training(image: InputImage, runs: Sequence[LoadedRun]) -> None:
+    """On the card, per model: why its call on this image may not be trusted
+    (:func:`core.explain.input_warnings`: size, shape, synthetic data, random start)."""
+    height, width = image.image.original_size
+    for loaded in runs:
+        found = input_warnings(data.load_run_record(loaded.run.run_id), width, height)
+        if found:
+            st.warning(md("**{run}**", run=loaded.run.label) + "  \n"
+                       + "  \n".join(literal(w.text) for w in found), icon=":material/warning:")
 
 
 _COLUMNS = {

@@ -55,3 +55,19 @@ def test_bad_inputs_are_refused():
         overlay_heatmap(IMAGE[..., 0], MAP)
     with pytest.raises(SaliencyError, match="colour scale"):
         colorize(MAP, "NoSuchScale")
+
+
+def test_the_colour_scale_legend_runs_from_the_lowest_to_the_highest_overlay_colour():
+    from core.saliency import SCALE_ENDS, colour_scale_strip
+
+    strip = colour_scale_strip(width=256, height=5)
+    lut = colormap_lut("Viridis")
+    assert strip.shape == (5, 256, 3) and strip.dtype == np.uint8
+    np.testing.assert_array_equal(strip[0], lut)  # left = saliency 0, right = 1, every step
+    assert (strip == strip[0]).all()  # every row the same
+    # The overlay of a map that is 0 on the left half and 1 on the right uses the strip's ends.
+    ends = colorize(np.array([[0.0, 1.0]], np.float32))[0]
+    np.testing.assert_array_equal(ends, strip[0, [0, -1]])
+    assert SCALE_ENDS["Viridis"] == ("dark purple", "yellow")  # the words name lut[0] and lut[-1]
+    with pytest.raises(SaliencyError):
+        colour_scale_strip(width=1)

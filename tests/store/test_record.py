@@ -13,8 +13,9 @@ from types import MappingProxyType
 import pytest
 
 from core.store import RunRecord
-from core.store.record import (DataFacts, DuplicateFacts, ModelFacts, RecipeFacts, SkippedFiles,
-                               SpecFacts, StrategyFacts, TrainingFacts, WeightsFacts)
+from core.store.record import (DataFacts, DuplicateFacts, ImageSizeFacts, ModelFacts,
+                               RecipeFacts, SkippedFiles, SpecFacts, StrategyFacts,
+                               TrainingFacts, WeightsFacts)
 from tests.support.trained import TINY
 
 #: What an engine before ``data.skipped`` / ``data.duplicates`` / ``training`` details wrote
@@ -64,7 +65,8 @@ def test_model_recipe_strategy_and_weights_of_a_stored_record(stored):
                                     citation=model["citation"], family=model["family"],
                                     head=model["head"], n_params=model["n_params"],
                                     input_size=model["input_size"],
-                                    last_conv_layer=model["last_conv_layer"])
+                                    last_conv_layer=model["last_conv_layer"],
+                                    supports_imagenet=False)
     assert view.model.n_params > 0 and view.model.citation
     recipe = view.recipe
     assert (recipe.epochs, recipe.max_train_images, recipe.batch_size) == (2, 600, 32)  # TINY
@@ -87,6 +89,10 @@ def test_data_and_training_of_a_stored_record(stored):
     assert view.data.images_per_epoch == data["images_per_epoch"] <= 600
     assert view.data.notes == tuple(data["notes"])
     assert view.data.skipped == SkippedFiles(count=0, files=())  # the demo images all decode
+    # the demo's 50x50 px patches, measured on the training split only
+    assert view.data.image_size == ImageSizeFacts(
+        median_width=50, median_height=50, median_aspect=1,
+        images=sum(data["counts"]["train"].values()))
     dup = data["duplicates"]
     assert view.data.duplicates == DuplicateFacts(
         policy=dup["policy"], sets=dup["sets"], across_classes=dup["across_classes"],
