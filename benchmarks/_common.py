@@ -54,3 +54,21 @@ def train_demo_store_in_child(root, repo) -> None:
                     "train_demo_store(Path(sys.argv[2]))", str(repo), str(root)],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     print(f"  trained in {time.perf_counter() - started:.0f} s")
+
+
+def threshold_moves(at, repeats: int) -> tuple[float, float]:
+    """Medians of (full AppTest rerun, the threshold fragment's own time) over moves of the
+    Compare page's threshold slider (the fragment times itself into the session state)."""
+    import statistics
+    import time
+
+    full, fragment = [], []
+    for k in range(repeats):
+        at.slider(key="compare.threshold.value").set_value(round(0.30 + 0.01 * (k % 40), 2))
+        t = time.perf_counter()
+        at.run()
+        full.append(time.perf_counter() - t)
+        fragment.append(at.session_state["lesionlab.compare.fragment_s"])
+        if at.exception:
+            raise SystemExit(f"the page raised: {at.exception[0].value}")
+    return statistics.median(full), statistics.median(fragment)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from benchmarks._common import train_demo_store_in_child  # noqa: E402
+from benchmarks._common import threshold_moves, train_demo_store_in_child  # noqa: E402
 
 OTHER_STRATEGY = {"none": "oversample", "class_weight": "undersample"}
 
@@ -96,21 +95,6 @@ def measure(store_root: Path, ids: list[str], repeats: int, per: str = "configur
         out[f"{tab}_warm_s"] = time.perf_counter() - t
         _check_tab(at, tab, title)
     return out
-
-
-def threshold_moves(at, repeats: int) -> tuple[float, float]:
-    """Medians of (full AppTest rerun, the threshold fragment's own time) over slider moves,
-    measured as ``benchmarks/dashboard_speed.py`` measures them."""
-    full, fragment = [], []
-    for k in range(repeats):
-        at.slider(key="compare.threshold.value").set_value(round(0.30 + 0.01 * (k % 40), 2))
-        t = time.perf_counter()
-        at.run()
-        full.append(time.perf_counter() - t)
-        fragment.append(at.session_state["lesionlab.compare.fragment_s"])
-        if at.exception:
-            raise SystemExit(f"the page raised: {at.exception[0].value}")
-    return statistics.median(full), statistics.median(fragment)
 
 
 def _check_tab(at, tab: str, title: str | None) -> None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from benchmarks._common import train_demo_store_in_child  # noqa: E402
+from benchmarks._common import threshold_moves, train_demo_store_in_child  # noqa: E402
 
 
 def build_store(root: Path, source: Path | None, n_runs: int = 12) -> tuple[list[str], int]:
@@ -96,7 +95,7 @@ def measure(store_root: Path, ids: list[str], repeats: int) -> dict[str, float]:
     out["warm_same_session_s"] = time.perf_counter() - t
     _, out["warm_new_session_s"] = open_compare()
     out["threshold_full_rerun_median_s"], out["threshold_fragment_median_s"] = \
-        _threshold_moves(at, repeats)
+        threshold_moves(at, repeats)
     out["charts"] = n_charts
     # The same after a Keras model was loaded in this process (what a server that also served
     # the Explain or Train page holds): Streamlit then calls keras.backend.clear_session()
@@ -105,22 +104,8 @@ def measure(store_root: Path, ids: list[str], repeats: int) -> dict[str, float]:
 
     ResultsStore(store_root).get(ids[0]).load_model()
     out["keras_full_rerun_median_s"], out["keras_fragment_median_s"] = \
-        _threshold_moves(at, repeats)
+        threshold_moves(at, repeats)
     return out
-
-
-def _threshold_moves(at, repeats: int) -> tuple[float, float]:
-    """Medians of (full AppTest rerun, the threshold fragment's own time) over slider moves."""
-    full, fragment = [], []
-    for k in range(repeats):
-        at.slider(key="compare.threshold.value").set_value(round(0.30 + 0.01 * (k % 40), 2))
-        t = time.perf_counter()
-        at.run()
-        full.append(time.perf_counter() - t)
-        fragment.append(at.session_state["lesionlab.compare.fragment_s"])
-        if at.exception:
-            raise SystemExit(f"the page raised: {at.exception[0].value}")
-    return statistics.median(full), statistics.median(fragment)
 
 
 def main() -> None:
