@@ -26,7 +26,7 @@ import streamlit as st
 from core.errors import LesionlabError
 from core.evaluation import EvaluationError, RunEvaluation
 from core.evaluation.display import colour_map
-from core.store import CorruptRunError, StoreError
+from core.store import CorruptRunError, RunRecord, StoreError
 from dashboard import data
 from dashboard.damage import read_problem
 
@@ -46,7 +46,7 @@ class Selection:
     ids: list[str]
     names: dict[str, str]
     colours: dict[str, str]
-    records: dict[str, dict] = field(default_factory=dict)
+    records: dict[str, RunRecord] = field(default_factory=dict)  # typed views
     evals: dict = field(default_factory=dict)
     multiclass: list[str] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)
@@ -64,7 +64,7 @@ class Selection:
 
     @property
     def synthetic(self) -> list[str]:
-        return [i for i in self.ids if self.records.get(i, {}).get("synthetic_data")]
+        return [i for i in self.ids if i in self.records and self.records[i].synthetic_data]
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -85,8 +85,8 @@ def has_groups(run_id: str) -> bool:
         return False
 
 
-def is_multiclass(record: dict) -> bool:
-    return record.get("task") == "multiclass" or len(record.get("class_names") or []) > 2
+def is_multiclass(record: RunRecord | dict) -> bool:
+    return RunRecord.of(record).is_multiclass
 
 
 def run_key(run_id: str, level: str, aggregate: str) -> tuple[str, str, str, str]:
@@ -116,8 +116,9 @@ def _load_external(sel: Selection, eid: str) -> None:
         sel.problems[eid] = f"cannot be evaluated{where}: {exc}"
         return
     record = result.evaluation.record
-    sel.records[eid] = {**source, "synthetic_data": bool(record.get("synthetic_data")),
-                        "external_evaluation": record}
+    sel.records[eid] = RunRecord.from_dict(
+        {**source, "synthetic_data": bool(record.get("synthetic_data")),
+         "external_evaluation": record})
     sel.externals[eid] = result
     if result.run_evaluation is None:
         sel.problems[eid] = ("a multiclass run's external evaluation: its K x K numbers are "
@@ -139,14 +140,14 @@ def load_selection(
             _load_external(sel, rid)
             continue
         try:
-            record = data.load_record(rid)
-            if is_multiclass(record):  # read now: its panel reads the predictions unguarded
+            record = data.load_run_record(rid)
+            if record.is_multiclass:  # read now: its panel reads the predictions unguarded
                 data.load_predictions(rid)
         except (StoreError, OSError, ValueError) as exc:
             sel.problems[rid] = read_problem(exc)
             continue
         sel.records[rid] = record
-        if is_multiclass(record):
+        if record.is_multiclass:
             sel.multiclass.append(rid)
             continue
         # A run without groups evaluated "per group" is its own per-sample evaluation (each

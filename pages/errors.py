@@ -117,7 +117,7 @@ except StoreError as exc:  # a damaged run: named, with the fix; the picker stay
     show_read_problem(names[run_id], exc)
     st.stop()
 sel = Selection(ids=[run_id], names={run_id: names[run_id]}, colours={},
-                records={run_id: record.as_dict()})
+                records={run_id: record})
 warnings_banner(sel)
 classes = list(record.class_names or ["negative", "positive"])
 pos_index = record.positive_index

@@ -30,6 +30,6 @@ def operating_points(sel: Selection, thresholds: Mapping[str, float]) -> dict[st
 
 def class_names(sel: Selection) -> dict[str, tuple[str, str]]:
     """``(negative, positive)`` names of each binary run's view, by display name."""
-    return {sel.names[i]: binary_class_names((sel.records.get(i) or {}).get("class_names"),
+    return {sel.names[i]: binary_class_names(sel.records[i].class_names if i in sel.records else None,
                                              sel.evals[i].positive_index)
             for i in sel.binary_ids}

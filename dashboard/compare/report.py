@@ -37,7 +37,7 @@ def _intro(sel: Selection, rule: str, thresholds: Mapping[str, float], view: str
                      + ", ".join(sel.names[i] for i in sel.synthetic)
                      + ") say nothing about clinical performance.")
     for rid in sel.ids:
-        note = ((sel.records.get(rid) or {}).get("weights") or {}).get("note")
+        note = sel.records[rid].weights.note if rid in sel.records else None
         if note:
             lines.append(f"{sel.names[rid]}: {note}")
     if sel.problems:

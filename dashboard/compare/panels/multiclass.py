@@ -39,7 +39,7 @@ class MulticlassView:
 
 
 def _view(sel: Selection, rid: str) -> MulticlassView:
-    names = tuple(sel.records[rid].get("class_names") or ())
+    names = sel.records[rid].class_names
     try:
         mc = _multiclass(str(data.store_root()), rid, names)
     except EvaluationError as exc:
