@@ -138,5 +138,5 @@ def run_job(job: Job, store=None, registry_path: Path | None = None) -> None:
         except Exception as exc:  # noqa: BLE001 - one failed run must not stop the job
             job.run_failed(i, exc, traceback.format_exc())
         else:
-            job.run_finished(i, stored.run_id, stored.record.get("summary"))
+            job.run_finished(i, stored.run_id, dict(stored.view.summary))
     job.close()

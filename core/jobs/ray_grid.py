@@ -48,7 +48,7 @@ class RayGrid:
             if rid is not None:
                 self.job.run_started(i)
                 self.job.run_event(i, RunCached(run_id=rid))
-                self.job.run_finished(i, rid, store.get(rid).record.get("summary"))
+                self.job.run_finished(i, rid, dict(store.get(rid).view.summary))
                 continue
             ref = self.task.remote(spec, i, self.job.id, str(self.store_root),
                                    str(self.registry_path), self.relay, self.cpus)

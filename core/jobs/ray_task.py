@@ -62,7 +62,7 @@ def train_task(spec, index: int, job_id: str, store_root: str, registry_path: st
 
     stored = train_run(spec, ResultsStore(Path(store_root)), progress=progress,
                        registry_path=Path(registry_path))
-    return {"run_id": stored.run_id, "summary": dict(stored.record.get("summary") or {}),
+    return {"run_id": stored.run_id, "summary": dict(stored.view.summary),
             "cached": cached}
 
 

@@ -154,8 +154,8 @@ def test_word_joiner_is_invisible_and_does_not_break_lines():
 # -- a real server and a real browser on a hostile store -----------------------------------
 
 #: Every query parameter a page reads, and one none reads.
-PARAMS = ("runs", "run", "t", "sample", "class", "level", "agg", "view", "page", "dataset", "model",
-          "zz_unknown")
+PARAMS = ("runs", "run", "t", "sample", "class", "level", "agg", "view", "per", "page", "dataset",
+          "model", "zz_unknown")
 PAGES = ("", "datasets", "train", "compare", "weighting", "errors", "explain")
 
 
@@ -247,7 +247,8 @@ def _visits(world: hostile_store.HostileWorld) -> list[tuple[str, dict, tuple, l
     bad = {p: h.text(f"param-{p}") for p in PARAMS}
     known = {"runs": ",".join([bad["runs"], *world.run_ids]), "run": first,
              "sample": world.samples[0], "dataset": world.dataset, "model": h.text("model")}
-    tabs = [("tab", t) for t in ("Calibration", "Paired tests", "Subgroups")]
+    tabs = [("tab", t) for t in ("Calibration", "Paired tests", "Subgroups", "Ranking",
+                                 "Decision curves")]
     check = [("choose", "Dataset to check", "log in dataset"), ("button", "Run the check")]
     return [
         ("", bad, (), [], ()),
@@ -256,6 +257,8 @@ def _visits(world: hostile_store.HostileWorld) -> list[tuple[str, dict, tuple, l
         ("compare", bad | {"runs": known["runs"]},
          (bad["runs"][:39], bad["t"][:39], h.text("weightsnote"), world.dataset,
           h.text("mcmodel")), tabs, ()),
+        ("compare", bad | {"runs": known["runs"], "per": "configuration"},
+         (bad["runs"][:39], h.text("weightsnote"), world.dataset), [("tab", "Ranking")], ()),
         ("weighting", bad | {k: known[k] for k in ("dataset", "model")},
          (world.dataset, h.text("weightsnote")), [], ()),
         ("errors", bad, (bad["run"][:39],), [], ()),
