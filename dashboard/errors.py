@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from core.datasets import DatasetError
+from core.errors import LesionlabError
 from dashboard import data
 
 __all__ = ["CLASS_PARAM", "dataset_samples", "explain_query", "thumbnail"]
@@ -42,7 +42,7 @@ def dataset_samples(name: str):
     """``(table indexed by sample_id, arrays or None, None)`` or ``(None, None, reason)``."""
     try:
         ds = data.load_dataset(name)
-    except (DatasetError, OSError, ValueError, KeyError) as exc:
+    except (LesionlabError, OSError, ValueError, KeyError) as exc:
         return None, None, f"dataset {name!r} cannot be loaded now: {exc}"
     return ds.table.set_index("sample_id"), ds.arrays, None
 
@@ -73,5 +73,5 @@ def thumbnail(dataset: str, sample_id: str, size: int = 160) -> tuple[np.ndarray
             image.thumbnail((size, size), Image.Resampling.NEAREST)
             return np.asarray(image), ""
         return _thumb_from_file(str(row["path"]), size), ""
-    except (DatasetError, OSError, ValueError) as exc:
+    except (LesionlabError, OSError, ValueError) as exc:
         return None, f"cannot be read: {exc}"

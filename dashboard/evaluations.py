@@ -24,9 +24,9 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import LesionlabError
-from core.evaluation import EvaluationError, RunEvaluation
+from core.evaluation import RunEvaluation
 from core.evaluation.display import colour_map
-from core.store import CorruptRunError, RunRecord, StoreError
+from core.store import CorruptRunError, RunRecord
 from dashboard import data
 from dashboard.damage import read_problem
 
@@ -143,7 +143,7 @@ def load_selection(
             record = data.load_run_record(rid)
             if record.is_multiclass:  # read now: its panel reads the predictions unguarded
                 data.load_predictions(rid)
-        except (StoreError, OSError, ValueError) as exc:
+        except (LesionlabError, OSError, ValueError) as exc:
             sel.problems[rid] = read_problem(exc)
             continue
         sel.records[rid] = record
@@ -156,7 +156,7 @@ def load_selection(
             sel.evals[rid] = data.load_evaluation(rid, level, aggregate)
         except CorruptRunError as exc:
             sel.problems[rid] = read_problem(exc)
-        except (EvaluationError, StoreError, OSError, ValueError, KeyError) as exc:
+        except (LesionlabError, OSError, ValueError, KeyError) as exc:
             where = " at patient/lesion level" if level == "group" else ""
             sel.problems[rid] = f"cannot be evaluated{where}: {exc}"
     return sel

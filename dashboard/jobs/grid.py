@@ -191,11 +191,11 @@ def _more_choices() -> _MoreChoices:
 
 def grid_status(choice: GridChoice, store) -> pd.DataFrame:
     """One row per run of the grid: its id if it resolves, whether it is stored, why not."""
-    from core.training import GridError, RunSpecError
+    from core.errors import LesionlabError
 
     try:
         specs = choice.specs()
-    except (GridError, RunSpecError) as exc:
+    except LesionlabError as exc:  # the grid's or a run spec's problems
         return pd.DataFrame([{"run": "(grid)", "status": "cannot run", "note": str(exc),
                               "spec": None}])
     registry = _registry_key()
