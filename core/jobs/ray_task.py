@@ -13,7 +13,9 @@ Nothing here imports Ray or TensorFlow at import time: ``core.jobs`` must import
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,19 @@ def limit_tensorflow_threads(cpus: float) -> None:
         pass  # this worker process already ran TensorFlow with the pools sized above
 
 
+def accept_cancel() -> None:
+    """Let ``ray.cancel`` interrupt this task.
+
+    Ray cancels a running task by raising KeyboardInterrupt through Python's SIGINT handler. A
+    worker has none when the process that started Ray ignored SIGINT, which is what a
+    non-interactive shell does to every job it starts in the background (``nohup streamlit run
+    app.py &``, a CI script run with ``&``): the raylet and its workers inherit SIG_IGN, and a
+    cancel never lands (measured: cancelled tasks ran to their end). So the task puts Python's
+    own handler back first."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def train_task(spec, index: int, job_id: str, store_root: str, registry_path: str,
                relay, cpus: float) -> dict[str, Any]:
     """Train (or find) one run; relay its progress events; return what the driver reports.
@@ -46,6 +61,7 @@ def train_task(spec, index: int, job_id: str, store_root: str, registry_path: st
     the driver reads the store itself when it needs more, and a small result crosses the
     network cheaply.
     """
+    accept_cancel()
     limit_tensorflow_threads(cpus)
     tell = _Teller(relay, job_id, index)
     tell(WorkerStarted(pid=os.getpid(), host=socket.gethostname()))

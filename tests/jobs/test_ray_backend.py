@@ -201,6 +201,9 @@ def test_a_cancel_that_surfaces_as_another_error_is_reported_as_cancelled(
 
     @ray.remote(num_cpus=1, max_retries=1, retry_exceptions=True)
     def interrupted_inside_an_op(*args):
+        from core.jobs.ray_task import accept_cancel
+
+        accept_cancel()  # as train_task does
         began.write_text("training")
         try:  # short sleeps: Ray's interrupt lands between bytecodes, not inside one sleep
             for _ in range(JOB_TIMEOUT_S * 20):
@@ -318,3 +321,15 @@ def test_a_gpu_share_per_run_packs_runs_onto_one_card(ray_store, monkeypatch):
     for bad in (0, -1, 1.5, float("nan"), float("inf"), "half"):
         with pytest.raises(RayBackendError, match="GPUs per run"):  # a user error: one message
             RayBackend(store=ray_store, gpus_per_run=bad)
+
+
+def test_a_task_accepts_cancel_even_when_started_from_a_process_that_ignores_sigint():
+    """A job started in the background by a non-interactive shell ignores SIGINT, and Ray's
+    workers inherit that; Ray's cancel is a KeyboardInterrupt through Python's SIGINT handler,
+    so the task must put that handler back (seen: every cancel test failed under `cmd &`)."""
+    code = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN);"
+            "from core.jobs.ray_task import accept_cancel; accept_cancel();"
+            "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=str(Path(__file__).resolve().parents[2]))
+    assert out.stdout.strip() == "True"
