@@ -72,3 +72,22 @@ def threshold_moves(at, repeats: int) -> tuple[float, float]:
         if at.exception:
             raise SystemExit(f"the page raised: {at.exception[0].value}")
     return statistics.median(full), statistics.median(fragment)
+
+
+def open_compare(repo, query: dict, timeout: int = 600):
+    """A fresh AppTest session on the Compare page with ``query`` in its URL, and the seconds
+    its first render took (the app's Home page is run first, as a browser would)."""
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(repo / "app.py"), default_timeout=timeout)
+    at.run()
+    at.switch_page("pages/compare.py")
+    at.query_params.update(query)
+    started = time.perf_counter()
+    at.run()
+    elapsed = time.perf_counter() - started
+    if at.exception:
+        raise SystemExit(f"the page raised: {at.exception[0].value}")
+    return at, elapsed

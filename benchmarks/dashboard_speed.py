@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from benchmarks._common import open_compare as open_compare_page  # noqa: E402
 from benchmarks._common import threshold_moves, train_demo_store_in_child  # noqa: E402
 
 
@@ -71,21 +72,11 @@ def build_store(root: Path, source: Path | None, n_runs: int = 12) -> tuple[list
 
 
 def measure(store_root: Path, ids: list[str], repeats: int) -> dict[str, float]:
-    from streamlit.testing.v1 import AppTest
 
     os.environ["LESIONLAB_STORE"] = str(store_root)
 
-    def open_compare() -> tuple[AppTest, float]:
-        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
-        at.run()
-        at.switch_page("pages/compare.py")
-        at.query_params["runs"] = ",".join(ids)
-        t = time.perf_counter()
-        at.run()
-        elapsed = time.perf_counter() - t
-        if at.exception:
-            raise SystemExit(f"the page raised: {at.exception[0].value}")
-        return at, elapsed
+    def open_compare():
+        return open_compare_page(REPO, {"runs": ",".join(ids)}, timeout=300)
 
     out: dict[str, float] = {}
     at, out["cold_s"] = open_compare()
