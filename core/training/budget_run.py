@@ -86,7 +86,8 @@ def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
                     n_test=len(resolved.rows("test")), overhead_s=overhead)
     spent = time.perf_counter() - started
     chosen = plan(spec.budget_s - spent, work, rates,
-                  max_epochs=int(entry.paper.epochs), fixed_epochs=overrides.get("epochs"))
+                  max_epochs=int(entry.paper.epochs), fixed_epochs=overrides.get("epochs"),
+                  batch_size=batch)
     chosen = dataclasses.replace(chosen, budget_s=float(spec.budget_s))
     recipe = resolved.recipe.replace(**chosen.recipe_changes(work.n_train))
     return PlannedRun(dataclasses.replace(resolved, recipe=recipe), chosen, started=started,

@@ -14,6 +14,7 @@ from core.training.budget import (
     candidate_sizes,
     expected_seconds,
     interpolate,
+    least_epochs,
     parse_budget,
     plan,
 )
@@ -108,3 +109,29 @@ def test_an_epochs_override_is_planned_as_given_even_below_the_minimum():
     # at 64 px (34 - 20 - 0.33) / 2.67 = 5.1 do
     tight = plan(40.0, WORK, RATES, max_epochs=40, fixed_epochs=3)
     assert tight.epochs == 3 and tight.input_size == 64
+
+
+def test_a_small_dataset_buys_updates_before_pixels():
+    """545 images at batch 32 make 18 updates an epoch: MIN_UPDATES (1000) needs 56 epochs,
+    so the planner steps down from 224 px (13 epochs fit) to the largest size where 56 do."""
+    small = Workload(n_train=545, n_val=78, n_test=156, overhead_s=10.0)
+    assert least_epochs(545, 32) == 56
+    chosen = plan(600.0, small, RATES, max_epochs=40, batch_size=32)
+    # usable 510 - 10 - final (234/300 at 128 px): an epoch at 128 px is 545/100 + 78/300 =
+    # 5.71 s -> 87 epochs fit; at 224 px 545/30 + 78/90 = 19.0 s -> 26 (< 56).
+    assert chosen.input_size == 128 and chosen.train_images == 545
+    assert chosen.epochs == 56  # max(40 recipe epochs, the 56 the updates need)
+
+
+def test_large_dataset_min_epochs_binds_not_updates():
+    assert least_epochs(10_000, 32) == MIN_EPOCHS
+    assert least_epochs(545, None) == MIN_EPOCHS
+
+
+def test_too_few_updates_anywhere_keeps_all_images_at_the_smallest_size():
+    small = Workload(n_train=545, n_val=78, n_test=156, overhead_s=10.0)
+    chosen = plan(60.0, small, RATES, max_epochs=40, batch_size=32)
+    # usable 51 - 10 - 234/1200: at 64 px an epoch is 545/400 + 78/1200 = 1.43 s -> 28 epochs
+    assert chosen.input_size == 64 and chosen.train_images == 545
+    assert MIN_EPOCHS <= chosen.epochs == 28 < least_epochs(545, 32)
+    assert "weaker model" in chosen.reasons[0]
