@@ -10,14 +10,18 @@ What Ray does here, and this module does not re-implement:
 
 - scheduling: each task holds 1 CPU, or 1 CPU and ``gpus_per_run`` GPU when the cluster has GPUs
   (every task gets a fresh worker process, ``max_calls=1``, so TensorFlow frees the card and
-  the memory after each run, and a cancelled run's half-imported TensorFlow is never reused). ``gpus_per_run`` defaults to 1; a fraction (``LESIONLAB_RAY_GPUS_PER_RUN=0.25``,
+  the memory after each run, and a cancelled run's half-imported TensorFlow is never reused).
+  ``gpus_per_run`` defaults to 1; a fraction (``LESIONLAB_RAY_GPUS_PER_RUN=0.25``,
   ``--gpus-per-run 0.25``) packs several runs onto one card, which pays at the studies' batch
   sizes: measured on an H100, one run of these models uses 0.4-11% of its arithmetic (README,
   "GPU"). TensorFlow grows its GPU memory on demand, so runs sharing a card do not collide;
   Ray does not police memory, so pick a fraction whose runs fit together;
 - retries: ``max_retries=1`` with ``retry_exceptions=True`` runs a task a second time when it
-  raised or its worker died; the second attempt resumes from the last finished epoch (the work
-  folder is in the shared store, and the kernel released the dead worker's claim);
+  raised (e.g. TensorFlow ran out of GPU memory) or its worker died; the second attempt resumes
+  from the last finished epoch (the work folder is in the shared store, and the kernel released
+  the dead worker's claim). A user error (a ``LesionlabError``: a missing dataset folder, an
+  unknown model) would only fail again, so the task returns it as a value
+  (``ray_task.UserError``) instead of raising, and it is reported after one attempt;
 - cancellation: ``ray.cancel`` drops queued tasks and interrupts running ones between two
   Python steps of ``fit``; finished epochs stay in the work folder, so a resubmission resumes;
 - the progress channel: a ``ray.util.queue.Queue`` that tasks put the engine's events on.
@@ -48,7 +52,8 @@ from core.jobs.ray_task import train_task
 #: machine belongs to), ``ray://<head>:10001`` (Ray Client) or ``local`` (a new local instance).
 RAY_ADDRESS_ENV = "LESIONLAB_RAY_ADDRESS"
 INSTALL_FIX = "pip install -r requirements-ray.txt"
-#: A task's first attempt plus this many retries, for a raised exception or a dead worker.
+#: A task's first attempt plus this many retries, for a raised exception (not a user error,
+#: which the task returns) or a dead worker.
 MAX_RETRIES = 1
 
 

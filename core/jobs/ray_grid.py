@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from core.jobs.job import Job
+from core.jobs.ray_task import UserError
 from core.training.events import ProgressEvent, RunCached, WorkerStarted
 
 
@@ -130,10 +131,23 @@ class RayGrid:
         else:
             if not self.attempts[index]:
                 job.run_started(index)
+            if isinstance(result, UserError):
+                self._user_error(index, result)
+                return
             last = job.snapshot().runs[index].last_event or {}
             if result["cached"] and last.get("event") != RunCached.kind:  # its event was lost
                 job.run_event(index, RunCached(run_id=result["run_id"]))
             job.run_finished(index, result["run_id"], result["summary"])
+
+    def _user_error(self, index: int, error: UserError) -> None:
+        """A run whose task ended with a user error (tried once: see ``ray_task.UserError``):
+        failed, with the class, message and worker traceback the in-process backend reports;
+        cancelled if the job's cancel was sent, since an interrupt can surface as any error."""
+        if self.cancel_sent:
+            self._cancelled(index, f"cancelled; the interrupted task ended with "
+                                   f"{error.error_type}: {error.message}")
+        else:
+            self.job.run_failed(index, error.exception(), error.traceback)
 
     def _cancelled(self, index: int, message: str) -> None:
         """A run ended by the job's cancel: cancelled if its task had begun, else skipped."""

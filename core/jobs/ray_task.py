@@ -12,13 +12,17 @@ Nothing here imports Ray or TensorFlow at import time: ``core.jobs`` must import
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import socket
 import threading
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.errors import LesionlabError
 from core.training.events import ProgressEvent, RunCached, WorkerStarted
 
 
@@ -53,14 +57,59 @@ def accept_cancel() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+@dataclass(frozen=True)
+class UserError:
+    """A user error (a :class:`~core.errors.LesionlabError`) that ended a task, as its value.
+
+    Returned, not raised, because the task is retried when it raises (``retry_exceptions``,
+    for a worker that ran out of memory or a flaky node), and a second attempt at a run whose
+    dataset folder is missing or whose model name is unknown fails the same way, only later.
+    Plain strings, not the exception: an error class's own ``__init__`` (``RunNotFound(run_id)``)
+    does not survive pickling, and the driver rebuilds what the local backend would report.
+    """
+
+    module: str
+    error_type: str
+    message: str
+    traceback: str
+
+    @classmethod
+    def of(cls, exc: LesionlabError) -> UserError:
+        return cls(type(exc).__module__, type(exc).__name__, str(exc), traceback.format_exc())
+
+    def exception(self) -> LesionlabError:
+        """The error as the driver reports it: its own class (the driver runs the same code)
+        with the worker's message, so the job says exactly what the in-process backend says.
+        A class the driver cannot import is reported as a plain LesionlabError."""
+        try:
+            kind = getattr(importlib.import_module(self.module), self.error_type)
+        except (ImportError, AttributeError):
+            kind = LesionlabError
+        if not (isinstance(kind, type) and issubclass(kind, LesionlabError)):
+            kind = LesionlabError
+        exc = kind.__new__(kind)  # not its __init__: the message is already composed
+        Exception.__init__(exc, self.message)
+        exc.problem, exc.where, exc.fix = self.message, "", ""
+        return exc
+
+
 def train_task(spec, index: int, job_id: str, store_root: str, registry_path: str,
-               relay, cpus: float) -> dict[str, Any]:
+               relay, cpus: float) -> dict[str, Any] | UserError:
     """Train (or find) one run; relay its progress events; return what the driver reports.
 
     Returns plain data (run id, summary, whether it was already stored), not the stored run:
     the driver reads the store itself when it needs more, and a small result crosses the
-    network cheaply.
+    network cheaply. A user error comes back as a :class:`UserError` value, so that Ray
+    retries only what raises: a bug, or a system failure.
     """
+    try:
+        return _train(spec, index, job_id, store_root, registry_path, relay, cpus)
+    except LesionlabError as exc:
+        return UserError.of(exc)
+
+
+def _train(spec, index: int, job_id: str, store_root: str, registry_path: str,
+           relay, cpus: float) -> dict[str, Any]:
     accept_cancel()
     limit_tensorflow_threads(cpus)
     tell = _Teller(relay, job_id, index)

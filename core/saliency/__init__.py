@@ -20,7 +20,7 @@ from core.saliency.control import ProgressFn
 from core.saliency.errors import SaliencyCancelled, SaliencyError
 from core.saliency.gradients import SmoothGrad, VanillaSaliency
 from core.saliency.overlay import (DEFAULT_COLORMAP, SCALE_ENDS, colorize, colour_scale_strip,
-                                   overlay_heatmap, to_png_bytes)
+                                   overlay_heatmap, to_png_bytes, with_colour_scale)
 from core.saliency.registry import (METHODS, clear_explainer_cache, explainer_cache_info,
                                     get_explainer)
 from core.saliency.sanity import (DeletionCurve, RandomizationCheck, deletion_curve,
@@ -28,10 +28,11 @@ from core.saliency.sanity import (DeletionCurve, RandomizationCheck, deletion_cu
 from core.saliency.scorecam import ScoreCAM
 
 __all__ = [
-    "DEFAULT_COLORMAP", "METHODS", "SCALE_ENDS", "DeletionCurve", "Explainer", "GradCAM", "GradCAMPlusPlus", "ProgressFn",
+    "DEFAULT_COLORMAP", "METHODS", "SCALE_ENDS", "DeletionCurve", "Explainer", "GradCAM",
+    "GradCAMPlusPlus", "ProgressFn",
     "RandomizationCheck", "SaliencyCancelled", "SaliencyError", "ScoreCAM", "SmoothGrad",
     "VanillaSaliency", "clear_explainer_cache", "colorize", "colour_scale_strip",
     "deletion_curve",
     "explainer_cache_info", "get_explainer", "overlay_heatmap", "randomization_check",
-    "randomized_copy", "to_png_bytes",
+    "randomized_copy", "to_png_bytes", "with_colour_scale",
 ]

@@ -72,6 +72,28 @@ def overlay_heatmap(image: np.ndarray, saliency_map: np.ndarray, *, opacity: flo
     return np.round(blended).clip(0, 255).astype(np.uint8)
 
 
+#: A downloaded overlay's colour scale: as tall, for the image's width, as the page's 256x12
+#: strip drawn across a column, and never thinner than this many pixels.
+SCALE_HEIGHT_PER_WIDTH = 12 / 256
+MIN_SCALE_HEIGHT = 6
+
+
+def with_colour_scale(rgb: np.ndarray, colormap: str = DEFAULT_COLORMAP) -> np.ndarray:
+    """The image with the colour scale under it, low saliency left, high right, after a white
+    gap of half the scale's height: (H + gap + scale, W, 3) uint8.
+
+    A downloaded overlay is read away from the page, in a slide or a paper, where the page's
+    legend under the map is not; with the scale in the file its colours still mean something.
+    The scale spans the image's full width so that it lines up with it, as on the page.
+    """
+    image = _as_rgb_uint8(rgb)
+    width = image.shape[1]
+    height = max(MIN_SCALE_HEIGHT, round(width * SCALE_HEIGHT_PER_WIDTH))
+    gap = np.full((height // 2, width, 3), 255, np.uint8)
+    strip = colour_scale_strip(max(width, 2), height, colormap)[:, :width]
+    return np.concatenate([image, gap, strip], axis=0)
+
+
 def to_png_bytes(rgb: np.ndarray) -> bytes:
     """PNG file content of an (H, W, 3) uint8 image, for ``st.download_button``."""
     buffer = io.BytesIO()

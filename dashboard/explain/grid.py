@@ -3,8 +3,8 @@
 A fragment, so that moving the opacity slider redraws only the overlays (blending is numpy on
 the display-size image; the maps come from the session's memory, nothing is recomputed). Each
 cell offers its overlay as a PNG, generated only when clicked (a deferred download), at full
-resolution, and, when sanity checks are on, the randomization result in words and a deletion
-curve.
+resolution with the colour scale under it (as on the page), and, when sanity checks are on,
+the randomization result in words and a deletion curve.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import streamlit as st
 from core.evaluation.display import deletion_figure
 from core.explain import Sanity
 from core.saliency import (DEFAULT_COLORMAP, METHODS, SCALE_ENDS, colour_scale_strip,
-                           overlay_heatmap, to_png_bytes)
+                           overlay_heatmap, to_png_bytes, with_colour_scale)
 from dashboard.explain.format import display_image, display_map, export_image, file_stem
 from dashboard.explain.inputs import InputImage
 from dashboard.explain.maps import ExplainKey, Failed, MapSettings, class_index, explain_key
@@ -88,9 +88,14 @@ def _cell(image: InputImage, base: np.ndarray, loaded: LoadedRun, key: ExplainKe
     else:
         st.image(colour_scale_strip(), width="stretch", caption=SCALE_CAPTION)
     full = export_image(image.rgb)
+
+    def png() -> bytes:  # with the colour scale the page draws under the map, if it draws one
+        overlay = overlay_heatmap(full, shown, opacity=opacity)
+        return to_png_bytes(overlay if flat else with_colour_scale(overlay))
+
     st.download_button(
         "Overlay PNG", key=f"{KEY}png.{cell}", mime="image/png", icon=":material/download:",
-        data=lambda: to_png_bytes(overlay_heatmap(full, shown, opacity=opacity)),
+        data=png,
         file_name=file_name(f"{file_stem(image.name)}_{run.run_id[:8]}_{file_stem(method)}_"
                             f"{file_stem(run.class_names[index])}", ".png", limit=160),
         on_click="ignore")

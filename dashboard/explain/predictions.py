@@ -96,8 +96,9 @@ def show(images: Sequence[InputImage], runs: Sequence[LoadedRun], preds: Predict
             table = predictions_table([r.run for r in runs],
                                       {r.run.run_id: preds[(image.digest, r.run.run_id)]
                                        for r in runs}, thresholds)
-            st.dataframe(placeholder="–", data=plain_table(table), hide_index=True, width="stretch",
-                         column_config=_COLUMNS, key=f"explain.predictions.{number}")
+            st.dataframe(plain_table(table), placeholder="–", hide_index=True,
+                         width="stretch", column_config=_COLUMNS,
+                         key=f"explain.predictions.{number}")
             far_from_training(image, runs)
 
 

@@ -122,8 +122,8 @@ def test_a_second_submission_trains_nothing(ray_runner, grid_job):
 
 
 def test_a_killed_worker_is_retried_and_a_failing_run_is_reported(ray_runner, ray_store):
-    """Run 0's worker is SIGKILLed once its training has started; run 1 names an unknown model,
-    so both of its attempts raise. The grid survives both."""
+    """Run 0's worker is SIGKILLed once its training has started, and is retried; run 1 names
+    an unknown model, a user error, which is not retried. The grid survives both."""
     killed: dict = {}
     lock = threading.Lock()
 
@@ -155,7 +155,7 @@ def test_a_killed_worker_is_retried_and_a_failing_run_is_reported(ray_runner, ra
     assert broken.status == FAILED
     assert broken.error_type == "UnknownModelError"
     assert "Unknown model 'no_such_model'" in broken.error
-    assert [e["attempt"] for e in events.of(1, WORKER)] == [1, 2]  # retried once, not more
+    assert [e["attempt"] for e in events.of(1, WORKER)] == [1]  # a user error: not retried
     assert "no_such_model" in broken.traceback
     assert snap.log[-1].endswith("job finished: 1 of 2 run(s) stored, 1 failed")
 
@@ -256,7 +256,7 @@ def test_cli_trains_a_grid_on_ray_reports_failures_and_then_finds_it_stored(
     assert "Ray: 2 CPU(s), 0 GPU(s)" in out
     assert out.count("stored as ") == 1, out
     assert out.count("FAILED: DatasetError") == 1
-    assert "(attempt 2)" in out  # the failing run was tried twice
+    assert "(attempt 2)" not in out  # a user error (DatasetError) is not retried
     assert "Finished: 2 runs — 1 trained, 0 already stored, 1 failed." in out
     assert len(ResultsStore(tmp_path / "store").list_runs()) == 1
 

@@ -71,3 +71,23 @@ def test_the_colour_scale_legend_runs_from_the_lowest_to_the_highest_overlay_col
     assert SCALE_ENDS["Viridis"] == ("dark purple", "yellow")  # the words name lut[0] and lut[-1]
     with pytest.raises(SaliencyError):
         colour_scale_strip(width=1)
+
+
+def test_the_downloaded_overlay_carries_the_colour_scale_under_the_image():
+    """A 40x256 overlay gains a white gap and the scale (12 px for 256 px, as on the page): the
+    image above is untouched, the scale's left end is the lowest colour, its right the highest."""
+    from core.saliency import with_colour_scale
+
+    wide = np.tile(IMAGE[:, :1], (1, 256, 1))
+    overlay = overlay_heatmap(wide, np.zeros((40, 256), np.float32), opacity=0.45)
+    png = with_colour_scale(overlay)
+    decoded = np.asarray(Image.open(io.BytesIO(to_png_bytes(png))).convert("RGB"))
+    assert decoded.shape == (40 + 6 + 12, 256, 3)  # the image, a gap of 6, the scale of 12
+    np.testing.assert_array_equal(decoded[:40], overlay)
+    assert (decoded[40:46] == 255).all()
+    lut = colormap_lut("Viridis")
+    scale = decoded[46:]
+    assert (scale[:, 0] == lut[0]).all() and (scale[:, -1] == lut[-1]).all()
+    assert tuple(scale[0, 0]) == (68, 1, 84) and tuple(scale[0, -1]) == (253, 231, 37)
+    # a narrow image still gets a legible scale, as wide as the image
+    assert with_colour_scale(IMAGE).shape == (40 + 3 + 6, 30, 3)
