@@ -41,7 +41,9 @@ BREASTMNIST = SHARED / "data" / "breastmnist" / "breastmnist.npz"
 
 
 def declare(name: str) -> None:
-    """Declare the dataset in the temporary home (BUSI keeps one copy of its duplicate)."""
+    """Declare the dataset in the temporary home. BUSI keeps one copy of its duplicate image;
+    BreastMNIST's official split, which holds one image in train and test under two labels, is
+    kept as it is (``duplicates="keep"``), since the peer script trains on exactly that split."""
     from core.datasets import DatasetSpec, save_spec
 
     if name == "busi":
@@ -50,7 +52,7 @@ def declare(name: str) -> None:
     else:
         spec = DatasetSpec(name="breastmnist", kind="medmnist", path=str(BREASTMNIST),
                            class_names=("malignant", "normal+benign"),
-                           positive_class="malignant")
+                           positive_class="malignant", duplicates="keep")
     save_spec(spec, replace=True)
 
 
