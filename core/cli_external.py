@@ -59,8 +59,7 @@ def _threshold_table(thresholds):
 def _print_result(result) -> None:
     import pandas as pd
 
-    record = result.evaluation.record
-    found = record["overlap"]
+    found = result.overlap
     flag = "  OVERLAPPING" if result.overlapping else ""
     print(f"  overlap with the run's training images: {found['exact']} exact, {found['near']} "
           f"near-identical, of {found['n_target']}{flag}")
@@ -84,10 +83,10 @@ def _print_result(result) -> None:
 def _cells(result, run) -> list:
     from core.external import TransferCell
 
-    record = result.evaluation.record
-    return [TransferCell(record["source_dataset"], record["dataset"], result.run_evaluation.auc,
+    view = result.evaluation.view
+    return [TransferCell(view.source_dataset, view.dataset, result.run_evaluation.auc,
                          result.internal),
-            TransferCell(record["source_dataset"], record["source_dataset"], result.internal,
+            TransferCell(view.source_dataset, view.source_dataset, result.internal,
                          result.internal)]
 
 
@@ -124,7 +123,7 @@ def _one(store, rid: str, dataset: str, args, mapping):
     level = "group" if args.level == "patient" else "sample"
     result = external_result(stored, run, level=level, oracle=args.oracle)
     how = "stored earlier" if "cached" in events else "evaluated now"
-    print(f"{result.label} - run {rid}, {args.split} split, {stored.record['n_external']} "
+    print(f"{result.label} - run {rid}, {args.split} split, {stored.view.n_external} "
           f"images, {args.level} level (evaluation {stored.evaluation_id}, {how})")
     _print_result(result)
     return result, run

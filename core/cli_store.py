@@ -14,16 +14,20 @@ __all__ = ["add_verify_parser", "ls_notes", "problem_lines", "verify"]
 
 def add_verify_parser(sub: argparse._SubParsersAction) -> None:
     verify_cmd = sub.add_parser(
-        "verify", help="check every stored run's files against their checksums",
+        "verify", help="check every stored run's and evaluation's files against their checksums",
         description="Check every stored run's files against the sha256 in its manifest, print "
-                    "one row per run, and remember when (shown by `core ls`). Exit status 0 "
-                    "when every run is intact, 1 when any is corrupt.")
+                    "one row per run, and remember when (shown by `core ls`); then every "
+                    "external evaluation (its files, and that its run is still stored). Exit "
+                    "status 0 when everything is intact, 1 when anything is corrupt.")
     verify_cmd.add_argument("--delete-corrupt", action="store_true",
-                            help="delete the runs found corrupt, so they can be trained again")
+                            help="delete the runs found corrupt, so they can be trained again "
+                                 "(their external evaluations with them), and the evaluations "
+                                 "found corrupt or orphaned")
     verify_cmd.add_argument("--clean", action="store_true",
                             help="also remove leftovers: tmp/ entries of dead writers, work/ "
                                  "scratch of stored runs and of failed runs (never of a run "
-                                 "being trained, never an interrupted run's checkpoints)")
+                                 "being trained, never an interrupted run's checkpoints), "
+                                 "external evaluations whose run is gone")
     verify_cmd.add_argument("--clean-resumable", action="store_true",
                             help="--clean, and interrupted runs' checkpoints too (their runs "
                                  "then train from scratch; runs being trained are never touched)")
@@ -60,6 +64,7 @@ def verify(args) -> int:
               "with the same `python -m core run` command or on the Train page")
     elif len(corrupt):
         print(f"{len(corrupt)} corrupt run(s). Fix: {DELETE_CORRUPT_FIX}.")
+    bad_evaluations = _evaluations(store, args)
     if args.clean or args.clean_resumable:
         rows = describe(clean_store(store, resumable=args.clean_resumable), store.root)
         removed = sum(1 for r in rows if r["action"] == "removed")
@@ -69,7 +74,36 @@ def verify(args) -> int:
             import pandas as pd
 
             _print(pd.DataFrame(rows))
-    return 1 if len(corrupt) else 0
+    return 1 if len(corrupt) or bad_evaluations else 0
+
+
+def _evaluations(store, args) -> int:
+    """``core verify`` for external evaluations: the check, its table, then what the flags
+    delete (``--delete-corrupt``: damaged and orphaned; ``--clean``: orphaned); the number of
+    evaluations found corrupt (orphans included)."""
+    from core.store.maintenance import delete_corrupt_evaluations, verify_evaluations
+
+    table = verify_evaluations(store)
+    if table.empty:
+        return 0
+    bad = table[table["status"] == "corrupt"]
+    print(f"verified {len(table)} external evaluation(s): {len(table) - len(bad)} ok, "
+          f"{len(bad)} corrupt ({int(bad['orphaned'].sum())} orphaned: their run is gone)")
+    _print(table[["evaluation_id", "run_id", "dataset", "status"]])
+    for row in bad.itertuples():
+        problem = row.problem if isinstance(row.problem, str) else "damaged"
+        print(f"  {row.evaluation_id}: {problem}")
+    if len(bad) and args.delete_corrupt:
+        deleted = delete_corrupt_evaluations(store, table)
+        print(f"deleted {len(deleted)} corrupt or orphaned evaluation(s): {', '.join(deleted)}")
+    elif len(bad) and (args.clean or args.clean_resumable):
+        deleted = delete_corrupt_evaluations(store, table, orphans_only=True)
+        print(f"clean: deleted {len(deleted)} orphaned evaluation(s)"
+              + (f": {', '.join(deleted)}" if deleted else ""))
+    if len(bad) and not args.delete_corrupt:
+        print("Fix: `python -m core verify --delete-corrupt` deletes them; evaluate the runs "
+              "again with `python -m core evaluate` or on the Compare page.")
+    return len(bad)
 
 
 def problem_lines(runs) -> list[str]:

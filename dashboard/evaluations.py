@@ -12,7 +12,9 @@ An item of a selection is a run or an **external evaluation** (a run's model on 
 dataset, :mod:`core.external`): both are content addresses. An evaluation's ``RunEvaluation``
 has the source run's validation rows as its ``val`` part and the external set as its ``test``
 part, so every panel that works from a run's evaluation works on it, with every threshold rule
-chosen on the source's validation split (frozen), never on the external set.
+chosen on the source's validation split (frozen), never on the external set. A multiclass
+run's evaluation joins ``multiclass``: the multiclass panel shows its K x K numbers (core's
+:attr:`ExternalResult.multiclass`, on the external set).
 """
 
 from __future__ import annotations
@@ -27,18 +29,21 @@ from core.errors import LesionlabError
 from core.evaluation import RunEvaluation
 from core.evaluation.display import colour_map
 from core.store import CorruptRunError, RunRecord
+from core.store.evaluation_record import EvaluationRecord
+from core.store.evaluations import StoredEvaluation
 from dashboard import data
 from dashboard.damage import read_problem
 
 __all__ = ["Selection", "load_selection", "has_groups", "is_multiclass", "run_key",
-           "evaluation_of"]
+           "evaluation_of", "external_record", "external_run_record", "oracle_rules"]
 
 
 @dataclass
 class Selection:
     """What a page compares: run ids in order, their names, colours, records and evaluations.
 
-    ``evals`` holds the binary runs that evaluated; ``multiclass`` the K-class runs;
+    ``evals`` holds the binary runs that evaluated; ``multiclass`` the K-class runs (and
+    external evaluations of K-class runs);
     ``problems`` maps a run id to why it is left out; ``externals`` the external evaluations
     among ``ids`` (id -> :class:`~core.external.ExternalResult`).
     """
@@ -79,7 +84,7 @@ def has_groups(run_id: str) -> bool:
     external evaluation, whether its target dataset has them."""
     try:
         if data.is_external(run_id):
-            return bool(data.load_external_record(run_id).get("has_groups"))
+            return external_record(run_id).has_groups
         return _has_groups(str(data.store_root()), run_id)
     except (LesionlabError, OSError, ValueError, KeyError):
         return False
@@ -102,27 +107,60 @@ def evaluation_of(item_id: str, level: str = "sample", aggregate: str = "mean"
     return data.load_evaluation(item_id, level, aggregate)
 
 
+def external_record(eid: str) -> EvaluationRecord:
+    """A stored evaluation's record as its typed, read-only view (checksum verified)."""
+    return EvaluationRecord.of(data.load_external_record(eid))
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _run_record_of(root: str, eid: str, record_sha: str,
+                   _evaluation: StoredEvaluation) -> RunRecord:
+    source = data.load_record(_evaluation.run_id)
+    return RunRecord.from_dict({**source, "synthetic_data": _evaluation.view.synthetic_data,
+                                "external_evaluation": _evaluation.record})
+
+
+def external_run_record(evaluation: StoredEvaluation) -> RunRecord:
+    """The record an external evaluation stands under in a selection: the source run's (the
+    model's provenance) with the evaluation's own facts beside it. Built once per server and
+    shared (``st.cache_resource``: the view is read-only), keyed by the evaluation's id and the
+    checksum of its record, not on every rerun (the view deep-copies the source record)."""
+    return _run_record_of(str(data.store_root()), evaluation.evaluation_id,
+                          evaluation.record_sha, evaluation)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _oracle_rules(root: str, eid: str, record_sha: str, level: str, aggregate: str,
+                  _result) -> pd.DataFrame:
+    from core.external import with_oracle
+
+    return with_oracle(_result)
+
+
+def oracle_rules(eid: str, level: str = "sample", aggregate: str = "mean") -> pd.DataFrame:
+    """The evaluation's threshold rules with the oracle rows (each rule re-chosen on the
+    external set: optimistic, shown only on request), computed once per server."""
+    result = data.load_external(eid, level, aggregate)
+    return _oracle_rules(str(data.store_root()), eid, result.evaluation.record_sha, level,
+                         aggregate, result)
+
+
 def _load_external(sel: Selection, eid: str) -> None:
-    """An external evaluation into ``sel``: its record is the source run's (the model's
-    provenance) with the evaluation's own facts beside it."""
+    """An external evaluation into ``sel`` (its record: :func:`external_run_record`); a
+    multiclass run's joins ``sel.multiclass``, a binary one's ``sel.evals``."""
     where = " at patient/lesion level" if sel.level == "group" else ""
     try:
         result = data.load_external(eid, sel.level, sel.aggregate)
-        source = data.load_record(result.evaluation.run_id)
+        sel.records[eid] = external_run_record(result.evaluation)
     except CorruptRunError as exc:
         sel.problems[eid] = read_problem(exc)
         return
     except (LesionlabError, OSError, ValueError, KeyError) as exc:
         sel.problems[eid] = f"cannot be evaluated{where}: {exc}"
         return
-    record = result.evaluation.record
-    sel.records[eid] = RunRecord.from_dict(
-        {**source, "synthetic_data": bool(record.get("synthetic_data")),
-         "external_evaluation": record})
     sel.externals[eid] = result
     if result.run_evaluation is None:
-        sel.problems[eid] = ("a multiclass run's external evaluation: its K x K numbers are "
-                             "shown by `python -m core evaluate`, not on this page yet")
+        sel.multiclass.append(eid)
     else:
         sel.evals[eid] = result.run_evaluation
 

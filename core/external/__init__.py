@@ -17,17 +17,18 @@ from core.external.evaluate import SPLITS, Target, evaluate_external, prepare, t
 from core.external.mapping import parse_mapping, resolve_mapping
 from core.external.overlap import (Overlap, average_hash, count_overlap, hash_distance,
                                    image_keys)
-from core.external.results import (CALIBRATION_COLUMNS, ORACLE_LABEL, RULES, ExternalResult,
-                                   external_result, frozen_choices, oracle_choices,
-                                   transfer_long)
+from core.external.results import (CALIBRATION_COLUMNS, ORACLE_LABEL, RULES, SOURCE_LABEL,
+                                   THRESHOLD_COLUMNS, ExternalResult, external_result,
+                                   frozen_choices, oracle_choices, transfer_long, with_oracle)
 from core.external.transfer import (TRANSFER_COLUMNS, TransferCell, auc_drop, transfer_matrix,
                                     transfer_table)
 
 __all__ = [
-    "CALIBRATION_COLUMNS", "ORACLE_LABEL", "RULES", "SPLITS", "TRANSFER_COLUMNS", "ExternalCalibration",
+    "CALIBRATION_COLUMNS", "ORACLE_LABEL", "RULES", "SOURCE_LABEL", "SPLITS", "THRESHOLD_COLUMNS",
+    "TRANSFER_COLUMNS", "ExternalCalibration",
     "ExternalEvaluationError", "ExternalResult", "Overlap", "Target", "TransferCell",
     "UnmappedClassError", "auc_drop", "average_hash", "count_overlap", "evaluate_external",
     "external_result", "frozen_choices", "hash_distance", "image_keys",
     "logistic_recalibration", "oracle_choices", "parse_mapping", "prepare", "resolve_mapping",
-    "target_rows", "transfer_long", "transfer_matrix", "transfer_table",
+    "target_rows", "transfer_long", "transfer_matrix", "transfer_table", "with_oracle",
 ]

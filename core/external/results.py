@@ -28,8 +28,9 @@ from core.external.transfer import TransferCell, auc_drop, transfer_matrix
 from core.store import StoredRun
 from core.store.evaluations import StoredEvaluation
 
-__all__ = ["CALIBRATION_COLUMNS", "ORACLE_LABEL", "RULES", "ExternalResult", "external_result",
-           "frozen_choices", "oracle_choices", "transfer_long"]
+__all__ = ["CALIBRATION_COLUMNS", "ORACLE_LABEL", "RULES", "SOURCE_LABEL", "THRESHOLD_COLUMNS",
+           "ExternalResult", "external_result", "frozen_choices", "oracle_choices",
+           "transfer_long", "with_oracle"]
 
 #: The threshold rules reported by default: (method, target) as in core.evaluation.thresholds.
 RULES: tuple[tuple[str, float | None], ...] = (
@@ -37,6 +38,9 @@ RULES: tuple[tuple[str, float | None], ...] = (
     ("fixed", 0.5))
 ORACLE_LABEL = "oracle (external)"
 SOURCE_LABEL = "source validation"
+#: The columns of :attr:`ExternalResult.thresholds` (one row per rule and metric).
+THRESHOLD_COLUMNS = ["rule", "chosen_on", "threshold", "metric", "estimate", "ci_low",
+                     "ci_high", "note"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,11 +60,11 @@ class ExternalResult:
 
     @property
     def overlap(self) -> dict:
-        return dict(self.evaluation.record.get("overlap", {}))
+        return dict(self.evaluation.view.overlap)
 
     @property
     def overlapping(self) -> bool:
-        return bool(self.evaluation.record.get("overlapping"))
+        return self.evaluation.view.overlapping
 
 
 def frozen_choices(ev: RunEvaluation, rules: Sequence[tuple[str, float | None]] = RULES
@@ -104,8 +108,7 @@ def external_result(evaluation: StoredEvaluation, run: StoredRun, *, level: str 
     if run.run_id != evaluation.run_id:
         raise ExternalEvaluationError(f"Evaluation {evaluation.evaluation_id} is of run "
                                       f"{evaluation.run_id}, not of run {run.run_id}.")
-    label = str(evaluation.record.get("label", ""))
-    positive = evaluation.record.get("positive_index")
+    label, positive = evaluation.view.label, evaluation.view.positive_index
     pred = evaluation.predictions()
     if positive is None or len(run.class_names) != 2:
         if level != "sample":
@@ -113,9 +116,9 @@ def external_result(evaluation: StoredEvaluation, run: StoredRun, *, level: str 
                                           fix="evaluate at sample level")
         return ExternalResult(evaluation, label, level, None, None, None, None, pd.DataFrame(),
                               multiclass_from_predictions(pred, run.class_names))
-    if level == "group" and not evaluation.record.get("has_groups"):
+    if level == "group" and not evaluation.view.has_groups:
         raise ExternalEvaluationError(
-            f"Dataset {evaluation.record.get('dataset')!r} has no patient or lesion ids, so "
+            f"Dataset {evaluation.view.dataset!r} has no patient or lesion ids, so "
             "there is no patient level.", fix="evaluate at sample level")
     ev = RunEvaluation.from_predictions(_separate_groups(pred), positive, level, aggregate,
                                         n_boot=n_boot, seed=seed, alpha=alpha)
@@ -124,11 +127,22 @@ def external_result(evaluation: StoredEvaluation, run: StoredRun, *, level: str 
     rows = _threshold_rows(ev, frozen_choices(ev, rules), SOURCE_LABEL)
     if oracle:
         rows += _threshold_rows(ev, oracle_choices(ev, rules), ORACLE_LABEL)
-    columns = ["rule", "chosen_on", "threshold", "metric", "estimate", "ci_low", "ci_high",
-               "note"]
     return ExternalResult(evaluation, label, level, ev, own, auc_drop(own, ev.auc, alpha=alpha),
                           logistic_recalibration(ev.test.y, ev.test.scores, alpha=alpha),
-                          pd.concat(rows, ignore_index=True)[columns])
+                          pd.concat(rows, ignore_index=True)[THRESHOLD_COLUMNS])
+
+
+def with_oracle(result: ExternalResult,
+                rules: Sequence[tuple[str, float | None]] = RULES) -> pd.DataFrame:
+    """``result.thresholds`` with each rule then re-chosen on the external set itself, those
+    rows labelled :data:`ORACLE_LABEL` in ``chosen_on`` (what ``oracle=True`` adds, for a
+    result computed without it; an empty table for a multiclass result). Optimistic by
+    construction: the threshold saw the very cases it is scored on."""
+    ev = result.run_evaluation
+    if ev is None:
+        return result.thresholds
+    rows = [result.thresholds, *_threshold_rows(ev, oracle_choices(ev, rules), ORACLE_LABEL)]
+    return pd.concat(rows, ignore_index=True)[THRESHOLD_COLUMNS]
 
 
 CALIBRATION_COLUMNS = ("citl", "citl_ci_low", "citl_ci_high", "slope", "slope_ci_low",
@@ -143,13 +157,13 @@ def transfer_long(results: Sequence[ExternalResult], *, alpha: float = 0.05) -> 
     binary = [r for r in results if r.run_evaluation is not None]
     cells, calibration = [], {}
     for r in binary:
-        record = r.evaluation.record
-        source, target = str(record["source_dataset"]), str(record["dataset"])
+        view = r.evaluation.view
+        source, target = str(view.source_dataset), str(view.dataset)
         cells.append(TransferCell(source, target, r.run_evaluation.auc, r.internal))
         c = r.calibration
         calibration[(source, target)] = (c.citl, *c.citl_ci, c.slope, *c.slope_ci,
                                          r.overlapping)
-    diagonal = {str(r.evaluation.record["source_dataset"]): r.internal for r in binary}
+    diagonal = {str(r.evaluation.view.source_dataset): r.internal for r in binary}
     cells += [TransferCell(d, d, auc, auc) for d, auc in diagonal.items()
               if (d, d) not in calibration]
     long = transfer_matrix(cells, alpha=alpha)

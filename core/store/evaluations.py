@@ -23,9 +23,10 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ import pandas as pd
 
 from core.store.errors import StoreError, os_error
 from core.store.evaluation_index import EVALUATIONS_TABLE, evaluation_row
+from core.store.evaluation_record import EvaluationRecord
 from core.store.fsutil import ScratchDir, sha256_bytes
 from core.store.identity import (CODE_VERSION, canonical_identity, check_run_id, is_run_id,
                                  run_id)
@@ -42,13 +44,15 @@ from core.store.manifest import IDENTITY, MANIFEST, PREDICTIONS, RECORD, check_f
 from core.store.publish import parquet_bytes, publish, write_artifacts
 from core.store.schema import record_json, validate_predictions, validate_record
 
-__all__ = ["EXTERNAL_REVISION", "EvaluationStore", "StoredEvaluation", "evaluation_identity"]
+__all__ = ["EXTERNAL_REVISION", "EvaluationStore", "StoredEvaluation", "delete_evaluations_of",
+           "evaluation_identity"]
 
 EXTERNAL_REVISION = 1
 """Bump when a change to external evaluation alters what is stored for the same identity
 (prediction, mapping, overlap rules); every stored evaluation then becomes a cache miss."""
 
 _REQUIRED = (PREDICTIONS, RECORD, IDENTITY)
+ORPHANED = "orphaned: its run {run_id} is no longer stored"
 
 
 def evaluation_identity(run_id_: str, target_fingerprint: str, split: str,
@@ -92,6 +96,17 @@ class StoredEvaluation:
     @property
     def created_at(self) -> str:
         return str(self.manifest.get("created_at", ""))
+
+    @cached_property
+    def view(self) -> EvaluationRecord:
+        """The record as a typed, read-only :class:`EvaluationRecord` (built once)."""
+        return EvaluationRecord.from_dict(self.record)
+
+    @property
+    def record_sha(self) -> str:
+        """The sha256 of ``record.json`` in the manifest: what a cache of anything built from
+        the record is keyed by, beside the id (a re-made evaluation gets a new checksum)."""
+        return str(self.manifest["files"][RECORD]["sha256"])
 
     def read_bytes(self, name: str) -> bytes:
         entry = self.manifest["files"].get(name)
@@ -220,6 +235,39 @@ class EvaluationStore:
             shutil.rmtree(doomed, ignore_errors=True)
         self.index.remove(eid)
 
+    def of_run(self, rid: str) -> list[str]:
+        """The ids of the stored evaluations of run ``rid`` (from the index, folders it lacks
+        added on the way; a folder too damaged to name its run is not among them)."""
+        table = self.list_evaluations()
+        return table.loc[table["run_id"] == rid, "evaluation_id"].tolist() if len(table) else []
+
+    def verify(self, eid: str, run_stored: Callable[[str], bool]) -> list[str]:
+        """Every check of one evaluation, its index row updated to match; its problems.
+
+        Manifest, identity and record (as :meth:`get`), every file against its sha256, and
+        that its source run is still stored: an evaluation whose run is gone is **orphaned**
+        (its numbers need the run's model and validation predictions, so nothing can show
+        it) and is marked corrupt, with a problem that says so."""
+        folder = self.path(eid)
+        if not folder.is_dir():
+            if not any(r["evaluation_id"] == eid for r in self.index.rows()):
+                return []
+            problem = f"its folder is gone ({folder})"
+            self.index.upsert(evaluation_row(eid, None, None, None, "corrupt", problem))
+            return [problem]
+        try:
+            ev = self.get(eid)
+        except StoreError as exc:
+            self.index.upsert(evaluation_row(eid, None, None, None, "corrupt", exc.problem))
+            return [str(exc.problem)]
+        problems = check_files(ev.path, ev.manifest, full=True)
+        if not run_stored(ev.run_id):
+            problems.append(ORPHANED.format(run_id=ev.run_id))
+        self.index.upsert(evaluation_row(eid, ev.identity, ev.record, ev.created_at,
+                                         "corrupt" if problems else "ok",
+                                         "; ".join(problems) or None))
+        return problems
+
     def _row_from_folder(self, eid: str) -> dict[str, Any]:
         try:
             ev = self.get(eid)
@@ -254,3 +302,23 @@ class EvaluationStore:
         for column, value in filters.items():
             frame = frame[frame[column] == value]
         return frame.reset_index(drop=True)
+
+
+def delete_evaluations_of(root: Path, rid: str) -> list[str]:
+    """Delete every stored evaluation of run ``rid``; their ids.
+
+    Why delete rather than mark: an evaluation is the run's model applied elsewhere, and its
+    numbers are recomputed from the run's validation predictions and compared with the run's
+    own test AUC; without the run nothing can show it, and a run trained again gets another
+    id (its evaluations are made anew). :meth:`core.store.ResultsStore.delete` calls this
+    before it removes the run, so a deleted run leaves no evaluation behind; one that escapes
+    (a store from before this rule, an evaluation committed while its run was deleted) is
+    found by ``core verify`` as orphaned and removed by ``--delete-corrupt`` or ``--clean``.
+    A store without evaluations is left untouched (nothing is created)."""
+    if not (Path(root) / "evaluations").is_dir():
+        return []
+    evaluations = EvaluationStore(root)
+    doomed = evaluations.of_run(rid)
+    for eid in doomed:
+        evaluations.delete(eid)
+    return doomed

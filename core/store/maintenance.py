@@ -24,6 +24,10 @@ Cleaning rule. A leftover is removed only when no live process can still need it
   The scratch of an *interrupted or cancelled* run (no ``failed.json``) holds the checkpoints the
   next attempt resumes from: it is removed only when the user says so
   (``core verify --clean-resumable``), never by a rule.
+* ``evaluations/<id>/`` whose source run is no longer stored (orphaned: deleting a run deletes
+  its evaluations, but a store from before that rule, or an evaluation committed while its run
+  was deleted, can hold one), by ``--clean``; ``--delete-corrupt`` removes them too, with the
+  damaged ones (:func:`verify_evaluations` marks both corrupt).
 """
 
 from __future__ import annotations
@@ -48,9 +52,10 @@ if TYPE_CHECKING:
     from core.store.store import ResultsStore
 
 __all__ = [
-    "FAILED_FILE", "FAILED_SCRATCH_AGE_S", "VERIFIED_FILE", "Cleaned", "Verification",
-    "auto_clean", "clean_store", "clean_tmp", "delete_corrupt", "describe", "last_verified",
-    "record_failure", "verification_line", "verify_store",
+    "EVALUATION_COLUMNS", "FAILED_FILE", "FAILED_SCRATCH_AGE_S", "VERIFIED_FILE", "Cleaned",
+    "Verification", "auto_clean", "clean_store", "clean_tmp", "delete_corrupt",
+    "delete_corrupt_evaluations", "describe", "last_verified", "record_failure",
+    "verification_line", "verify_evaluations", "verify_store",
 ]
 
 VERIFIED_FILE = "verified.json"
@@ -102,6 +107,48 @@ def delete_corrupt(store: ResultsStore, runs: pd.DataFrame) -> list[str]:
     for rid in doomed:
         store.delete(rid)
     return doomed
+
+
+EVALUATION_COLUMNS = ("evaluation_id", "run_id", "dataset", "status", "orphaned", "problem")
+
+
+def verify_evaluations(store: ResultsStore) -> pd.DataFrame:
+    """Check every stored external evaluation (:meth:`EvaluationStore.verify`: its files
+    against their sha256, its identity and record, that its run is still stored) and every
+    index row (a row whose folder is gone is marked corrupt); the index updated to match.
+    One row per evaluation (:data:`EVALUATION_COLUMNS`); empty, and nothing created, when the
+    store has no evaluations."""
+    from core.store.evaluations import ORPHANED, EvaluationStore
+
+    if not (store.root / "evaluations").is_dir():
+        return pd.DataFrame(columns=list(EVALUATION_COLUMNS))
+    evaluations = EvaluationStore(store.root)
+    indexed = {r["evaluation_id"] for r in evaluations.index.rows()}
+    for eid in sorted(set(evaluations._ids()) | indexed):
+        evaluations.verify(eid, store.has)
+    table = evaluations.list_evaluations()
+    if table.empty:
+        return pd.DataFrame(columns=list(EVALUATION_COLUMNS))
+    orphan = ORPHANED.split("{")[0]
+    table["orphaned"] = table["problem"].fillna("").str.contains(orphan, regex=False)
+    return table[list(EVALUATION_COLUMNS)]
+
+
+def delete_corrupt_evaluations(store: ResultsStore, table: pd.DataFrame, *,
+                               orphans_only: bool = False) -> list[str]:
+    """Delete the evaluations ``table`` (a :func:`verify_evaluations` table) marks corrupt,
+    or with ``orphans_only`` those whose run is gone (``--clean``); their ids. Only after a
+    full verification, as :func:`delete_corrupt`."""
+    from core.store.evaluations import EvaluationStore
+
+    if table.empty:
+        return []
+    doomed = table["orphaned"] if orphans_only else table["status"] == "corrupt"
+    ids = table.loc[doomed, "evaluation_id"].tolist()
+    evaluations = EvaluationStore(store.root) if ids else None
+    for eid in ids:
+        evaluations.delete(eid)
+    return ids
 
 
 def _write_verification(store: ResultsStore, result: Verification) -> None:

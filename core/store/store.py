@@ -376,11 +376,11 @@ class ResultsStore:
         return problems
 
     def delete(self, rid: str) -> None:
-        """Remove a run (folder and index row) so it can be trained again; work/ is kept.
-
-        The folder is first renamed into tmp/ (atomic), so readers never see a half-deleted
-        run; if removal is interrupted, :meth:`cleanup` finishes it.
-        """
+        """Remove a run (folder and index row) so it can be trained again; work/ is kept, its
+        external evaluations go first (core.store.evaluations.delete_evaluations_of). The folder
+        is renamed into tmp/ (atomic): no reader sees half a run; :meth:`cleanup` ends a kill."""
+        from core.store.evaluations import delete_evaluations_of
+        delete_evaluations_of(self.root, rid)
         folder = self.run_dir(rid)
         if folder.is_dir():
             doomed = self.tmp_dir / f"{rid}-deleted-{uuid.uuid4().hex[:8]}"

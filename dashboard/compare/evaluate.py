@@ -82,8 +82,9 @@ def evaluate_form(runs: pd.DataFrame, names: dict[str, str], *, key: str) -> Non
                 "Class mapping (optional)", key=f"{key}.evaluate.mapping",
                 placeholder="target_class=run_class, ...",
                 help="Without one, a binary run's positive class stands for the target's "
-                     "positive class and every other target class for the negative one. A "
-                     "target class left unmapped is refused, never dropped or guessed.")
+                     "positive class and every other target class for the negative one, and "
+                     "a multiclass run's classes must be the target's class names. A target "
+                     "class left unmapped is refused, never dropped or guessed.")
             go = st.form_submit_button("Evaluate", key=f"{key}.evaluate.go",
                                        icon=":material/play_arrow:")
         if go:

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, urlstate
+from dashboard.evaluations import external_record
 from dashboard.text import visible
 
 __all__ = ["PARAM", "external_names", "external_picker"]
@@ -27,16 +28,22 @@ def external_names(table: pd.DataFrame) -> dict[str, str]:
     the id's first characters when two still collide)."""
     labels = {}
     for row in table.itertuples():
-        record = data.load_external_record(row.evaluation_id)
-        split = " · all images" if record.get("split") == "all" else ""
-        labels[row.evaluation_id] = f"{record.get('model')} · {record.get('label')}{split}"
+        record = external_record(row.evaluation_id)
+        split = " · all images" if record.all_images else ""
+        labels[row.evaluation_id] = f"{record.model} · {record.label}{split}"
     seen = pd.Series(list(labels.values()), dtype=object).value_counts()
     return {eid: (f"{lab} · {eid[:6]}" if seen[lab] > 1 else lab) for eid, lab in labels.items()}
 
 
 def _intact() -> pd.DataFrame:
+    """The evaluations that can be shown: intact, and their run still stored (an orphan's
+    numbers need the run; ``core verify`` reports and removes orphans)."""
     table = data.list_external()
-    return table[table["status"] == "ok"] if len(table) else table
+    if not len(table):
+        return table
+    table = table[table["status"] == "ok"]
+    store = data.get_store()
+    return table[[store.has(rid) for rid in table["run_id"]]]
 
 
 def external_picker(*, key: str) -> tuple[list[str], dict[str, str]]:

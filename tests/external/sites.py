@@ -30,3 +30,27 @@ def copying_site(base: Path, sources: list[str], extra: Path, name: str = "copie
     save_spec(DatasetSpec(name=name, kind="folders", path=str(root),
                           positive_class="malignant"), replace=True)
     return name
+
+
+CLASSES = ("cyst", "fibroadenoma", "lipoma")  # sorted: the target order
+
+
+def three_class_site(base: Path, name: str, registry: Path, *, seed: int,
+                     brightness: float = 0.0, n: int = 14, size: int = 24) -> str:
+    """A three-class folders dataset of noise images, each class its own brightness (one
+    short epoch learns it); ``brightness`` shifts every image, as another scanner would.
+    Declared multiclass, without a positive class, in ``registry``."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    root = base / name
+    for k, label in enumerate(CLASSES):
+        (root / label).mkdir(parents=True)
+        for i in range(n):
+            pixels = rng.normal(60 + 60 * k + brightness, 20, (size, size, 3))
+            Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(
+                root / label / f"{name}_{label}_{i}.png")
+    save_spec(DatasetSpec(name=name, kind="folders", path=str(root), task="multiclass"),
+              registry)
+    return name

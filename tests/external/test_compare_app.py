@@ -176,3 +176,41 @@ def test_the_form_queues_an_evaluation_that_then_is_offered(at, evaluated, site_
                  ["evaluation_id"])
     picker = at.multiselect(key="compare.evals")
     assert picker.format_func(new) == "idc_own · trained on demo, tested on site_app"
+
+
+def test_oracle_rules_are_an_explicit_option_never_the_default(at, evaluated) -> None:
+    from core.external import ORACLE_LABEL, with_oracle
+    from dashboard.compare.panels.transfer import FROZEN, ORACLE
+
+    _, run, stored = evaluated
+    at.session_state["view"] = "Transfer"
+    at.run()
+    _no_exception(at)
+    rules = at.radio(key="compare.transfer.rules")
+    assert rules.options == [FROZEN, ORACLE] and rules.value == FROZEN
+    assert ORACLE == ("oracle (external) — threshold re-chosen on the external set: "
+                      "optimistic, not a validation")
+    frozen = _frame_with(at, "chosen_on")
+    assert set(frozen["chosen_on"]) == {"source validation"}
+    rules.set_value(ORACLE).run()
+    _no_exception(at)
+    shown = _frame_with(at, "chosen_on")
+    expected = with_oracle(external_result(stored, run))
+    assert set(shown["chosen_on"]) == {"source validation", ORACLE_LABEL}
+    assert shown["threshold"].tolist() == pytest.approx(expected["threshold"].tolist())
+    assert shown["estimate"].tolist() == pytest.approx(expected["estimate"].tolist(),
+                                                        nan_ok=True)
+    at.radio(key="compare.transfer.rules").set_value(FROZEN).run()
+
+
+def test_the_selections_record_of_an_evaluation_is_built_once(evaluated) -> None:
+    from dashboard import data
+    from dashboard.evaluations import external_run_record
+
+    _, run, stored = evaluated
+    first = external_run_record(stored)
+    assert first.run_id == run.run_id and first.as_dict()["external_evaluation"] == stored.record
+    again = external_run_record(EvaluationStore(stored.path.parents[1]).get(
+        stored.evaluation_id))  # another read of the same evaluation: same id, same checksum
+    assert again is first  # a cache hit: the same object, not a new deep copy
+    assert data.load_external(stored.evaluation_id).evaluation.record_sha == stored.record_sha

@@ -9,12 +9,12 @@ import sqlite3
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import roc_auc_score, roc_curve
 
 from core.cli import main
 from core.evaluation import RunEvaluation
 from core.external import (ORACLE_LABEL, RULES, UnmappedClassError, evaluate_external,
-                           external_result)
+                           external_result, with_oracle)
 from core.store.evaluations import EvaluationStore
 
 
@@ -66,6 +66,15 @@ def test_every_threshold_is_frozen_from_the_source_validation_split(evaluated) -
         assert sens == pytest.approx(calls[positive].mean())
     oracle = external_result(stored, run, oracle=True, n_boot=200).thresholds
     assert set(oracle["chosen_on"]) == {"source validation", ORACLE_LABEL}
+    # the app's way (oracle rows added to a result computed without them): the same table
+    pd.testing.assert_frame_equal(with_oracle(result), oracle)
+    rule = source.choose_threshold("youden").label.replace(" (val)", "")
+    youden = oracle.query("chosen_on == @ORACLE_LABEL and rule == @rule")["threshold"]
+    ext = stored.predictions().query("split == 'test'")
+    fpr, tpr, _ = roc_curve(ext["target"] == 1, ext["prob_1"])
+    calls, positive = ext["prob_1"].to_numpy() >= youden.iloc[0], ext["target"].to_numpy() == 1
+    j = calls[positive].mean() - calls[~positive].mean()
+    assert j == pytest.approx(np.max(tpr - fpr))  # the best J on the external set itself
 
 
 def test_a_second_call_is_a_lookup(evaluated, site_b) -> None:

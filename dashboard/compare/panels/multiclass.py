@@ -38,10 +38,17 @@ class MulticlassView:
     error: EvaluationError | None = None
 
 
+def _result(sel: Selection, rid: str, names: tuple[str, ...]) -> MulticlassResult:
+    """A run's K x K numbers; an external evaluation's are core's, on the external set."""
+    if rid in sel.externals:
+        return sel.externals[rid].multiclass
+    return _multiclass(str(data.store_root()), rid, names)
+
+
 def _view(sel: Selection, rid: str) -> MulticlassView:
     names = sel.records[rid].class_names
     try:
-        mc = _multiclass(str(data.store_root()), rid, names)
+        mc = _result(sel, rid, names)
     except EvaluationError as exc:
         return MulticlassView(rid, sel.names[rid], names, error=exc)
     specs = [CurveSpec.from_roc(c, mc.roc[c]) for c in names if c in mc.roc]

@@ -3,7 +3,11 @@ from its internal test AUC and its calibration there (threshold-free).
 
 Built from the selection's external evaluations (:func:`core.external.transfer_long`), one
 matrix per model: rows are training datasets, columns test datasets, the diagonal the model's
-internal test AUC. The numbers are core's; this module lays them out.
+internal test AUC. Below them, each evaluation's metrics at the threshold rules
+(:data:`core.external.RULES`), every rule chosen on the source run's validation split; the
+rules re-chosen on the external set itself ("oracle (external)") are an explicit option, never
+the default, and say in their name that they are optimistic. The numbers are core's; this
+module lays them out.
 """
 
 from __future__ import annotations
@@ -13,11 +17,24 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core.external import transfer_long, transfer_table
+from core.external import ORACLE_LABEL, SOURCE_LABEL, transfer_long, transfer_table
 from dashboard.compare.panel import Panel, Points
 from dashboard.downloads import csv_button
-from dashboard.evaluations import Selection
+from dashboard.evaluations import Selection, oracle_rules
 from dashboard.text import md, plain_table
+
+#: The two choices of the threshold rules' radio: frozen (the default) or oracle.
+FROZEN = f"{SOURCE_LABEL} (frozen)"
+ORACLE = (f"{ORACLE_LABEL} — threshold re-chosen on the external set: optimistic, "
+          "not a validation")
+RULES_CAPTION = (
+    "Metrics on the external set (95% bootstrap CIs) at each threshold rule. 'source "
+    "validation': the rule's threshold chosen on the source run's validation split and applied "
+    "unchanged, as a hospital adopting the model with its published threshold would. "
+    f"'{ORACLE_LABEL}' rows (only on request): the threshold re-chosen on the external set "
+    "itself, so it saw the very cases it is scored on: optimistic, not a validation. The gap "
+    "between the two is how much of the loss outside is the threshold's rather than the "
+    "ranking's.")
 
 CAPTION = (
     "Each cell: test AUC with its 95% DeLong CI. Diagonal: the model's internal test AUC "
@@ -65,7 +82,7 @@ class TransferPanel(Panel):
         by_model: dict[str, list] = {}
         for eid, result in sel.externals.items():
             if eid in sel.evals:
-                by_model.setdefault(str(result.evaluation.record.get("model")), []).append(result)
+                by_model.setdefault(str(result.evaluation.view.model), []).append(result)
         return [_matrix(m, rs) for m, rs in by_model.items()] or None
 
     def draw(self, shown: list[ModelMatrix] | None, sel: Selection, *, key: str) -> None:
@@ -86,6 +103,25 @@ class TransferPanel(Panel):
                        file_name=f"{self.stem}-{matrix.model}.csv",
                        key=f"{key}.{self.name}.{i}.csv")
         st.caption(CAPTION)
+        self._rules(sel, key=key)
+
+    def _rules(self, sel: Selection, *, key: str) -> None:
+        """Each binary evaluation's metrics at the threshold rules; oracle rows on request."""
+        st.subheader("Threshold rules on the external set", anchor=False)
+        choice = st.radio("Threshold rules chosen on", (FROZEN, ORACLE), index=0,
+                          key=f"{key}.{self.name}.rules",
+                          help="The oracle re-chooses each threshold on the external set: it "
+                               "is never the default and never a validation.")
+        for i, eid in enumerate(e for e in sel.ids if e in sel.externals and e in sel.evals):
+            table = (oracle_rules(eid, sel.level, sel.aggregate) if choice == ORACLE
+                     else sel.externals[eid].thresholds)
+            st.markdown(md("**{name}**", name=sel.names[eid]))
+            st.dataframe(placeholder="–", data=plain_table(table), hide_index=True,
+                         width="stretch")
+            csv_button(table, label="Threshold rules (CSV)",
+                       file_name=f"{self.stem}-rules-{eid[:8]}.csv",
+                       key=f"{key}.{self.name}.rules.{i}.csv")
+        st.caption(RULES_CAPTION)
 
     def sections(self, shown: list[ModelMatrix] | None):
         if shown is None:
