@@ -53,8 +53,8 @@ WRITE_LOCK_TIMEOUT_S = 60.0
 
 IDENTITY_COLUMNS = ("dataset", "model", "strategy", "profile", "seed", "fold")
 INDEX_COLUMNS = (
-    "run_id", *IDENTITY_COLUMNS, *CONFIG_INDEX_COLUMNS, "created_at", "device", "wall_time_s", "status",
-    "code_version", "summary_json", "problem", "row_sha",
+    "run_id", *IDENTITY_COLUMNS, *CONFIG_INDEX_COLUMNS, "created_at", "device", "wall_time_s",
+    "status", "code_version", "summary_json", "problem", "row_sha",
 )
 _HASHED_COLUMNS = INDEX_COLUMNS[:-1]
 SUMMARY_COLUMNS = ("test_auc", "val_auc", "test_accuracy")

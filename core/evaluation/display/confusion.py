@@ -201,16 +201,17 @@ def _grid_matrices(traces: Sequence[Any], matrices: Mapping[str, Any]) -> list[n
     return out
 
 
-def refresh_confusion_grid(template: Mapping[str, Any], matrices: Mapping[str, Any]
-                           ) -> go.Figure:
+def refresh_confusion_grid(template: Mapping[str, Any], matrices: Mapping[str, Any],
+                           sds: Mapping[str, Any] | None = None) -> go.Figure:
     """:func:`confusion_grid_figure` with ``matrices``, by refilling a template's plotly JSON.
 
     ``template`` is the ``to_plotly_json()`` of a grid over the same runs (with or without
     numbers); only each panel's colours and cell text are replaced, in copies (``template`` is
     never mutated, never validated again).  Raises ``ValueError`` for other runs or a matrix
-    whose size does not match its panel's classes.
+    whose size does not match its panel's classes. ``sds``: as for
+    :func:`confusion_grid_figure`.
     """
     traces = template["data"]
-    data = [{**trace, **_grid_cells(m)}
+    data = [{**trace, **_grid_cells(m, None if sds is None else sds[_style.run_of(trace)])}
             for trace, m in zip(traces, _grid_matrices(traces, matrices))]
     return _style.figure_from_json({**template, "data": data})

@@ -9,13 +9,15 @@ replicated-ROC builder of :mod:`core.evaluation.display` with "seed" as its repl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
 
-from core.evaluation.configurations import CONFIGURATION_METRICS
+from core.evaluation.configurations import CONFIGURATION_METRICS, ConfigurationMetrics
 from dashboard.compare import configs, figures
+from dashboard.compare.more_seeds import add_seeds_button
 from dashboard.compare.panel import PER_CONFIGURATION, Panel, Points
 from dashboard.compare.tables import one_seed, seed_display_table, seed_rows
 from dashboard.downloads import PNG_HINT, csv_button, figure_button
@@ -37,12 +39,18 @@ CAPTION = ("Per configuration: runs identical but for the seed (same dataset, mo
            "seeds give a valid but wide interval; one seed gives none.")
 
 
+STRIP_CAPTION = ("Diamond: the configuration's mean over seeds with its 95% interval (the "
+                 "table's); dots: each seed's own value (a cross-validated seed's mean over its "
+                 "folds), so the summary is seen beside the runs it summarises.")
+
+
 class SeedTable(NamedTuple):
-    """Every metric of every configuration (:func:`dashboard.compare.tables.seed_rows`) and
-    the configurations with a single seed."""
+    """Every metric of every configuration (:func:`dashboard.compare.tables.seed_rows`), the
+    configurations with a single seed, and the metrics the strip figure is drawn from."""
 
     rows: pd.DataFrame
     single: tuple[str, ...]
+    metrics: Mapping[str, ConfigurationMetrics]
 
 
 class SeedMetricsPanel(Panel):
@@ -55,7 +63,7 @@ class SeedMetricsPanel(Panel):
 
     def build(self, sel: Selection, ops: Points) -> SeedTable:
         metrics = configs.configuration_metrics_of(sel, ops)
-        return SeedTable(seed_rows(metrics), tuple(one_seed(metrics)))
+        return SeedTable(seed_rows(metrics), tuple(one_seed(metrics)), metrics)
 
     def draw(self, table: SeedTable, sel: Selection, *, key: str) -> None:
         st.subheader("Metrics per configuration over seeds (test split)")
@@ -64,8 +72,12 @@ class SeedMetricsPanel(Panel):
         st.dataframe(placeholder="–", data=plain_table(seed_display_table(table.rows, metric)), hide_index=True,
                      width="stretch")
         st.caption(CAPTION)
-        for name in table.single:
+        strip = configs.seed_strip(sel, table.metrics, metric)
+        st.plotly_chart(strip, key=f"{key}.{self.name}.strip", width="stretch")
+        st.caption(STRIP_CAPTION + " " + PNG_HINT)
+        for i, name in enumerate(table.single):
             st.info(md("{name} has one seed. ", name=name) + ADD_SEEDS)
+            add_seeds_button(sel, name, key=f"{key}.{self.name}.add_seeds.{i}")
         csv_button(table.rows, label="Metrics per configuration, every metric (CSV)",
                    file_name=f"{self.stem}.csv", key=f"{key}.{self.name}.csv")
 
