@@ -3,8 +3,10 @@ configuration (runs identical but for the seed) summarised over its seeds.
 
 The numbers are :func:`core.evaluation.configurations.configuration_metrics`' (mean, SD,
 min–max and the interval of :mod:`core.evaluation.seeds`, which includes the seed-to-seed
-variance and, where the seeds share their test samples, the test set's); the figure is the
-replicated-ROC builder of :mod:`core.evaluation.display` with "seed" as its replicate.
+variance and, where the seeds share their test samples, the test set's); the figures are the
+replicated-ROC builder of :mod:`core.evaluation.display` with "seed" as its replicate, and the
+strip of single runs beside each mean (``seed_strip_figure``). A one-seed configuration gets a
+button that queues its missing seeds (:mod:`dashboard.compare.more_seeds`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ ADD_SEEDS = ("Its spread across seeds is unknown: one run says nothing about how
              "already stored are not trained again.")
 
 CAPTION = ("Per configuration: runs identical but for the seed (same dataset, model, strategy, "
-           "profile; cross-validated runs form their own configuration, each seed's value the "
+           "profile, recipe overrides, weights, split seed and folds, budget, and trained here "
+           "or imported; cross-validated runs form their own configuration, each seed's value the "
            "mean over its folds). Mean and SD (sample, over seeds), min–max of the single runs, "
            "and a 95% t-interval whose variance is the seed-to-seed variance plus the test "
            "set's (DeLong covariance for AUC, paired bootstrap for the threshold metrics; "
