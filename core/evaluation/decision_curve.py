@@ -27,6 +27,7 @@ threshold's net benefit, not the whole curve at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,8 +37,9 @@ from .counts import ConfusionCounts, SortedScores
 from .curves import require_both_classes
 from .errors import check_binary_inputs
 
-__all__ = ["DEFAULT_THRESHOLDS", "DecisionCurve", "decision_curve", "net_benefit",
-           "net_benefit_at", "treat_all"]
+__all__ = ["DEFAULT_THRESHOLDS", "DecisionCurve", "MeanDecisionCurve",
+           "configuration_decision_curve", "decision_curve", "net_benefit", "net_benefit_at",
+           "treat_all"]
 
 #: 0.01, 0.02, ..., 0.99: pt = 0 and 1 are excluded (the exchange rate pt/(1-pt) is 0 or
 #: infinite there).
@@ -131,3 +133,54 @@ def decision_curve(y_true, scores, *, thresholds=DEFAULT_THRESHOLDS,
         low = high = np.full(pt.shape, np.nan)
     return DecisionCurve(pt, nb, low, high, treat_all(prev, pt), prev, int(y.shape[0]),
                          int(n_boot), float(alpha))
+
+
+@dataclass(frozen=True)
+class MeanDecisionCurve:
+    """A configuration's decision curve: each seed's net benefit (rows of ``values``), their
+    mean, sample SD (ddof=1; NaN with one seed) and the +/-1 SD band; ``treat_all`` None when
+    the seeds' test sets differ in prevalence (no one line applies)."""
+
+    thresholds: np.ndarray
+    values: np.ndarray  # (n_seeds, n_thresholds)
+    mean: np.ndarray
+    sd: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    treat_all: np.ndarray | None
+    prevalence: float
+
+    @property
+    def n_seeds(self) -> int:
+        return int(self.values.shape[0])
+
+
+def _pooled(row: Sequence[SortedScores], pt: np.ndarray) -> ConfusionCounts:
+    """One seed's counts at every ``pt``, summed over its folds (one cell for a plain run)."""
+    parts = [cell.counts(pt) for cell in row]
+    return ConfusionCounts(*(sum(np.asarray(getattr(c, f)) for c in parts)
+                             for f in ("tp", "fp", "tn", "fn")))
+
+
+def configuration_decision_curve(grid: Sequence[Sequence[SortedScores | None]], *,
+                                 thresholds=DEFAULT_THRESHOLDS) -> MeanDecisionCurve:
+    """Mean net benefit over a configuration's seeds (see the module docstring).
+
+    ``grid[i][f]``: seed ``i``'s scores on fold ``f`` (one column for plain runs; None where
+    that run is missing: a seed with a missing fold is left out, as the configuration's
+    metrics leave it out). Raises ``ValueError`` when no seed is complete.
+    """
+    pt = np.asarray(thresholds, dtype=np.float64).ravel()
+    _odds(pt)  # the grid must lie strictly inside (0, 1)
+    rows = [row for row in grid if row and all(cell is not None for cell in row)]
+    if not rows:
+        raise ValueError("no seed has every fold: no decision curve to average")
+    counts = [_pooled(row, pt) for row in rows]
+    values = np.vstack([net_benefit(c, pt) for c in counts])
+    prevalences = {round(float(c.n_pos[0] / (c.n_pos[0] + c.n_neg[0])), 12) for c in counts}
+    prevalence = float(np.mean([c.n_pos[0] / (c.n_pos[0] + c.n_neg[0]) for c in counts]))
+    mean = values.mean(axis=0)
+    sd = values.std(axis=0, ddof=1) if len(rows) > 1 else np.full(pt.shape, np.nan)
+    return MeanDecisionCurve(pt, values, mean, sd, mean - sd, mean + sd,
+                             treat_all(prevalence, pt) if len(prevalences) == 1 else None,
+                             prevalence)

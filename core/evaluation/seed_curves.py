@@ -13,7 +13,9 @@ the best precision where several points share that recall, as ROC takes the top 
 step). At recall 0 this is scikit-learn's end point (precision 1), as in every PR plot.
 
 Confusion counts: the mean and SD of each cell over seeds, each seed at its own threshold (the
-caller's choice); the means are fractional counts ("on average 12.3 missed cancers").
+caller's choice); the means are fractional counts ("on average 12.3 missed cancers"). A
+cross-validated seed counts its folds together (:func:`configuration_confusion`): the folds'
+test sets are disjoint, so their summed counts are the whole dataset's, once.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from .crossval import roc_on_grid
 from .curves import PrCurve, RocCurve
 from .errors import EvaluationError
 
-__all__ = ["MeanConfusion", "MeanCurve", "mean_confusion", "pr_on_grid", "seed_mean_pr",
-           "seed_mean_roc"]
+__all__ = ["MeanConfusion", "MeanCurve", "configuration_confusion", "mean_confusion",
+           "pr_on_grid", "seed_mean_pr", "seed_mean_roc"]
 
 
 @dataclass(frozen=True)
@@ -107,3 +109,13 @@ def mean_confusion(counts: Sequence[ConfusionCounts]) -> MeanConfusion:
     m = np.stack([c.matrix() for c in counts]).astype(np.float64)
     sd = m.std(axis=0, ddof=1) if m.shape[0] > 1 else np.full((2, 2), np.nan)
     return MeanConfusion(m.mean(axis=0), sd, int(m.shape[0]))
+
+
+def configuration_confusion(grid: Sequence[Sequence[ConfusionCounts | None]]) -> MeanConfusion:
+    """Mean confusion counts of a configuration's seeds x folds grid (one column for plain
+    runs; None where a run is missing): each seed's folds summed, a seed with a missing fold
+    left out (as the configuration's metrics leave it out), then :func:`mean_confusion`."""
+    rows = [row for row in grid if row and all(cell is not None for cell in row)]
+    return mean_confusion([ConfusionCounts(*(sum(int(getattr(c, f)) for c in row)
+                                             for f in ("tp", "fp", "tn", "fn")))
+                           for row in rows])

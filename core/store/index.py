@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.store.config_columns import CONFIG_INDEX_COLUMNS, config_fields
 from core.store.errors import StoreError, os_error
 from core.store.fsutil import ScratchDir, fsync_dir
 from core.store.identity import is_run_id
@@ -45,14 +46,15 @@ __all__ = ["INDEX_COLUMNS", "LIST_COLUMNS", "RUNS_TABLE", "SUMMARY_COLUMNS", "In
 
 _log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # bump when the table changes: an older index is then rebuilt automatically
+SCHEMA_VERSION = 3  # bump when the table changes: an older index is then rebuilt automatically
+# (3: the configuration columns of core.store.config_columns)
 BUSY_TIMEOUT_S = 15.0
 WRITE_LOCK_TIMEOUT_S = 60.0
 
 IDENTITY_COLUMNS = ("dataset", "model", "strategy", "profile", "seed", "fold")
 INDEX_COLUMNS = (
-    "run_id", *IDENTITY_COLUMNS, "created_at", "device", "wall_time_s", "status",
-    "code_version", "summary_json", "problem", "row_sha",
+    "run_id", *IDENTITY_COLUMNS, *CONFIG_INDEX_COLUMNS, "created_at", "device", "wall_time_s",
+    "status", "code_version", "summary_json", "problem", "row_sha",
 )
 _HASHED_COLUMNS = INDEX_COLUMNS[:-1]
 SUMMARY_COLUMNS = ("test_auc", "val_auc", "test_accuracy")
@@ -67,6 +69,7 @@ _CREATE = f"""
 CREATE TABLE runs (
     run_id TEXT PRIMARY KEY NOT NULL,
     dataset, model, strategy, profile, seed, fold,
+    overrides, weights, split_seed, n_folds, budget_s, source,
     created_at TEXT, device, wall_time_s REAL,
     status TEXT NOT NULL CHECK (status IN ('ok', 'corrupt')),
     code_version,
@@ -119,6 +122,7 @@ def index_row(
     row = {
         "run_id": run_id,
         **{c: _scalar(identity.get(c)) for c in IDENTITY_COLUMNS},
+        **config_fields(identity, record),
         "created_at": created_at if isinstance(created_at, str) else None,
         "device": _scalar(record.get("device")),
         "wall_time_s": float(wall) if wall_ok else None,

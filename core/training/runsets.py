@@ -46,10 +46,12 @@ CONFIG_COLUMNS = ("dataset", "model", "profile", "seed")
 FOLD_CONFIG_COLUMNS = ("dataset", "model", "strategy", "profile", "seed")
 #: The factors that make one configuration across seeds (its seeds, and folds, vary).
 SEED_CONFIG_COLUMNS = ("dataset", "model", "strategy", "profile")
-#: Factors that also separate configurations when the run frame carries them: the store's
-#: index has none of them today, so runs differing only in recipe overrides, weights or split
-#: seed would be taken for seeds of one configuration unless the caller adds these columns.
-OPTIONAL_SEED_COLUMNS = ("overrides", "weights", "split_seed", "n_folds")
+#: Factors that also separate configurations (and cross-validations) when the run frame
+#: carries them, as the store's index does (:mod:`core.store.config_columns`): runs differing
+#: only in recipe overrides, weights, split seed, folds, budget or source (trained here or
+#: imported) are different configurations, never seeds of one. Optional so that a hand-made
+#: frame of the factors alone still groups.
+OPTIONAL_SEED_COLUMNS = ("overrides", "weights", "split_seed", "n_folds", "budget_s", "source")
 
 #: The IDC study's columns (Aimyshev, Bakytbek & Baiturov, Fig. 6) and the (model, strategy)
 #: runs that stand for them.
@@ -83,10 +85,11 @@ def fold_groups(runs: pd.DataFrame, run_ids: Iterable[str]) -> list[FoldGroup]:
         row = index.loc[rid]
         if row["fold"] is None or pd.isna(row["fold"]):
             continue
-        cfg = tuple(str(row[c]) for c in FOLD_CONFIG_COLUMNS)
+        cfg = (*(str(row[c]) for c in FOLD_CONFIG_COLUMNS),
+               *(_factor(row[c]) for c in OPTIONAL_SEED_COLUMNS if c in index))
         configs.setdefault(cfg, []).append((int(row["fold"]), rid))
     groups = []
-    for (dataset, model, strategy, _, seed), members in configs.items():
+    for (dataset, model, strategy, _, seed, *_), members in configs.items():
         if len(members) < 2:
             continue
         name = f"{model} on {dataset} · {strategy}" + (f" · seed {seed}" if seed != "0" else "")
@@ -167,6 +170,22 @@ def _factor(value: object) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
+def _group_name(factors: Mapping[str, str]) -> str:
+    """"<model> on <dataset> · <strategy> · <profile>", then what else sets this configuration
+    apart when it is not the default (overrides, split seed, budget): two configurations that
+    differ only there must not read the same on the page."""
+    name = " · ".join([f"{factors['model']} on {factors['dataset']}", factors["strategy"],
+                       factors["profile"]])
+    overrides = json.loads(factors.get("overrides") or "{}")
+    if overrides:
+        name += " · " + ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
+    if factors.get("split_seed", "") not in ("", "0", "<NA>"):
+        name += f" · split seed {factors['split_seed']}"
+    if factors.get("budget_s", "") not in ("", "nan"):
+        name += f" · {float(factors['budget_s']) / 60:g} min"
+    return name
+
+
 def seed_groups(runs: pd.DataFrame, run_ids: Iterable[str]) -> list[SeedGroup]:
     """The configurations among ``run_ids``, each with its (seed, fold) cells; a cell trained
     twice keeps its newest run. In the order of each configuration's first run in ``run_ids``.
@@ -188,9 +207,8 @@ def seed_groups(runs: pd.DataFrame, run_ids: Iterable[str]) -> list[SeedGroup]:
             configs[key][cell] = (rid, created)
     groups = []
     for key, cells in configs.items():
-        dataset, model, strategy, profile = key[:4]
         folds = {f for _, f in cells if f is not None}
-        name = f"{model} on {dataset} · {strategy} · {profile}" + (
+        name = _group_name(dict(zip(key_cols, key))) + (
             f" · {len(folds)} folds" if key[-1] else "")
         groups.append(SeedGroup(name, tuple(sorted(
             ((seed, fold, rid) for (seed, fold), (rid, _) in cells.items()),

@@ -17,16 +17,30 @@ import streamlit as st
 from core.evaluation.auc_ranking import AucRanking, rank_by_auc
 from core.evaluation.configurations import ConfigurationMetrics, auc_fold_part, \
     configuration_metrics
-from core.evaluation.display import FoldCurves, crossval_roc_figure
+from core.evaluation.decision_curve import configuration_decision_curve
+from core.evaluation.display import (
+    DecisionCurveSpec,
+    FoldCurves,
+    SeedStripSpec,
+    confusion_grid_figure,
+    crossval_roc_figure,
+    decision_curve_figure,
+    refresh_confusion_grid,
+    seed_strip_figure,
+)
+from core.evaluation.errors import EvaluationError
+from core.evaluation.seed_curves import MeanConfusion, configuration_confusion
+from core.training.more_seeds import more_seed_specs
 from core.training.runsets import SeedGroup, fold_seed_grid, seed_groups
 from dashboard import data
-from dashboard.compare.context import refs
+from dashboard.compare.context import class_names, refs
 from dashboard.compare.figures import RunRef
 from dashboard.compare.panel import Points
 from dashboard.evaluations import Selection
 
-__all__ = ["Configuration", "configurations", "configuration_metrics_of", "ranking",
-           "seed_roc_figure"]
+__all__ = ["Configuration", "configurations", "configuration_metrics_of", "mean_confusion_grid",
+           "mean_confusions", "more_seeds", "ranking", "seed_decision_figure",
+           "seed_roc_figure", "seed_strip"]
 
 
 class Configuration(NamedTuple):
@@ -128,3 +142,91 @@ def seed_roc_figure(sel: Selection) -> dict:
         unit = "run" if config.cross_validated else "seed"  # a cell is then a seed x fold
         groups.append((config.name, sel.colours[config.run_ids[0]], unit, cells))
     return _seed_roc(tuple(groups))
+
+
+def mean_confusions(sel: Selection, ops: Points) -> dict[str, MeanConfusion]:
+    """Each configuration's mean confusion counts over seeds, each run at its threshold on
+    screen (a configuration without one complete seed is left out)."""
+    out = {}
+    for config in configurations(sel):
+        grid = [[None if rid is None else
+                 sel.evals[rid].test.sorted.counts(ops[sel.names[rid]].threshold)
+                 for rid in row] for row in config.grid]
+        try:
+            out[config.name] = configuration_confusion(grid)
+        except EvaluationError:
+            continue
+    return out
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _confusion_template(classes: tuple[tuple[str, tuple[str, ...]], ...]) -> dict:
+    return confusion_grid_figure(
+        dict(classes), title="Confusion per configuration (test split): mean count ± SD over "
+        "seeds and % of true class").to_plotly_json()
+
+
+def mean_confusion_grid(sel: Selection, means: dict[str, MeanConfusion]):
+    """One heatmap per configuration: mean counts ± SD (the grid's template is cached; a
+    threshold move refills its cells)."""
+    names = class_names(sel)
+    first = {c.name: sel.names[c.run_ids[0]] for c in configurations(sel)}
+    template = _confusion_template(tuple((n, tuple(names[first[n]])) for n in means))
+    return refresh_confusion_grid(template, {n: m.mean for n, m in means.items()},
+                                  sds={n: m.sd for n, m in means.items()})
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _seed_decision(groups: tuple[tuple[str, str, tuple[tuple[RunRef | None, ...], ...]], ...]
+                   ) -> tuple[dict | None, bool]:
+    specs, curves = [], []
+    for name, colour, grid in groups:
+        scores = [[None if r is None else
+                   data.load_evaluation(r.run_id, r.level, r.aggregate).test.sorted
+                   for r in row] for row in grid]
+        try:
+            curve = configuration_decision_curve(scores)
+        except ValueError:  # no complete seed: nothing to average
+            continue
+        curves.append(curve)
+        specs.append(DecisionCurveSpec(f"{name} ({curve.n_seeds} seed"
+                                       f"{'s' if curve.n_seeds != 1 else ''})",
+                                       curve.thresholds, curve.mean, curve.lower, curve.upper,
+                                       colour=colour))
+    if not specs:
+        return None, False
+    one = (len({round(c.prevalence, 12) for c in curves}) == 1
+           and all(c.treat_all is not None for c in curves))
+    fig = decision_curve_figure(
+        specs, treat_all=curves[0].treat_all if one else None,
+        title="Decision curves per configuration (mean over seeds, test split)")
+    return fig.to_plotly_json(), one
+
+
+def seed_decision_figure(sel: Selection) -> tuple[dict | None, bool]:
+    """Each configuration's mean net benefit over seeds with its ±1 SD band, and whether one
+    "treat all" line applies to all of them (cached; threshold-free). None when no
+    configuration has a complete seed (every seed lacks a fold)."""
+    return _seed_decision(tuple((c.name, sel.colours[c.run_ids[0]], _ref_grid(sel, c))
+                                for c in configurations(sel)))
+
+
+def seed_strip(sel: Selection, metrics: dict[str, ConfigurationMetrics], metric: str):
+    """One metric per configuration: mean and interval, each seed's value as a dot beside."""
+    colours = {c.name: sel.colours[c.run_ids[0]] for c in configurations(sel)}
+    specs = []
+    for name, cm in metrics.items():
+        s = cm.summaries[metric]
+        unit = f" (mean of {cm.n_folds} folds)" if cm.n_folds else ""
+        runs = [(f"seed {seed}{unit}", float(v))
+                for seed, v in zip(cm.seeds, cm.per_seed(metric)) if v == v]  # NaN: left out
+        specs.append(SeedStripSpec(name, s.mean, s.ci.low, s.ci.high, runs, colours.get(name)))
+    return seed_strip_figure(specs, metric="AUC" if metric == "auc" else metric)
+
+
+def more_seeds(sel: Selection, name: str) -> list | None:
+    """The run specs that bring configuration ``name`` up to three seeds, checked as the Train
+    page checks a grid (``GridError``); None for a run that cannot be retrained here."""
+    config = next(c for c in configurations(sel) if c.name == name)
+    spec = data.load_run_record(config.run_ids[0]).spec
+    return more_seed_specs(spec, config.group.seeds)

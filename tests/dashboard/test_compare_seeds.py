@@ -8,13 +8,16 @@ Store: configuration A (idc_initial, none) and B (idc_own, none) with seeds 0, 1
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import pytest
 
 from core.evaluation import RunEvaluation
 from core.evaluation.auc_ranking import rank_by_auc
 from core.evaluation.configurations import configuration_metrics
-from core.evaluation.decision_curve import net_benefit_at
+from core.evaluation.decision_curve import configuration_decision_curve, net_benefit_at
+from core.evaluation.seed_curves import configuration_confusion
 from core.store import ResultsStore
 from dashboard.text import as_read
 from tests.dashboard.conftest import chart_by_title, no_exception, open_page
@@ -74,6 +77,46 @@ def test_per_configuration_the_table_holds_the_cores_summaries(at, seeded):
     assert f"seed 2: {evals[2].auc.auc:.3f}" in row["single runs"]
 
 
+def _traces(spec, role, config_part):
+    return [t for t in spec["data"] if (t.get("meta") or {}).get("role") == role
+            and config_part in (t.get("meta") or {}).get("run", "")]
+
+
+def test_the_single_runs_stand_as_dots_beside_each_configurations_mean(at, seeded):
+    store, configs = seeded
+    spec = chart_by_title(at, "AUC per configuration")
+    (dots,) = _traces(spec, "fold", "idc_own")
+    (mean,) = _traces(spec, "curve", "idc_own")
+    evals = _evals(store, configs["B"])
+    assert dots["x"] == pytest.approx([ev.auc.auc for ev in evals])
+    assert dots["text"] == ["seed 0", "seed 1", "seed 2"]
+    auc = configuration_metrics([[ev] for ev in evals], [[0.4]] * 3, (0, 1, 2)).summaries["auc"]
+    assert mean["x"] == pytest.approx([auc.mean])
+    assert mean["error_x"]["array"] == pytest.approx([auc.ci.high - auc.mean])
+    assert len(_traces(spec, "fold", "class_weight")[0]["x"]) == 1  # C: one seed, one dot
+
+
+def test_the_confusion_per_configuration_is_the_mean_count_over_seeds_with_its_sd(at, seeded):
+    store, configs = seeded
+    spec = chart_by_title(at, "Confusion per configuration")
+    counts = [ev.test.sorted.counts(0.4) for ev in _evals(store, configs["A"])]
+    want = configuration_confusion([[c] for c in counts])
+    (cells,) = [t for t in _traces(spec, "cells", "idc_initial") if "class_weight" not in
+                t["meta"]["run"]]
+    tp, sd = want.mean[1, 1], want.sd[1, 1]
+    share = 100 * tp / want.mean[1].sum()
+    assert cells["text"][1][1] == f"{tp:.1f} ± {sd:.1f}<br>{share:.1f}%"
+    assert len([t for t in spec["data"] if t["meta"]["role"] == "cells"]) == 3
+    assert not any(title.startswith("Confusion matrices") for title in _titles(at))
+
+
+def _titles(at):
+    from tests.dashboard.conftest import chart_specs
+
+    return [((s.get("layout") or {}).get("title") or {}).get("text") or ""
+            for s in chart_specs(at)]
+
+
 def test_a_threshold_metric_follows_the_threshold(at, seeded):
     store, configs = seeded
     at.selectbox(key="compare.seed_metrics.metric").set_value("sensitivity").run()
@@ -89,6 +132,25 @@ def test_one_seed_says_the_spread_is_unknown_and_how_to_add_seeds(at):
     notes = [as_read(i.value) for i in at.info if "has one seed" in as_read(i.value)]
     assert len(notes) == 1 and "class_weight" in notes[0]
     assert '"Seeds" field' in notes[0] and "--seeds" in notes[0]
+
+
+def test_a_one_seed_configuration_queues_its_missing_seeds_on_the_job_runner(at):
+    """The button queues seeds 1 and 2 of C, with C's own settings, on the Train page's
+    runner (the training itself is cancelled: only what was queued is asserted)."""
+    from core.training import RunSpec
+    from dashboard.jobs.panel import get_runner
+    from tests.support.trained import TINY
+
+    (button,) = [b for b in at.button if b.label == "Train seeds 1, 2 in the background"]
+    button.click().run()
+    no_exception(at)
+    runner = get_runner()
+    snap = runner.jobs()[0]
+    runner.cancel(snap.id)
+    assert [r.spec for r in snap.runs] == [
+        RunSpec("demo", "idc_initial", "class_weight", seed=s, overrides=TINY) for s in (1, 2)]
+    assert any(f"Queued as job {snap.id}" in as_read(s.value) for s in at.success)
+    assert runner.get(snap.id).wait(300), "the queued job did not stop after cancel"
 
 
 def test_the_roc_is_each_configurations_mean_with_a_band(at):
@@ -135,6 +197,29 @@ def test_the_decision_curve_marks_each_runs_threshold_and_moves_with_it(at, seed
           "operating_point" and t["x"][0] == pytest.approx(0.25)]
     assert len(ys) == 7
     assert pytest.approx(net_benefit_at(ev.test.sorted, 0.25)) in ys
+
+
+def _array(values) -> np.ndarray:
+    """A plotly array as the browser receives it: a list, or base64 ("bdata") for floats."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values, dtype=float)
+
+
+def test_the_decision_curve_per_configuration_is_the_mean_over_seeds(at, seeded):
+    store, configs = seeded
+    at.session_state["view"] = "Decision curves"
+    at.run()
+    no_exception(at)
+    spec = chart_by_title(at, "Decision curves per configuration")
+    want = configuration_decision_curve([[ev.test.sorted] for ev in _evals(store, configs["A"])])
+    (curve,) = [t for t in _traces(spec, "curve", "idc_initial") if "(3 seeds)" in t["name"]]
+    x, y = _array(curve["x"]), _array(curve["y"])  # the drawn (simplified) polyline's points
+    where = np.searchsorted(want.thresholds, x)
+    assert want.thresholds[where] == pytest.approx(x) and len(x) > 5
+    assert y == pytest.approx(want.mean[where])
+    assert len(_traces(spec, "band", "")) == 4  # A and B: lower and upper edge each
+    assert "treat all" in [t.get("name") for t in spec["data"]]
 
 
 def test_the_per_run_view_is_unchanged(seeded):

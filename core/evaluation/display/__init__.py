@@ -38,6 +38,7 @@ from .export import figure_to_html, figure_to_png, png_export_available, report_
 from .pr import PrCurveSpec, pr_overlay_figure
 from .pvalues import pvalue_matrix_figure
 from .roc import CurveSpec, roc_overlay_figure
+from .seed_strip import SeedStripSpec, seed_strip_figure
 from .simplify import simplify_polyline
 from .table import metrics_table, metrics_table_numeric
 from .threshold import ScoreSpec, score_distribution_figure
@@ -51,6 +52,7 @@ __all__ = [
     "FoldCurves",
     "PrCurveSpec",
     "ScoreSpec",
+    "SeedStripSpec",
     "binary_per_class_metrics",
     "colour_map",
     "confusion_grid_figure",
@@ -78,6 +80,7 @@ __all__ = [
     "report_html",
     "roc_overlay_figure",
     "run_colour",
+    "seed_strip_figure",
     "score_distribution_figure",
     "simplify_polyline",
     "with_operating_points",

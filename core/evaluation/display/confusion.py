@@ -55,18 +55,31 @@ def row_fractions(matrix) -> np.ndarray:
         return np.where(totals > 0, m / np.where(totals > 0, totals, 1.0), np.nan)
 
 
-def confusion_cell_text(matrix) -> np.ndarray:
-    """``"123<br>45.6%"`` per cell, ``"n/a"`` where the count is NaN, count alone in empty rows."""
+def _count_text(count: float, sd: float | None) -> str:
+    """A count as a whole number; a mean count (``sd`` given) to one decimal, "± SD" beside it
+    when the SD is known (one seed has none)."""
+    if sd is None:
+        return f"{count:.0f}"
+    return f"{count:.1f} ± {sd:.1f}" if np.isfinite(sd) else f"{count:.1f}"
+
+
+def confusion_cell_text(matrix, sd=None) -> np.ndarray:
+    """``"123<br>45.6%"`` per cell, ``"n/a"`` where the count is NaN, count alone in empty rows.
+
+    ``sd``: the cells' SD over seeds when ``matrix`` holds mean counts (the per-configuration
+    view): ``"12.3 ± 1.5<br>45.6%"``."""
     m = np.asarray(matrix, dtype=np.float64)
+    sds = None if sd is None else np.asarray(sd, dtype=np.float64)
     frac = row_fractions(m)
     text = np.empty(m.shape, dtype=object)
     for (i, j), count in np.ndenumerate(m):
+        shown = _count_text(count, None if sds is None else float(sds[i, j]))
         if np.isnan(count):
             text[i, j] = NOT_AVAILABLE
         elif np.isnan(frac[i, j]):
-            text[i, j] = f"{count:.0f}<br>{NOT_AVAILABLE}"
+            text[i, j] = f"{shown}<br>{NOT_AVAILABLE}"
         else:
-            text[i, j] = f"{count:.0f}<br>{100 * frac[i, j]:.1f}%"
+            text[i, j] = f"{shown}<br>{100 * frac[i, j]:.1f}%"
     return text
 
 
@@ -116,11 +129,12 @@ def _wrap_name(name: str) -> str:
     return "<br>".join(_style.escape_label(part) for part in name.split(" \u00b7 ", 1))
 
 
-def _grid_cells(matrix) -> dict[str, Any]:
-    """One grid panel's threshold-dependent part: colour (row share) and text (count, row %)."""
+def _grid_cells(matrix, sd=None) -> dict[str, Any]:
+    """One grid panel's threshold-dependent part: colour (row share) and text (count, row %;
+    mean ± SD when ``sd`` is given)."""
     m = np.asarray(matrix, dtype=np.float64)
     return dict(z=np.where(np.isnan(m), np.nan, row_fractions(m)).tolist(),
-                text=confusion_cell_text(m).tolist())
+                text=confusion_cell_text(m, sd).tolist())
 
 
 def _grid_panel(run: str, classes: Sequence[str], *, first: bool) -> go.Heatmap:
@@ -141,13 +155,16 @@ def confusion_grid_figure(
     matrices: Mapping[str, Any] | None = None,
     *,
     title: str = "Confusion matrices: count and % of true class",
+    sds: Mapping[str, Any] | None = None,
 ) -> go.Figure:
     """One confusion heatmap per run, three to a row (counts and row % in each cell).
 
     ``class_names`` maps run -> its class names (runs of different datasets may differ) and
     fixes the order of the panels; ``matrices`` maps the same runs -> counts, as for
     :func:`confusion_matrix_figure`.  Without ``matrices`` the cells are empty: that is the
-    template :func:`refresh_confusion_grid` fills on every threshold move.
+    template :func:`refresh_confusion_grid` fills on every threshold move. ``sds`` (same
+    keys as ``matrices``): the matrices are mean counts over seeds and each cell also shows
+    its SD (:func:`confusion_cell_text`).
     """
     runs = list(class_names)
     rows, cols = grid_shape(len(runs))
@@ -164,7 +181,8 @@ def confusion_grid_figure(
     fig.update_layout(margin=dict(t=110))
     if matrices is not None:
         for trace, matrix in zip(fig.data, _grid_matrices(fig.data, matrices)):
-            trace.update(_grid_cells(matrix))
+            trace.update(_grid_cells(matrix, None if sds is None
+                                     else sds[_style.run_of(trace)]))
     return fig
 
 
@@ -183,16 +201,17 @@ def _grid_matrices(traces: Sequence[Any], matrices: Mapping[str, Any]) -> list[n
     return out
 
 
-def refresh_confusion_grid(template: Mapping[str, Any], matrices: Mapping[str, Any]
-                           ) -> go.Figure:
+def refresh_confusion_grid(template: Mapping[str, Any], matrices: Mapping[str, Any],
+                           sds: Mapping[str, Any] | None = None) -> go.Figure:
     """:func:`confusion_grid_figure` with ``matrices``, by refilling a template's plotly JSON.
 
     ``template`` is the ``to_plotly_json()`` of a grid over the same runs (with or without
     numbers); only each panel's colours and cell text are replaced, in copies (``template`` is
     never mutated, never validated again).  Raises ``ValueError`` for other runs or a matrix
-    whose size does not match its panel's classes.
+    whose size does not match its panel's classes. ``sds``: as for
+    :func:`confusion_grid_figure`.
     """
     traces = template["data"]
-    data = [{**trace, **_grid_cells(m)}
+    data = [{**trace, **_grid_cells(m, None if sds is None else sds[_style.run_of(trace)])}
             for trace, m in zip(traces, _grid_matrices(traces, matrices))]
     return _style.figure_from_json({**template, "data": data})

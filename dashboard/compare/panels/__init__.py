@@ -16,10 +16,10 @@ from dashboard.compare.context import class_names, operating_points
 from dashboard.compare.panel import PER_RUN, Panel
 from dashboard.compare.panels.bars import BarsPanel
 from dashboard.compare.panels.calibration import CalibrationPanel
-from dashboard.compare.panels.confusion import ConfusionPanel
+from dashboard.compare.panels.confusion import ConfusionPanel, SeedConfusionPanel
 from dashboard.compare.panels.crossval import CrossvalPanel
 from dashboard.compare.panels.curves import CurvesPanel
-from dashboard.compare.panels.decision import DecisionCurvePanel
+from dashboard.compare.panels.decision import DecisionCurvePanel, SeedDecisionPanel
 from dashboard.compare.panels.metrics import MetricsPanel
 from dashboard.compare.panels.multiclass import MulticlassPanel
 from dashboard.compare.panels.pvalues import PvaluesPanel
@@ -47,11 +47,13 @@ PANELS: tuple[Panel, ...] = (
     MetricsPanel(),
     SeedMetricsPanel(),
     CONFUSION,
+    SeedConfusionPanel(),
     CURVES,
     SeedRocPanel(),
     BarsPanel(),
     RankingPanel(),
     DecisionCurvePanel(),
+    SeedDecisionPanel(),
     CalibrationPanel(),
     TransferPanel(),
     PvaluesPanel(),

@@ -1,5 +1,6 @@
 """Decision curves (Vickers & Elkin 2006): net benefit against threshold probability for every
-run, with "treat all", "treat none", a bootstrap band, and each run's decision threshold marked.
+run, with "treat all", "treat none", a bootstrap band, and each run's decision threshold marked;
+per configuration also each configuration's mean over its seeds (:class:`SeedDecisionPanel`).
 
 The curves and bands are threshold-free (:func:`core.evaluation.decision_curve.decision_curve`,
 built once per selection and kept as the figure's plotly JSON); a threshold move only puts each
@@ -21,9 +22,10 @@ from core.evaluation.display import (
     decision_curve_figure,
     refresh_decision_markers,
 )
+from dashboard.compare import configs, figures
 from dashboard.compare.context import refs
 from dashboard.compare.figures import RunRef
-from dashboard.compare.panel import Panel, Points
+from dashboard.compare.panel import PER_CONFIGURATION, Panel, Points
 from dashboard.downloads import PNG_HINT, figure_button
 from dashboard.evaluations import Selection, evaluation_of
 
@@ -83,3 +85,42 @@ class DecisionCurvePanel(Panel):
 
     def sections(self, shown: DecisionCurves):
         return [(self.title, shown.figure)]
+
+
+SEED_CAPTION = ("Per configuration: each seed's net benefit on the test split (a "
+                "cross-validated seed's folds counted together), averaged over seeds at each "
+                "threshold probability; band: ±1 SD over seeds (how much the curve moves with "
+                "the seed, not a confidence interval; none with one seed). \"Treat all\" "
+                "(dashed) and \"treat none\" (0, dotted) as in the per-run view. No markers: "
+                "each seed has its own threshold; the per-run curves above mark them.")
+NO_COMPLETE_SEED = ("No configuration has a seed with every fold stored, so no mean decision "
+                    "curve can be drawn.")
+
+
+class SeedDecisionPanel(Panel):
+    """The per-configuration twin: mean net benefit over seeds
+    (:func:`core.evaluation.decision_curve.configuration_decision_curve`), below the per-run
+    curves it summarises."""
+
+    title = "Decision curves per configuration (mean over seeds)"
+    tab = "Decision curves"
+    name = "seed_decision"
+    stem = "lesionlab-decision-configurations"
+    follows_threshold = False
+    views = (PER_CONFIGURATION,)
+
+    def build(self, sel: Selection, ops: Points) -> DecisionCurves | None:
+        template, one = configs.seed_decision_figure(sel)
+        return None if template is None else DecisionCurves(figures.figure(template), one)
+
+    def draw(self, shown: DecisionCurves | None, sel: Selection, *, key: str) -> None:
+        if shown is None:
+            st.info(NO_COMPLETE_SEED)
+            return
+        st.plotly_chart(shown.figure, key=f"{key}.{self.name}", width="stretch")
+        st.caption(SEED_CAPTION + ("" if shown.one_prevalence else OTHER_PREVALENCE) + " "
+                   + PNG_HINT)
+        figure_button(shown.figure, file_name=f"{self.stem}.html", key=f"{key}.{self.name}.html")
+
+    def sections(self, shown: DecisionCurves | None):
+        return [] if shown is None else [(self.title, shown.figure)]

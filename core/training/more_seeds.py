@@ -1,0 +1,43 @@
+"""The runs that give a stored configuration more seeds: what the Compare page queues when a
+configuration has one seed and its spread is therefore unknown.
+
+Why through the grid check: the runs must be exactly those the Train page or ``python -m core
+run --seeds`` would queue for the same configuration, checked the same way
+(:func:`core.training.validate.validate_grid`: models, strategies, recipe overrides, weights,
+budget), so the new seeds land in the same configuration (same factors, other seed) and a
+problem is said in the same words. The factors come from the stored run's ``spec`` (what the
+user asked for), never from its resolved recipe: the new seeds must ask the same question.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from core.store.record_parts import SpecFacts
+from core.training.runsets import missing_seeds
+from core.training.spec import RunSpec
+from core.training.validate import GridRequest, validate_grid
+
+__all__ = ["WANTED_SEEDS", "more_seed_specs"]
+
+#: How many seeds a configuration is brought up to (seeds 0..2 when it has seed 0).
+WANTED_SEEDS = 3
+
+
+def more_seed_specs(spec: SpecFacts, present: Iterable[int], wanted: int = WANTED_SEEDS
+                    ) -> list[RunSpec] | None:
+    """The run specs of the seeds missing up to ``wanted`` (the smallest unused, every fold of
+    a cross-validation), checked as a Train-page grid (``GridError`` lists the problems); None
+    when the stored run cannot be retrained here (an imported run has no spec)."""
+    if not (spec.dataset and spec.model and spec.strategy and spec.profile):
+        return None
+    seeds = missing_seeds(present, wanted)
+    if not seeds:
+        return []
+    request = GridRequest(
+        (spec.dataset,), (spec.model,), (spec.strategy,), spec.profile, tuple(seeds),
+        spec.n_folds, spec.weights, overrides=dict(spec.overrides),
+        budget=None if spec.budget_s is None else f"{spec.budget_s:g}s")
+    specs = validate_grid(request, check_data=False)
+    return [dataclasses.replace(s, split_seed=spec.split_seed or 0) for s in specs]

@@ -1,0 +1,36 @@
+"""The runs queued to give a one-seed configuration more seeds (``more_seed_specs``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.store.record_parts import SpecFacts
+from core.training import GridError, RunSpec
+from core.training.more_seeds import more_seed_specs
+
+
+def test_the_missing_seeds_of_the_same_configuration():
+    spec = SpecFacts.from_section({"dataset": "demo", "model": "idc_own", "strategy": "none",
+                                   "profile": "quick", "seed": 0, "overrides": {"epochs": 2},
+                                   "split_seed": 4})
+    assert more_seed_specs(spec, [0]) == [
+        RunSpec("demo", "idc_own", "none", "quick", seed=s, overrides={"epochs": 2},
+                split_seed=4) for s in (1, 2)]
+    assert more_seed_specs(spec, [0, 1, 2]) == []
+
+
+def test_every_fold_of_a_cross_validation_and_the_budget_kept():
+    spec = SpecFacts.from_section({"dataset": "demo", "model": "idc_own", "strategy": "none",
+                                   "profile": "budget", "seed": 1, "fold": 0, "n_folds": 3,
+                                   "budget_s": 90.0})
+    specs = more_seed_specs(spec, [1])
+    assert [(s.seed, s.fold) for s in specs] == [(0, 0), (0, 1), (0, 2), (2, 0), (2, 1), (2, 2)]
+    assert {(s.n_folds, s.budget_s, s.profile) for s in specs} == {(3, 90.0, "budget")}
+
+
+def test_checked_as_a_grid_and_an_imported_run_has_none():
+    bad = SpecFacts.from_section({"dataset": "demo", "model": "idc_own", "strategy": "none",
+                                  "profile": "quick", "overrides": {"no_such_field": 1}})
+    with pytest.raises(GridError, match="no_such_field"):
+        more_seed_specs(bad, [0])
+    assert more_seed_specs(SpecFacts(), [0]) is None
