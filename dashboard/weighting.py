@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import streamlit as st
 
 from core.evaluation import RunEvaluation
 from core.evaluation.display import format_estimate, format_p
@@ -24,8 +25,9 @@ from core.evaluation.strategies import overfit_verdict
 from core.store import CorruptRunError
 from core.training.runsets import STUDY_COLUMNS
 from dashboard import data
+from dashboard.text import visible
 
-__all__ = ["effects_display", "study_table"]
+__all__ = ["effects_display", "study_table", "variant_choice"]
 
 
 def effects_display(table: pd.DataFrame) -> pd.DataFrame:
@@ -91,3 +93,18 @@ def study_table(found: Mapping[str, str], thresholds: Mapping[str, float],
             f"{thresholds[rid]:.3f}",
         ]
     return table
+
+
+def variant_choice(variants: pd.DataFrame) -> dict:
+    """A select box over the variants of one (dataset, model, profile, seed): runs whose recipe
+    overrides, split seed, budget, weights or source differ are never compared as strategies
+    of one configuration. Labels are core's words (``variant``), with weights and source added
+    only where two variants would otherwise read the same."""
+    rows = variants.to_dict("records")
+    labels = [r.get("variant") or "default recipe" for r in rows]
+    if len(set(labels)) < len(labels):
+        labels = [f"{label} · weights {r.get('weights') or '–'} · {r.get('source') or '–'}"
+                  for label, r in zip(labels, rows)]
+    chosen = st.selectbox("Variant", range(len(rows)), format_func=lambda i: visible(labels[i]),
+                          key="lesionlab.weighting.variant")
+    return rows[chosen]

@@ -18,7 +18,7 @@ from dashboard.evaluations import Selection, load_selection
 from dashboard.runs import TRAIN_PAGE, empty_store, ok_runs
 from dashboard.text import md, plain_table, visible
 from dashboard.threshold import current_thresholds, threshold_control
-from dashboard.weighting import effects_display, study_table
+from dashboard.weighting import effects_display, study_table, variant_choice
 
 KEY = "weighting"
 
@@ -82,7 +82,8 @@ with c3:
 with c4:
     seeds = sorted(mine[mine["profile"].astype(str) == profile]["seed"].astype(str).unique())
     seed = st.selectbox("Seed", seeds, key=f"{KEY}.seed", format_func=visible)
-config = {"dataset": dataset, "model": model, "profile": profile, "seed": seed}
+variants = mine[(mine["profile"].astype(str) == profile) & (mine["seed"].astype(str) == seed)]
+config = variant_choice(variants) if len(variants) > 1 else variants.iloc[0].to_dict()
 strategies = strategy_runs(runs, config)
 missing = missing_strategies(strategies)
 if len(strategies) < 2 or REFERENCE not in strategies:

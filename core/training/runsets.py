@@ -38,6 +38,7 @@ __all__ = [
     "seed_groups",
     "strategy_runs",
     "study_runs",
+    "variant_words",
 ]
 
 #: The factors that make one configuration of the Weighting page (its strategies vary).
@@ -98,20 +99,31 @@ def fold_groups(runs: pd.DataFrame, run_ids: Iterable[str]) -> list[FoldGroup]:
 
 
 def configurations(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per (dataset, model, profile, seed) with its number of distinct strategies."""
+    """One row per (dataset, model, profile, seed) and variant (the optional configuration
+    columns the frame carries: overrides, weights, split seed, budget, source) with its number
+    of distinct strategies and ``variant``, the words that tell it from the default ("" when
+    it is the default). Optional values are canonical text (:func:`_factor`)."""
     r = _no_fold(runs)
+    optional = [c for c in OPTIONAL_SEED_COLUMNS if c in r]
     if r.empty:
-        return pd.DataFrame(columns=[*CONFIG_COLUMNS, "strategies"])
-    out = r.groupby(list(CONFIG_COLUMNS), dropna=False)["strategy"].nunique()
-    return out.rename("strategies").reset_index().sort_values("strategies", ascending=False)
+        return pd.DataFrame(columns=[*CONFIG_COLUMNS, *optional, "strategies", "variant"])
+    r = r.assign(**{c: r[c].map(_factor) for c in optional})
+    out = r.groupby([*CONFIG_COLUMNS, *optional], dropna=False)["strategy"].nunique()
+    out = out.rename("strategies").reset_index()
+    out["variant"] = [variant_words(row) for row in out[optional].to_dict("records")]
+    return out.sort_values("strategies", ascending=False)
 
 
 def strategy_runs(runs: pd.DataFrame, config: Mapping[str, object]) -> dict[str, str]:
     """strategy -> run_id for one configuration ("none" first, then the rest in STRATEGIES
-    order); the newest run when a strategy was trained more than once."""
+    order); the newest run when a strategy was trained more than once. ``config`` holds the
+    :data:`CONFIG_COLUMNS` and, to pick one variant, any optional column (a row of
+    :func:`configurations`)."""
     r = _no_fold(runs)
     for col in CONFIG_COLUMNS:
         r = r[r[col].astype(str) == str(config[col])]
+    for col in (c for c in OPTIONAL_SEED_COLUMNS if c in config and c in r):
+        r = r[r[col].map(_factor) == _factor(config[col])]
     r = r.sort_values("created_at")
     newest = r.groupby("strategy")["run_id"].last().to_dict()
     order = [s for s in STRATEGIES if s in newest] + sorted(s for s in newest
@@ -170,20 +182,29 @@ def _factor(value: object) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
-def _group_name(factors: Mapping[str, str]) -> str:
-    """"<model> on <dataset> · <strategy> · <profile>", then what else sets this configuration
-    apart when it is not the default (overrides, split seed, budget): two configurations that
-    differ only there must not read the same on the page."""
-    name = " · ".join([f"{factors['model']} on {factors['dataset']}", factors["strategy"],
-                       factors["profile"]])
+def variant_words(factors: Mapping[str, str]) -> str:
+    """What sets a configuration apart from the default, as canonical factor text gives it
+    (overrides, split seed, budget); "" for the default. Two configurations that differ only
+    there must not read the same on a page. Weights and source are left out: a model's default
+    weights depend on the model, and an imported run's strategy already says "imported"; pages
+    that list variants side by side add them where two would otherwise read the same."""
+    words = []
     overrides = json.loads(factors.get("overrides") or "{}")
     if overrides:
-        name += " · " + ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
+        words.append(", ".join(f"{k}={v}" for k, v in sorted(overrides.items())))
     if factors.get("split_seed", "") not in ("", "0", "<NA>"):
-        name += f" · split seed {factors['split_seed']}"
-    if factors.get("budget_s", "") not in ("", "nan"):
-        name += f" · {float(factors['budget_s']) / 60:g} min"
-    return name
+        words.append(f"split seed {factors['split_seed']}")
+    if factors.get("budget_s", "") not in ("", "nan", "<NA>"):
+        words.append(f"{float(factors['budget_s']) / 60:g} min")
+    return " · ".join(words)
+
+
+def _group_name(factors: Mapping[str, str]) -> str:
+    """"<model> on <dataset> · <strategy> · <profile>", then :func:`variant_words`."""
+    name = " · ".join([f"{factors['model']} on {factors['dataset']}", factors["strategy"],
+                       factors["profile"]])
+    variant = variant_words(factors)
+    return f"{name} · {variant}" if variant else name
 
 
 def seed_groups(runs: pd.DataFrame, run_ids: Iterable[str]) -> list[SeedGroup]:

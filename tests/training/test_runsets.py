@@ -62,3 +62,23 @@ def test_study_columns_find_the_newest_matching_plain_run():
     assert study_runs(RUNS, "demo") == {"Original Model": "initial", "Our Model": "paper",
                                         "Weight Balance": "cw"}
     assert study_runs(RUNS, "busi") == {}
+
+
+def test_weighting_configurations_keep_recipe_variants_apart():
+    """Runs that differ in recipe overrides are two variants: their strategies are never
+    compared with each other (the index's configuration columns, core.store.config_columns)."""
+    plain = {"overrides": "{}", "split_seed": 0, "budget_s": None, "source": "trained",
+             "weights": "random", "n_folds": None}
+    tuned = {**plain, "overrides": '{"epochs": 3}'}
+    rows = [("a", "none", plain, "2024-01-01"), ("b", "class_weight", plain, "2024-01-02"),
+            ("c", "none", tuned, "2024-01-03"), ("d", "undersample", tuned, "2024-01-04")]
+    frame = pd.DataFrame([{"run_id": rid, "dataset": "demo", "model": "idc_own",
+                           "strategy": strategy, "profile": "quick", "seed": 0, "fold": None,
+                           "created_at": created, **extra}
+                          for rid, strategy, extra, created in rows])
+    configs = configurations(frame)
+    assert sorted(configs["variant"]) == ["", "epochs=3"]
+    assert list(configs["strategies"]) == [2, 2]
+    by_variant = {row["variant"]: row for row in configs.to_dict("records")}
+    assert strategy_runs(frame, by_variant[""]) == {"none": "a", "class_weight": "b"}
+    assert strategy_runs(frame, by_variant["epochs=3"]) == {"none": "c", "undersample": "d"}
