@@ -214,13 +214,6 @@ def current_thresholds(evaluations: Mapping[str, RunEvaluation]) -> dict[str, fl
     return {name: r.threshold for name, r in resolved.items()}
 
 
-def _to_free(preset_key: str) -> None:
-    """Slider callback: a slider move means 'use this value'.  The slider is disabled unless
-    "Free value" is chosen, so in a browser this only confirms the choice; a move that raced
-    a preset change (or a scripted one) still lands on the rule it belongs to."""
-    st.session_state[preset_key] = PRESET_FREE
-
-
 def one_threshold(resolved: Mapping[str, ResolvedThreshold]) -> float | None:
     """The threshold every run uses, or ``None`` when runs use different ones (a validation
     preset chooses per run) or there are no runs: what the disabled slider may show."""
@@ -237,7 +230,7 @@ def _free_slider(evaluations: Mapping[str, RunEvaluation], preset: str, key: str
     single value on it would be true.  ``<key>.last`` remembers the last value shown, because
     Streamlit forgets a widget's state on a run that does not draw it.
     """
-    preset_key, value_key, last_key = f"{key}.preset", f"{key}.value", f"{key}.value.last"
+    value_key, last_key = f"{key}.value", f"{key}.value.last"
     free = preset == PRESET_FREE
     if not free:
         in_use = one_threshold(resolve_thresholds(evaluations,
@@ -251,7 +244,7 @@ def _free_slider(evaluations: Mapping[str, RunEvaluation], preset: str, key: str
         st.session_state[value_key] = float(st.session_state.get(last_key, DEFAULT_FIXED))
     value = st.slider(
         "Free threshold (one value for every run)", min_value=0.0, max_value=1.0,
-        step=0.01, key=value_key, on_change=_to_free, args=(preset_key,), disabled=not free,
+        step=0.01, key=value_key, disabled=not free,
         help="Choose 'Free value' above to move it; under a preset it shows the threshold "
              "in use.",
     )
