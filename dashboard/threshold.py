@@ -55,6 +55,7 @@ __all__ = [
     "resolve_thresholds",
     "current_thresholds",
     "threshold_control",
+    "one_threshold",
 ]
 
 STATE_KEY = "lesionlab.threshold"
@@ -213,9 +214,42 @@ def current_thresholds(evaluations: Mapping[str, RunEvaluation]) -> dict[str, fl
     return {name: r.threshold for name, r in resolved.items()}
 
 
-def _to_free(preset_key: str) -> None:
-    """Slider callback: touching the slider means 'use this value'."""
-    st.session_state[preset_key] = PRESET_FREE
+def one_threshold(resolved: Mapping[str, ResolvedThreshold]) -> float | None:
+    """The threshold every run uses, or ``None`` when runs use different ones (a validation
+    preset chooses per run) or there are no runs: what the disabled slider may show."""
+    values = {r.threshold for r in resolved.values()}
+    return values.pop() if len(values) == 1 else None
+
+
+def _free_slider(evaluations: Mapping[str, RunEvaluation], preset: str, key: str) -> float:
+    """The free-value slider, live only under "Free value".
+
+    Why: a slider that stays movable under a preset invites reading its (old) value as the
+    rule in force.  Under a preset it is disabled and shows the threshold in use; when the
+    runs use different thresholds (a validation preset) it is replaced by a sentence, since no
+    single value on it would be true.  ``<key>.last`` remembers the last value shown, because
+    Streamlit forgets a widget's state on a run that does not draw it.
+    """
+    value_key, last_key = f"{key}.value", f"{key}.value.last"
+    free = preset == PRESET_FREE
+    if not free:
+        in_use = one_threshold(resolve_thresholds(evaluations,
+                                                  _state_from_widgets(preset, DEFAULT_FIXED)))
+        if in_use is None:
+            st.caption("Free threshold: off; under this rule each run has its own threshold "
+                       "(see the table). Choose 'Free value' to set one for every run.")
+            return float(st.session_state.get(last_key, DEFAULT_FIXED))
+        st.session_state[value_key] = in_use
+    elif value_key not in st.session_state:
+        st.session_state[value_key] = float(st.session_state.get(last_key, DEFAULT_FIXED))
+    value = st.slider(
+        "Free threshold (one value for every run)", min_value=0.0, max_value=1.0,
+        step=0.01, key=value_key, disabled=not free,
+        help="Choose 'Free value' above to move it; under a preset it shows the threshold "
+             "in use.",
+    )
+    st.session_state[last_key] = float(value)
+    return value
 
 
 def _state_from_widgets(preset: str, value: float) -> ThresholdState:
@@ -278,11 +312,7 @@ def threshold_control(
                  "applied unchanged to test. A case is called positive when its score ≥ the "
                  "threshold.",
         )
-        value = st.slider(
-            "Free threshold (one value for every run)", min_value=0.0, max_value=1.0,
-            step=0.01, key=value_key, on_change=_to_free, args=(preset_key,),
-            help="Moving the slider switches to 'Free value'.",
-        )
+        value = _free_slider(evaluations, preset, key)
     state = _state_from_widgets(preset, value)
     _store(state)
     resolved = resolve_thresholds(evaluations, state)

@@ -29,6 +29,7 @@ from dashboard.runs import empty_store, ok_runs, run_names, run_picker
 from dashboard.threshold import current_state, threshold_control
 
 KEY = "compare"
+HOME_PAGE = "pages/home.py"
 TABS = panels.TABS
 EXTERNAL_NOTE = (
     "External evaluations: every threshold rule is chosen on the source run's validation split "
@@ -66,6 +67,9 @@ st.title("Compare runs")
 runs = ok_runs()
 if runs.empty:
     empty_store()
+    # Compare is where a new user lands to see what the tool does: point to the demo too.
+    st.page_link(HOME_PAGE, label="Or train the one-click demo on the Home page",
+                 icon=":material/home:")
     st.stop()
 ids = run_picker(runs, key=KEY, default=_default)
 evals, eval_names = external_picker(key=KEY)

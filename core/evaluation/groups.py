@@ -36,7 +36,18 @@ import pandas as pd
 from .errors import EvaluationError
 from .frames import check_predictions
 
-__all__ = ["AGGREGATES", "GroupLeakError", "aggregate_groups"]
+__all__ = ["AGGREGATES", "GroupLeakError", "aggregate_groups", "few_groups",
+           "MIN_GROUPS_FOR_CI", "MIN_POSITIVE_GROUPS_FOR_CI"]
+
+#: Fewer test groups than this: the group-level CIs are not to be trusted.  The bootstrap
+#: resamples *groups*, and with fewer than about 30 units its percentile intervals cover less
+#: than their nominal 95% (the resampling distribution is coarse and skewed); 30 is the usual
+#: rule of thumb for a normal-like sampling distribution.
+MIN_GROUPS_FOR_CI = 30
+#: Fewer positive test groups than this: sensitivity rests on a handful of patients.  Each
+#: positive group then moves sensitivity by more than 10 points, and even 9 of 10 detected has
+#: a 95% (Wilson) interval of about 0.60-0.98: too wide to decide anything.
+MIN_POSITIVE_GROUPS_FOR_CI = 10
 
 Aggregate = Literal["mean", "max", "topk_mean"]
 AGGREGATES: tuple[str, ...] = ("mean", "max", "topk_mean")
@@ -135,3 +146,17 @@ def aggregate_groups(
         c for c in rest if not c.startswith("prob_")
     ]
     return out[ordered]
+
+
+def few_groups(n_groups: int, n_positive: int) -> str | None:
+    """Why group-level CIs on ``n_groups`` test groups (``n_positive`` of them positive) are
+    too uncertain to read, or ``None`` when there are enough (see :data:`MIN_GROUPS_FOR_CI`
+    and :data:`MIN_POSITIVE_GROUPS_FOR_CI` for the thresholds and why)."""
+    if n_groups < MIN_GROUPS_FOR_CI:
+        return (f"only {n_groups} patients/lesions in the test split (fewer than "
+                f"{MIN_GROUPS_FOR_CI}): its confidence intervals are unreliable")
+    if n_positive < MIN_POSITIVE_GROUPS_FOR_CI:
+        return (f"only {n_positive} positive patients/lesions in the test split (fewer than "
+                f"{MIN_POSITIVE_GROUPS_FOR_CI}): its sensitivity and its interval rest on a "
+                "handful of cases")
+    return None

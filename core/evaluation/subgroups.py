@@ -9,7 +9,7 @@ rather than an error that would hide the other subgroups.
 Why numeric columns are binned: metadata such as age or a patch coordinate has hundreds of
 distinct values, and one row per value would be rows of one or two samples.  Numeric columns
 with more than :data:`MAX_LEVELS` values are cut into quartiles of the test split (labelled with
-their ranges) by :func:`binned_column`; :func:`subgroup_table` does that for several runs at
+their ranges in words, :func:`band_label`) by :func:`binned_column`; :func:`subgroup_table` does that for several runs at
 once, each at its own threshold.
 """
 
@@ -29,13 +29,22 @@ from .metrics import METRIC_NAMES, metrics_from_counts
 if TYPE_CHECKING:  # evaluate imports this module
     from .evaluate import RunEvaluation
 
-__all__ = ["MAX_LEVELS", "MISSING", "age_bands", "binned_column", "metadata_columns",
-           "subgroup_metrics", "subgroup_table"]
+__all__ = ["MAX_LEVELS", "MISSING", "COLUMN_LABELS", "age_bands", "band_label", "binned_column",
+           "column_label", "metadata_columns", "subgroup_metrics", "subgroup_table"]
 
 #: Subgroup label for rows whose metadata value is missing (kept visible, never dropped).
 MISSING = "(missing)"
 #: A numeric metadata column with more distinct values than this is cut into quartiles.
 MAX_LEVELS = 12
+#: Readable names of the metadata the loaders write (``meta_<key>``): a bare ``x`` says nothing
+#: to a reader who did not write the IDC loader (it is the patch's offset on the slide).
+COLUMN_LABELS = {
+    "x": "x: patch position on the slide (px)",
+    "y": "y: patch position on the slide (px)",
+    "magnification": "magnification",
+    "subtype": "tumour subtype",
+    "tumor": "tumour class",
+}
 
 
 def age_bands(series: pd.Series, edges: Sequence[float]) -> pd.Series:
@@ -130,13 +139,25 @@ def binned_column(pred: pd.DataFrame, column: str) -> tuple[pd.DataFrame, str]:
     edges[0], edges[-1] = float("-inf"), float("inf")
     bands = pd.cut(values, bins=edges)
     # Ordered categories keep the quartiles in numeric order in the table.
-    names = [f"({_num(iv.left, 'min')}, {_num(iv.right, 'max')}]" for iv in bands.cat.categories]
+    names = [band_label(iv.left, iv.right) for iv in bands.cat.categories]
     bands = bands.cat.rename_categories(names)
     return pred.assign(**{f"meta_{column}_band": bands}), f"{column}_band"
 
 
-def _num(value: float, infinite: str) -> str:
-    return infinite if not pd.notna(value) or abs(value) == float("inf") else f"{value:g}"
+def band_label(low: float, high: float) -> str:
+    """A quartile band ``(low, high]`` in words a reader parses at once: ``"≤ 4.75"``,
+    ``"> 4.75 and ≤ 8.5"``, ``"> 12.25"`` (an infinite bound is an open outer band)."""
+    if low == float("-inf"):
+        return f"\u2264 {high:g}"
+    if high == float("inf"):
+        return f"> {low:g}"
+    return f"> {low:g} and \u2264 {high:g}"
+
+
+def column_label(column: str) -> str:
+    """The name a metadata column is offered under: :data:`COLUMN_LABELS`, else the column
+    with its underscores as spaces (``age_group`` -> ``age group``)."""
+    return COLUMN_LABELS.get(column, column.replace("_", " "))
 
 
 def subgroup_table(evals: Mapping[str, RunEvaluation], thresholds: Mapping[str, float],

@@ -189,7 +189,7 @@ def _bars_template(names: tuple[str, ...], colours: tuple[str, ...],
                    metrics: tuple[str, ...]) -> dict:
     zero = {n: {m: 0.0 for m in metrics} for n in names}
     return metric_bars_figure(zero, metrics=list(metrics), colours=dict(zip(names, colours)),
-                              title="Per-class precision, sensitivity and specificity "
+                              title="Per-class precision and sensitivity "
                                     "(95% bootstrap CI)").to_plotly_json()
 
 

@@ -13,10 +13,12 @@ from typing import Sequence
 
 import streamlit as st
 
+from core.evaluation.groups import few_groups
 from dashboard import urlstate
-from dashboard.evaluations import has_groups
+from dashboard.evaluations import Selection, has_groups
+from dashboard.text import md
 
-__all__ = ["AGGREGATES", "level_control"]
+__all__ = ["AGGREGATES", "level_control", "few_groups_warnings"]
 
 AGGREGATES = {"mean": "mean score", "max": "max score", "topk_mean": "mean of top-3 scores"}
 _LEVELS = {"sample": "Image (sample)", "group": "Patient / lesion (group)"}
@@ -58,3 +60,15 @@ def level_control(run_ids: Sequence[str], *, key: str) -> tuple[str, str]:
         urlstate.write("level", None)
         urlstate.write("agg", None)
     return level, agg
+
+
+def few_groups_warnings(sel: Selection) -> None:
+    """Per patient/lesion, one warning per run whose test split has too few groups for its
+    CIs to be read (the rule and its reasons: :func:`core.evaluation.groups.few_groups`)."""
+    if sel.level != "group":
+        return
+    for rid in sel.binary_ids:
+        test = sel.evals[rid].test
+        why = few_groups(int(test.n), int(test.sorted.n_pos))
+        if why:
+            st.warning(md("{run}: {why}.", run=sel.names[rid], why=why))

@@ -27,6 +27,11 @@ from core.datasets import (
 )
 from dashboard.text import literal, md, plain_table, visible
 
+#: What the leakage section says when there is nothing to check: each image is its own group,
+#: so "no patient group lies in two splits" would be true and misleading.
+NO_GROUPS = ("This dataset declares no patient/lesion group, so patient leakage between "
+             "splits cannot be checked: images of one patient may lie in training and test.")
+
 #: Sample images shown per class, and their longest side in pixels.
 THUMBS_PER_CLASS = 4
 THUMB_PX = 128
@@ -43,6 +48,9 @@ class CheckReport:
     split_error: str | None  # why the dataset has no split (the check then runs without one)
     thumbnails: dict[str, list[tuple[str, np.ndarray]]]  # class -> [(sample id, RGB pixels)]
     computed_at: str
+    #: Whether the dataset declares patient/lesion groups; without them leakage of a patient
+    #: across splits cannot be checked, which the report says instead of "no leak found".
+    has_groups: bool = True
 
 
 def fingerprint_of(name: str) -> str:
@@ -61,7 +69,7 @@ def check_report(name: str, fingerprint: str) -> CheckReport:
     check = check_dataset(ds, splits)
     return CheckReport(name, fingerprint, ds.synthetic, check, split_error,
                        _thumbnails(ds, check.unreadable_ids),
-                       dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
+                       dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"), ds.has_groups)
 
 
 def _thumbnails(ds, unreadable: frozenset[str]) -> dict[str, list[tuple[str, np.ndarray]]]:
@@ -141,7 +149,7 @@ def show_report(report: CheckReport) -> None:
     _section("Identical images", duplicates_frame(check),
              "No two images have identical pixels.")
     _section("Patient groups in more than one split", _leaks_frame(check),
-             "No patient group lies in two splits.")
+             "No patient group lies in two splits." if report.has_groups else NO_GROUPS)
     _section("Unreadable files (left out of training and evaluation)", check.unreadable,
              "Every image could be decoded.")
 

@@ -70,6 +70,7 @@ def test_renders_all_runs_with_synthetic_warning(at, expected):
 
 
 def test_free_threshold_sets_counts_to_the_cores(at, expected):
+    at.radio(key="compare.threshold.preset").set_value("Free value").run()  # slider live
     at.slider(key="compare.threshold.value").set_value(0.31).run()
     no_exception(at)
     assert at.radio(key="compare.threshold.preset").value == "Free value"
@@ -88,6 +89,7 @@ def test_free_threshold_sets_counts_to_the_cores(at, expected):
 def test_a_stale_url_never_undoes_a_slider_move(store_env, runs):
     """Rapid key presses: a rerun may carry the URL from before the previous rerun's write."""
     at = open_page(PAGE, {"runs": runs[("idc_own", "none")], "t": "0.5"})
+    at.radio(key="compare.threshold.preset").set_value("Free value").run()  # slider live
     at.slider(key="compare.threshold.value").set_value(0.31).run()
     at.query_params["t"] = "0.5"  # the browser has not applied t=0.31 yet
     at.slider(key="compare.threshold.value").set_value(0.30).run()

@@ -153,10 +153,16 @@ def test_threshold_moves_the_counts_to_the_cores(trained_store, server, browser)
     browser.get(f"{server}/compare?runs={ids}&t=0.5")
     _wait(lambda: _shown_counts(browser) == counts_at(0.5), 120, "the counts at 0.5")
 
+    # The slider is live only under "Free value" (dashboard/threshold.py): choose it first.
+    free = _wait(lambda: browser.find_element(
+        By.XPATH, '//*[@data-testid="stRadio"]//label[contains(., "Free value")]'), 30,
+        "the 'Free value' option")
+    free.click()
     # The react-aria slider keeps its value in a visually hidden range input: focus it and
     # press the arrow keys, as a keyboard user does.
     slider = _wait(lambda: browser.find_element(
-        By.CSS_SELECTOR, '[data-testid="stSlider"] input[type="range"]'), 30, "the slider")
+        By.CSS_SELECTOR, '[data-testid="stSlider"] input[type="range"]:not([disabled])'), 30,
+        "the slider, enabled")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); "
                            "arguments[0].focus();", slider)
     keys = ActionChains(browser)

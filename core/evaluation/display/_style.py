@@ -68,13 +68,17 @@ ROLE_HISTOGRAM = "histogram"
 ROLE_CELLS = "cells"
 ROLE_UNDEFINED = "undefined"
 
+#: Where a legend may go: outside the plot area only.  A legend inside it (the corners it
+#: used to take) covers curves whenever a run's curve passes there, e.g. a poor model's ROC in
+#: the lower right or a miscalibrated curve in the upper left.
 _LEGEND_PLACES: dict[str, dict[str, Any]] = {
-    "bottom-right": dict(x=0.98, y=0.02, xanchor="right", yanchor="bottom"),
-    "bottom-left": dict(x=0.02, y=0.02, xanchor="left", yanchor="bottom"),
-    "top-left": dict(x=0.02, y=0.98, xanchor="left", yanchor="top"),
     "below": dict(x=0.0, y=-0.18, xanchor="left", yanchor="top", orientation="h"),
     "right": dict(x=1.02, y=1.0, xanchor="left", yanchor="top"),
 }
+#: Height of plotly's toolbar (the modebar, drawn over the figure's top right on hover).  The
+#: title starts this far below the figure's top edge, so the toolbar never covers the end of
+#: a long title; a top margin of at least this plus one title line keeps it off the plot.
+MODEBAR_PX = 30
 
 
 def run_colour(key: int | str) -> str:
@@ -144,7 +148,8 @@ def style_figure(
     """
     fig.update_layout(
         template="plotly_white",
-        title=dict(text=escape_label(title), font=dict(size=TITLE_SIZE), x=0.0, xanchor="left"),
+        title=dict(text=escape_label(title), font=dict(size=TITLE_SIZE), x=0.0, xanchor="left",
+                   yref="container", y=1.0, yanchor="top", pad=dict(t=MODEBAR_PX)),
         font=dict(family=FONT_FAMILY, size=FONT_SIZE, color="#222222"),
         legend=dict(
             bgcolor="rgba(255, 255, 255, 0.85)",

@@ -127,7 +127,7 @@ def reliability_figure(
     fig.add_trace(_style.reference_line([0, 1], [0, 1], name="perfect calibration"), **panel)
     for spec, colour in zip(curves, colours):
         fig.add_trace(_curve_trace(spec, colour, largest), **panel)
-    _style.style_figure(fig, title=title, legend="top-left",
+    _style.style_figure(fig, title=title, legend="right",
                         height=680 if show_histogram else 520)
     fig.update_xaxes(range=list(_style.UNIT_RANGE))
     fig.update_yaxes(range=list(_style.UNIT_RANGE), title_text="Observed fraction positive",

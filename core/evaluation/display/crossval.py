@@ -152,6 +152,6 @@ def crossval_roc_figure(
         fig.add_traces(_run_traces(run, colour, grid, digits, max_points))
     _style.style_figure(
         fig, title=title, x_title="False-positive rate (1 \u2212 specificity)",
-        y_title="True-positive rate (sensitivity)", legend="bottom-right",
+        y_title="True-positive rate (sensitivity)", legend="right",
     )
     return _style.unit_axes(fig)

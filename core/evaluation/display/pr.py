@@ -105,7 +105,7 @@ def pr_overlay_figure(
             ))
     _style.style_figure(
         fig, title=title, x_title="Recall (sensitivity)", y_title="Precision (PPV)",
-        legend="bottom-left",
+        legend="right",
     )
     _style.unit_axes(fig)
     return fit_column(fig) if in_column else fig

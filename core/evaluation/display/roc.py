@@ -105,7 +105,7 @@ def roc_overlay_figure(
         fig, title=title,
         x_title="False-positive rate (1 \u2212 specificity)",
         y_title="True-positive rate (sensitivity)",
-        legend="bottom-right",
+        legend="right",
     )
     _style.unit_axes(fig)
     return fit_column(fig) if in_column else fig

@@ -1,4 +1,10 @@
-"""Each run's metrics within the subgroups of a metadata column (site, age, ...)."""
+"""Each run's metrics within the subgroups of a metadata column (site, age, ...).
+
+Why no column is preselected: the first column in alphabetical order is as likely to be a
+patch coordinate (``x``) as a clinical grouping, and a table the reader did not ask for reads
+as a finding.  Columns are offered under readable names (:func:`core.evaluation.subgroups.
+column_label`) and the table's headers are relabelled (:mod:`dashboard.compare.labels`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from core.evaluation import RunEvaluation, metadata_columns, subgroup_table
+from core.evaluation.subgroups import column_label
+from dashboard.compare.labels import column_labels
 from dashboard.compare.panel import Panel, Points
 from dashboard.downloads import csv_button
 from dashboard.evaluations import Selection
@@ -47,9 +55,16 @@ class SubgroupsPanel(Panel):
                     "break the results down by.")
             return
         column = st.selectbox("Break down by", breakdown.columns, key=f"{key}.subgroup.column",
-                              format_func=visible)
+                              format_func=lambda c: visible(column_label(c)), index=None,
+                              placeholder="Choose a metadata column")
+        if column is None:
+            st.caption("Choose a metadata column to see each run's metrics within its groups.")
+            return
         table = breakdown.table_for(column)
-        st.dataframe(placeholder="–", data=plain_table(table), hide_index=True, width="stretch")
+        config = {**column_labels(table.columns),
+                  visible(column): st.column_config.Column(visible(column_label(column)))}
+        st.dataframe(placeholder="–", data=plain_table(table), hide_index=True, width="stretch",
+                     column_config=config)
         st.caption("Each run at its current threshold. 'small' marks subgroups with fewer than "
                    "30 samples or fewer than 5 of a class: read them with care. Numeric columns "
                    "with many values are cut into quartiles of the test split.")
