@@ -42,8 +42,8 @@ from core.imports.errors import ImportRejected
 from core.imports.target import ImportTarget
 from core.store import prob_columns
 
-__all__ = ["MAX_FILE_BYTES", "SUM_TOLERANCE", "CheckedPredictions", "check_predictions_table", "import_format",
-           "read_table"]
+__all__ = ["MAX_FILE_BYTES", "SUM_TOLERANCE", "CheckedPredictions", "check_predictions_table",
+           "import_format", "read_table"]
 
 #: How far a row's probabilities may sum from 1: the store's own tolerance. float32 softmax
 #: rows miss by ~1e-6, a file rounded to 4 decimals by at most 5e-5 per class; logits or a
