@@ -43,7 +43,7 @@ REFRESH_S = 1.0
 KINDS = {"predictions": "Predictions file (CSV or parquet)", "model": "Keras model (.keras)"}
 TYPES = {"predictions": ["csv", "parquet"], "model": ["keras"]}
 PREPROCESSING_WORDS = {"none": "none: 0..255 RGB as is", "scale01": "scale01: [0, 1]",
-                       "tf": "tf: [-1, 1]", "caffe": "caffe: ImageNet (BGR, mean)",
+                       "tf": "tf: [-1, 1]", "caffe": "caffe: ImageNet (BGR, mean subtracted)",
                        "torch": "torch: ImageNet (mean, std)"}
 _SEEN = "lesionlab.compare.imports_seen"
 
@@ -110,6 +110,7 @@ def _options(kind: str, key: str) -> dict:
                                "(and shown as such).")
         return {"own_split": own}
     pre = st.selectbox("Preprocessing the model expects", list(PREPROCESSING),
+                       index=list(PREPROCESSING).index("none"),  # the command line's default
                        format_func=lambda m: PREPROCESSING_WORDS.get(m, m),
                        key=f"{key}.import.preprocessing")
     layer = st.text_input("Last conv layer (optional)", key=f"{key}.import.last_conv",

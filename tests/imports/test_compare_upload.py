@@ -39,11 +39,16 @@ def store(tmp_path, monkeypatch) -> ResultsStore:
     return ResultsStore(tmp_path / "store")
 
 
-def _fill(at, kind: str, name: str, content: bytes, file_name: str, mime: str) -> None:
+def _fill(at, kind: str, name: str, content: bytes, file_name: str, mime: str,
+          preprocessing: str | None = None) -> None:
+    """Fill the form and submit it (a form's values count only when it is submitted)."""
     at.radio(key="compare.import.kind").set_value(kind).run()
     at.file_uploader(key=f"compare.import.file.{kind}").upload(file_name, content, mime)
     at.selectbox(key="compare.import.dataset").set_value("demo")
     at.text_input(key="compare.import.name").input(name)
+    if preprocessing is not None:
+        assert at.selectbox(key="compare.import.preprocessing").value == "none"  # as the CLI's
+        at.selectbox(key="compare.import.preprocessing").set_value(preprocessing)
     at.button(key=f"compare.import.go.{kind}").click().run()
     no_exception(at)
 
@@ -84,10 +89,8 @@ def test_a_keras_upload_runs_as_a_job_and_lands_with_its_model(store, tmp_path):
     x = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(2, 3, name="conv")(image))
     keras.Model(image, keras.layers.Dense(2, activation="softmax")(x)).save(tmp_path / "m.keras")
     at = open_page(PAGE)
-    at.radio(key="compare.import.kind").set_value("model").run()
-    at.selectbox(key="compare.import.preprocessing").set_value("scale01")
     _fill(at, "model", "colleague", (tmp_path / "m.keras").read_bytes(), "colleague.keras",
-          "application/octet-stream")
+          "application/octet-stream", preprocessing="scale01")
     assert any("colleague on demo (from colleague.keras)" in m.value.replace("\\", "")
                for m in at.markdown)  # the job is shown while it runs (or has finished)
     deadline = time.monotonic() + 300
