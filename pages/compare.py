@@ -19,6 +19,7 @@ from dashboard.compare import panels
 from dashboard.compare.context import operating_points
 from dashboard.compare.evaluate import evaluate_form
 from dashboard.compare.external import external_picker
+from dashboard.compare.imports import imports_expander
 from dashboard.compare.level import level_control
 from dashboard.compare.report import comparison_sections
 from dashboard.compare.view import view_control
@@ -64,6 +65,7 @@ def threshold_dependent(sel: Selection, view: str) -> None:
 
 
 st.title("Compare runs")
+imports_expander(key=KEY)  # before the run list is read: an import lands in this very run
 runs = ok_runs()
 if runs.empty:
     empty_store()

@@ -8,6 +8,10 @@ so Explain and saliency work on it. Both look to every reader like a trained run
 (:mod:`core.imports.stored`); an imported run without a model says so
 (:func:`stores_model`).
 
+A file that arrives as bytes (an upload on Compare) is staged under its own name by
+:mod:`core.imports.upload`, so the app runs the very same checks as the command line; a model
+import runs in the background through :mod:`core.jobs.import_model`.
+
 ``import_model`` is loaded lazily: importing this package must not cost TensorFlow's import.
 """
 

@@ -21,6 +21,7 @@ the dataset's class order; outputs that are not probabilities are refused. The l
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +46,23 @@ BATCH_SIZE = 32
 
 def import_model(path: Path | str, dataset: str, name: str, *, preprocessing: str = "none",
                  last_conv_layer: str | None = None, split_seed: int = 0,
-                 store: ResultsStore | None = None, registry_path: Path | None = None
-                 ) -> ImportResult:
-    """Load ``path`` safely, predict ``dataset``'s val and test images, store the run."""
+                 store: ResultsStore | None = None, registry_path: Path | None = None,
+                 progress: Callable[[dict], None] | None = None) -> ImportResult:
+    """Load ``path`` safely, predict ``dataset``'s val and test images, store the run.
+
+    ``progress`` gets ``{"event": ...}`` before each step ("loading", "predicting" per split
+    with its image count, "storing"; or "cached" when the same import is stored already); a
+    background job cancels by raising from it, which stores nothing (the store is claimed
+    only after "storing").
+    """
     started = time.perf_counter()
+    report = progress or (lambda event: None)
     path, name, store = Path(path), check_name(name), store or ResultsStore()
     if preprocessing not in PREPROCESSING:
         raise ImportRejected(f"Unknown preprocessing {preprocessing!r}.",
                              fix=f"use one of {', '.join(PREPROCESSING)}")
     target = load_target(dataset, split_seed, registry_path)
+    report({"event": "loading"})
     model = with_preprocessing(load_safely(path), preprocessing, path)
     size = input_size(model, path)
     head = output_head(model, target, path)
@@ -63,9 +72,10 @@ def import_model(path: Path | str, dataset: str, name: str, *, preprocessing: st
                                last_conv_layer=layer)
     found = find_import(store, identity)
     if found is not None:
+        report({"event": "cached"})
         return ImportResult(found, False)
     target, usable = _usable(target)
-    predictions = predict_splits(model, target, size, head, path)
+    predictions = predict_splits(model, target, size, head, path, report)
     record = import_record(
         target, identity, predictions, source_file=path,
         model={"head": head, "last_conv_layer": layer, "input_size": size,
@@ -74,6 +84,7 @@ def import_model(path: Path | str, dataset: str, name: str, *, preprocessing: st
     record["data"].update(usable.record())
     record.update(_device())
     rid = run_id(identity)
+    report({"event": "storing"})
     with store.claim(rid):
         model_file = store.work_dir(rid) / "model.keras"
         model.save(model_file)
@@ -188,14 +199,16 @@ def find_last_conv(model: Any, given: str | None, path: Path) -> str | None:
     return candidates[-1] if candidates else None
 
 
-def predict_splits(model: Any, target: ImportTarget, size: int, head: str,
-                   path: Path) -> pd.DataFrame:
+def predict_splits(model: Any, target: ImportTarget, size: int, head: str, path: Path,
+                   progress: Callable[[dict], None] | None = None) -> pd.DataFrame:
     """Val and test probabilities in the store's schema, as the engine predicts them."""
     from core.datasets.pipeline import make_dataset
 
     ds, frames = target.dataset, []
     for split in ("val", "test"):
         rows = ds.table[target.splits == split]
+        if progress is not None:
+            progress({"event": "predicting", "split": split, "images": len(rows)})
         raw = np.asarray(model.predict(make_dataset(ds, rows, image_size=size,
                                                     batch_size=BATCH_SIZE, cache=False),
                                        verbose=0), dtype=np.float64)

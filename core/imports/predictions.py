@@ -45,7 +45,8 @@ def import_predictions(path: Path | str, dataset: str, name: str, *, own_split: 
     path = Path(path)
     name = check_name(name)
     target = load_target(dataset, split_seed, registry_path)
-    checked = check_predictions_table(read_table(path), target, where=path, own_split=own_split)
+    table = read_table(path, max_rows=len(target.dataset.table))
+    checked = check_predictions_table(table, target, where=path, own_split=own_split)
     frame = checked.frame
     for split in ("val", "test"):
         if not (frame["split"] == split).any():

@@ -42,13 +42,17 @@ from core.imports.errors import ImportRejected
 from core.imports.target import ImportTarget
 from core.store import prob_columns
 
-__all__ = ["SUM_TOLERANCE", "CheckedPredictions", "check_predictions_table", "import_format",
-           "read_table"]
+__all__ = ["MAX_FILE_BYTES", "SUM_TOLERANCE", "CheckedPredictions", "check_predictions_table",
+           "import_format", "read_table"]
 
 #: How far a row's probabilities may sum from 1: the store's own tolerance. float32 softmax
 #: rows miss by ~1e-6, a file rounded to 4 decimals by at most 5e-5 per class; logits or a
 #: wrong column miss by far more.
 SUM_TOLERANCE = 1e-3
+#: The largest predictions file read (CLI and app alike; the app's uploads are capped lower
+#: by Streamlit's ``server.maxUploadSize``). A row of the format is well under 1 KiB, so this
+#: holds files for datasets of hundreds of thousands of images.
+MAX_FILE_BYTES = 256 * 2**20
 SCORE = "score"
 KNOWN = ("sample_id", "path", "split", "label", SCORE)
 
@@ -68,29 +72,75 @@ def import_format(predictions: pd.DataFrame, class_names: list[str]) -> pd.DataF
     return predictions[["sample_id", "split", "label", *columns]].rename(columns=columns)
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """The file as text cells (CSV) or as stored (parquet); unreadable files are refused."""
+def read_table(path: Path, max_rows: int | None = None) -> pd.DataFrame:
+    """The file as text cells (CSV) or as stored (parquet); unreadable files are refused.
+
+    Memory stays bounded whatever the file: one over :data:`MAX_FILE_BYTES` is refused before
+    it is read, and no more than ``max_rows + 1`` rows are read (the dataset's image count: a
+    file holds one row per image at most), so a huge file costs one refusal, not the server.
+    """
     suffix = path.suffix.lower()
     if not path.is_file():
         raise ImportRejected(f"The predictions file {path.name} does not exist.", where=path,
                              fix="give the path of a CSV or parquet file")
-    if suffix == ".parquet":
-        try:
-            import pyarrow  # noqa: F401  (pandas needs it to read parquet)
-        except ImportError:
-            raise ImportRejected("Reading parquet files needs pyarrow, which is not installed.",
-                                 where=path, fix="pip install pyarrow, or save the file as "
-                                 "CSV") from None
-        return pd.read_parquet(path)
-    if suffix != ".csv":
+    if suffix not in (".csv", ".parquet"):
         raise ImportRejected(f"{path.name} is neither a .csv nor a .parquet file.", where=path,
                              fix="save the predictions as CSV (or parquet)")
+    _check_bytes(path)
+    table = _read_parquet(path, max_rows) if suffix == ".parquet" else _read_csv(path, max_rows)
+    _check_rows(path, len(table), max_rows)
+    return table
+
+
+def _check_rows(path: Path, rows: int, max_rows: int | None) -> None:
+    if max_rows is not None and rows > max_rows:
+        raise ImportRejected(f"{path.name} has more rows than the dataset has images "
+                             f"({max_rows}); a predictions file holds one row per image at "
+                             "most. Nothing was stored.", where=path,
+                             fix="keep one row per val/test image of the dataset")
+
+
+def _check_bytes(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ImportRejected(f"{path.name} is {size / 2**20:.1f} MiB; predictions files are "
+                             f"read up to {MAX_FILE_BYTES / 2**20:.0f} MiB. Nothing was stored.",
+                             where=path, fix="keep only the columns of the format (id, split, "
+                             "one probability per class) and one row per val/test image")
+
+
+def _read_csv(path: Path, max_rows: int | None) -> pd.DataFrame:
+    nrows = None if max_rows is None else max_rows + 1
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, nrows=nrows)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ImportRejected(f"{path.name} cannot be read as CSV ({exc}).", where=path,
                              fix="save it as a comma-separated file with one header row") \
             from exc
+
+
+def _read_parquet(path: Path, max_rows: int | None) -> pd.DataFrame:
+    """Parquet's row count is read from its footer first, so an oversized file is refused
+    without decoding it."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ImportRejected("Reading parquet files needs pyarrow, which is not installed.",
+                             where=path, fix="pip install pyarrow, or save the file as "
+                             "CSV") from None
+    def unreadable(exc: Exception) -> ImportRejected:
+        return ImportRejected(f"{path.name} cannot be read as parquet ({exc}).", where=path,
+                              fix="save it with pandas' to_parquet, or as CSV")
+
+    try:
+        rows = pq.ParquetFile(path).metadata.num_rows
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise unreadable(exc) from exc
+    _check_rows(path, rows, max_rows)
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise unreadable(exc) from exc
 
 
 def check_predictions_table(table: pd.DataFrame, target: ImportTarget, *, where: Path,

@@ -26,6 +26,7 @@ from core.external.errors import ExternalEvaluationError, UnmappedClassError
 from core.imports import ImportRejected
 from core.training.budget import BudgetError
 from core.jobs.evaluation import EvaluationCancelled
+from core.jobs.import_model import ModelImportCancelled
 from core.jobs.ray_backend import RayBackendError
 from core.saliency.errors import SaliencyCancelled, SaliencyError
 from core.store.errors import CorruptRunError, RunNotFound, StoreError
@@ -62,7 +63,7 @@ USER_ERRORS = {
 
 #: Not faults: the user chose to stop. The dashboard shows them as notices.
 CHOICES = {TrainingCancelled: RuntimeError, SaliencyCancelled: RuntimeError,
-           EvaluationCancelled: Exception}
+           EvaluationCancelled: Exception, ModelImportCancelled: Exception}
 
 #: Exceptions in core that a user cannot cause (none today).
 INTERNAL: set[type] = set()

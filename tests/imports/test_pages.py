@@ -64,3 +64,17 @@ def test_explain_offers_the_model_and_names_the_predictions(imported_store):
     assert len(chooser.options) == 1 and chooser.options[0].startswith("colleague on demo")
     (note,) = [i.value for i in at.info if i.value.startswith("Imported predictions")]
     assert "site" in note and "colleague" not in note
+
+
+def test_explain_link_to_imported_predictions_says_there_is_no_model(imported_store):
+    """A link from elsewhere (Errors, a colleague) naming the predictions run: Explain says it
+    has no model, names the run id as plain text, and offers the run with a model instead."""
+    _, preds, model = imported_store
+    at = open_page("pages/explain.py", {"run": preds.run_id})
+    no_exception(at)
+    assert [w.value for w in at.warning if "no model" in w.value] == [
+        "The link names imported predictions, which have no model to explain; choose a run "
+        "with a model below."]
+    assert f"run = {preds.run_id}" in [t.value for t in at.text]
+    (offered,) = at.multiselect(key="explain.runs").options
+    assert offered.startswith("colleague on demo") and model.run_id[:8] in offered
