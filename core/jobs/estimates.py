@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.training.eta import RunPlan
+from core.training.eta import RUN_OVERHEAD_S, RunPlan
 
 
 def plan_run(spec, store_root: Path, registry_path: Path | None = None) -> RunPlan | None:
@@ -36,7 +36,7 @@ def plan_run(spec, store_root: Path, registry_path: Path | None = None) -> RunPl
                            [recipe.input_size], recipe.batch_size).get(recipe.input_size)
         return RunPlan(images_per_epoch=images, epochs=int(recipe.epochs),
                        n_val=len(resolved.rows("val")), n_test=len(resolved.rows("test")),
-                       rates=rates)
+                       rates=rates, overhead_s=RUN_OVERHEAD_S)
     except Exception:  # noqa: BLE001 - the run itself will say what is wrong with it
         return None
 

@@ -5,8 +5,8 @@ the number. So every figure here comes from a measurement, and there is no figur
 
 1. **measured rates** (images/s of this model at this input size and batch on this device, from
    ``throughput.json``, :mod:`core.training.throughput`): before a run's first epoch ends, its
-   time is the budget planner's time model (:func:`core.training.budget.expected_seconds`:
-   overhead, epochs of training images and validation, the final val and test predictions);
+   time is the budget planner's time model (overhead, epochs, the final val and test
+   predictions; :attr:`RunPlan.total_s`);
 2. **the run's own epochs**: once one has ended, its epoch times (:func:`typical_epoch_s`)
    replace the rate-based epoch. It includes what a remembered rate may miss: the input pipeline, the
    augmentation, validation, and how loaded the machine is right now.
@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from statistics import fmean
 from typing import Iterable, Mapping, Sequence
 
-from core.training.budget import Rates, Workload, expected_seconds
+from core.training.budget import Rates
+
+
+#: Seconds of a quick run outside its steady epochs, measured (2026-12-02, 2-core x86_64 CPU
+#: shared with other work, load average 3-5, nice 10) on the demo's idc_initial run: 33.7 s of
+#: wall time, of which 4 steady epochs of about 3.5 s and a first epoch of 12.2 s (tracing):
+#: 33.7 - 5 * 3.5 = 16 s. A larger graph (MobileNetV2) takes longer to build and trace.
+RUN_OVERHEAD_S = 16.0
 
 
 @dataclass(frozen=True)
@@ -36,14 +43,20 @@ class RunPlan:
     n_test: int
     #: ``None`` when this model at this size has never been measured on this device.
     rates: Rates | None = None
+    #: Seconds outside the steady epochs: loading data, building, the first epoch's graph
+    #: tracing, saving (:data:`RUN_OVERHEAD_S` where nothing better is known).
     overhead_s: float = 0.0
 
     @property
     def epoch_s(self) -> float | None:
-        """Seconds of one epoch (training images, then validation) at the measured rates."""
+        """Seconds of one epoch at the measured rates. A remembered train rate is images per
+        second of whole steady epochs, validation included (:mod:`core.training.measure`), so
+        validation is not added again; a probed one times training steps alone, so it is."""
         if self.rates is None:
             return None
-        return self.images_per_epoch / self.rates.train + self.n_val / self.rates.predict
+        train = self.images_per_epoch / self.rates.train
+        return train if self.rates.source == "earlier runs" else \
+            train + self.n_val / self.rates.predict
 
     @property
     def final_s(self) -> float:
@@ -55,12 +68,12 @@ class RunPlan:
 
     @property
     def total_s(self) -> float | None:
-        """The whole run at the measured rates: the budget planner's own time model."""
+        """The whole run at the measured rates: its fixed overhead, its epochs and the final
+        predictions (the budget planner's time model, :func:`core.training.budget.
+        expected_seconds`, with the epoch as :attr:`epoch_s` counts it)."""
         if self.rates is None:
             return None
-        work = Workload(n_train=self.images_per_epoch, n_val=self.n_val, n_test=self.n_test,
-                        overhead_s=self.overhead_s)
-        return expected_seconds(work, self.rates, self.epochs, self.images_per_epoch)
+        return self.overhead_s + self.epochs * self.epoch_s + self.final_s
 
 
 def run_remaining_s(plan: RunPlan | None, *, epochs_done: float,
