@@ -49,14 +49,16 @@ class RunPlan:
 
     @property
     def epoch_s(self) -> float | None:
-        """Seconds of one epoch at the measured rates. A remembered train rate is images per
-        second of whole steady epochs, validation included (:mod:`core.training.measure`), so
-        validation is not added again; a probed one times training steps alone, so it is."""
+        """Seconds of one epoch at the measured rates. A rate measured by real runs (earlier
+        runs, or a constant taken from their records) is images per second of whole steady
+        epochs, validation included (:mod:`core.training.measure`), so validation is not added
+        again; a probed (or interpolated) one times training steps alone, so it is."""
         if self.rates is None:
             return None
         train = self.images_per_epoch / self.rates.train
-        return train if self.rates.source == "earlier runs" else \
-            train + self.n_val / self.rates.predict
+        if self.rates.source in ("probe", "interpolated"):
+            return train + self.n_val / self.rates.predict
+        return train
 
     @property
     def final_s(self) -> float:
