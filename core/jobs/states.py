@@ -186,7 +186,7 @@ class JobSnapshot:
             return f"{about(left.seconds)} left.".capitalize()
         n = left.unknown_runs
         unknown = (f"{n} run{'s' if n != 1 else ''} not timed yet on this machine "
-                   "(known after its first epoch)")
+                   "(each known after its first epoch)")
         if left.unknown_runs == self.count(QUEUED, RUNNING):
             return f"Time left: not known yet; {unknown}."
         return f"{about(left.seconds)} left, plus {unknown}.".capitalize()

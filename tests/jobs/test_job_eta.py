@@ -28,7 +28,7 @@ def _job(n: int = 2) -> Job:
 def test_a_planned_job_knows_its_time_before_it_starts():
     job = _job(3)
     assert job.snapshot().time_words() == "Time left: not known yet; 3 runs not timed yet " \
-        "on this machine (known after its first epoch)."
+        "on this machine (each known after its first epoch)."
     for i in range(3):
         job.run_planned(i, PLAN)
     snap = job.snapshot()
@@ -43,7 +43,7 @@ def test_runs_not_measured_yet_are_named_beside_the_known_time():
     job = _job(2)
     job.run_planned(0, PLAN)
     assert job.snapshot().time_words() == ("Less than a minute left, plus 1 run not timed yet "
-                                           "on this machine (known after its first epoch).")
+                                           "on this machine (each known after its first epoch).")
 
 
 def test_the_running_run_uses_the_rates_then_its_own_epochs():
