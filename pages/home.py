@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import config
 from core.jobs import demo_grid
+from core.jobs.presets import demo_estimate
 from dashboard.data import list_runs
 from dashboard.jobs.overview import show_runs_table, store_metrics
 from dashboard.jobs.panel import get_runner, jobs_panel, submit
+from dashboard.text import literal
 
 DEMO_LABEL = "Demo comparison on SYNTHETIC data"
 
@@ -28,8 +31,9 @@ if runs.empty:
             "The store is empty. Train the demo comparison to see every page at work: three "
             "models (two small CNNs of the IDC study and MobileNetV2), each without and with "
             "class weighting, on the built-in **SYNTHETIC** dataset (generated histology-like "
-            "patches, not patient data), with the quick profile: six runs, about a quarter of "
-            "an hour on a busy 2-core CPU, minutes on a GPU.")
+            "patches, not patient data), with a shortened quick profile: "
+            + literal(demo_estimate(config.store_root()).words())
+            + ". A busy machine takes longer; the job panel shows the time left as it goes.")
         if st.button("Train the demo comparison", type="primary", icon=":material/play_arrow:"):
             with st.spinner("Preparing the demo runs (loads TensorFlow the first time)…"):
                 specs = demo_grid()

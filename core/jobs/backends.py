@@ -26,6 +26,7 @@ import traceback
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from core.jobs.estimates import plan_run, remember_run_rates
 from core.jobs.job import Job
 
 
@@ -129,6 +130,8 @@ def run_job(job: Job, store=None, registry_path: Path | None = None) -> None:
         if job.cancel_event.is_set():
             job.run_skipped(i)
             continue
+        if i == 0:  # every run's time, before the first starts (after a cancel: never)
+            _plan(job, range(len(job.specs)), store, registry_path)
         job.run_started(i)
         try:
             stored = train_run(spec, store, progress=lambda e, i=i: job.run_event(i, e),
@@ -138,5 +141,22 @@ def run_job(job: Job, store=None, registry_path: Path | None = None) -> None:
         except Exception as exc:  # noqa: BLE001 - one failed run must not stop the job
             job.run_failed(i, exc, traceback.format_exc())
         else:
+            if job.snapshot().runs[i].epoch_seconds:  # trained now, not found in the store
+                remember_run_rates(stored, store.root)
+                _plan(job, _unmeasured_like(job, i), store, registry_path)
             job.run_finished(i, stored.run_id, dict(stored.view.summary))
     job.close()
+
+
+def _plan(job: Job, indices, store, registry_path: Path | None) -> None:
+    """Plan runs ``indices`` of ``job`` for their time (:mod:`core.jobs.estimates`)."""
+    for j in indices:
+        job.run_planned(j, plan_run(job.specs[j], store.root, registry_path))
+
+
+def _unmeasured_like(job: Job, index: int) -> list[int]:
+    """Runs after ``index`` of the same model that had no measured rates: the run just
+    trained has measured them."""
+    runs, model = job.snapshot().runs, job.specs[index].model
+    return [r.index for r in runs[index + 1:] if r.spec.model == model
+            and r.plan is not None and r.plan.rates is None]

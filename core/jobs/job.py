@@ -130,12 +130,18 @@ class Job:
             self._log_run(index, "started")
         self._notify(index, RunStarted())
 
+    def run_planned(self, index: int, plan) -> None:
+        """What run ``index`` will train and at which measured rates
+        (:class:`core.training.eta.RunPlan`, or ``None``): its time before it has run."""
+        with self._lock:
+            self._set(index, plan=plan)
+
     def run_event(self, index: int, event: ProgressEvent) -> None:
         """A progress event from the engine for run ``index`` (kept in its serialised form as
         the run's ``last_event``)."""
         with self._lock:
             run = self._runs[index]
-            changes, line = _apply_event(run, event)
+            changes, line = _apply_event(run, event, time.time())
             self._set(index, last_event=freeze(event.to_dict()), **changes)
             if line:
                 self._log_run(index, line)
@@ -252,10 +258,12 @@ class Job:
                     self._touch()
 
 
-def _apply_event(run: RunState, event: ProgressEvent) -> tuple[dict, str]:
+def _apply_event(run: RunState, event: ProgressEvent, now: float) -> tuple[dict, str]:
     """How one engine event changes a run's state, and the log line it deserves (batch events
     are too many to log; epochs, resumes and phases are not). The words are the event's own
-    :meth:`~core.training.events.ProgressEvent.describe`, as on the command line."""
+    :meth:`~core.training.events.ProgressEvent.describe`, as on the command line. ``now``
+    (``time.time()``) times the epochs, from training's start to each epoch's end: the run's
+    own speed, which refines its time left (:mod:`core.training.eta`)."""
     line = event.describe()
     match event:
         case RunCached() | RunDone():
@@ -268,7 +276,7 @@ def _apply_event(run: RunState, event: ProgressEvent) -> tuple[dict, str]:
             epochs = int(event.epochs or 0)
             resumed = int(event.resumed_from_epoch or 0)
             return {"epochs": epochs, "epoch": resumed, "resumed_from_epoch": resumed,
-                    "run_id": event.run_id, "detail": line,
+                    "run_id": event.run_id, "detail": line, "epoch_clock": now,
                     "fraction": _train_fraction(resumed, epochs)}, line
         case BatchEnded():
             epochs = int(event.epochs or run.epochs or 1)
@@ -281,8 +289,9 @@ def _apply_event(run: RunState, event: ProgressEvent) -> tuple[dict, str]:
             epochs = int(event.epochs or run.epochs or 1)
             epoch = int(event.epoch)
             line = replace(event, epochs=epochs).describe()
+            timed = run.epoch_seconds + ((now - run.epoch_clock,) if run.epoch_clock else ())
             return {"epoch": epoch, "epochs": epochs, "fraction": _train_fraction(epoch, epochs),
-                    "detail": line}, line
+                    "detail": line, "epoch_seconds": timed, "epoch_clock": now}, line
         case Predicting():
             return {"fraction": TRAIN_SHARE, "detail": line}, "predicting"
     return {}, ""

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping
 
-if TYPE_CHECKING:  # importing core.training imports TensorFlow; snapshots do not need it
+from core.training.eta import JobRemaining, RunPlan, about, job_remaining, run_remaining_s, took
+
+if TYPE_CHECKING:  # importing core.training.spec's callers may import TensorFlow
     from core.training.spec import RunSpec
 
 QUEUED = "queued"
@@ -66,6 +68,12 @@ class RunState:
     traceback: str | None = None
     started_at: float | None = None  # time.time()
     finished_at: float | None = None
+    #: What the run will train and the rates it should run at (:mod:`core.training.eta`);
+    #: ``None`` until planned, and for runs whose size is only chosen while they run (budget).
+    plan: RunPlan | None = None
+    #: Wall seconds of each epoch this attempt trained, measured as the events arrive.
+    epoch_seconds: tuple[float, ...] = ()
+    epoch_clock: float | None = None  # time.time() when the epoch in progress started
 
     @property
     def label(self) -> str:
@@ -83,6 +91,28 @@ class RunState:
         import time
 
         return (self.finished_at or time.time()) - self.started_at
+
+    @property
+    def remaining_s(self) -> float | None:
+        """Seconds this run still needs (0 once finished; ``None`` with no measured speed):
+        its plan's rates until an epoch ended, then its own epoch times."""
+        if self.finished:
+            return 0.0
+        if self.status != RUNNING:
+            return self.plan.total_s if self.plan else None
+        epochs = self.epochs or (self.plan.epochs if self.plan else None)
+        done = self.fraction / TRAIN_SHARE * epochs if epochs else 0.0
+        return run_remaining_s(self.plan, epochs_done=done, epoch_seconds=self.epoch_seconds,
+                               epochs=epochs)
+
+    def time_words(self) -> str:
+        """"about 3 min left" while queued or running, "took 45 s" once trained; empty when
+        unknown (no measured speed yet, or a run that never started)."""
+        if self.finished:
+            seconds = self.seconds
+            return f"took {took(seconds)}" if seconds is not None and self.started_at else ""
+        left = self.remaining_s
+        return f"{about(left)} left" if left is not None else ""
 
 
 @dataclass(frozen=True)
@@ -125,6 +155,41 @@ class JobSnapshot:
     @property
     def running(self) -> RunState | None:
         return next((r for r in self.runs if r.status == RUNNING), None)
+
+    @property
+    def remaining(self) -> JobRemaining:
+        """Seconds left over the unfinished runs with a known speed, and how many lack one."""
+        return job_remaining(r.remaining_s for r in self.runs if not r.finished)
+
+    @property
+    def took_s(self) -> float | None:
+        """Wall seconds from submission to the last run's end (``None`` while running)."""
+        if not self.finished_at:
+            return None
+        import datetime as dt
+
+        try:
+            end, start = (dt.datetime.fromisoformat(t) for t in (self.finished_at,
+                                                                    self.created_at))
+        except ValueError:
+            return None
+        return (end - start).total_seconds()
+
+    def time_words(self) -> str:
+        """The job's time in one line: "about 4 min left" (saying how many runs are not
+        measured yet) while it runs, "took 3 min 05 s" once done."""
+        if self.done:
+            seconds = self.took_s
+            return f"Took {took(seconds)}." if seconds is not None else ""
+        left = self.remaining
+        if left.unknown_runs == 0:
+            return f"{about(left.seconds)} left.".capitalize()
+        n = left.unknown_runs
+        unknown = (f"{n} run{'s' if n != 1 else ''} not timed yet on this machine "
+                   "(each known after its first epoch)")
+        if left.unknown_runs == self.count(QUEUED, RUNNING):
+            return f"Time left: not known yet; {unknown}."
+        return f"{about(left.seconds)} left, plus {unknown}.".capitalize()
 
     def headline(self) -> str:
         """One sentence: where the job stands."""

@@ -68,6 +68,13 @@ def remember(store_root: Path, device: str, model: str, size: int, batch: int,
     os.replace(scratch, target)  # atomic: a reader sees the old table or the new one
 
 
+def read_table(store_root: Path) -> dict:
+    """The whole remembered table (``{key: {"train", "predict", "at"}}``; empty when absent or
+    damaged), for readers that estimate times without starting TensorFlow
+    (:func:`core.training.eta.newest_rates`)."""
+    return _read(store_root)
+
+
 def _read(store_root: Path) -> dict:
     try:
         data = json.loads((store_root / FILE_NAME).read_text())

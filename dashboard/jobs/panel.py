@@ -152,12 +152,15 @@ def _job_box(snap: JobSnapshot, key: str) -> None:
         st.markdown(md("**{label}** · started {clock}", label=snap.label,
                        clock=_clock(snap.created_at)))
     st.progress(min(max(snap.fraction, 0.0), 1.0), text=literal(snap.headline()))
+    if snap.time_words():  # measured: core.training.eta
+        st.caption(literal(snap.time_words()))
     if snap.cancel_requested and not snap.done:
         st.caption("Cancelling: the running run stops after its current batch.")
     current = snap.running
     if current is not None:
         st.text(visible(f"Now: {current.label}"))
-        st.progress(min(max(current.fraction, 0.0), 1.0), text=literal(current.detail))
+        words = " · ".join(w for w in (current.detail, current.time_words()) if w)
+        st.progress(min(max(current.fraction, 0.0), 1.0), text=literal(words))
     st.dataframe(plain_table(_runs_frame(snap)), hide_index=True, width="stretch",
                  placeholder=MISSING, column_config={
                      "progress": st.column_config.ProgressColumn(
@@ -188,6 +191,7 @@ def _runs_frame(snap: JobSnapshot) -> pd.DataFrame:
             "detail": run.detail,
             "test AUC": (run.summary or {}).get("test_auc"),
             "seconds": round(seconds, 1) if seconds is not None else None,
+            "time": run.time_words() or None,
             "run id": run.run_id or "",
         })
     return pd.DataFrame(rows)

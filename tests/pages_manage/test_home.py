@@ -24,6 +24,7 @@ def test_first_run_button_trains_the_demo_in_the_background(app_env, runner, mon
         "the button must not offer a second demo job while one runs"
     assert any("training in the background" in t for t in texts(at, "info"))
     assert at.get("progress"), "the job panel shows progress"
+    assert any(" left" in t for t in texts(at, "caption")), "the job panel shows its time left"
 
     job = runner.get(jobs[0].id)
     assert job.wait(300), "the demo run did not finish"
@@ -33,6 +34,8 @@ def test_first_run_button_trains_the_demo_in_the_background(app_env, runner, mon
 
     at.run()
     assert not at.exception, at.exception
+    took = [t for t in texts(at, "caption") if t.startswith("Took ")]
+    assert took and took[0].endswith(" s."), texts(at, "caption")  # the job's measured time
     table = at.dataframe[0].value
     assert list(table["run id"]) == [run.run_id]
     assert list(table["data"]) == ["SYNTHETIC"]

@@ -1,0 +1,58 @@
+"""A job's runs, planned for their time: what each will train, at which measured rates.
+
+The in-process backend plans every run of a job before training the first, so that a job shows
+its time left from the start (:meth:`core.jobs.states.JobSnapshot.time_words`), and after each
+run it trains it remembers the rates that run achieved in ``throughput.json``
+(:mod:`core.training.throughput`, the table the budget planner keeps): the next job of the same
+model at the same size on this machine then knows its time before it starts. A budget run
+already remembers its own (the engine does), and its size is only chosen while it runs, so it is
+planned only by its own epochs.
+
+Estimating must never cost a run: any failure here reads as "not known" (``None``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.training.eta import RUN_OVERHEAD_S, RunPlan
+
+
+def plan_run(spec, store_root: Path, registry_path: Path | None = None) -> RunPlan | None:
+    """``spec``'s sizes (from its resolved dataset and recipe) and this device's remembered
+    rates for its model, input size and batch (``rates`` is ``None`` when never measured)."""
+    if spec.profile == "budget":
+        return None
+    try:
+        from core.training import resolve
+        from core.training.device import configure_device
+        from core.training.throughput import device_label, remembered
+
+        resolved = resolve(spec, registry_path)
+        recipe = resolved.recipe
+        n_train = len(resolved.rows("train"))
+        images = min(n_train, recipe.max_train_images or n_train)
+        rates = remembered(store_root, device_label(configure_device()), resolved.entry.name,
+                           [recipe.input_size], recipe.batch_size).get(recipe.input_size)
+        return RunPlan(images_per_epoch=images, epochs=int(recipe.epochs),
+                       n_val=len(resolved.rows("val")), n_test=len(resolved.rows("test")),
+                       rates=rates, overhead_s=RUN_OVERHEAD_S)
+    except Exception:  # noqa: BLE001 - the run itself will say what is wrong with it
+        return None
+
+
+def remember_run_rates(stored, store_root: Path) -> None:
+    """Keep the rates a just-trained run's real epochs achieved (not for budget runs: the
+    engine keeps theirs)."""
+    view = stored.view
+    if view.spec.profile == "budget":
+        return
+    try:
+        from core.training.device import configure_device
+        from core.training.throughput import device_label, remember
+
+        remember(store_root, device_label(configure_device()), view.model.name,
+                 view.recipe.input_size, view.recipe.batch_size, view.images_per_s,
+                 view.predict_images_per_s)
+    except Exception:  # noqa: BLE001 - a run is stored; its speed is a nicety
+        return

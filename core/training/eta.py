@@ -1,0 +1,168 @@
+"""How long a run or a job still takes, and how long one took: arithmetic on measured speeds.
+
+A promise of "about a quarter of an hour" that turns into 38 minutes teaches users to ignore
+the number. So every figure here comes from a measurement, and there is no figure without one:
+
+1. **measured rates** (images/s of this model at this input size and batch on this device, from
+   ``throughput.json``, :mod:`core.training.throughput`): before a run's first epoch ends, its
+   time is the budget planner's time model (overhead, epochs, the final val and test
+   predictions; :attr:`RunPlan.total_s`);
+2. **the run's own epochs**: once one has ended, its epoch times (:func:`typical_epoch_s`)
+   replace the rate-based epoch. It includes what a remembered rate may miss: the input pipeline, the
+   augmentation, validation, and how loaded the machine is right now.
+
+Without either, the answer is ``None`` and the UI says so instead of guessing. An estimate is
+an upper bound when early stopping ends a run before its planned epochs. This module is pure
+(numbers in, numbers out), so it is tested against hand-worked examples.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import fmean
+from typing import Iterable, Mapping, Sequence
+
+from core.training.budget import Rates
+
+
+#: Seconds of a quick run outside its steady epochs, measured (2026-12-02, 2-core x86_64 CPU
+#: shared with other work, load average 3-5, nice 10) on the demo's idc_initial run: 33.7 s of
+#: wall time, of which 4 steady epochs of about 3.5 s and a first epoch of 12.2 s (tracing):
+#: 33.7 - 5 * 3.5 = 16 s. A larger graph (MobileNetV2) takes longer to build and trace.
+RUN_OVERHEAD_S = 16.0
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What one run will train and predict, and the rates it is expected to run at."""
+
+    images_per_epoch: int
+    epochs: int
+    n_val: int
+    n_test: int
+    #: ``None`` when this model at this size has never been measured on this device.
+    rates: Rates | None = None
+    #: Seconds outside the steady epochs: loading data, building, the first epoch's graph
+    #: tracing, saving (:data:`RUN_OVERHEAD_S` where nothing better is known).
+    overhead_s: float = 0.0
+
+    @property
+    def epoch_s(self) -> float | None:
+        """Seconds of one epoch at the measured rates. A rate measured by real runs (earlier
+        runs, or a constant taken from their records) is images per second of whole steady
+        epochs, validation included (:mod:`core.training.measure`), so validation is not added
+        again; a probed (or interpolated) one times training steps alone, so it is."""
+        if self.rates is None:
+            return None
+        train = self.images_per_epoch / self.rates.train
+        if self.rates.source in ("probe", "interpolated"):
+            return train + self.n_val / self.rates.predict
+        return train
+
+    @property
+    def final_s(self) -> float:
+        """Seconds of the final val and test predictions (0 when no rate is known: a few
+        seconds on the sizes this tool trains, small beside the epochs)."""
+        if self.rates is None:
+            return 0.0
+        return (self.n_val + self.n_test) / self.rates.predict
+
+    @property
+    def total_s(self) -> float | None:
+        """The whole run at the measured rates: its fixed overhead, its epochs and the final
+        predictions (the budget planner's time model, :func:`core.training.budget.
+        expected_seconds`, with the epoch as :attr:`epoch_s` counts it)."""
+        if self.rates is None:
+            return None
+        return self.overhead_s + self.epochs * self.epoch_s + self.final_s
+
+
+def run_remaining_s(plan: RunPlan | None, *, epochs_done: float,
+                    epoch_seconds: Sequence[float] = (), epochs: int | None = None
+                    ) -> float | None:
+    """Seconds a running run still needs: the epochs left (``epochs_done`` may be fractional,
+    e.g. 1.5 half-way through the second) at the mean of its own ``epoch_seconds`` when one has
+    ended, else at the plan's rate-based epoch, plus the final predictions."""
+    total_epochs = epochs or (plan.epochs if plan else None)
+    per_epoch = typical_epoch_s(epoch_seconds) if epoch_seconds else None
+    if per_epoch is None:
+        per_epoch = plan.epoch_s if plan else None
+    if per_epoch is None or not total_epochs:
+        return None
+    left = max(float(total_epochs) - float(epochs_done), 0.0)
+    return left * per_epoch + (plan.final_s if plan else 0.0)
+
+
+def typical_epoch_s(epoch_seconds: Sequence[float]) -> float | None:
+    """The seconds of an epoch still to come: the mean of the epochs after the first when
+    there are any, since the first also traces the graph (measured on the demo: 12 s, then
+    3-4 s), else the first."""
+    if not epoch_seconds:
+        return None
+    later = epoch_seconds[1:]
+    return fmean(later) if later else float(epoch_seconds[0])
+
+
+@dataclass(frozen=True)
+class JobRemaining:
+    """A job's time left: ``seconds`` over the runs whose time is known, and how many
+    unfinished runs have no measured speed yet (their time is not in ``seconds``)."""
+
+    seconds: float
+    unknown_runs: int
+
+
+def job_remaining(remaining: Iterable[float | None]) -> JobRemaining:
+    """Sum the unfinished runs' seconds left (runs train one after another on this server)."""
+    known, unknown = 0.0, 0
+    for seconds in remaining:
+        if seconds is None:
+            unknown += 1
+        else:
+            known += seconds
+    return JobRemaining(seconds=known, unknown_runs=unknown)
+
+
+def about(seconds: float) -> str:
+    """A time left in words, rounded up to whole minutes: an estimate, not a stopwatch."""
+    if seconds < 60:
+        return "less than a minute"
+    minutes = math.ceil(seconds / 60)
+    return f"about {minutes} min"
+
+
+def took(seconds: float) -> str:
+    """A measured duration in words: ``"42 s"``, ``"3 min 05 s"``, ``"1 h 02 min"``."""
+    seconds = max(int(round(seconds)), 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def newest_rates(table: Mapping[str, Mapping], model: str, size: int,
+                 batch: int) -> Rates | None:
+    """The most recently measured rates of ``model`` at ``size`` px and ``batch`` in a
+    ``throughput.json`` table, whatever device and TensorFlow version measured them.
+
+    For pages that must not start TensorFlow to learn the device's name (the Home page of a
+    fresh install): one store usually lives on one machine, so its newest entry is this one's.
+    Training code uses the exact key (:func:`core.training.throughput.remembered`)."""
+    best = None
+    for key, entry in table.items():
+        parts = str(key).split("|")
+        if len(parts) < 4 or parts[1:4] != [model, str(size), str(batch)]:
+            continue
+        try:
+            rates = (float(entry.get("at", 0.0)),
+                     Rates(train=float(entry["train"]), predict=float(entry["predict"]),
+                           source="earlier runs"))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue  # a damaged entry is no measurement
+        if rates[1].train > 0 and rates[1].predict > 0 and (best is None or rates[0] > best[0]):
+            best = rates
+    return best[1] if best else None

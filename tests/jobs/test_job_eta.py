@@ -1,0 +1,82 @@
+"""A job's time left and time taken, driven through the reporting API backends use.
+
+Plans are the demo-like one of tests/training/test_eta.py (one run = 19.5 s at the measured
+rates: 5 epochs of 3.5 s and 2 s of final predictions). Epoch times are given explicitly to
+the state machine (``_apply_event``'s clock), so the numbers are exact.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from core.jobs import QUEUED, Job
+from core.jobs.job import _apply_event
+from core.jobs.states import RUNNING, RunState
+from core.training.budget import Rates
+from core.training.eta import RunPlan
+from core.training.events import BatchEnded, EpochEnded, TrainingStarted
+from tests.jobs.conftest import tiny
+
+RATES = Rates(train=400.0, predict=300.0, source="earlier runs")
+PLAN = RunPlan(images_per_epoch=1400, epochs=5, n_val=300, n_test=300, rates=RATES)
+
+
+def _job(n: int = 2) -> Job:
+    return Job([tiny(strategy=s) for s in ("none", "class_weight", "oversample")[:n]], "t")
+
+
+def test_a_planned_job_knows_its_time_before_it_starts():
+    job = _job(3)
+    assert job.snapshot().time_words() == "Time left: not known yet; 3 runs not timed yet " \
+        "on this machine (each known after its first epoch)."
+    for i in range(3):
+        job.run_planned(i, PLAN)
+    snap = job.snapshot()
+    assert snap.remaining.seconds == pytest.approx(3 * 19.5) and snap.remaining.unknown_runs == 0
+    assert snap.time_words() == "Less than a minute left."  # 58.5 s
+    job.run_planned(2, RunPlan(1400, 5, 300, 300, RATES, overhead_s=16.0))
+    assert job.snapshot().time_words() == "About 2 min left."  # 74.5 s, rounded up
+    assert snap.runs[0].time_words() == "less than a minute left"
+
+
+def test_runs_not_measured_yet_are_named_beside_the_known_time():
+    job = _job(2)
+    job.run_planned(0, PLAN)
+    assert job.snapshot().time_words() == ("Less than a minute left, plus 1 run not timed yet "
+                                           "on this machine (each known after its first epoch).")
+
+
+def test_the_running_run_uses_the_rates_then_its_own_epochs():
+    run = RunState(index=0, spec=tiny(), status=RUNNING, plan=PLAN)
+    started, _ = _apply_event(run, TrainingStarted(run_id="a" * 20, epochs=5, steps=44), 100.0)
+    run = RunState(index=0, spec=tiny(), status=RUNNING, plan=PLAN, **started)
+    half, _ = _apply_event(run, BatchEnded(epoch=0, epochs=5, batch=22, steps=44, loss=0.5), 101.0)
+    run = RunState(**{**run.__dict__, **half})
+    assert run.remaining_s == pytest.approx(4.5 * 3.5 + 2.0)  # rates: 4.5 epochs left
+    ended, _ = _apply_event(run, EpochEnded(epoch=1, epochs=5), 112.0)  # 12 s (tracing)
+    run = RunState(**{**run.__dict__, **ended})
+    ended, _ = _apply_event(run, EpochEnded(epoch=2, epochs=5), 115.0)  # 3 s
+    run = RunState(**{**run.__dict__, **ended})
+    assert run.epoch_seconds == (12.0, 3.0)
+    assert run.remaining_s == pytest.approx(3 * 3.0 + 2.0)  # its own 3 s epochs now
+
+
+def test_a_finished_job_says_how_long_it_took():
+    job = _job(1)
+    job.run_planned(0, PLAN)
+    job.run_started(0)
+    job.run_finished(0, "a" * 20, {"test_auc": 0.9})
+    job.close()
+    snap = job.snapshot()
+    assert snap.took_s is not None and snap.took_s >= 0
+    assert snap.time_words().startswith("Took ") and snap.time_words().endswith(" s.")
+    assert snap.runs[0].time_words().startswith("took ")
+    assert snap.runs[0].remaining_s == 0.0
+
+
+def test_a_run_that_never_started_shows_no_time():
+    job = _job(1)
+    job.run_skipped(0)
+    job.close()
+    assert job.snapshot().runs[0].time_words() == ""
+    assert job.snapshot().runs[0].status != QUEUED

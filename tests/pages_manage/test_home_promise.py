@@ -1,0 +1,56 @@
+"""The Home page's promise of the demo's time comes from measured rates, never a guess: this
+machine's (``throughput.json``) when it has them, else the measured constants in presets."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.jobs.presets import (DEMO_OVERRIDES, DEMO_SPLIT, MEASURED_RATES, START_S,
+                               demo_estimate, demo_grid)
+from core.training.eta import RUN_OVERHEAD_S
+from core.training.throughput import remember
+from tests.pages_manage.conftest import open_page, texts
+
+
+def _measure_everything_at(store, train: float, predict: float) -> None:
+    """This machine's rates for every demo model at its demo size (batch 32)."""
+    from models.registry import get_entry
+
+    for model, overrides in DEMO_OVERRIDES.items():
+        recipe = get_entry(model).recipe("quick", overrides)
+        remember(store, "cpu:testx2r1", model, recipe.input_size, recipe.batch_size,
+                 train, predict)
+
+
+def test_the_estimate_follows_throughput_json(tmp_path):
+    fallback = demo_estimate(tmp_path)  # nothing measured here yet
+    assert fallback == demo_estimate(None) and fallback.source.endswith("2026-12-02")
+    _measure_everything_at(tmp_path, train=200.0, predict=300.0)
+    own = demo_estimate(tmp_path)
+    # By hand, per run: 16 s overhead + epochs * images / 200 + (300 + 300) / 300 = 2 s.
+    # idc CNNs: 3 epochs of 1400 images = 21 s; MobileNetV2: 5 epochs of 1400 images = 35 s.
+    idc, mobilenet = RUN_OVERHEAD_S + 21 + 2, RUN_OVERHEAD_S + 35 + 2
+    assert own.source == "on this machine by its earlier runs" and own.runs == 6
+    assert own.first_s == pytest.approx(START_S + idc)  # the cheapest run comes first
+    assert own.total_s == pytest.approx(START_S + 2 * (2 * idc + mobilenet))
+    assert own != fallback
+
+
+def test_the_measured_fallback_is_what_the_constants_say():
+    rates = MEASURED_RATES["idc_initial"]
+    idc = (RUN_OVERHEAD_S + 3 * DEMO_SPLIT["train"] / rates.train
+           + (DEMO_SPLIT["val"] + DEMO_SPLIT["test"]) / rates.predict)
+    assert demo_estimate(None).first_s == pytest.approx(START_S + idc)
+    assert demo_grid()[0].model == "idc_initial"  # the cheapest by the same measurement
+
+
+def test_home_promises_what_the_measurements_say(app_env):
+    at = open_page("pages/home.py")
+    before = demo_estimate(app_env["store"]).words()
+    assert any(before in t for t in texts(at, "markdown")), texts(at, "markdown")
+    _measure_everything_at(app_env["store"], train=200.0, predict=300.0)
+    at.run()
+    assert not at.exception, at.exception
+    after = demo_estimate(app_env["store"]).words()
+    assert after != before and "on this machine by its earlier runs" in after
+    assert any(after in t for t in texts(at, "markdown")), texts(at, "markdown")

@@ -1,0 +1,90 @@
+"""Time left and time taken (core.training.eta), against numbers worked out by hand.
+
+The demo-like plan used throughout: 1400 training images per epoch, 300 validation and 300
+test images, 5 epochs, remembered from earlier runs at 400 images/s training (whole epochs,
+validation included) and 300 images/s predicting. By hand: one epoch = 1400/400 = 3.5 s; the
+final predictions = 600/300 = 2 s; the whole run = 5 * 3.5 + 2 = 19.5 s.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from core.training.budget import Rates
+from core.training.eta import (JobRemaining, RunPlan, about, job_remaining, newest_rates,
+                               run_remaining_s, took, typical_epoch_s)
+
+RATES = Rates(train=400.0, predict=300.0, source="earlier runs")
+PLAN = RunPlan(images_per_epoch=1400, epochs=5, n_val=300, n_test=300, rates=RATES)
+
+
+def test_a_planned_run_at_measured_rates():
+    assert PLAN.epoch_s == pytest.approx(3.5)
+    assert PLAN.final_s == pytest.approx(2.0)
+    assert PLAN.total_s == pytest.approx(19.5)
+    with_overhead = RunPlan(1400, 5, 300, 300, RATES, overhead_s=8.0)
+    assert with_overhead.total_s == pytest.approx(27.5)
+
+
+def test_a_probed_rate_adds_validation_to_the_epoch():
+    # a probe times training steps alone: 1400/400 + 300/300 = 4.5 s an epoch
+    probed = RunPlan(1400, 5, 300, 300, Rates(train=400.0, predict=300.0, source="probe"))
+    assert probed.epoch_s == pytest.approx(4.5)
+    assert probed.total_s == pytest.approx(5 * 4.5 + 2.0)
+
+
+def test_an_unmeasured_plan_has_no_time():
+    plan = RunPlan(images_per_epoch=1400, epochs=5, n_val=300, n_test=300)
+    assert plan.epoch_s is None and plan.total_s is None and plan.final_s == 0.0
+    assert run_remaining_s(plan, epochs_done=1) is None
+    assert run_remaining_s(None, epochs_done=0) is None
+
+
+def test_before_the_first_epoch_the_rates_give_the_time_left():
+    # half-way through epoch 3: 2.5 epochs left * 3.5 s + 2 s of predictions
+    assert run_remaining_s(PLAN, epochs_done=2.5) == pytest.approx(10.75)
+    assert run_remaining_s(PLAN, epochs_done=5) == pytest.approx(2.0)  # predicting
+
+
+def test_after_an_epoch_the_runs_own_epochs_replace_the_rates():
+    # first epoch 12 s (graph tracing), then 3 and 5: an epoch to come takes 4 s;
+    # 2 epochs left * 4 s + 2 s of predictions at the measured predict rate
+    assert typical_epoch_s([12.0, 3.0, 5.0]) == pytest.approx(4.0)
+    assert typical_epoch_s([12.0]) == pytest.approx(12.0)
+    assert typical_epoch_s([]) is None
+    assert run_remaining_s(PLAN, epochs_done=3, epoch_seconds=(12.0, 3.0, 5.0)) \
+        == pytest.approx(10.0)
+    # no plan at all (a budget run): its own first epoch of 6 s, 3 of 4 epochs left
+    assert run_remaining_s(None, epochs_done=1, epoch_seconds=(6.0,), epochs=4) \
+        == pytest.approx(18.0)
+
+
+def test_a_job_sums_its_known_runs_and_counts_the_unknown():
+    assert job_remaining([10.0, None, 5.0]) == JobRemaining(seconds=15.0, unknown_runs=1)
+    assert job_remaining([]) == JobRemaining(seconds=0.0, unknown_runs=0)
+
+
+@pytest.mark.parametrize("seconds, words", [
+    (0, "less than a minute"), (59, "less than a minute"), (60, "about 1 min"),
+    (61, "about 2 min"), (19.5 * 20, "about 7 min")])
+def test_time_left_in_words_rounds_up_to_minutes(seconds, words):
+    assert about(seconds) == words
+
+
+@pytest.mark.parametrize("seconds, words", [
+    (42.4, "42 s"), (59.6, "1 min 00 s"), (185, "3 min 05 s"), (3725, "1 h 02 min")])
+def test_time_taken_in_words(seconds, words):
+    assert took(seconds) == words
+
+
+def test_the_newest_measurement_of_a_model_size_and_batch_wins():
+    table = {
+        "cpu:x86_64x2r1|idc_initial|50|32|tf2.19": {"train": 100, "predict": 90, "at": 1.0},
+        "cpu:x86_64x2r1|idc_initial|50|32|tf2.20": {"train": 400, "predict": 300, "at": 2.0},
+        "cpu:x86_64x2r1|idc_initial|50|64|tf2.20": {"train": 999, "predict": 999, "at": 3.0},
+        "cpu:x86_64x2r1|idc_own|50|32|tf2.20": {"train": 999, "predict": 999, "at": 3.0},
+        "gpu:H100x1r1|idc_initial|50|32|tf2.20": {"train": "fast", "at": 9.0},  # damaged
+    }
+    assert newest_rates(table, "idc_initial", 50, 32) == RATES
+    assert newest_rates(table, "idc_initial", 64, 32) is None
+    assert newest_rates({}, "idc_initial", 50, 32) is None
