@@ -49,16 +49,14 @@ class RunPlan:
 
     @property
     def epoch_s(self) -> float | None:
-        """Seconds of one epoch at the measured rates. A rate measured by real runs (earlier
-        runs, or a constant taken from their records) is images per second of whole steady
-        epochs, validation included (:mod:`core.training.measure`), so validation is not added
-        again; a probed (or interpolated) one times training steps alone, so it is."""
+        """Seconds of one epoch at the measured rates: training, then predicting the val
+        images. Every train rate is training steps alone: a probe times ``train_on_batch``,
+        and a run's ``images_per_s`` stops its epoch clock when validation begins
+        (:class:`core.training.measure.EpochTimer`: ``on_test_begin``), so validation is added
+        whatever the rate's source (as the budget planner's time model does)."""
         if self.rates is None:
             return None
-        train = self.images_per_epoch / self.rates.train
-        if self.rates.source in ("probe", "interpolated"):
-            return train + self.n_val / self.rates.predict
-        return train
+        return self.images_per_epoch / self.rates.train + self.n_val / self.rates.predict
 
     @property
     def final_s(self) -> float:

@@ -1,7 +1,7 @@
 """A job's time left and time taken, driven through the reporting API backends use.
 
-Plans are the demo-like one of tests/training/test_eta.py (one run = 19.5 s at the measured
-rates: 5 epochs of 3.5 s and 2 s of final predictions). Epoch times are given explicitly to
+Plans are the demo-like one of tests/training/test_eta.py (one run = 24.5 s at the measured
+rates: 5 epochs of 3.5 s training + 1 s validation, and 2 s of final predictions). Epoch times are given explicitly to
 the state machine (``_apply_event``'s clock), so the numbers are exact.
 """
 
@@ -32,10 +32,10 @@ def test_a_planned_job_knows_its_time_before_it_starts():
     for i in range(3):
         job.run_planned(i, PLAN)
     snap = job.snapshot()
-    assert snap.remaining.seconds == pytest.approx(3 * 19.5) and snap.remaining.unknown_runs == 0
-    assert snap.time_words() == "Less than a minute left."  # 58.5 s
-    job.run_planned(2, RunPlan(1400, 5, 300, 300, RATES, overhead_s=16.0))
-    assert job.snapshot().time_words() == "About 2 min left."  # 74.5 s, rounded up
+    assert snap.remaining.seconds == pytest.approx(3 * 24.5) and snap.remaining.unknown_runs == 0
+    assert snap.time_words() == "About 2 min left."  # 73.5 s, rounded up
+    job.run_planned(2, RunPlan(1400, 5, 300, 300, RATES, overhead_s=50.0))
+    assert job.snapshot().time_words() == "About 3 min left."  # 123.5 s, rounded up
     assert snap.runs[0].time_words() == "less than a minute left"
 
 
@@ -52,7 +52,7 @@ def test_the_running_run_uses_the_rates_then_its_own_epochs():
     run = RunState(index=0, spec=tiny(), status=RUNNING, plan=PLAN, **started)
     half, _ = _apply_event(run, BatchEnded(epoch=0, epochs=5, batch=22, steps=44, loss=0.5), 101.0)
     run = RunState(**{**run.__dict__, **half})
-    assert run.remaining_s == pytest.approx(4.5 * 3.5 + 2.0)  # rates: 4.5 epochs left
+    assert run.remaining_s == pytest.approx(4.5 * 4.5 + 2.0)  # rates: 4.5 epochs left
     ended, _ = _apply_event(run, EpochEnded(epoch=1, epochs=5), 112.0)  # 12 s (tracing)
     run = RunState(**{**run.__dict__, **ended})
     ended, _ = _apply_event(run, EpochEnded(epoch=2, epochs=5), 115.0)  # 3 s

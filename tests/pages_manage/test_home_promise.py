@@ -27,9 +27,9 @@ def test_the_estimate_follows_throughput_json(tmp_path):
     assert fallback == demo_estimate(None) and fallback.source.endswith("2026-12-02")
     _measure_everything_at(tmp_path, train=200.0, predict=300.0)
     own = demo_estimate(tmp_path)
-    # By hand, per run: 16 s overhead + epochs * images / 200 + (300 + 300) / 300 = 2 s.
-    # idc CNNs: 3 epochs of 1400 images = 21 s; MobileNetV2: 5 epochs of 1400 images = 35 s.
-    idc, mobilenet = RUN_OVERHEAD_S + 21 + 2, RUN_OVERHEAD_S + 35 + 2
+    # By hand, per run: 16 s overhead + epochs * (images / 200 + 300 val / 300) + (300 + 300)
+    # / 300 = 2 s. idc CNNs: 3 epochs of (7 + 1) s = 24 s; MobileNetV2: 5 epochs = 40 s.
+    idc, mobilenet = RUN_OVERHEAD_S + 24 + 2, RUN_OVERHEAD_S + 40 + 2
     assert own.source == "on this machine by its earlier runs" and own.runs == 6
     assert own.first_s == pytest.approx(START_S + idc)  # the cheapest run comes first
     assert own.total_s == pytest.approx(START_S + 2 * (2 * idc + mobilenet))
@@ -38,7 +38,8 @@ def test_the_estimate_follows_throughput_json(tmp_path):
 
 def test_the_measured_fallback_is_what_the_constants_say():
     rates = MEASURED_RATES["idc_initial"]
-    idc = (RUN_OVERHEAD_S + 3 * DEMO_SPLIT["train"] / rates.train
+    idc = (RUN_OVERHEAD_S
+           + 3 * (DEMO_SPLIT["train"] / rates.train + DEMO_SPLIT["val"] / rates.predict)
            + (DEMO_SPLIT["val"] + DEMO_SPLIT["test"]) / rates.predict)
     assert demo_estimate(None).first_s == pytest.approx(START_S + idc)
     assert demo_grid()[0].model == "idc_initial"  # the cheapest by the same measurement
