@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from core.jobs.backends import QueueThreadBackend
+from core.jobs.kept import KeptJobsRunner
 from core.jobs.states import CACHED, CANCELLED, DONE, FAILED, QUEUED, RUNNING, TERMINAL
 
 __all__ = ["EvaluationCancelled", "EvaluationJob", "EvaluationRunner", "EvaluationSnapshot",
@@ -172,17 +172,14 @@ def run_evaluations(job: EvaluationJob, store, registry_path: Path | None = None
     job.close()
 
 
-class EvaluationRunner(QueueThreadBackend):
+class EvaluationRunner(KeptJobsRunner):
     """One per process (the app keeps one per server): queues evaluation jobs for one worker
     thread, keeps them for display (the last ``keep`` finished ones)."""
 
     thread_name = "lesionlab-evaluations"
 
     def __init__(self, store, registry_path: Path | None = None, keep: int = 20) -> None:
-        super().__init__()
-        self.store, self.registry_path, self.keep = store, registry_path, keep
-        self._jobs: list[EvaluationJob] = []
-        self._jobs_lock = threading.Lock()  # sessions submit and read from their own threads
+        super().__init__(store, registry_path, keep)
 
     def submit(self, tasks: Sequence[EvaluationTask], label: str = "",
                on_event: Callable[[int, dict], None] | None = None) -> EvaluationJob:
@@ -190,28 +187,7 @@ class EvaluationRunner(QueueThreadBackend):
         if not tasks:
             raise ValueError("Nothing to evaluate: the job has no runs.")
         job = EvaluationJob(tasks, label, on_event)
-        with self._jobs_lock:
-            finished = [j for j in self._jobs if j.snapshot().done]
-            self._jobs = [j for j in self._jobs if j not in finished[:-self.keep]] + [job]
-        self.start(job)
-        return job
+        return self._keep_and_start(job)
 
-    def jobs(self) -> list[EvaluationSnapshot]:
-        """Snapshots of every kept job, newest first."""
-        with self._jobs_lock:
-            jobs = list(self._jobs)
-        return [j.snapshot() for j in reversed(jobs)]
-
-    def cancel(self, job_id: str) -> None:
-        with self._jobs_lock:
-            jobs = list(self._jobs)
-        for job in jobs:
-            if job.id == job_id:
-                job.cancel()
-
-    def _serve(self) -> None:
-        while True:
-            job = self._inbox.get()
-            if job is None:
-                return
-            run_evaluations(job, self.store, self.registry_path)
+    def _run(self, job) -> None:
+        run_evaluations(job, self.store, self.registry_path)

@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from core.jobs.backends import QueueThreadBackend
+from core.jobs.kept import KeptJobsRunner
 from core.jobs.states import CACHED, CANCELLED, DONE, FAILED, QUEUED, RUNNING, TERMINAL
 
 __all__ = ["ModelImportCancelled", "ModelImportJob", "ModelImportRunner", "ModelImportSnapshot",
@@ -165,43 +165,19 @@ def _message(exc: Exception, task: ModelImportTask) -> str:
     return str(exc).strip() or type(exc).__name__
 
 
-class ModelImportRunner(QueueThreadBackend):
+class ModelImportRunner(KeptJobsRunner):
     """One per process (the app keeps one per server): queues imports for one worker thread,
     keeps them for display (the last ``keep`` finished ones)."""
 
     thread_name = "lesionlab-model-imports"
 
     def __init__(self, store=None, registry_path: Path | None = None, keep: int = 10) -> None:
-        super().__init__()
-        self.store, self.registry_path, self.keep = store, registry_path, keep
-        self._jobs: list[ModelImportJob] = []
-        self._jobs_lock = threading.Lock()  # sessions submit and read from their own threads
+        super().__init__(store, registry_path, keep)
 
     def submit(self, task: ModelImportTask) -> ModelImportJob:
         """Queue ``task`` and return its job at once."""
         job = ModelImportJob(task)
-        with self._jobs_lock:
-            finished = [j for j in self._jobs if j.snapshot().done]
-            self._jobs = [j for j in self._jobs if j not in finished[:-self.keep]] + [job]
-        self.start(job)
-        return job
+        return self._keep_and_start(job)
 
-    def jobs(self) -> list[ModelImportSnapshot]:
-        """Snapshots of every kept job, newest first."""
-        with self._jobs_lock:
-            jobs = list(self._jobs)
-        return [j.snapshot() for j in reversed(jobs)]
-
-    def cancel(self, job_id: str) -> None:
-        with self._jobs_lock:
-            jobs = list(self._jobs)
-        for job in jobs:
-            if job.id == job_id:
-                job.cancel()
-
-    def _serve(self) -> None:
-        while True:
-            job = self._inbox.get()
-            if job is None:
-                return
-            run_model_import(job, self.store, self.registry_path)
+    def _run(self, job) -> None:
+        run_model_import(job, self.store, self.registry_path)
