@@ -27,11 +27,11 @@ from core.jobs import FAILED
 from core.jobs.evaluation import EvaluationRunner, EvaluationSnapshot, EvaluationTask
 from core.store import ResultsStore
 from dashboard import data
+from dashboard.jobs.kept import kept_jobs
 from dashboard.text import literal, md, plain_table, visible
 
 __all__ = ["evaluate_form", "evaluation_jobs", "get_runner", "request_tasks"]
 
-REFRESH_S = 1.0
 SPLIT_WORDS = {"test": "the target's test split", "all": "every image of the target"}
 
 
@@ -107,30 +107,9 @@ _SEEN = "lesionlab.compare.evaluations_seen"
 
 def evaluation_jobs(*, key: str) -> None:
     """The server's evaluation jobs (live while one runs)."""
-    snaps = get_runner().jobs()[:5]
-    if any(not s.done for s in snaps):
-        _live(key)
-    elif snaps:
-        _render(key)
-
-
-@st.fragment(run_every=REFRESH_S)
-def _live(key: str) -> None:
-    _render(key)
-
-
-def _render(key: str) -> None:
-    snaps = get_runner().jobs()[:5]
-    for snap in snaps:
-        with st.container(border=True):
-            _job_box(snap, key)
-    landed = frozenset(e for s in snaps for e in s.evaluation_ids)
-    ended = frozenset(s.id for s in snaps if s.done)
-    previous = st.session_state.get(_SEEN)
-    st.session_state[_SEEN] = (landed, ended)
-    if previous is not None and (landed - previous[0] or ended - previous[1]):
-        data.refresh_external()
-        st.rerun(scope="app")
+    kept_jobs(lambda: get_runner().jobs(), _job_box,
+              lambda snaps: (e for s in snaps for e in s.evaluation_ids),
+              data.refresh_external, seen_key=_SEEN, key=key)
 
 
 def _job_box(snap: EvaluationSnapshot, key: str) -> None:

@@ -34,12 +34,12 @@ from core.jobs import FAILED
 from core.jobs.import_model import ModelImportRunner, ModelImportSnapshot, ModelImportTask
 from core.store import ResultsStore
 from dashboard import data
+from dashboard.jobs.kept import kept_jobs
 from dashboard.datasets.ui import registry_or_error
 from dashboard.text import literal, md, plain_table, visible
 
 __all__ = ["get_import_runner", "imports_expander"]
 
-REFRESH_S = 1.0
 KINDS = {"predictions": "Predictions file (CSV or parquet)", "model": "Keras model (.keras)"}
 TYPES = {"predictions": ["csv", "parquet"], "model": ["keras"]}
 PREPROCESSING_WORDS = {"none": "none: 0..255 RGB as is", "scale01": "scale01: [0, 1]",
@@ -176,30 +176,9 @@ def _model(upload, dataset, name, split_seed, preprocessing, last_conv_layer) ->
 
 def model_imports(*, key: str) -> None:
     """The server's model imports (live while one runs)."""
-    snaps = get_import_runner().jobs()[:5]
-    if any(not s.done for s in snaps):
-        _live(key)
-    elif snaps:
-        _render(key)
-
-
-@st.fragment(run_every=REFRESH_S)
-def _live(key: str) -> None:
-    _render(key)
-
-
-def _render(key: str) -> None:
-    snaps = get_import_runner().jobs()[:5]
-    for snap in snaps:
-        with st.container(border=True):
-            _job_box(snap, key)
-    landed = frozenset(s.run_id for s in snaps if s.run_id)
-    ended = frozenset(s.id for s in snaps if s.done)
-    previous = st.session_state.get(_SEEN)
-    st.session_state[_SEEN] = (landed, ended)
-    if previous is not None and (landed - previous[0] or ended - previous[1]):
-        data.refresh_runs()
-        st.rerun(scope="app")
+    kept_jobs(lambda: get_import_runner().jobs(), _job_box,
+              lambda snaps: (s.run_id for s in snaps if s.run_id),
+              data.refresh_runs, seen_key=_SEEN, key=key)
 
 
 def _job_box(snap: ModelImportSnapshot, key: str) -> None:
