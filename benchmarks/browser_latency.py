@@ -171,6 +171,10 @@ def _threshold(page, ctx: dict) -> None:
                                            ctx["n"])
     print(line("threshold move, 6 runs", timings,
                extra=f"   (table verified {verified}/{len(timings)})"), flush=True)
+    print(f"{'':<6}brw cpu less polling: median "
+          f"{statistics.median(t.browser_cpu_s - cpu * t.seconds for t in timings):.2f} CPU s "
+          "per move (the wall time inflates the polling's share on a loaded machine)",
+          flush=True)
 
 
 def _tabs(page, ctx: dict) -> None:
