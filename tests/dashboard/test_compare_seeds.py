@@ -154,12 +154,16 @@ def test_a_one_seed_configuration_queues_its_missing_seeds_on_the_job_runner(at)
 
 
 def test_the_roc_is_each_configurations_mean_with_a_band(at):
+    at.session_state["view"] = "Curves"
+    at.run()
     spec = chart_by_title(at, "ROC per configuration")
     roles = [(t.get("meta") or {}).get("role") for t in spec["data"]]
     assert roles.count("curve") == 3
     assert roles.count("band") == 4  # two configurations with a spread, a pair of edges each
     legends = [t["name"] for t in spec["data"] if (t.get("meta") or {}).get("role") == "curve"]
     assert sum(name.endswith("(3 seeds)") for name in legends) == 2
+    at.session_state["view"] = "Overview"  # the module's page, as the next test expects it
+    at.run()
 
 
 def test_the_ranking_is_the_cores_with_holm_and_the_comparisons_counted(at, seeded):

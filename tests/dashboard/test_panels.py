@@ -54,10 +54,11 @@ def _content(shown):
 
 
 def test_the_tabs_hold_the_panels_in_the_pages_order():
-    assert TABS == ["Overview", "Ranking", "Decision curves", "Calibration", "Transfer",
-                    "Paired tests", "Subgroups", "Cross-validation"]
+    assert TABS == ["Overview", "Curves", "Per class", "Ranking", "Decision curves",
+                    "Calibration", "Transfer", "Paired tests", "Subgroups", "Cross-validation"]
     names = {tab: [p.name for p in in_tab(tab)] for tab in [*TABS, None]}
-    assert names == {"Overview": ["metrics", "confusion", "roc", "bars"],
+    assert names == {"Overview": ["metrics", "confusion"], "Curves": ["roc"],
+                     "Per class": ["bars"],
                      "Ranking": ["ranking"], "Decision curves": ["decision"],
                      "Calibration": ["calibration"], "Transfer": ["transfer"],
                      "Paired tests": ["pvalues"],
@@ -67,7 +68,9 @@ def test_the_tabs_hold_the_panels_in_the_pages_order():
 
 def test_per_configuration_the_overview_shows_the_seed_twins():
     names = [p.name for p in in_tab("Overview", PER_CONFIGURATION)]
-    assert names == ["seed_metrics", "seed_confusion", "seed_roc", "bars"]
+    assert names == ["seed_metrics", "seed_confusion"]
+    assert [p.name for p in in_tab("Curves", PER_CONFIGURATION)] == ["seed_roc"]
+    assert [p.name for p in in_tab("Per class", PER_CONFIGURATION)] == ["bars"]
     assert [p.name for p in in_tab("Ranking", PER_CONFIGURATION)] == ["ranking"]
     assert [p.name for p in in_tab("Decision curves", PER_CONFIGURATION)] == [
         "decision", "seed_decision"]

@@ -54,6 +54,8 @@ def test_compare_names_the_damaged_run_and_compares_the_others(damaged):
     no_exception(at)
     shown = _said(at) + _tables(at)
     assert "is damaged: predictions.parquet has" in shown and FIX in shown
+    at.session_state["view"] = "Curves"  # the ROC curves' tab
+    at.run()
     roc = chart_by_title(at, "ROC curves")
     assert len([t for t in roc["data"] if t["meta"]["role"] == "curve"]) == 2
 
@@ -64,7 +66,7 @@ def test_compare_names_the_damaged_run_and_compares_the_others(damaged):
     assert "1 stored run(s) are damaged and left out of this page" in said
     assert damaged["bad"] in said and FIX in said
 
-    again = open_page("pages/compare.py", {"runs": ",".join(ids)})  # the shared link, later
+    again = open_page("pages/compare.py", {"runs": ",".join(ids), "view": "Curves"})  # later
     no_exception(again)
     said = _said(again)
     assert "not in this store" not in said
@@ -162,7 +164,7 @@ def test_pages_survive_single_byte_damage_in_the_index(trained_store, tmp_path, 
     no_exception(home)
     table = next(df.value for df in home.dataframe if "run id" in df.value.columns)
     assert sorted(table["run id"]) == expected and set(table["status"]) == {"ok"}
-    compare = open_page("pages/compare.py", {"runs": ",".join(expected)})
+    compare = open_page("pages/compare.py", {"runs": ",".join(expected), "view": "Curves"})
     no_exception(compare)
     roc = chart_by_title(compare, "ROC curves")
     assert len([t for t in roc["data"] if t["meta"]["role"] == "curve"]) == 3

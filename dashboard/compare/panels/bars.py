@@ -34,7 +34,7 @@ def distinct_per_class(values: Mapping[str, Mapping]) -> dict[str, dict]:
 
 class BarsPanel(Panel):
     title = "Per-class metrics"
-    tab = "Overview"
+    tab = "Per class"
     name = "bars"
     stem = "lesionlab-per-class"
     follows_threshold = True

@@ -23,7 +23,7 @@ class CurvesPanel(Panel):
     :attr:`pr_name` / :attr:`pr_stem`."""
 
     title = "ROC and precision-recall curves"
-    tab = "Overview"
+    tab = "Curves"
     name = "roc"
     stem = "lesionlab-roc"
     pr_name = "pr"

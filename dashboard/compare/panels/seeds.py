@@ -91,7 +91,7 @@ class SeedMetricsPanel(Panel):
 
 class SeedRocPanel(Panel):
     title = "ROC per configuration (mean over seeds)"
-    tab = "Overview"
+    tab = "Curves"
     name = "seed_roc"
     stem = "lesionlab-roc-configurations"
     follows_threshold = False
