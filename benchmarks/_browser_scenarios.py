@@ -208,6 +208,21 @@ def _press(page: Page, key: str, times: int) -> None:
     keys.perform()
 
 
+def _free_value(page: Page, timeout: float = 60.0) -> None:
+    """Choose "Free value": the slider is live only then (dashboard/threshold.py), as a user
+    must do before dragging it; untimed."""
+    from selenium.webdriver.common.by import By
+
+    page.driver.find_element(
+        By.XPATH, '//*[@data-testid="stRadio"]//label[contains(., "Free value")]').click()
+    deadline = time.perf_counter() + timeout
+    while not page.driver.find_elements(
+            By.CSS_SELECTOR, '[data-testid="stSlider"] input[type="range"]:not([disabled])'):
+        if time.perf_counter() > deadline:
+            raise ScenarioFailed("the slider did not become live after choosing 'Free value'")
+        time.sleep(0.05)
+
+
 def _snapshot(page: Page) -> None:
     """Remember the metrics table's pixels once they have stopped changing."""
     last = probe(page.driver, SNAPSHOT)
@@ -228,6 +243,7 @@ def threshold_moves(page: Page, evals: dict, n: int) -> tuple[list[Timing], int]
 
     value = 0.5
     page.wait(SETTLED_AT, expected(evals, value)[0], value, what="Compare at 0.5")
+    _free_value(page)
     if not scroll_to(page, "sensitivity"):
         raise ScenarioFailed("the metrics table has no 'sensitivity' column to watch")
     timings, verified = [], 0
