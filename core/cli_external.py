@@ -177,7 +177,8 @@ def evaluation_lines(store) -> list[str]:
         "model": table["model"], "trained on": table["source_dataset"],
         "tested on": table["dataset"], "split": table["split"],
         "internal test vs external": [versus(r) for _, r in table.iterrows()],
-        "overlap": [f"{e} exact, {n} near" for e, n in
+        "overlap": [f"{e:.0f} exact, {n:.0f} near" if pd.notna(e) and pd.notna(n)
+                    else "unknown" for e, n in
                     zip(table["exact_overlap"], table["near_overlap"])],
         "status": table["status"]})
     return [f"{len(table)} external evaluation(s):", shown.to_string(index=False)]

@@ -7,8 +7,8 @@ metrics with bootstrap CIs at every threshold rule frozen from the source run's 
 split (an "oracle (external)" re-choice only on request), calibration-in-the-large and slope.
 ``transfer_matrix`` lays many of them out, training sets by test sets, one matrix per source
 configuration (``transfer_groups``); ``describe_external`` describes each external set
-(TRIPOD-AI: size, events, prevalence, risks, images left out, overlap, mapping, split). Importing this package
-does not import TensorFlow; predicting does.
+(TRIPOD-AI: size, events, prevalence, risks, images left out, overlap, mapping, split).
+Importing this package does not import TensorFlow; predicting does.
 """
 
 from __future__ import annotations

@@ -29,8 +29,8 @@ from core.evaluation import DelongAuc
 
 __all__ = ["TRANSFER_COLUMNS", "TransferCell", "auc_drop", "transfer_matrix", "transfer_table"]
 
-TRANSFER_COLUMNS = ("source", "train_dataset", "test_dataset", "external", "auc", "ci_low", "ci_high",
-                    "internal_auc", "drop", "drop_ci_low", "drop_ci_high", "reason")
+TRANSFER_COLUMNS = ("source", "train_dataset", "test_dataset", "external", "auc", "ci_low",
+                    "ci_high", "internal_auc", "drop", "drop_ci_low", "drop_ci_high", "reason")
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,8 @@ def transfer_matrix(cells: Iterable[TransferCell], *, alpha: float = 0.05) -> pd
             drop, lo, hi, reason = auc_drop(cell.internal, cell.auc, alpha=alpha)
         else:
             drop, lo, hi, reason = 0.0, float("nan"), float("nan"), ""
-        rows.append({"source": cell.source, "train_dataset": cell.train_dataset, "test_dataset": cell.test_dataset,
+        rows.append({"source": cell.source, "train_dataset": cell.train_dataset,
+                     "test_dataset": cell.test_dataset,
                      "external": external, "auc": cell.auc.auc, "ci_low": cell.auc.ci_low,
                      "ci_high": cell.auc.ci_high, "internal_auc": cell.internal.auc,
                      "drop": drop, "drop_ci_low": lo, "drop_ci_high": hi,

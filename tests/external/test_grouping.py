@@ -59,7 +59,8 @@ def test_the_cli_and_the_transfer_tab_group_alike(two_seeds, monkeypatch, capsys
     out = capsys.readouterr().out
     assert "transfer matrix, idc_own, none, quick, seed 0" in out
     assert "transfer matrix, idc_own, none, quick, seed 1" in out
-    at = open_page("pages/compare.py", {"runs": run.run_id, "evals": ",".join(stored.values())})
+    evals = ",".join(s.evaluation_id for s in stored.values())
+    at = open_page("pages/compare.py", {"runs": run.run_id, "evals": evals})
     at.session_state["view"] = "Transfer"
     at.run()
     assert not at.exception, [e.value for e in at.exception]

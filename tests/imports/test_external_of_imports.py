@@ -87,5 +87,8 @@ def test_the_cli_says_the_overlap_is_unknown(imported, monkeypatch, capsys) -> N
     assert main(["evaluate", "--runs", run.run_id, "--on", site, "--split", "all"]) == 0
     out = capsys.readouterr().out
     assert f"training images: {UNKNOWN_IMPORTED}" in out and "0 exact" not in out
+    assert main(["ls"]) == 0
+    listed = capsys.readouterr().out
+    assert "unknown" in listed and "None exact" not in listed
     assert main(["evaluate", "--runs", preds.run_id, "--on", site, "--split", "all"]) == 2
     assert "no model to predict the other dataset" in capsys.readouterr().err
