@@ -56,13 +56,38 @@ def _threshold_table(thresholds):
     return pd.DataFrame(wide[order]).reset_index()
 
 
+def _describe(result) -> None:
+    """The external set as TRIPOD-AI asks (:func:`core.external.describe_external`)."""
+    from core.external import describe_external
+
+    d = describe_external([result]).iloc[0]
+    events = "" if d.n_events is None else \
+        f", {d.n_events} events (prevalence {d.prevalence:.3f})"
+    print(f"  external set: {d.target_split}, {d.n_images} images{events}, "
+          f"{d.left_out_unreadable} unreadable left out; class mapping {d.class_mapping}")
+
+
+def _excluded(result) -> None:
+    """The AUC without the images flagged as overlapping, when some were."""
+    excluded = result.excluding_overlap
+    if excluded is None:
+        return
+    auc = excluded.auc
+    text = excluded.reason if auc is None else _ci(auc.auc, auc.ci_low, auc.ci_high)
+    print(f"  AUC external {excluded.label}: {text}")
+
+
 def _print_result(result) -> None:
     import pandas as pd
 
+    _describe(result)
     found = result.overlap
     flag = "  OVERLAPPING" if result.overlapping else ""
-    print(f"  overlap with the run's training images: {found['exact']} exact, {found['near']} "
-          f"near-identical, of {found['n_target']}{flag}")
+    if not result.overlap_known:
+        print(f"  overlap with the run's training images: {found.get('unknown')}")
+    else:
+        print(f"  overlap with the run's training and validation images: {found['exact']} "
+              f"exact, {found['near']} near-identical, of {found['n_target']}{flag}")
     if result.run_evaluation is None:
         print(f"  multiclass: accuracy {result.multiclass.accuracy:.3f}")
         print(result.multiclass.averages.to_string())
@@ -72,6 +97,7 @@ def _print_result(result) -> None:
     print(f"  AUC external {_ci(auc.auc, auc.ci_low, auc.ci_high)}, internal test "
           f"{_ci(own.auc, own.ci_low, own.ci_high)}, drop {_ci(drop, low, high, '+')} "
           f"(unpaired DeLong){' - ' + reason if reason else ''}")
+    _excluded(result)
     cal = result.calibration
     print(f"  calibration on the external set: in-the-large {_ci(cal.citl, *cal.citl_ci, '+')}"
           f", slope {_ci(cal.slope, *cal.slope_ci)} (observed risk {cal.observed_risk:.3f}, "
@@ -80,37 +106,18 @@ def _print_result(result) -> None:
         print(_threshold_table(result.thresholds).to_string(index=False))
 
 
-def _cells(result, run) -> list:
-    from core.external import TransferCell
+def _transfer(results) -> None:
+    """One matrix per source configuration (model, strategy, profile, seed), rows its runs'
+    training sets (:func:`core.external.transfer_groups`, as on the Compare page)."""
+    from core.external import transfer_groups, transfer_long, transfer_table
 
-    view = result.evaluation.view
-    return [TransferCell(view.source_dataset, view.dataset, result.run_evaluation.auc,
-                         result.internal),
-            TransferCell(view.source_dataset, view.source_dataset, result.internal,
-                         result.internal)]
-
-
-def _transfer(pairs) -> None:
-    """One matrix per model setup (model, strategy, profile, seed): rows its training sets."""
-    from core.external import transfer_matrix, transfer_table
-
-    groups: dict[str, dict] = {}
-    for result, run in pairs:
-        if result.run_evaluation is None:
-            continue
-        ident = run.identity
-        setup = f"{ident.get('model')}, {ident.get('strategy')}, {ident.get('profile')}, " \
-                f"seed {ident.get('seed')}"
-        cells = groups.setdefault(setup, {})
-        for cell in _cells(result, run):
-            key = (cell.train_dataset, cell.test_dataset)
-            if key in cells and cells[key].auc != cell.auc:  # two runs of one setup: say so
-                setup = f"{setup} (run {run.run_id})"
-                cells = groups.setdefault(setup, {})
-            cells[key] = cell
-    for setup, cells in groups.items():
-        print(f"transfer matrix, {setup}: AUC [95% CI], drop from internal [95% CI]")
-        print(transfer_table(transfer_matrix(cells.values())).to_string())
+    binary = [r for r in results if r.run_evaluation is not None]
+    for group in transfer_groups(binary):
+        print(f"transfer matrix, {group.setup}: AUC [95% CI], drop from internal [95% CI]")
+        try:
+            print(transfer_table(transfer_long(group.results)).to_string())
+        except ValueError as exc:  # one run evaluated twice on one test set
+            print(f"  {exc}")
 
 
 def _one(store, rid: str, dataset: str, args, mapping):
@@ -126,7 +133,7 @@ def _one(store, rid: str, dataset: str, args, mapping):
     print(f"{result.label} - run {rid}, {args.split} split, {stored.view.n_external} "
           f"images, {args.level} level (evaluation {stored.evaluation_id}, {how})")
     _print_result(result)
-    return result, run
+    return result
 
 
 def evaluate(args) -> int:
@@ -136,7 +143,7 @@ def evaluate(args) -> int:
 
     mapping = parse_mapping(args.mapping)
     store = ResultsStore()
-    pairs = []
+    results = []
     for dataset in args.datasets:
         for rid in args.runs:
             source = store.get(rid).identity.get("dataset")
@@ -144,8 +151,8 @@ def evaluate(args) -> int:
                 print(f"run {rid} was trained on {dataset}: its internal test AUC is the "
                       "diagonal of the transfer matrix, not an external evaluation")
                 continue
-            pairs.append(_one(store, rid, dataset, args, mapping))
-    _transfer(pairs)
+            results.append(_one(store, rid, dataset, args, mapping))
+    _transfer(results)
     return 0
 
 
@@ -170,7 +177,8 @@ def evaluation_lines(store) -> list[str]:
         "model": table["model"], "trained on": table["source_dataset"],
         "tested on": table["dataset"], "split": table["split"],
         "internal test vs external": [versus(r) for _, r in table.iterrows()],
-        "overlap": [f"{e} exact, {n} near" for e, n in
+        "overlap": [f"{e:.0f} exact, {n:.0f} near" if pd.notna(e) and pd.notna(n)
+                    else "unknown" for e, n in
                     zip(table["exact_overlap"], table["near_overlap"])],
         "status": table["status"]})
     return [f"{len(table)} external evaluation(s):", shown.to_string(index=False)]

@@ -21,6 +21,14 @@ evaluation the target's images are compared with the run's training images twice
   include the exact copies.
 
 Unreadable images cannot be compared; they are counted, never silently skipped.
+
+The training side is every image that shaped the model: its ``train`` rows and its ``val``
+rows (validation chose the thresholds and stopped training early, so a target image copied from
+there is not external either). Each target image gets a flag (:func:`overlap_flags`:
+``exact``, ``near``, ``none`` or ``unreadable``), stored with the evaluation's predictions so
+the AUC without the flagged images can be recomputed. An imported model's training images are
+not known here: its overlap is :meth:`Overlap.not_checked`, labelled :data:`UNKNOWN_IMPORTED`,
+never "no overlap".
 """
 
 from __future__ import annotations
@@ -35,13 +43,17 @@ from PIL import Image
 
 from core.datasets import LoadedDataset
 
-__all__ = ["HASH_SIDE", "NEAR_BITS", "Overlap", "average_hash", "hash_distance", "image_keys",
-           "count_overlap"]
+__all__ = ["FLAG_COLUMN", "HASH_SIDE", "NEAR_BITS", "UNKNOWN_IMPORTED", "Overlap",
+           "average_hash", "count_overlap", "hash_distance", "image_keys", "overlap_flags"]
 
 HASH_SIDE = 16
 NEAR_BITS = 20
 _EXAMPLES = 20
 _PAIRS_PER_BLOCK = 1 << 22  # target x training pairs compared at once (~128 MiB)
+#: The stored predictions' column holding each external row's flag (a ``meta_`` column, so the
+#: predictions contract accepts it; an evaluation stored before it has none: unknown).
+FLAG_COLUMN = "meta_training_overlap"
+UNKNOWN_IMPORTED = "overlap unknown (imported model)"
 
 
 @dataclass(frozen=True)
@@ -55,13 +67,30 @@ class Overlap:
     unreadable: int
     exact_examples: tuple[str, ...] = ()
     near_examples: tuple[str, ...] = ()
+    unknown: str = ""  #: why the overlap could not be checked ("" when it was)
+
+    @classmethod
+    def not_checked(cls, n_target: int, unreadable: int, why: str = UNKNOWN_IMPORTED
+                    ) -> Overlap:
+        """The overlap of a model whose training images are not known here (imported)."""
+        return cls(exact=0, near=0, n_target=n_target, n_train=0, unreadable=unreadable,
+                   unknown=why)
+
+    @property
+    def known(self) -> bool:
+        return not self.unknown
 
     @property
     def overlapping(self) -> bool:
-        return self.near > 0 or self.exact > 0
+        return self.known and (self.near > 0 or self.exact > 0)
 
     def as_record(self) -> dict:
-        return {"exact": self.exact, "near": self.near, "n_target": self.n_target,
+        """The record's ``overlap`` section; an unknown overlap has no counts (``None``) and
+        says why in ``unknown``."""
+        if not self.known:
+            return {"exact": None, "near": None, "n_target": self.n_target, "n_train": None,
+                    "unreadable": self.unreadable, "unknown": self.unknown, "known": False}
+        return {"known": True, "exact": self.exact, "near": self.near, "n_target": self.n_target,
                 "n_train": self.n_train, "unreadable": self.unreadable,
                 "near_bits": NEAR_BITS, "hash_side": HASH_SIDE, "method": "sha256 + aHash",
                 "exact_examples": list(self.exact_examples),
@@ -129,15 +158,31 @@ def _near_mask(target: np.ndarray, train: np.ndarray) -> np.ndarray:
     return found
 
 
-def count_overlap(train: pd.DataFrame, target: pd.DataFrame) -> Overlap:
-    """Count target images (``image_keys`` rows) that match a training image, exactly or near."""
+def overlap_flags(train: pd.DataFrame, target: pd.DataFrame) -> pd.Series:
+    """Per target row (``image_keys`` rows, same index): ``"exact"`` (the same bytes as a
+    training image), ``"near"`` (within :data:`NEAR_BITS` bits of one, not exact), ``"none"``,
+    or ``"unreadable"``."""
     train_ok = train.dropna(subset=["sha256"])
-    target_ok = target.dropna(subset=["sha256"])
+    readable = target["sha256"].notna().to_numpy()
+    target_ok = target[readable]
     exact = target_ok["sha256"].isin(set(train_ok["sha256"])).to_numpy()
     near = _near_mask(_words(target_ok["ahash"]), _words(train_ok["ahash"])) | exact
-    ids = target_ok["sample_id"].astype(str).to_numpy()
+    flags = np.full(len(target), "unreadable", dtype=object)
+    flags[readable] = np.where(exact, "exact", np.where(near, "near", "none"))
+    return pd.Series(flags, index=target.index, name="overlap")
+
+
+def count_overlap(train: pd.DataFrame, target: pd.DataFrame,
+                  flags: pd.Series | None = None) -> Overlap:
+    """Count target images (``image_keys`` rows) that match a training image, exactly or near
+    ("near" includes the exact copies); ``flags``: :func:`overlap_flags` of the same two, when
+    the caller has them already (the comparison is the costly part)."""
+    flags = (overlap_flags(train, target) if flags is None else flags).to_numpy()
+    ids = target["sample_id"].astype(str).to_numpy()
+    exact, near = flags == "exact", np.isin(flags, ("exact", "near"))
+    unreadable_train = int(train["sha256"].isna().sum())
     return Overlap(exact=int(exact.sum()), near=int(near.sum()), n_target=len(target),
-                   n_train=len(train), unreadable=len(target) - len(target_ok)
-                   + len(train) - len(train_ok),
+                   n_train=len(train),
+                   unreadable=int((flags == "unreadable").sum()) + unreadable_train,
                    exact_examples=tuple(ids[exact][:_EXAMPLES]),
-                   near_examples=tuple(ids[near & ~exact][:_EXAMPLES]))
+                   near_examples=tuple(ids[flags == "near"][:_EXAMPLES]))

@@ -19,18 +19,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.evaluation import (DelongAuc, MulticlassResult, RunEvaluation, ThresholdChoice,
-                             binary_split, choose_threshold,
+from core.evaluation import (DelongAuc, EvaluationError, MulticlassResult, RunEvaluation,
+                             ThresholdChoice, binary_split, choose_threshold,
                              multiclass_from_predictions)
 from core.external.calibration import ExternalCalibration, logistic_recalibration
 from core.external.errors import ExternalEvaluationError
-from core.external.transfer import TransferCell, auc_drop, transfer_matrix
+from core.external.overlap import FLAG_COLUMN
+from core.external.transfer import auc_drop
 from core.store import StoredRun
 from core.store.evaluations import StoredEvaluation
 
-__all__ = ["CALIBRATION_COLUMNS", "ORACLE_LABEL", "RULES", "SOURCE_LABEL", "THRESHOLD_COLUMNS",
-           "ExternalResult", "external_result", "frozen_choices", "oracle_choices",
-           "transfer_long", "with_oracle"]
+__all__ = ["FLAGGED", "ORACLE_LABEL", "RULES", "SOURCE_LABEL", "THRESHOLD_COLUMNS",
+           "ExcludingOverlap", "ExternalResult", "excluding_overlap", "external_result",
+           "frozen_choices", "oracle_choices", "setup_of", "with_oracle"]
 
 #: The threshold rules reported by default: (method, target) as in core.evaluation.thresholds.
 RULES: tuple[tuple[str, float | None], ...] = (
@@ -41,6 +42,31 @@ SOURCE_LABEL = "source validation"
 #: The columns of :attr:`ExternalResult.thresholds` (one row per rule and metric).
 THRESHOLD_COLUMNS = ["rule", "chosen_on", "threshold", "metric", "estimate", "ci_low",
                      "ci_high", "note"]
+#: The overlap flags (:data:`~core.external.overlap.FLAG_COLUMN`) of target images that
+#: matched an image the run trained or validated on.
+FLAGGED = ("exact", "near")
+
+
+@dataclass(frozen=True)
+class ExcludingOverlap:
+    """The external AUC recomputed without the target images flagged as overlapping: how much
+    of the external AUC the copies carry. ``auc`` is ``None`` (with ``reason``) when what is
+    left cannot give one (no image left, or a single class)."""
+
+    n_excluded: int
+    auc: DelongAuc | None
+    reason: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"excluding {self.n_excluded} overlapping images"
+
+
+def setup_of(identity: dict) -> str:
+    """A run's configuration in words, without its dataset: "model, strategy, profile, seed N"
+    (the key under which the transfer matrix puts runs trained on different datasets)."""
+    return (f"{identity.get('model')}, {identity.get('strategy')}, {identity.get('profile')}, "
+            f"seed {identity.get('seed')}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +83,8 @@ class ExternalResult:
     calibration: ExternalCalibration | None
     thresholds: pd.DataFrame  # rule, chosen_on, threshold, metric, estimate, ci_low, ci_high
     multiclass: MulticlassResult | None = None
+    excluding_overlap: ExcludingOverlap | None = None  #: only when images were flagged
+    setup: str = ""  #: the source run's configuration (:func:`setup_of`)
 
     @property
     def overlap(self) -> dict:
@@ -65,6 +93,12 @@ class ExternalResult:
     @property
     def overlapping(self) -> bool:
         return self.evaluation.view.overlapping
+
+    @property
+    def overlap_known(self) -> bool:
+        """False for an imported model (its training images are unknown here); an evaluation
+        stored before the ``known`` key was always checked."""
+        return self.evaluation.view.overlap.get("known") is not False
 
 
 def frozen_choices(ev: RunEvaluation, rules: Sequence[tuple[str, float | None]] = RULES
@@ -99,6 +133,30 @@ def _separate_groups(pred: pd.DataFrame) -> pd.DataFrame:
     return pred.assign(group=group)
 
 
+def excluding_overlap(pred: pd.DataFrame, positive: int, level: str = "sample",
+                      aggregate: str = "mean", *, alpha: float = 0.05
+                      ) -> ExcludingOverlap | None:
+    """The AUC (DeLong CI) on the external rows NOT flagged as overlapping, at ``level``;
+    ``None`` when no row is flagged, or when the predictions carry no flags (an evaluation
+    stored before the flags were: unknown, so no row is claimed). At patient level a patient
+    keeps the images that were not flagged."""
+    if FLAG_COLUMN not in pred.columns:
+        return None
+    external = pred[pred["split"].astype(str) == "test"]
+    flagged = external[FLAG_COLUMN].isin(FLAGGED)
+    if not flagged.any():
+        return None
+    kept = external[~flagged]
+    if kept.empty:
+        return ExcludingOverlap(int(flagged.sum()), None, "every image was flagged")
+    try:
+        auc = RunEvaluation.from_predictions(kept, positive, level, aggregate, n_boot=1,
+                                             alpha=alpha).auc
+    except EvaluationError as exc:
+        return ExcludingOverlap(int(flagged.sum()), None, exc.problem)
+    return ExcludingOverlap(int(flagged.sum()), auc)
+
+
 def external_result(evaluation: StoredEvaluation, run: StoredRun, *, level: str = "sample",
                     aggregate: str = "mean", oracle: bool = False,
                     rules: Sequence[tuple[str, float | None]] = RULES, n_boot: int = 1000,
@@ -115,7 +173,8 @@ def external_result(evaluation: StoredEvaluation, run: StoredRun, *, level: str 
             raise ExternalEvaluationError("Patient level needs a binary run.",
                                           fix="evaluate at sample level")
         return ExternalResult(evaluation, label, level, None, None, None, None, pd.DataFrame(),
-                              multiclass_from_predictions(pred, run.class_names))
+                              multiclass_from_predictions(pred, run.class_names),
+                              setup=setup_of(run.identity))
     if level == "group" and not evaluation.view.has_groups:
         raise ExternalEvaluationError(
             f"Dataset {evaluation.view.dataset!r} has no patient or lesion ids, so "
@@ -129,7 +188,10 @@ def external_result(evaluation: StoredEvaluation, run: StoredRun, *, level: str 
         rows += _threshold_rows(ev, oracle_choices(ev, rules), ORACLE_LABEL)
     return ExternalResult(evaluation, label, level, ev, own, auc_drop(own, ev.auc, alpha=alpha),
                           logistic_recalibration(ev.test.y, ev.test.scores, alpha=alpha),
-                          pd.concat(rows, ignore_index=True)[THRESHOLD_COLUMNS])
+                          pd.concat(rows, ignore_index=True)[THRESHOLD_COLUMNS],
+                          excluding_overlap=excluding_overlap(pred, positive, level, aggregate,
+                                                              alpha=alpha),
+                          setup=setup_of(run.identity))
 
 
 def with_oracle(result: ExternalResult,
@@ -143,31 +205,3 @@ def with_oracle(result: ExternalResult,
         return result.thresholds
     rows = [result.thresholds, *_threshold_rows(ev, oracle_choices(ev, rules), ORACLE_LABEL)]
     return pd.concat(rows, ignore_index=True)[THRESHOLD_COLUMNS]
-
-
-CALIBRATION_COLUMNS = ("citl", "citl_ci_low", "citl_ci_high", "slope", "slope_ci_low",
-                       "slope_ci_high", "overlapping")
-
-
-def transfer_long(results: Sequence[ExternalResult], *, alpha: float = 0.05) -> pd.DataFrame:
-    """One model's transfer matrix as a long table (:func:`transfer_matrix`'s columns, then
-    :data:`CALIBRATION_COLUMNS` for the external cells): each binary result's external AUC and
-    its drop, plus one diagonal cell per training dataset (the run's internal test AUC). Two
-    results for one (training set, test set) pair raise ``ValueError`` (choose one run)."""
-    binary = [r for r in results if r.run_evaluation is not None]
-    cells, calibration = [], {}
-    for r in binary:
-        view = r.evaluation.view
-        source, target = str(view.source_dataset), str(view.dataset)
-        cells.append(TransferCell(source, target, r.run_evaluation.auc, r.internal))
-        c = r.calibration
-        calibration[(source, target)] = (c.citl, *c.citl_ci, c.slope, *c.slope_ci,
-                                         r.overlapping)
-    diagonal = {str(r.evaluation.view.source_dataset): r.internal for r in binary}
-    cells += [TransferCell(d, d, auc, auc) for d, auc in diagonal.items()
-              if (d, d) not in calibration]
-    long = transfer_matrix(cells, alpha=alpha)
-    extra = pd.DataFrame([calibration.get((a, b), (float("nan"),) * 6 + (False,))
-                          for a, b in zip(long["train_dataset"], long["test_dataset"])],
-                         columns=list(CALIBRATION_COLUMNS), index=long.index)
-    return pd.concat([long, extra], axis=1)

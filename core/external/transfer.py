@@ -11,6 +11,9 @@ the two DeLong variances, ``se = sqrt(var_internal + var_external)``, and the in
 test (:func:`core.evaluation.delong_test`) does not apply: there is no sample both AUCs share.
 When either variance is undefined (too few cases of a class, perfect separation), the drop's
 interval is NaN, with the reason.
+
+A row is one source run (``source``: its training dataset's name, or that name and the run's
+id when two runs of one matrix were trained on the same dataset), so two runs never share a row.
 """
 
 from __future__ import annotations
@@ -26,18 +29,24 @@ from core.evaluation import DelongAuc
 
 __all__ = ["TRANSFER_COLUMNS", "TransferCell", "auc_drop", "transfer_matrix", "transfer_table"]
 
-TRANSFER_COLUMNS = ("train_dataset", "test_dataset", "external", "auc", "ci_low", "ci_high",
-                    "internal_auc", "drop", "drop_ci_low", "drop_ci_high", "reason")
+TRANSFER_COLUMNS = ("source", "train_dataset", "test_dataset", "external", "auc", "ci_low",
+                    "ci_high", "internal_auc", "drop", "drop_ci_low", "drop_ci_high", "reason")
 
 
 @dataclass(frozen=True)
 class TransferCell:
-    """One model on one test set: ``auc`` there, ``internal`` its own dataset's test AUC."""
+    """One model on one test set: ``auc`` there, ``internal`` its own dataset's test AUC;
+    ``row`` the matrix row it sits in (default: the training dataset)."""
 
     train_dataset: str
     test_dataset: str
     auc: DelongAuc
     internal: DelongAuc
+    row: str = ""
+
+    @property
+    def source(self) -> str:
+        return self.row or self.train_dataset
 
 
 def auc_drop(internal: DelongAuc, external: DelongAuc, *, alpha: float = 0.05
@@ -53,11 +62,11 @@ def auc_drop(internal: DelongAuc, external: DelongAuc, *, alpha: float = 0.05
 
 def transfer_matrix(cells: Iterable[TransferCell], *, alpha: float = 0.05) -> pd.DataFrame:
     """Long table (one row per cell, :data:`TRANSFER_COLUMNS`); a diagonal cell (same dataset)
-    is the internal test AUC, without a drop. Two cells for one (train, test) pair are refused:
-    pick one model per training dataset first."""
+    is the internal test AUC, without a drop. Two cells for one (row, test) pair are refused:
+    pick one model per training dataset (or give each its own ``row``) first."""
     rows, seen = [], set()
     for cell in cells:
-        key = (cell.train_dataset, cell.test_dataset)
+        key = (cell.source, cell.test_dataset)
         if key in seen:
             raise ValueError(f"two results for training set {key[0]!r} on test set {key[1]!r}; "
                              "choose one model per training dataset")
@@ -67,7 +76,8 @@ def transfer_matrix(cells: Iterable[TransferCell], *, alpha: float = 0.05) -> pd
             drop, lo, hi, reason = auc_drop(cell.internal, cell.auc, alpha=alpha)
         else:
             drop, lo, hi, reason = 0.0, float("nan"), float("nan"), ""
-        rows.append({"train_dataset": cell.train_dataset, "test_dataset": cell.test_dataset,
+        rows.append({"source": cell.source, "train_dataset": cell.train_dataset,
+                     "test_dataset": cell.test_dataset,
                      "external": external, "auc": cell.auc.auc, "ci_low": cell.auc.ci_low,
                      "ci_high": cell.auc.ci_high, "internal_auc": cell.internal.auc,
                      "drop": drop, "drop_ci_low": lo, "drop_ci_high": hi,
@@ -85,5 +95,5 @@ def transfer_table(long: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
         return auc + f" drop {r.drop:+.{digits}f} [{r.drop_ci_low:+.{digits}f}, " \
             f"{r.drop_ci_high:+.{digits}f}]"
     cells = long.assign(cell=[text(r) for r in long.itertuples()])
-    table = cells.pivot(index="train_dataset", columns="test_dataset", values="cell")
+    table = cells.pivot(index="source", columns="test_dataset", values="cell")
     return table.fillna("").rename_axis(index="trained on", columns="tested on")

@@ -11,9 +11,10 @@ from scipy.special import expit
 
 from core.datasets import DatasetSpec, LoadedDataset
 from core.evaluation import DelongAuc
-from core.external import (ExternalEvaluationError, TransferCell, UnmappedClassError,
-                           average_hash, count_overlap, hash_distance, logistic_recalibration,
-                           parse_mapping, resolve_mapping, transfer_matrix, transfer_table)
+from core.external import (FLAG_COLUMN, ExternalEvaluationError, Overlap, TransferCell,
+                           UnmappedClassError, average_hash, count_overlap, excluding_overlap,
+                           hash_distance, logistic_recalibration, overlap_flags, parse_mapping,
+                           resolve_mapping, transfer_matrix, transfer_table)
 from core.external.overlap import NEAR_BITS
 
 
@@ -134,3 +135,64 @@ def test_overlap_counts_exact_and_near_copies() -> None:
     assert (found.exact, found.near, found.unreadable) == (1, 2, 1)
     assert found.exact_examples == ("x1",) and found.near_examples == ("x2",)
     assert found.overlapping
+
+
+def test_overlap_flags_name_each_target_row() -> None:
+    train = pd.DataFrame({"sample_id": ["t1", "t2"], "sha256": ["a", "b"],
+                          "ahash": [_hex(0), _hex(0xFFFF)]})
+    target = pd.DataFrame({"sample_id": ["x1", "x2", "x3", "x4"],
+                           "sha256": ["a", "z", "y", None],
+                           "ahash": [_hex(0), _hex(0xFFFE), _hex((1 << 60) - 1), None]})
+    flags = overlap_flags(train, target)
+    assert flags.tolist() == ["exact", "near", "none", "unreadable"]
+    found = count_overlap(train, target, flags)
+    assert (found.exact, found.near, found.unreadable) == (1, 2, 1) and found.known
+
+
+def test_an_unchecked_overlap_is_unknown_never_none() -> None:
+    found = Overlap.not_checked(10, 2)
+    assert not found.known and not found.overlapping
+    record = found.as_record()
+    assert record["known"] is False and record["exact"] is None and record["near"] is None
+    assert record["unknown"] == "overlap unknown (imported model)"
+
+
+def _external(flags, targets, scores) -> pd.DataFrame:
+    n = len(flags)
+    val = pd.DataFrame({"sample_id": ["v0", "v1"], "group": ["g", "h"], "split": "val",
+                        "target": [0, 1], "label": ["b", "m"], "prob_0": [0.8, 0.3],
+                        "prob_1": [0.2, 0.7], FLAG_COLUMN: [None, None]})
+    ext = pd.DataFrame({"sample_id": [f"x{i}" for i in range(n)],
+                        "group": [f"p{i}" for i in range(n)], "split": "test",
+                        "target": targets, "label": ["m" if t else "b" for t in targets],
+                        "prob_0": [1 - s for s in scores], "prob_1": scores,
+                        FLAG_COLUMN: flags})
+    return pd.concat([val, ext], ignore_index=True)
+
+
+def test_auc_excluding_overlap_hand_worked() -> None:
+    # Without the two flagged images: positives 0.9, 0.4; negatives 0.5, 0.1.
+    # Pairs (pos > neg): 0.9>0.5, 0.9>0.1, 0.4>0.1 = 3 of 4, AUC 0.75.
+    pred = _external(["exact", "near", "none", "none", "none", "none"],
+                     [0, 1, 1, 1, 0, 0], [0.95, 0.05, 0.9, 0.4, 0.5, 0.1])
+    excluded = excluding_overlap(pred, 1)
+    assert excluded.n_excluded == 2 and excluded.label == "excluding 2 overlapping images"
+    assert excluded.auc.auc == pytest.approx(0.75)
+    assert excluded.auc.ci_low < 0.75 < excluded.auc.ci_high
+    # nothing flagged, or no flags stored (an older evaluation: unknown): no row
+    assert excluding_overlap(pred.assign(**{FLAG_COLUMN: "none"}), 1) is None
+    assert excluding_overlap(pred.drop(columns=FLAG_COLUMN), 1) is None
+    assert excluding_overlap(pred.assign(**{FLAG_COLUMN: "unknown"}), 1) is None
+    # what is left has one class: said, not computed
+    one_class = excluding_overlap(_external(["exact", "none", "none"], [1, 0, 0],
+                                            [0.9, 0.2, 0.1]), 1)
+    assert one_class.auc is None and one_class.reason
+
+
+def test_transfer_cells_keep_each_run_in_its_own_row() -> None:
+    a, b = _auc(0.9, 0.001), _auc(0.7, 0.001)
+    long = transfer_matrix([TransferCell("A", "B", a, a, "A · run r1"),
+                            TransferCell("A", "B", b, b, "A · run r2")])
+    table = transfer_table(long)
+    assert table.index.tolist() == ["A · run r1", "A · run r2"]
+    assert table.loc["A · run r2", "B"].startswith("0.700")

@@ -2,8 +2,11 @@
 from its internal test AUC and its calibration there (threshold-free).
 
 Built from the selection's external evaluations (:func:`core.external.transfer_long`), one
-matrix per model: rows are training datasets, columns test datasets, the diagonal the model's
-internal test AUC. Below them, each evaluation's metrics at the threshold rules
+matrix per source configuration (:func:`core.external.transfer_groups`, as the command line
+groups them): rows are the runs' training datasets, columns test datasets (and, where images
+were flagged as overlapping, the test set without them), the diagonal the run's internal test
+AUC. Then the external sets described (:func:`core.external.describe_external`). Below them,
+each evaluation's metrics at the threshold rules
 (:data:`core.external.RULES`), every rule chosen on the source run's validation split; the
 rules re-chosen on the external set itself ("oracle (external)") are an explicit option, never
 the default, and say in their name that they are optimistic. The numbers are core's; this
@@ -17,7 +20,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core.external import ORACLE_LABEL, SOURCE_LABEL, transfer_long, transfer_table
+from core.external import (ORACLE_LABEL, SOURCE_LABEL, describe_external, transfer_groups,
+                           transfer_long, transfer_table)
 from dashboard.compare.panel import Panel, Points
 from dashboard.downloads import csv_button
 from dashboard.evaluations import Selection, oracle_rules
@@ -48,26 +52,44 @@ CAPTION = (
     "(calibration-in-the-large, 0 ideal: above 0 the model under-predicts risk there) and the "
     "calibration slope (1 ideal: below 1 predictions too extreme) are what shift first. An "
     "'overlapping' evaluation has images that also trained the model: its AUC overstates "
-    "transfer.")
+    "transfer; its AUC without the flagged images is the column 'excluding N overlapping "
+    "images'. An imported model's overlap is unknown: where it was trained is not known here.")
+DESCRIPTION_CAPTION = (
+    "The external sets (TRIPOD-AI): images evaluated, events (the run's positive class after "
+    "the class mapping) and prevalence, observed vs mean predicted risk, unreadable images "
+    "left out, images also found among the run's training or validation images (exact copies; "
+    "near-identical, copies included), the class mapping (target → run) and the part of the "
+    "target evaluated.")
 
 
 @dataclass(frozen=True)
 class ModelMatrix:
-    """One model's matrix: its long numbers and the text grid, or why it cannot be made."""
+    """One configuration's matrix: its long numbers and the text grid, or why it cannot be
+    made. ``model`` names it (the model, or its whole configuration when the selection holds
+    several of that model), ``setup`` is the configuration."""
 
     model: str
     long: pd.DataFrame | None
     grid: pd.DataFrame | None
     problem: str = ""
+    setup: str = ""
 
 
-def _matrix(model: str, results: list) -> ModelMatrix:
+@dataclass(frozen=True)
+class TransferShown:
+    """What the tab shows: the matrices and the external sets' description."""
+
+    matrices: list[ModelMatrix]
+    description: pd.DataFrame
+
+
+def _matrix(name: str, setup: str, results) -> ModelMatrix:
     try:
         long = transfer_long(results)
     except ValueError as exc:
-        return ModelMatrix(model, None, None, f"{exc} (keep one run of {model} per training "
-                                              "dataset in the selection)")
-    return ModelMatrix(model, long, transfer_table(long))
+        return ModelMatrix(name, None, None, f"{exc} (keep one evaluation of each run per "
+                                             "test set in the selection)", setup)
+    return ModelMatrix(name, long, transfer_table(long), setup=setup)
 
 
 class TransferPanel(Panel):
@@ -77,21 +99,25 @@ class TransferPanel(Panel):
     stem = "lesionlab-transfer"
     follows_threshold = False
 
-    def build(self, sel: Selection, ops: Points) -> list[ModelMatrix] | None:
-        """One matrix per model among the selection's external evaluations (``None``: none)."""
-        by_model: dict[str, list] = {}
-        for eid, result in sel.externals.items():
-            if eid in sel.evals:
-                by_model.setdefault(str(result.evaluation.view.model), []).append(result)
-        return [_matrix(m, rs) for m, rs in by_model.items()] or None
+    def build(self, sel: Selection, ops: Points) -> TransferShown | None:
+        """One matrix per source configuration among the selection's external evaluations,
+        and their description (``None``: none selected)."""
+        results = [r for eid, r in sel.externals.items() if eid in sel.evals]
+        if not results:
+            return None
+        return TransferShown([_matrix(g.name, g.setup, g.results)
+                              for g in transfer_groups(results)],
+                             describe_external(results, sel.names))
 
-    def draw(self, shown: list[ModelMatrix] | None, sel: Selection, *, key: str) -> None:
+    def draw(self, shown: TransferShown | None, sel: Selection, *, key: str) -> None:
         if shown is None:
             st.info("No external evaluation is selected. Choose one under 'External "
                     "evaluations' above, or make one with 'Evaluate on another dataset'.")
             return
-        for i, matrix in enumerate(shown):
+        for i, matrix in enumerate(shown.matrices):
             st.subheader(md("Model {model}", model=matrix.model))
+            st.caption(md("Source runs: {setup} (model, strategy, profile, seed)",
+                          setup=matrix.setup))
             if matrix.long is None:
                 st.warning(md("{problem}", problem=matrix.problem))
                 continue
@@ -103,6 +129,12 @@ class TransferPanel(Panel):
                        file_name=f"{self.stem}-{matrix.model}.csv",
                        key=f"{key}.{self.name}.{i}.csv")
         st.caption(CAPTION)
+        st.subheader("The external sets", anchor=False)
+        st.dataframe(placeholder="–", data=plain_table(shown.description), hide_index=True,
+                     width="stretch")
+        csv_button(shown.description, label="External sets (CSV)",
+                   file_name=f"{self.stem}-sets.csv", key=f"{key}.{self.name}.sets.csv")
+        st.caption(DESCRIPTION_CAPTION)
         self._rules(sel, key=key)
 
     def _rules(self, sel: Selection, *, key: str) -> None:
@@ -123,12 +155,14 @@ class TransferPanel(Panel):
                        key=f"{key}.{self.name}.rules.{i}.csv")
         st.caption(RULES_CAPTION)
 
-    def sections(self, shown: list[ModelMatrix] | None):
+    def sections(self, shown: TransferShown | None):
         if shown is None:
             return []
         out = []
-        for matrix in shown:
+        for matrix in shown.matrices:
             head = f"{self.title}: {matrix.model}"
             out += ([(head, matrix.problem)] if matrix.long is None else
                     [(head, matrix.grid.reset_index()), (f"{head} (numbers)", matrix.long)])
-        return out + [(f"{self.title}: how to read it", CAPTION)]
+        return out + [(f"{self.title}: how to read it", CAPTION),
+                      ("External sets", shown.description),
+                      ("External sets: how to read it", DESCRIPTION_CAPTION)]
