@@ -47,9 +47,10 @@ from core.store.schema import record_json, validate_predictions, validate_record
 __all__ = ["EXTERNAL_REVISION", "EvaluationStore", "StoredEvaluation", "delete_evaluations_of",
            "evaluation_identity"]
 
-EXTERNAL_REVISION = 1
+EXTERNAL_REVISION = 2
 """Bump when a change to external evaluation alters what is stored for the same identity
-(prediction, mapping, overlap rules); every stored evaluation then becomes a cache miss."""
+(prediction, mapping, overlap rules); every stored evaluation then becomes a cache miss.
+2: overlap checked against the run's train AND validation images, with a per-image flag."""
 
 _REQUIRED = (PREDICTIONS, RECORD, IDENTITY)
 ORPHANED = "orphaned: its run {run_id} is no longer stored"
