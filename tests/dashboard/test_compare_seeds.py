@@ -162,6 +162,21 @@ def test_the_roc_is_each_configurations_mean_with_a_band(at):
     assert sum(name.endswith("(3 seeds)") for name in legends) == 2
 
 
+def test_the_pr_is_each_configurations_mean_with_a_band_and_the_cores_ap(at, seeded):
+    store, configs = seeded
+    spec = chart_by_title(at, "Precision-recall per configuration")
+    roles = [(t.get("meta") or {}).get("role") for t in spec["data"]]
+    assert roles.count("curve") == 3 and roles.count("fold") == 7  # 3 + 3 + 1 seeds
+    assert roles.count("band") == 4  # the one-seed configuration has none
+    assert roles.count("reference") == 3  # a prevalence baseline each
+    legends = [t["name"] for t in spec["data"] if (t.get("meta") or {}).get("role") == "curve"]
+    for ids in configs.values():  # each configuration's legend: its seeds' mean AP and count
+        aps = [e.pr.average_precision for e in _evals(store, ids)]
+        k = len(ids)
+        assert sum(f"mean AP {np.mean(aps):.2f}" in n and n.endswith(f"({k} seed{'s' * (k > 1)})")
+                   for n in legends) >= 1
+
+
 def test_the_ranking_is_the_cores_with_holm_and_the_comparisons_counted(at, seeded):
     store, configs = seeded
     at.session_state["view"] = "Ranking"

@@ -105,8 +105,8 @@ class SeedRocPanel(Panel):
         st.caption("Thin lines: each seed's ROC on the test split; thick: their vertical mean; "
                    "band: ±1 SD over seeds (how much the curve moves with the seed, not a "
                    "confidence interval: the table's AUC interval is that). Legend: mean AUC ± "
-                   "SD over seeds. Precision-recall curves and operating points: per run view. "
-                   + PNG_HINT)
+                   "SD over seeds. Precision-recall: the figure below; operating points: per "
+                   "run view. " + PNG_HINT)
         figure_button(spec, file_name=f"{self.stem}.html", key=f"{key}.{self.name}.html")
 
     def sections(self, spec: dict):
