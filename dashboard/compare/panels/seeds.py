@@ -27,8 +27,9 @@ from dashboard.evaluations import Selection
 from dashboard.text import md, plain_table
 
 ADD_SEEDS = ("Its spread across seeds is unknown: one run says nothing about how much "
-             "retraining would move it. Add seeds on the Train page (the \"Seeds\" field, e.g. "
-             "0,1,2) or from the command line (`python -m core run ... --seeds 0,1,2`); runs "
+             "retraining would move it. Add seeds on the Train page (\"Seeds per "
+             "configuration\", e.g. 3) or from the command line (`python -m core run ... "
+             "--n-seeds 3`); runs "
              "already stored are not trained again.")
 
 CAPTION = ("Per configuration: runs identical but for the seed (same dataset, model, strategy, "
