@@ -16,7 +16,8 @@ import pytest
 from core.evaluation import RunEvaluation
 from core.evaluation.auc_ranking import rank_by_auc
 from core.evaluation.configurations import configuration_metrics
-from core.evaluation.decision_curve import configuration_decision_curve, net_benefit_at
+from core.evaluation.decision_curve import configuration_decision_curve, \
+    configuration_net_benefit_at, net_benefit_at
 from core.evaluation.seed_curves import configuration_confusion
 from core.store import ResultsStore
 from dashboard.text import as_read
@@ -233,7 +234,19 @@ def test_the_decision_curve_per_configuration_is_the_mean_over_seeds(at, seeded)
     where = np.searchsorted(want.thresholds, x)
     assert want.thresholds[where] == pytest.approx(x) and len(x) > 5
     assert y == pytest.approx(want.mean[where])
-    assert len(_traces(spec, "band", "")) == 4  # A and B: lower and upper edge each
+    # A, B and the one-seed C (its test-set interval): a lower and an upper edge each
+    assert len(_traces(spec, "band", "")) == 6
+    run = curve["meta"]["run"]
+    low, high = [t for t in _traces(spec, "band", "idc_initial") if t["meta"]["run"] == run]
+    assert _array(low["y"]) == pytest.approx(want.lower)
+    assert _array(high["y"]) == pytest.approx(want.upper)
+    (marker,) = [t for t in _traces(spec, "operating_point", "") if t["meta"]["run"] == run]
+    per_run = chart_by_title(at, "Decision curves (test split)")
+    (t0,) = {float(_array(m["x"])[0]) for m in _traces(per_run, "operating_point", "")}
+    t, nb = configuration_net_benefit_at([[ev.test.sorted] for ev in
+                                          _evals(store, configs["A"])], [[t0]] * 3)
+    assert (_array(marker["x"])[0], _array(marker["y"])[0]) == pytest.approx((t, nb))
+    assert len(_traces(spec, "operating_point", "")) == 3
     assert "treat all" in [t.get("name") for t in spec["data"]]
 
 
