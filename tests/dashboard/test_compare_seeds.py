@@ -132,7 +132,7 @@ def test_a_threshold_metric_follows_the_threshold(at, seeded):
 def test_one_seed_says_the_spread_is_unknown_and_how_to_add_seeds(at):
     notes = [as_read(i.value) for i in at.info if "has one seed" in as_read(i.value)]
     assert len(notes) == 1 and "class_weight" in notes[0]
-    assert '"Seeds" field' in notes[0] and "--seeds" in notes[0]
+    assert '"Seeds per configuration"' in notes[0] and "--n-seeds 3" in notes[0]
 
 
 def test_a_one_seed_configuration_queues_its_missing_seeds_on_the_job_runner(at):
