@@ -70,6 +70,17 @@ def _gpu_share(value: str) -> float:
         raise argparse.ArgumentTypeError(exc.problem) from None
 
 
+def _add_seed_arguments(run: argparse.ArgumentParser) -> None:
+    """--seeds (a list) or --n-seeds (a count: seeds 0..N-1), not both; both are checked by
+    the grid check (core.training.validate)."""
+    seeds = run.add_mutually_exclusive_group()
+    seeds.add_argument("--seeds", type=_ints, default=[0], help="comma-separated, 0..2**31-1")
+    seeds.add_argument("--n-seeds", type=int, default=None, metavar="N",
+                       help="seeds 0..N-1 of every configuration instead of a list (1..100); "
+                            "runs already stored are not trained again, so --n-seeds 3 adds "
+                            "the missing seeds up to three")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -86,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the budget profile's time per run, e.g. 10m, 1h, 90s or minutes; "
                           "implies --profile budget: input size, images and epochs are chosen "
                           "from this machine's measured speed so each run ends in time")
-    run.add_argument("--seeds", type=_ints, default=[0], help="comma-separated, 0..2**31-1")
+    _add_seed_arguments(run)
     run.add_argument("--folds", type=int, default=None,
                      help="k-fold cross-validation (all folds), k from 2 to 20 and at most the "
                           "smallest class's patient (or image) count")
@@ -154,7 +165,8 @@ def _run(args) -> int:
     profile = args.profile or ("budget" if args.budget else "quick")
     specs = validate_grid(GridRequest(args.datasets, args.models, args.strategies, profile,
                                       args.seeds, args.folds, args.weights, args.epochs,
-                                      overrides=args.overrides, budget=args.budget))
+                                      overrides=args.overrides, budget=args.budget,
+                                      n_seeds=args.n_seeds))
     from core.training import train_run
 
     if specs and specs[0].overrides:

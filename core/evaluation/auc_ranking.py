@@ -19,6 +19,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .configurations import aligned_scores
+from .cv_ranking import rank_cross_validated
 from .delong import delong_components
 from .errors import SampleMismatchError
 from .evaluate import RunEvaluation
@@ -96,10 +97,12 @@ def _ranked(members: Sequence[str], configs: Mapping[str, Sequence[RunEvaluation
 
 def rank_by_auc(configs: Mapping[str, Sequence[RunEvaluation]], *,
                 cross_validated: Sequence[str] = (), alpha: float = 0.05, digits: int = 2,
-                power: float = 0.8) -> AucRanking:
+                power: float = 0.8, fold_grids: Mapping | None = None) -> AucRanking:
     """Rank ``configs`` (name -> its seeds' evaluations) by mean test AUC, per shared test set.
 
-    ``cross_validated``: names left out as cross-validated (see the module docstring).
+    ``cross_validated``: names left out as cross-validated (see the module docstring), unless
+    ``fold_grids`` gives their seeds x folds evaluations: then they are ranked among themselves
+    per shared split (:func:`core.evaluation.cv_ranking.rank_cross_validated`).
     """
     left_out = {name: "cross-validated: its folds are different test samples (see the "
                       "Cross-validation tab)" for name in cross_validated if name in configs}
@@ -110,4 +113,11 @@ def rank_by_auc(configs: Mapping[str, Sequence[RunEvaluation]], *,
             left_out[members[0]] = ALONE
             continue
         sets.append(_ranked(members, plain, alpha, digits, power))
+    cv = {n: g for n, g in (fold_grids or {}).items() if n in cross_validated and n in configs}
+    if cv:
+        cv_sets, cv_left = rank_cross_validated(cv, alpha=alpha, digits=digits, power=power)
+        for name in cv:
+            del left_out[name]
+        sets.extend(cv_sets)
+        left_out.update(cv_left)
     return AucRanking(tuple(sets), left_out)

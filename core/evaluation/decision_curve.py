@@ -23,6 +23,18 @@ stratified bootstrap at a fixed threshold) at each grid threshold. Stratified, s
 prevalence is kept: the band is the uncertainty of sensitivity and specificity at that
 prevalence, and "treat all" has no band. Pointwise: each threshold's interval covers that
 threshold's net benefit, not the whole curve at once.
+
+A configuration (one model trained with several seeds) gets the mean net benefit over its seeds
+and a 95% interval of that mean that holds both sources of variation: the seed and the test
+set. Each replicate resamples the seeds with replacement (the seed part) and, for each drawn
+seed, takes one of its stratified-bootstrap draws (the test part). The seeds of a configuration
+are scored on the same test samples, so their test-set errors go together; the draws are
+therefore coupled by rank (every seed's draw of the same random rank: comonotone), the
+conservative coupling, since independent draws would average the shared test-set error away
+and understate it m-fold. With one seed the interval is exactly that run's own bootstrap
+interval (test set only: one seed says nothing of the seed's effect). A cross-validated seed's
+folds are pooled before drawing. The configuration's marker is at the mean of its seeds'
+current thresholds, on the mean curve (:func:`configuration_net_benefit_at`).
 """
 
 from __future__ import annotations
@@ -38,8 +50,8 @@ from .curves import require_both_classes
 from .errors import check_binary_inputs
 
 __all__ = ["DEFAULT_THRESHOLDS", "DecisionCurve", "MeanDecisionCurve",
-           "configuration_decision_curve", "decision_curve", "net_benefit", "net_benefit_at",
-           "treat_all"]
+           "configuration_decision_curve", "configuration_net_benefit_at", "decision_curve",
+           "mean_net_benefit_interval", "net_benefit", "net_benefit_at", "treat_all"]
 
 #: 0.01, 0.02, ..., 0.99: pt = 0 and 1 are excluded (the exchange rate pt/(1-pt) is 0 or
 #: infinite there).
@@ -99,14 +111,21 @@ def net_benefit_at(sorted_scores: SortedScores, threshold: float,
     return float(net_benefit(sorted_scores.counts(float(threshold)), threshold, prevalence))
 
 
-def _band(counts: ConfusionCounts, pt: np.ndarray, prevalence: float | None, n_boot: int,
-          seed: int, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+def _draws(counts: ConfusionCounts, pt: np.ndarray, prevalence: float | None, n_boot: int,
+           seed: int) -> np.ndarray:
+    """``(n_boot, len(pt))`` stratified-bootstrap net benefits (binomial shortcut per pt)."""
     rng = np.random.default_rng(seed)
     draws = np.empty((n_boot, pt.shape[0]))
     for j in range(pt.shape[0]):
         c = ConfusionCounts(int(counts.tp[j]), int(counts.fp[j]), int(counts.tn[j]),
                             int(counts.fn[j]))
         draws[:, j] = net_benefit(binomial_bootstrap_counts(c, n_boot, rng), pt[j], prevalence)
+    return draws
+
+
+def _band(counts: ConfusionCounts, pt: np.ndarray, prevalence: float | None, n_boot: int,
+          seed: int, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    draws = _draws(counts, pt, prevalence, n_boot, seed)
     low, high = np.quantile(draws, [alpha / 2.0, 1.0 - alpha / 2.0], axis=0)
     return low, high
 
@@ -138,8 +157,9 @@ def decision_curve(y_true, scores, *, thresholds=DEFAULT_THRESHOLDS,
 @dataclass(frozen=True)
 class MeanDecisionCurve:
     """A configuration's decision curve: each seed's net benefit (rows of ``values``), their
-    mean, sample SD (ddof=1; NaN with one seed) and the +/-1 SD band; ``treat_all`` None when
-    the seeds' test sets differ in prevalence (no one line applies)."""
+    mean, sample SD (ddof=1; NaN with one seed) and the pointwise 95% interval of the mean
+    (``lower``/``upper``, seeds and test set together, :func:`mean_net_benefit_interval`);
+    ``treat_all`` None when the seeds' test sets differ in prevalence (no one line applies)."""
 
     thresholds: np.ndarray
     values: np.ndarray  # (n_seeds, n_thresholds)
@@ -163,7 +183,8 @@ def _pooled(row: Sequence[SortedScores], pt: np.ndarray) -> ConfusionCounts:
 
 
 def configuration_decision_curve(grid: Sequence[Sequence[SortedScores | None]], *,
-                                 thresholds=DEFAULT_THRESHOLDS) -> MeanDecisionCurve:
+                                 thresholds=DEFAULT_THRESHOLDS, n_boot: int = 1000,
+                                 seed: int = 0, alpha: float = 0.05) -> MeanDecisionCurve:
     """Mean net benefit over a configuration's seeds (see the module docstring).
 
     ``grid[i][f]``: seed ``i``'s scores on fold ``f`` (one column for plain runs; None where
@@ -181,6 +202,45 @@ def configuration_decision_curve(grid: Sequence[Sequence[SortedScores | None]], 
     prevalence = float(np.mean([c.n_pos[0] / (c.n_pos[0] + c.n_neg[0]) for c in counts]))
     mean = values.mean(axis=0)
     sd = values.std(axis=0, ddof=1) if len(rows) > 1 else np.full(pt.shape, np.nan)
-    return MeanDecisionCurve(pt, values, mean, sd, mean - sd, mean + sd,
+    low, high = mean_net_benefit_interval(counts, pt, n_boot=n_boot, seed=seed, alpha=alpha)
+    return MeanDecisionCurve(pt, values, mean, sd, low, high,
                              treat_all(prevalence, pt) if len(prevalences) == 1 else None,
                              prevalence)
+
+
+def mean_net_benefit_interval(counts: Sequence[ConfusionCounts], pt: np.ndarray, *,
+                              n_boot: int = 1000, seed: int = 0, alpha: float = 0.05
+                              ) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise percentile interval of the mean net benefit over seeds (``counts[i]``: seed
+    i's counts at every ``pt``), seeds and test set resampled together (see the module
+    docstring): each seed's ``n_boot`` stratified-bootstrap draws (seed i's generator seeded
+    ``seed + i``, so seed 0 draws what :func:`decision_curve` draws for that run), sorted per
+    threshold; each replicate resamples the seeds with replacement and averages the drawn
+    seeds' draws of one common random rank. With one seed this is that run's own interval."""
+    n_seeds = len(counts)
+    ranked = np.sort(np.stack([_draws(c, pt, None, n_boot, seed + i)
+                               for i, c in enumerate(counts)]), axis=1)  # (seeds, boot, pt)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, n_seeds, size=(n_boot, n_seeds))
+    ranks = rng.permutation(n_boot)
+    replicates = ranked[picks, ranks[:, None], :].mean(axis=1)  # (boot, pt)
+    low, high = np.quantile(replicates, [alpha / 2.0, 1.0 - alpha / 2.0], axis=0)
+    return low, high
+
+
+def configuration_net_benefit_at(grid: Sequence[Sequence[SortedScores | None]],
+                                 thresholds: Sequence[Sequence[float | None]]
+                                 ) -> tuple[float, float]:
+    """The configuration's marker: the mean of its complete seeds' decision thresholds (each
+    seed's from its first fold's run; its folds share the threshold rule) and the mean over
+    those seeds of the net benefit at that threshold, i.e. the mean curve's value there.
+    ``(nan, nan)`` when no seed is complete or the mean threshold is not inside (0, 1)."""
+    rows = [i for i, row in enumerate(grid) if row and all(cell is not None for cell in row)]
+    ts = [thresholds[i][0] for i in rows if thresholds[i][0] is not None]
+    if not rows or len(ts) != len(rows):
+        return float("nan"), float("nan")
+    t = float(np.mean(ts))
+    if not 0.0 < t < 1.0:
+        return float("nan"), float("nan")
+    pt = np.array([t])
+    return t, float(np.mean([net_benefit(_pooled(grid[i], pt), pt)[0] for i in rows]))

@@ -37,12 +37,16 @@ MIN_FOLDS, MAX_FOLDS = 2, 20
 MAX_EPOCHS = MAX_VALUES["epochs"]
 #: Runs one command may start; a larger grid is almost always a mistyped number.
 MAX_RUNS = 5_000
+#: Seeds per configuration (``--n-seeds``, the Train page's count): seeds 0..N-1. Above this a
+#: count is a typo (a seed's spread is well estimated long before; MAX_RUNS still caps the grid).
+MAX_N_SEEDS = 100
 #: Each factor's name on the Train page and on the command line, for the messages: the Train
 #: page shows them too, and its user never saw ``--seeds`` (``tests/training/
 #: test_grid_messages.py`` holds these labels to the page's widgets).
 FIELDS = {
     "dataset": "Datasets, --datasets", "model": "Models, --models",
     "strategy": "Imbalance strategies, --strategies", "seed": "Seeds, --seeds",
+    "n_seeds": "Seeds per configuration, --n-seeds",
     "folds": "k-fold cross-validation, --folds", "epochs": "Epochs, --epochs",
     "budget": "Budget (minutes per run), --budget",
 }
@@ -76,6 +80,11 @@ class GridRequest:
     overrides: Sequence[str] | Mapping[str, Any] = ()
     #: The budget profile's time per run: minutes as a number, or text such as "10m", "1h".
     budget: str | float | None = None
+    #: A count instead of a list: seeds 0..n_seeds-1 of every configuration (``--n-seeds``, the
+    #: Train page's "Seeds per configuration"); when given it replaces ``seeds``. Runs already
+    #: stored are not trained again (as for any grid), so "3" adds a configuration's missing
+    #: seeds up to three.
+    n_seeds: int | None = None
 
     def runs(self) -> int:
         factors = (self.datasets, self.models, self.strategies, self.seeds)
@@ -88,8 +97,11 @@ def validate_grid(request: GridRequest, *, check_data: bool = True) -> list[RunS
     Duplicated names or seeds count once. ``check_data=False`` skips loading the datasets (the
     Train page resolves every run itself and shows each dataset's problem beside its runs).
     """
+    count_problems = _count_problems(request)
+    if request.n_seeds is not None and not count_problems:
+        request = dataclasses.replace(request, seeds=seeds_of_count(request.n_seeds))
     request = _deduplicated(request)
-    problems = _value_problems(request)
+    problems = count_problems + _value_problems(request)
     budget_s = _budget_seconds(request, problems)
     overrides = _overrides(request, problems)
     entries = _model_problems(request, overrides, problems)
@@ -101,6 +113,23 @@ def validate_grid(request: GridRequest, *, check_data: bool = True) -> list[RunS
                        profile=request.profile, seeds=request.seeds, n_folds=request.n_folds,
                        weights=request.weights, overrides=overrides or None,
                        budget_s=budget_s)
+
+
+def seeds_of_count(n_seeds: int) -> tuple[int, ...]:
+    """The seeds a count stands for: 0..n_seeds-1 (the seeds a one-seed run already has is 0,
+    so a count only adds what is missing)."""
+    return tuple(range(n_seeds))
+
+
+def _count_problems(r: GridRequest) -> list[str]:
+    """A seed count that is not a whole number from 1 to :data:`MAX_N_SEEDS`, said in the Train
+    page's and the CLI's words (as the seeds of a list are)."""
+    n = r.n_seeds
+    if n is None or (not isinstance(n, bool) and isinstance(n, Integral)
+                     and 1 <= n <= MAX_N_SEEDS):
+        return []
+    return [f"the seed count must be a whole number from 1 to {MAX_N_SEEDS} "
+            f"({FIELDS['n_seeds']}); got {n}"]
 
 
 def _budget_seconds(r: GridRequest, problems: list[str]) -> float | None:

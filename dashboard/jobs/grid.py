@@ -47,6 +47,8 @@ class GridChoice:
     #: The budget profile's minutes per run as typed (None: the field is empty or not shown);
     #: checked by the grid check, which says what is wrong with a missing or zero budget.
     budget: float | None = None
+    #: "Seeds per configuration" (seeds 0..N-1, replacing ``seeds``); None: the list is used.
+    n_seeds: int | None = None
 
     def specs(self) -> list:
         """The grid's runs, checked as the CLI checks them (core.training.validate: seeds,
@@ -58,7 +60,7 @@ class GridChoice:
         return validate_grid(GridRequest(self.datasets, self.models, self.strategies,
                                          self.profile, self.seeds, self.n_folds, self.weights,
                                          self.epochs, overrides=self.overrides,
-                                         budget=self.budget),
+                                         budget=self.budget, n_seeds=self.n_seeds),
                              check_data=False)
 
     def label(self) -> str:
@@ -89,7 +91,7 @@ class _MoreChoices(NamedTuple):
 
 def grid_form(dataset_names: list[str]) -> GridChoice | None:
     """The grid widgets; None (after saying why) when the choice is incomplete or invalid."""
-    datasets, models, strategies, profile, seeds_text = _main_choices(dataset_names)
+    datasets, models, strategies, profile, (seeds_text, n_seeds) = _main_choices(dataset_names)
     budget = _budget_minutes(profile)
     more = _more_choices()
     overrides = overrides_box(models, profile)
@@ -112,7 +114,8 @@ def grid_form(dataset_names: list[str]) -> GridChoice | None:
         st.warning("Give the path of the weights file.")
         return None
     missing = [what for what, chosen in (("a dataset", datasets), ("a model", models),
-                                         ("a strategy", strategies), ("a seed", seeds))
+                                         ("a strategy", strategies),
+                                         ("a seed", seeds or n_seeds))
                if not chosen]
     if missing:
         st.caption(md("Choose {what} to see the grid.", what=", ".join(missing)))
@@ -121,11 +124,12 @@ def grid_form(dataset_names: list[str]) -> GridChoice | None:
                .get(more.weights_kind, more.weights_path.strip()))
     return GridChoice(tuple(datasets), tuple(models), tuple(strategies), profile, seeds,
                       int(more.folds) or None, weights, int(more.epochs) or None, overrides,
-                      budget)
+                      budget, n_seeds)
 
 
-def _main_choices(dataset_names: list[str]) -> tuple[list, list, list, str, str]:
-    """The grid's axes: datasets, models, strategies, profile, and the seeds as typed."""
+def _main_choices(dataset_names: list[str]) -> tuple[list, list, list, str, tuple]:
+    """The grid's axes: datasets, models, strategies, profile, and the seeds as given
+    (:func:`_seed_choice`)."""
     from core.training import PROFILES, STRATEGIES
     from models import list_entries
 
@@ -147,9 +151,26 @@ def _main_choices(dataset_names: list[str]) -> tuple[list, list, list, str, str]
                              "paper: the published settings (GPU hours); budget: each run "
                              "chooses its input size, epochs and images to end within the "
                              "minutes you give, from this machine's measured speed.")
-    seeds_text = right.text_input("Seeds", "0", key="train_seeds",
-                                  help="Training seeds, comma-separated, e.g. 0,1,2.")
-    return datasets, models, strategies, profile, seeds_text
+    with right:
+        seeds = _seed_choice()
+    return datasets, models, strategies, profile, seeds
+
+
+def _seed_choice() -> tuple[str, int | None]:
+    """``(seeds as typed, None)`` for a list, ``("", N)`` for a count. Why a count too: "3
+    seeds of each configuration" is what a user usually means, and with a list "3" trains
+    seed 3; runs already stored are not trained again, so a count adds what is missing. The
+    count is checked by the grid check (core.training.validate), as the CLI's --n-seeds is."""
+    kind = st.radio("Seeds as", ("list", "count"), key="train_seeds_kind", horizontal=True,
+                    help="list: these seeds; count: seeds 0..N-1 of every configuration.")
+    if kind == "list":
+        return st.text_input("Seeds", "0", key="train_seeds",
+                             help="Training seeds, comma-separated, e.g. 0,1,2."), None
+    count = st.number_input(
+        "Seeds per configuration", min_value=1, value=3, step=1, key="train_n_seeds",
+        help="Seeds 0..N-1 of every configuration. Runs already stored are not trained "
+             "again: 3 adds a configuration's missing seeds up to three.")
+    return "", int(count)
 
 
 def _budget_minutes(profile: str) -> float | None:

@@ -16,7 +16,8 @@ import pytest
 from core.evaluation import RunEvaluation
 from core.evaluation.auc_ranking import rank_by_auc
 from core.evaluation.configurations import configuration_metrics
-from core.evaluation.decision_curve import configuration_decision_curve, net_benefit_at
+from core.evaluation.decision_curve import configuration_decision_curve, \
+    configuration_net_benefit_at, net_benefit_at
 from core.evaluation.seed_curves import configuration_confusion
 from core.store import ResultsStore
 from dashboard.text import as_read
@@ -131,7 +132,7 @@ def test_a_threshold_metric_follows_the_threshold(at, seeded):
 def test_one_seed_says_the_spread_is_unknown_and_how_to_add_seeds(at):
     notes = [as_read(i.value) for i in at.info if "has one seed" in as_read(i.value)]
     assert len(notes) == 1 and "class_weight" in notes[0]
-    assert '"Seeds" field' in notes[0] and "--seeds" in notes[0]
+    assert '"Seeds per configuration"' in notes[0] and "--n-seeds 3" in notes[0]
 
 
 def test_a_one_seed_configuration_queues_its_missing_seeds_on_the_job_runner(at):
@@ -164,6 +165,25 @@ def test_the_roc_is_each_configurations_mean_with_a_band(at):
     assert sum(name.endswith("(3 seeds)") for name in legends) == 2
     at.session_state["view"] = "Overview"  # the module's page, as the next test expects it
     at.run()
+
+
+def test_the_pr_is_each_configurations_mean_with_a_band_and_the_cores_ap(at, seeded):
+    store, configs = seeded
+    at.session_state["view"] = "Curves"
+    at.run()
+    spec = chart_by_title(at, "Precision-recall per configuration")
+    at.session_state["view"] = "Overview"  # the module's page, as the next test expects it
+    at.run()
+    roles = [(t.get("meta") or {}).get("role") for t in spec["data"]]
+    assert roles.count("curve") == 3 and roles.count("fold") == 7  # 3 + 3 + 1 seeds
+    assert roles.count("band") == 4  # the one-seed configuration has none
+    assert roles.count("reference") == 3  # a prevalence baseline each
+    legends = [t["name"] for t in spec["data"] if (t.get("meta") or {}).get("role") == "curve"]
+    for ids in configs.values():  # each configuration's legend: its seeds' mean AP and count
+        aps = [e.pr.average_precision for e in _evals(store, ids)]
+        k = len(ids)
+        assert sum(f"mean AP {np.mean(aps):.2f}" in n and n.endswith(f"({k} seed{'s' * (k > 1)})")
+                   for n in legends) >= 1
 
 
 def test_the_ranking_is_the_cores_with_holm_and_the_comparisons_counted(at, seeded):
@@ -222,7 +242,19 @@ def test_the_decision_curve_per_configuration_is_the_mean_over_seeds(at, seeded)
     where = np.searchsorted(want.thresholds, x)
     assert want.thresholds[where] == pytest.approx(x) and len(x) > 5
     assert y == pytest.approx(want.mean[where])
-    assert len(_traces(spec, "band", "")) == 4  # A and B: lower and upper edge each
+    # A, B and the one-seed C (its test-set interval): a lower and an upper edge each
+    assert len(_traces(spec, "band", "")) == 6
+    run = curve["meta"]["run"]
+    low, high = [t for t in _traces(spec, "band", "idc_initial") if t["meta"]["run"] == run]
+    assert _array(low["y"]) == pytest.approx(want.lower)
+    assert _array(high["y"]) == pytest.approx(want.upper)
+    (marker,) = [t for t in _traces(spec, "operating_point", "") if t["meta"]["run"] == run]
+    per_run = chart_by_title(at, "Decision curves (test split)")
+    (t0,) = {float(_array(m["x"])[0]) for m in _traces(per_run, "operating_point", "")}
+    t, nb = configuration_net_benefit_at([[ev.test.sorted] for ev in
+                                          _evals(store, configs["A"])], [[t0]] * 3)
+    assert (_array(marker["x"])[0], _array(marker["y"])[0]) == pytest.approx((t, nb))
+    assert len(_traces(spec, "operating_point", "")) == 3
     assert "treat all" in [t.get("name") for t in spec["data"]]
 
 

@@ -69,7 +69,7 @@ def test_the_tabs_hold_the_panels_in_the_pages_order():
 def test_per_configuration_the_overview_shows_the_seed_twins():
     names = [p.name for p in in_tab("Overview", PER_CONFIGURATION)]
     assert names == ["seed_metrics", "seed_confusion"]
-    assert [p.name for p in in_tab("Curves", PER_CONFIGURATION)] == ["seed_roc"]
+    assert [p.name for p in in_tab("Curves", PER_CONFIGURATION)] == ["seed_roc", "seed_pr"]
     assert [p.name for p in in_tab("Per class", PER_CONFIGURATION)] == ["bars"]
     assert [p.name for p in in_tab("Ranking", PER_CONFIGURATION)] == ["ranking"]
     assert [p.name for p in in_tab("Decision curves", PER_CONFIGURATION)] == [

@@ -7,7 +7,11 @@ import numpy as np
 import pytest
 
 from core.evaluation.counts import ConfusionCounts, SortedScores
-from core.evaluation.decision_curve import configuration_decision_curve
+from core.evaluation.decision_curve import (
+    configuration_decision_curve,
+    configuration_net_benefit_at,
+    decision_curve,
+)
 from core.evaluation.seed_curves import configuration_confusion
 
 Y = [0, 0, 1, 1]
@@ -24,7 +28,7 @@ def test_mean_net_benefit_over_seeds_hand_worked():
     assert c.values == pytest.approx(np.array([[5 / 12, 0.0], [0.5, 0.5]]))
     assert c.mean == pytest.approx([11 / 24, 0.25])
     assert c.sd == pytest.approx([np.sqrt(2) / 24, np.sqrt(0.125)])
-    assert c.lower == pytest.approx(c.mean - c.sd) and c.upper == pytest.approx(c.mean + c.sd)
+    assert (c.lower <= c.mean).all() and (c.mean <= c.upper).all()  # the 95% interval
     assert c.treat_all == pytest.approx([1 / 3, 0.0]) and c.prevalence == 0.5
     assert c.n_seeds == 2
 
@@ -53,3 +57,36 @@ def test_mean_confusion_of_folds_x_seeds_sums_each_seeds_folds():
     assert m.n_seeds == 2
     assert m.mean.tolist() == [[87.0, 3.0], [3.0, 7.0]]
     assert m.sd == pytest.approx(np.full((2, 2), np.sqrt(2.0)))
+
+
+def test_with_one_seed_the_interval_is_that_runs_own_bootstrap_interval():
+    rng = np.random.default_rng(5)
+    y = (rng.random(200) < 0.3).astype(int)
+    s = np.clip(0.3 * y + rng.random(200) * 0.7, 0.001, 0.999)
+    run = decision_curve(y, s, n_boot=400, seed=7)  # the per-run view's band
+    c = configuration_decision_curve([[SortedScores(y, s)]], n_boot=400, seed=7)
+    assert np.array_equal(c.lower, run.lower) and np.array_equal(c.upper, run.upper)
+    assert np.array_equal(c.mean, run.net_benefit)
+
+
+def test_without_test_variance_the_interval_is_the_seed_resampling_one():
+    # At pt 0.5 both seeds' counts are certain under the stratified bootstrap (rates 0 or 1):
+    # seed A separates perfectly (NB 0.5), seed B calls everyone positive (NB 0.5 - 0.5 = 0).
+    # Resampling the two seeds gives means 0.5, 0.25, 0 with chances 1/4, 1/2, 1/4, so the
+    # 2.5% and 97.5% points are 0 and 0.5.
+    a = SortedScores(Y, [0.1, 0.2, 0.8, 0.9])
+    b = SortedScores(Y, [0.6, 0.7, 0.8, 0.9])
+    c = configuration_decision_curve([[a], [b]], thresholds=[0.5], n_boot=2000)
+    assert c.mean == pytest.approx([0.25])
+    assert c.lower == pytest.approx([0.0]) and c.upper == pytest.approx([0.5])
+
+
+def test_the_marker_is_the_mean_threshold_on_the_mean_curve():
+    # Seeds at thresholds 0.25 and 0.75: marker at 0.5, where the mean curve is 0.25 (table).
+    t, nb = configuration_net_benefit_at([[SEED_A], [SEED_B]], [[0.25], [0.75]])
+    assert (t, nb) == pytest.approx((0.5, 0.25))
+    # An incomplete seed is left out, as from the curve: only seed B's own point remains.
+    assert configuration_net_benefit_at([[SEED_A, None], [SEED_B, SEED_B]],
+                                        [[0.1, None], [0.5, 0.5]]) == pytest.approx((0.5, 0.5))
+    nan = configuration_net_benefit_at([[SEED_A]], [[None]])
+    assert np.isnan(nan).all()

@@ -24,6 +24,7 @@ from dashboard.compare.panels.metrics import MetricsPanel
 from dashboard.compare.panels.multiclass import MulticlassPanel
 from dashboard.compare.panels.pvalues import PvaluesPanel
 from dashboard.compare.panels.ranking import RankingPanel
+from dashboard.compare.panels.seed_pr import SeedPrPanel
 from dashboard.compare.panels.seeds import SeedMetricsPanel, SeedRocPanel
 from dashboard.compare.panels.subgroups import SubgroupsPanel
 from dashboard.compare.panels.transfer import TransferPanel
@@ -50,6 +51,7 @@ PANELS: tuple[Panel, ...] = (
     SeedConfusionPanel(),
     CURVES,
     SeedRocPanel(),
+    SeedPrPanel(),
     BarsPanel(),
     RankingPanel(),
     DecisionCurvePanel(),

@@ -16,7 +16,8 @@ from typing import NamedTuple
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.evaluation.decision_curve import decision_curve, net_benefit_at
+from core.evaluation.decision_curve import configuration_net_benefit_at, decision_curve, \
+    net_benefit_at
 from core.evaluation.display import (
     DecisionCurveSpec,
     decision_curve_figure,
@@ -89,10 +90,13 @@ class DecisionCurvePanel(Panel):
 
 SEED_CAPTION = ("Per configuration: each seed's net benefit on the test split (a "
                 "cross-validated seed's folds counted together), averaged over seeds at each "
-                "threshold probability; band: ±1 SD over seeds (how much the curve moves with "
-                "the seed, not a confidence interval; none with one seed). \"Treat all\" "
-                "(dashed) and \"treat none\" (0, dotted) as in the per-run view. No markers: "
-                "each seed has its own threshold; the per-run curves above mark them.")
+                "threshold probability. Band: pointwise 95% bootstrap interval of that mean, "
+                "seeds and test set resampled together (1000 replicates: the seeds drawn with "
+                "replacement, each drawn seed's stratified test-set resample coupled to the "
+                "others' as their shared test set couples them); with one seed it is that run's "
+                "test-set interval only. \"Treat all\" (dashed) and \"treat none\" (0, dotted) "
+                "as in the per-run view. Marker: the mean of the seeds' current decision "
+                "thresholds, on the mean curve.")
 NO_COMPLETE_SEED = ("No configuration has a seed with every fold stored, so no mean decision "
                     "curve can be drawn.")
 
@@ -106,12 +110,14 @@ class SeedDecisionPanel(Panel):
     tab = "Decision curves"
     name = "seed_decision"
     stem = "lesionlab-decision-configurations"
-    follows_threshold = False
+    follows_threshold = True
     views = (PER_CONFIGURATION,)
 
     def build(self, sel: Selection, ops: Points) -> DecisionCurves | None:
         template, one = configs.seed_decision_figure(sel)
-        return None if template is None else DecisionCurves(figures.figure(template), one)
+        if template is None:
+            return None
+        return DecisionCurves(refresh_decision_markers(template, _seed_markers(sel, ops)), one)
 
     def draw(self, shown: DecisionCurves | None, sel: Selection, *, key: str) -> None:
         if shown is None:
@@ -124,3 +130,22 @@ class SeedDecisionPanel(Panel):
 
     def sections(self, shown: DecisionCurves | None):
         return [] if shown is None else [(self.title, shown.figure)]
+
+
+def _seed_markers(sel: Selection, ops: Points) -> dict[str, tuple[float, float] | None]:
+    """Each drawn configuration's marker (:func:`configuration_net_benefit_at`), under its
+    curve's name: the configuration's name and complete-seed count, as
+    :func:`dashboard.compare.configs.seed_decision_figure` names it."""
+    points = {}
+    for config in configs.configurations(sel):
+        grid = [[None if rid is None else sel.evals[rid].test.sorted for rid in row]
+                for row in config.grid]
+        thresholds = [[None if rid is None else ops[sel.names[rid]].threshold for rid in row]
+                      for row in config.grid]
+        n = sum(1 for row in grid if row and all(cell is not None for cell in row))
+        if n == 0:  # not drawn
+            continue
+        t, nb = configuration_net_benefit_at(grid, thresholds)
+        points[f"{config.name} ({n} seed{'s' if n != 1 else ''})"] = (
+            (t, nb) if math.isfinite(nb) else None)
+    return points

@@ -27,8 +27,9 @@ from dashboard.evaluations import Selection
 from dashboard.text import md, plain_table
 
 ADD_SEEDS = ("Its spread across seeds is unknown: one run says nothing about how much "
-             "retraining would move it. Add seeds on the Train page (the \"Seeds\" field, e.g. "
-             "0,1,2) or from the command line (`python -m core run ... --seeds 0,1,2`); runs "
+             "retraining would move it. Add seeds on the Train page (\"Seeds per "
+             "configuration\", e.g. 3) or from the command line (`python -m core run ... "
+             "--n-seeds 3`); runs "
              "already stored are not trained again.")
 
 CAPTION = ("Per configuration: runs identical but for the seed (same dataset, model, strategy, "
@@ -105,8 +106,8 @@ class SeedRocPanel(Panel):
         st.caption("Thin lines: each seed's ROC on the test split; thick: their vertical mean; "
                    "band: ±1 SD over seeds (how much the curve moves with the seed, not a "
                    "confidence interval: the table's AUC interval is that). Legend: mean AUC ± "
-                   "SD over seeds. Precision-recall curves and operating points: per run view. "
-                   + PNG_HINT)
+                   "SD over seeds. Precision-recall: the figure below; operating points: per "
+                   "run view. " + PNG_HINT)
         figure_button(spec, file_name=f"{self.stem}.html", key=f"{key}.{self.name}.html")
 
     def sections(self, spec: dict):
