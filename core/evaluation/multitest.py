@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["HolmResult", "holm"]
+__all__ = ["HolmResult", "holm", "with_holm"]
 
 
 @dataclass(frozen=True)
@@ -53,3 +54,15 @@ def holm(p_values: Sequence[float], *, alpha: float = 0.05) -> HolmResult:
         steps = (m - np.arange(m)) * p[order]
         adjusted[order] = np.minimum(1.0, np.maximum.accumulate(steps))
     return HolmResult(tuple(p.tolist()), tuple(adjusted.tolist()), int(m), float(alpha))
+
+
+def with_holm(table: pd.DataFrame, *, column: str = "p_value", alpha: float = 0.05
+              ) -> tuple[pd.DataFrame, int]:
+    """``(table with a "p_holm" column, comparisons made)``: Holm over every row's ``column``.
+
+    Why every row: a table of pairwise tests (:func:`core.evaluation.compare_runs`) is read as
+    one family; whoever scans it for a star makes all its comparisons at once. Rows whose test
+    could not be made (NaN) keep a NaN ``p_holm`` and are not counted.
+    """
+    h = holm(table[column].to_numpy(dtype=np.float64), alpha=alpha)
+    return table.assign(p_holm=np.asarray(h.adjusted, dtype=np.float64)), h.n_comparisons

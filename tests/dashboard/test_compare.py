@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from core.evaluation import RunEvaluation, compare_runs
+from core.evaluation.display import format_p
+from core.evaluation.multitest import holm
 from dashboard.data import run_label
 from dashboard.text import as_read
 from tests.dashboard.conftest import chart_by_title, chart_specs, no_exception, open_page
@@ -135,6 +137,30 @@ def test_paired_tests_tab_shows_the_cores_p_values(at, expected):
     assert table["auc_difference"].tolist() == pytest.approx(core["auc_difference"].tolist())
     assert any(s.get("layout", {}).get("title", {}).get("text", "").startswith("Paired DeLong")
                for s in chart_specs(at))
+
+
+def test_paired_tests_are_holm_adjusted_over_every_pair_and_say_how_many(at, expected):
+    at.session_state["view"] = "Paired tests"
+    at.run()
+    no_exception(at)
+    ids = at.multiselect(key="compare.runs").value
+    core = compare_runs({expected[i][0]: expected[i][1] for i in ids})
+    want = holm(core["p_value"].to_numpy())
+    assert want.n_comparisons == 3
+    table = next(df.value for df in at.dataframe if "p_holm" in df.value.columns)
+    assert table["p_value"].tolist() == [format_p(p) for p in core["p_value"]]
+    assert table["p_holm"].tolist() == [format_p(p) for p in want.adjusted]
+    captions = " ".join(as_read(c.value) for c in at.caption)
+    assert "Comparisons made: 3." in captions and "not adjusted" not in captions
+    spec = chart_by_title(at, "Paired DeLong")
+    notes = " ".join(a["text"] for a in spec["layout"]["annotations"])
+    assert "(Holm-adjusted over 3 comparisons)" in notes
+    stars = [t for t in spec["data"] if (t.get("meta") or {}).get("role") == "cells"][0]["text"]
+    names = [expected[i][0] for i in ids]
+    for row in core.itertuples():
+        cell = stars[names.index(row.run_a)][names.index(row.run_b)]
+        adjusted = want.adjusted[row.Index]
+        assert cell.endswith(f"p = {format_p(adjusted)}" + (" *" if adjusted < 0.05 else ""))
 
 
 def test_other_tabs_render(at):
