@@ -49,7 +49,8 @@ def _order_table(ranked: RankedSet) -> pd.DataFrame:
 
 def _pairs_table(ranked: RankedSet) -> pd.DataFrame:
     return pd.DataFrame([{"better": d.better, "worse": d.worse, "difference": d.difference,
-                          "ci_low": d.ci.low, "ci_high": d.ci.high, "p_raw": d.p_value,
+                          "ci_level": 1 - d.ci_alpha, "ci_low": d.ci.low, "ci_high": d.ci.high,
+                          "p_raw": d.p_value,
                           "p_holm": d.p_adjusted, "comparisons": d.n_comparisons,
                           "sentence": sentence, "power_note": power.sentence,
                           "note": d.note or ""}
@@ -88,9 +89,11 @@ class RankingPanel(Panel):
             st.caption(md("Not ranked: {name}: {why}.", name=name, why=why))
         st.caption(md("Comparisons made: {k} (each adjacent pair of a ", k=view.result.n_comparisons)
                    + "ranking; Holm's correction within each test set). Difference: mean AUC "
-                   "over seeds, better minus worse, 95% Welch t-interval of seed and paired "
-                   "DeLong test-set variance; with one seed on a side the seed spread is "
-                   "unknown and the pair is compared on this test set only. Power note: test "
+                   "over seeds, better minus worse, Welch t-interval of seed and paired "
+                   "DeLong test-set variance at the level Holm tested the pair at (ci_level: "
+                   "95% for a single comparison, wider for several), so that it excludes 0 "
+                   "exactly when the pair is called distinguishable; with one seed on a side "
+                   "the seed spread is unknown and the pair is compared on this test set only. Power note: test "
                    "samples that would separate the pair at its observed difference (80% "
                    "power; optimistic, as the observed difference may be a lucky draw).")
         st.caption(CAN)
