@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from core.evaluation import RunEvaluation, compare_runs
+from core.evaluation.clustering import image_clustering
 from core.evaluation.display import format_p
 from core.evaluation.multitest import holm
 from dashboard.data import run_label
@@ -197,6 +198,24 @@ def test_link_restores_the_view(store_env, runs, expected):
     assert int(table.loc[name, "n"]) == grouped.test.n  # patients, not images
     m = grouped.at(0.3).metrics.confusion_matrix()
     assert [int(table.loc[name, c]) for c in ("tn", "fp", "fn", "tp")] == m.ravel().tolist()
+
+
+def test_image_level_warns_when_test_images_cluster_in_patients(at, store_env, expected):
+    at.session_state["view"] = "Overview"
+    at.run()
+    no_exception(at)
+    texts = [as_read(w.value) for w in at.warning]
+    for rid in at.multiselect(key="compare.runs").value:
+        name, _ = expected[rid]
+        clustering = image_clustering(store_env.get(rid).predictions())
+        assert clustering.clustered and clustering.n_groups < clustering.n_images
+        assert f"{name}: {clustering.sentence}." in texts
+
+
+def test_patient_level_does_not_warn_about_clustered_images(store_env, runs):
+    at = open_page(PAGE, {"runs": runs[("idc_own", "none")], "level": "group"})
+    no_exception(at)
+    assert not any("treat every image as independent" in as_read(w.value) for w in at.warning)
 
 
 def test_bad_link_gives_one_message_and_keeps_running(store_env, runs):
