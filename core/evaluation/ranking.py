@@ -20,6 +20,15 @@ quantile uses the Welch-Satterthwaite df (:func:`core.evaluation.seeds.welch_int
 p-value is the matching two-sided t-test. With one run per configuration and ``C`` given this
 is exactly the paired DeLong test; with fewer than two seeds on either side the seed spread is
 unknown, so the difference is tested on the test set only and the note says so.
+
+The interval shown agrees with the verdict. "Distinguishable" is decided on the Holm-adjusted
+p, so an unadjusted 95 % interval could exclude 0 next to "not distinguishable". Each
+difference's interval is therefore at the level Holm's step-down tested it at
+(:func:`core.evaluation.multitest.holm_interval_levels`: ``1 - alpha / (m - r + 1)`` for its
+rank ``r``, frozen at the step where Holm stopped); as the interval and the p-value come from
+the same t statistic, it excludes 0 exactly when the difference is called distinguishable. With
+one comparison it is the plain 95 % interval; with several the sentence names it
+"Holm-consistent" and gives its level.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ import numpy as np
 from scipy.stats import t as student_t
 
 from .bootstrap import Interval
-from .multitest import HolmResult, holm
+from .multitest import HolmResult, holm, holm_interval_levels
 from .seeds import SeedSummary, mean_test_variance, seed_summary, welch_interval
 
 __all__ = ["Difference", "Ranking", "difference_sentence", "pairwise_differences",
@@ -48,7 +57,9 @@ class Difference:
 
     ``seed_variance`` and ``test_variance`` are the two parts of ``se^2`` (the power note
     scales the second with the test-set size); ``p_adjusted`` and ``n_comparisons`` are filled
-    by Holm's correction over the family the difference was tested in.
+    by Holm's correction over the family the difference was tested in, which also sets
+    ``ci_alpha``: ``ci`` is the ``1 - ci_alpha`` interval that agrees with the verdict (see the
+    module docstring; ``alpha`` itself with one comparison).
     """
 
     better: str
@@ -65,6 +76,7 @@ class Difference:
     n_comparisons: int = 1
     note: str | None = None
     relation: str = ">"  # "<" when a lower value is better (the better one has the smaller mean)
+    ci_alpha: float = float("nan")  # NaN until Holm's correction: then ci is at 1 - ci_alpha
 
     @property
     def distinguishable(self) -> bool:
@@ -93,19 +105,22 @@ def difference_sentence(d: Difference, *, digits: int = 2) -> str:
     """"A > B (difference 0.04, 95% CI 0.01–0.07)" or "A and B are not distinguishable on this
     test set (difference 0.01, CI −0.03–0.05)", with the Holm-adjusted p when several
     comparisons were made. Names are user text: show the sentence through the text policy."""
-    level = f"{100 * (1 - d.alpha):g}%"
+    ci_alpha = d.ci_alpha if math.isfinite(d.ci_alpha) else d.alpha
+    level = f"{100 * (1 - ci_alpha):.4g}% CI"
     if not (math.isfinite(d.ci.low) and math.isfinite(d.ci.high)):
         return (f"{d.better} and {d.worse} cannot be compared (difference "
                 f"{_num(d.difference, digits)}): {d.note or 'no interval'}")
     ci = f"{_num(d.ci.low, digits)}\u2013{_num(d.ci.high, digits)}"
     p_text = "<0.001" if d.p_adjusted < 0.001 else f"{d.p_adjusted:.3f}"
-    holm_text = (f"; Holm-adjusted p {p_text} over {d.n_comparisons} comparisons"
-                 if d.n_comparisons > 1 and math.isfinite(d.p_adjusted) else "")
+    several = d.n_comparisons > 1 and math.isfinite(d.p_adjusted)
+    holm_text = f"; Holm-adjusted p {p_text} over {d.n_comparisons} comparisons" if several else ""
+    if several:
+        level = f"Holm-consistent {level}"
     if d.distinguishable:
         return (f"{d.better} {d.relation} {d.worse} (difference {_num(d.difference, digits)}, "
-                f"{level} CI {ci}{holm_text})")
+                f"{level} {ci}{holm_text})")
     return (f"{d.better} and {d.worse} are not distinguishable on this test set (difference "
-            f"{_num(d.difference, digits)}, CI {ci}{holm_text})")
+            f"{_num(d.difference, digits)}, {level if several else 'CI'} {ci}{holm_text})")
 
 
 def _difference(a: str, b: str, sa: SeedSummary, sb: SeedSummary, test_var: float | None,
@@ -151,10 +166,21 @@ def _test_variance(cov, runs, a: str, b: str) -> float | None:
     return float(max(w @ c @ w, 0.0))
 
 
+def _at_level(d: Difference, ci_alpha: float) -> Interval:
+    """``d``'s interval at ``1 - ci_alpha`` (same se and df, so it agrees with the p-value)."""
+    if not math.isfinite(d.ci.low) or ci_alpha == d.alpha:
+        return d.ci
+    half = float(student_t.ppf(1.0 - ci_alpha / 2.0, d.df)) * d.se
+    return Interval(d.difference - half, d.difference + half)
+
+
 def _corrected(diffs: list[Difference], alpha: float) -> tuple[list[Difference], HolmResult]:
-    h = holm([d.p_value for d in diffs], alpha=alpha)
-    return ([replace(d, p_adjusted=p, n_comparisons=h.n_comparisons)
-             for d, p in zip(diffs, h.adjusted)], h)
+    """Holm over ``diffs``, each given the interval that agrees with its verdict."""
+    ps = [d.p_value for d in diffs]
+    h = holm(ps, alpha=alpha)
+    levels = holm_interval_levels(ps, alpha=alpha)
+    return ([replace(d, p_adjusted=p, n_comparisons=h.n_comparisons, ci=_at_level(d, a),
+                     ci_alpha=a) for d, p, a in zip(diffs, h.adjusted, levels)], h)
 
 
 def _prepare(values, test_covariance, alpha):

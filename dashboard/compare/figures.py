@@ -40,6 +40,7 @@ from core.evaluation.display import (
     reliability_figure,
     roc_overlay_figure,
 )
+from core.evaluation.multitest import with_holm
 from dashboard.evaluations import evaluation_of
 
 __all__ = [
@@ -128,20 +129,23 @@ def crossval_figure(groups: tuple[tuple[str, str, tuple[RunRef, ...]], ...]) -> 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def pairwise(refs: tuple[RunRef, ...]):
-    """``(compare_runs table, p-value matrix, AUC-difference matrix)`` by display name."""
+    """``(compare_runs table with its Holm column, Holm-adjusted p-value matrix, AUC-difference
+    matrix)`` by display name (:func:`core.evaluation.multitest.with_holm`: one family)."""
     evals = {ref.name: _evaluation(ref) for ref in refs}
-    table = compare_runs(evals)
+    table, _ = with_holm(compare_runs(evals))
     if not len(table):
         return table, None, None
-    return table, pvalue_matrix(table), auc_difference_matrix(table).to_numpy()
+    adjusted = pvalue_matrix(table.assign(p_value=table["p_holm"]))
+    return table, adjusted, auc_difference_matrix(table).to_numpy()
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def pvalue_figure(refs: tuple[RunRef, ...]) -> dict | None:
-    _, matrix, diff = pairwise(refs)
+    table, matrix, diff = pairwise(refs)
     if matrix is None:
         return None
     return pvalue_matrix_figure(list(matrix.index), matrix.to_numpy(), differences=diff,
+                                adjustment="Holm", n_comparisons=int(table["p_holm"].notna().sum()),
                                 title="Paired DeLong tests of AUC",
                                 tilt_names=True).to_plotly_json()
 

@@ -13,12 +13,13 @@ from typing import Sequence
 
 import streamlit as st
 
+from core.evaluation.clustering import image_clustering
 from core.evaluation.groups import few_groups
 from dashboard import urlstate
 from dashboard.evaluations import Selection, has_groups
 from dashboard.text import md
 
-__all__ = ["AGGREGATES", "level_control", "few_groups_warnings"]
+__all__ = ["AGGREGATES", "level_control", "few_groups_warnings", "clustered_images_warnings"]
 
 AGGREGATES = {"mean": "mean score", "max": "max score", "topk_mean": "mean of top-3 scores"}
 _LEVELS = {"sample": "Image (sample)", "group": "Patient / lesion (group)"}
@@ -62,10 +63,24 @@ def level_control(run_ids: Sequence[str], *, key: str) -> tuple[str, str]:
     return level, agg
 
 
+def clustered_images_warnings(sel: Selection) -> None:
+    """Per image, one warning per run whose test images cluster in patients or lesions: its
+    image-level CIs are too narrow (the counts and why: :mod:`core.evaluation.clustering`)."""
+    if sel.level != "sample":
+        return
+    for rid in sel.binary_ids:
+        clustering = image_clustering(sel.evals[rid].predictions)
+        if clustering.clustered:
+            st.warning(md("{run}: {why}.", run=sel.names[rid], why=clustering.sentence))
+
+
 def few_groups_warnings(sel: Selection) -> None:
     """Per patient/lesion, one warning per run whose test split has too few groups for its
-    CIs to be read (the rule and its reasons: :func:`core.evaluation.groups.few_groups`)."""
+    CIs to be read (the rule and its reasons: :func:`core.evaluation.groups.few_groups`); per
+    image, :func:`clustered_images_warnings` instead (the level's own caveat, said in the
+    same place)."""
     if sel.level != "group":
+        clustered_images_warnings(sel)
         return
     for rid in sel.binary_ids:
         test = sel.evals[rid].test

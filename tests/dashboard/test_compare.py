@@ -13,6 +13,9 @@ import pandas as pd
 import pytest
 
 from core.evaluation import RunEvaluation, compare_runs
+from core.evaluation.clustering import image_clustering
+from core.evaluation.display import format_p
+from core.evaluation.multitest import holm
 from dashboard.data import run_label
 from dashboard.text import as_read
 from tests.dashboard.conftest import chart_by_title, chart_specs, no_exception, open_page
@@ -154,6 +157,31 @@ def test_paired_tests_tab_shows_the_cores_p_values(at, expected):
                for s in chart_specs(at))
 
 
+def test_paired_tests_are_holm_adjusted_over_every_pair_and_say_how_many(at, expected, runs):
+    at.session_state["view"] = "Paired tests"
+    at.multiselect(key="compare.runs").set_value(list(runs.values())).run()
+    no_exception(at)
+    ids = at.multiselect(key="compare.runs").value
+    core = compare_runs({expected[i][0]: expected[i][1] for i in ids})
+    want = holm(core["p_value"].to_numpy())
+    k = want.n_comparisons  # every pair of the three runs
+    assert k == 3
+    table = next(df.value for df in at.dataframe if "p_holm" in df.value.columns)
+    assert table["p_value"].tolist() == [format_p(p) for p in core["p_value"]]
+    assert table["p_holm"].tolist() == [format_p(p) for p in want.adjusted]
+    captions = " ".join(as_read(c.value) for c in at.caption)
+    assert f"Comparisons made: {k}." in captions and "not adjusted" not in captions
+    spec = chart_by_title(at, "Paired DeLong")
+    notes = " ".join(a["text"] for a in spec["layout"]["annotations"])
+    assert f"(Holm-adjusted over {k} comparison{'s' if k > 1 else ''})" in notes
+    stars = [t for t in spec["data"] if (t.get("meta") or {}).get("role") == "cells"][0]["text"]
+    names = [expected[i][0] for i in ids]
+    for row in core.itertuples():
+        cell = stars[names.index(row.run_a)][names.index(row.run_b)]
+        adjusted = want.adjusted[row.Index]
+        assert cell.endswith(f"p = {format_p(adjusted)}" + (" *" if adjusted < 0.05 else ""))
+
+
 def test_other_tabs_render(at):
     for view in ("Calibration", "Subgroups", "Cross-validation"):
         at.session_state["view"] = view
@@ -188,6 +216,24 @@ def test_link_restores_the_view(store_env, runs, expected):
     assert int(table.loc[name, "n"]) == grouped.test.n  # patients, not images
     m = grouped.at(0.3).metrics.confusion_matrix()
     assert [int(table.loc[name, c]) for c in ("tn", "fp", "fn", "tp")] == m.ravel().tolist()
+
+
+def test_image_level_warns_when_test_images_cluster_in_patients(at, store_env, expected):
+    at.session_state["view"] = "Overview"
+    at.run()
+    no_exception(at)
+    texts = [as_read(w.value) for w in at.warning]
+    for rid in at.multiselect(key="compare.runs").value:
+        name, _ = expected[rid]
+        clustering = image_clustering(store_env.get(rid).predictions())
+        assert clustering.clustered and clustering.n_groups < clustering.n_images
+        assert f"{name}: {clustering.sentence}." in texts
+
+
+def test_patient_level_does_not_warn_about_clustered_images(store_env, runs):
+    at = open_page(PAGE, {"runs": runs[("idc_own", "none")], "level": "group"})
+    no_exception(at)
+    assert not any("treat every image as independent" in as_read(w.value) for w in at.warning)
 
 
 def test_bad_link_gives_one_message_and_keeps_running(store_env, runs):

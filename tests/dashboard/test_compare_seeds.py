@@ -14,12 +14,15 @@ import numpy as np
 import pytest
 
 from core.evaluation import RunEvaluation
-from core.evaluation.auc_ranking import rank_by_auc
+from core.evaluation.auc_ranking import rank_by_auc, rank_by_metric
 from core.evaluation.configurations import configuration_metrics
 from core.evaluation.decision_curve import configuration_decision_curve, \
     configuration_net_benefit_at, net_benefit_at
+from core.evaluation.display import format_p
+from core.evaluation.multitest import holm
 from core.evaluation.seed_curves import configuration_confusion
 from core.store import ResultsStore
+from core.training.runsets import seed_groups
 from dashboard.text import as_read
 from tests.dashboard.conftest import chart_by_title, no_exception, open_page
 from tests.support.seeded import add_seeds, copy_runs
@@ -191,17 +194,50 @@ def test_the_ranking_is_the_cores_with_holm_and_the_comparisons_counted(at, seed
     at.session_state["view"] = "Ranking"
     at.run()
     no_exception(at)
-    core = rank_by_auc({k: _evals(store, v) for k, v in configs.items()})
+    ids = [i for run_ids in configs.values() for i in run_ids]
+    named = {g.name: _evals(store, g.run_ids) for g in seed_groups(store.list_runs(), ids)}
+    assert len(named) == 3  # the page's configuration names, each its seeds' evaluations
+    core = rank_by_auc(named)
     (ranked,) = core.sets
     pairs = next(df.value for df in at.dataframe if "p_holm" in df.value.columns)
     assert pairs["difference"].tolist() == pytest.approx(
         [d.difference for d in ranked.ranking.adjacent])
     assert pairs["comparisons"].tolist() == [2, 2]
+    assert pairs["p_holm"].tolist() == [format_p(d.p_adjusted) for d in ranked.ranking.adjacent]
+    assert pairs["p_holm"].tolist() == [format_p(p) for p in holm(
+        [d.p_value for d in ranked.ranking.adjacent]).adjusted]
+    assert pairs["ci_level"].tolist() == pytest.approx(
+        [1 - d.ci_alpha for d in ranked.ranking.adjacent])
     assert any("2 comparison(s) made" in as_read(h.value) for h in at.subheader)
-    texts = " ".join(as_read(m.value) for m in at.markdown)
-    assert "distinguishable" in texts or " > " in texts
+    texts = [as_read(m.value) for m in at.markdown]
+    for sentence in ranked.ranking.sentences:  # each exactly as core says it, in order
+        assert sentence in texts
+    assert [t for t in texts if t in ranked.ranking.sentences] == list(ranked.ranking.sentences)
     captions = " ".join(as_read(c.value) for c in at.caption)
     assert "cannot support" in captions and "Comparisons made: 2" in captions
+
+
+def test_ranking_by_a_threshold_metric_is_the_cores_at_the_current_threshold(at, seeded):
+    store, configs = seeded
+    at.session_state["view"] = "Ranking"
+    at.run()
+    at.selectbox(key="compare.ranking.metric").set_value("sensitivity").run()
+    no_exception(at)
+    ids = [i for run_ids in configs.values() for i in run_ids]
+    groups = seed_groups(store.list_runs(), ids)
+    core = rank_by_metric({g.name: _evals(store, g.run_ids) for g in groups},
+                          metric="sensitivity",
+                          thresholds={g.name: [0.4] * len(g.run_ids) for g in groups})
+    (ranked,) = core.sets
+    order = next(df.value for df in at.dataframe if "mean_sensitivity" in df.value.columns)
+    assert order["configuration"].tolist() == list(ranked.ranking.order)
+    assert order["mean_sensitivity"].tolist() == pytest.approx(
+        [ranked.ranking.summaries[n].mean for n in ranked.ranking.order])
+    pairs = next(df.value for df in at.dataframe if "p_holm" in df.value.columns)
+    assert pairs["p_holm"].tolist() == [format_p(d.p_adjusted) for d in ranked.ranking.adjacent]
+    texts = [as_read(m.value) for m in at.markdown]
+    assert [t for t in texts if t in ranked.ranking.sentences] == list(ranked.ranking.sentences)
+    at.selectbox(key="compare.ranking.metric").set_value("AUC").run()
 
 
 def test_the_decision_curve_marks_each_runs_threshold_and_moves_with_it(at, seeded):

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from core.evaluation.display import pvalue_matrix_figure
 from core.evaluation.display._style import ROLE_UNDEFINED, role_of
+from core.evaluation.multitest import holm
 
 NAMES = ["A", "B", "C"]
 P = np.array([
@@ -53,3 +55,22 @@ def test_untestable_pairs_read_na():
     assert len(overlay) == 1
     assert overlay[0].text[0][2] == "n/a" and overlay[0].text[0][0] == ""
     assert fig.data[0].text[0][2] == "p = n/a"
+
+
+def test_the_footnote_says_over_how_many_comparisons_the_adjustment_was_made():
+    note = pvalue_matrix_figure(NAMES, P, adjustment="Holm", n_comparisons=3
+                                ).layout.annotations[0].text
+    assert "* p < 0.05 (Holm-adjusted over 3 comparisons)" in note
+    one = pvalue_matrix_figure(NAMES, P, adjustment="Holm", n_comparisons=1)
+    assert "(Holm-adjusted over 1 comparison)" in one.layout.annotations[0].text
+
+
+def test_stars_follow_the_p_values_given_so_holm_adjusted_ones_drop_false_stars():
+    raw = (0.03, 0.04, 0.001)  # A-B, A-C, B-C: all three starred unadjusted
+    adj = holm(raw).adjusted  # by hand: 3 * 0.001, max(2 * 0.03, 0.003), max(1 * 0.04, 0.06)
+    assert adj == pytest.approx((0.06, 0.06, 0.003))
+    matrix = np.array([[np.nan, adj[0], adj[1]], [adj[0], np.nan, adj[2]],
+                       [adj[1], adj[2], np.nan]])
+    text = pvalue_matrix_figure(NAMES, matrix, adjustment="Holm", n_comparisons=3).data[0].text
+    assert text[0][1] == "p = 0.060" and text[0][2] == "p = 0.060"
+    assert text[1][2] == "p = 0.003 *"

@@ -7,10 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from scipy.stats import norm
 from scipy.stats import t as student_t
 
 from core.evaluation.delong import delong_components, delong_test
-from core.evaluation.multitest import holm
+from core.evaluation.multitest import holm, holm_interval_levels
 from core.evaluation.power import separating_test_size
 from core.evaluation.ranking import ONE_SEED_DIFF, pairwise_differences, rank_configurations
 
@@ -21,6 +22,15 @@ def test_holm_hand_worked():
     assert h.adjusted == pytest.approx((0.03, 0.06, 0.06, 0.02))
     assert h.raw == (0.01, 0.04, 0.03, 0.005) and h.n_comparisons == 4
     assert h.rejected == (True, False, False, True)
+
+
+def test_holm_interval_levels_hand_worked():
+    # sorted 0.005 (0.05/4: rejected), 0.01 (0.05/3: rejected), 0.03 (0.05/2: not: Holm stops),
+    # 0.04 after the stop: the level of the failed step, 0.05/2
+    assert holm_interval_levels([0.01, 0.04, 0.03, 0.005]) == pytest.approx(
+        (0.05 / 3, 0.025, 0.025, 0.0125))
+    assert holm_interval_levels([0.2]) == (0.05,)
+    assert holm_interval_levels([0.2, float("nan")], alpha=0.1) == (0.1, 0.1)
 
 
 def test_holm_caps_at_one_and_an_undefined_test_is_not_a_comparison():
@@ -57,8 +67,13 @@ def test_three_configurations_are_holm_corrected_as_one_family():
     ab, bc = r.adjacent
     assert bc.distinguishable and not ab.distinguishable
     assert bc.p_adjusted == pytest.approx(min(1, max(2 * bc.p_value, 0)))
-    assert r.sentences[1].startswith("B > C (difference 0.17, 95% CI 0.13\u20130.21; Holm")
-    assert "Holm-adjusted p" in r.sentences[1] and "over 2 comparisons" in r.sentences[1]
+    # B - C has the smaller p: Holm's first step, tested at 0.05 / 2, so its interval is 97.5%
+    assert bc.ci_alpha == pytest.approx(0.025) and ab.ci_alpha == pytest.approx(0.05)
+    half = student_t.ppf(1 - 0.025 / 2, bc.df) * bc.se
+    assert bc.ci == pytest.approx((bc.difference - half, bc.difference + half))
+    assert r.sentences[1].startswith("B > C (difference 0.17, Holm-consistent 97.5% CI 0.12\u2013"
+                                     "0.22; Holm-adjusted p ")
+    assert r.sentences[1].endswith(" over 2 comparisons)")
 
 
 def test_lower_is_better_ranks_the_smaller_mean_first_and_says_less_than():
@@ -116,3 +131,30 @@ def test_power_note_says_when_no_test_set_can_separate():
     assert seeds.n_required is None and "more seeds" in seeds.sentence
     assert separating_test_size(0.0, 0.0, 0.0004, 200).n_required is None
     assert separating_test_size(float("nan"), 0.0, 0.0004, 200).n_required is None
+
+
+def _disagreeing_family() -> dict[str, list[float]]:
+    """Four configurations, one run each, independent runs of variance 1/2 (so every adjacent
+    difference has se 1 and a normal test): raw p 0.001, 0.03, 0.04. Holm: 0.003, 0.06, 0.06.
+    Unadjusted, the 95% intervals of B - C and C - D exclude 0 next to "not distinguishable"."""
+    z = [float(norm.isf(p / 2)) for p in (0.001, 0.03, 0.04)]
+    return {"A": [z[0] + z[1] + z[2]], "B": [z[1] + z[2]], "C": [z[2]], "D": [0.0]}
+
+
+def test_the_interval_shown_never_contradicts_the_holm_verdict():
+    r = rank_configurations(_disagreeing_family(), test_covariance=np.eye(4) / 2)
+    ab, bc, cd = r.adjacent
+    assert [d.p_value for d in r.adjacent] == pytest.approx([0.001, 0.03, 0.04])
+    assert [d.p_adjusted for d in r.adjacent] == pytest.approx([0.003, 0.06, 0.06])
+    for d in (bc, cd):  # what the unadjusted interval said: 0 excluded
+        assert d.difference - norm.ppf(0.975) * d.se > 0
+    assert [d.distinguishable for d in r.adjacent] == [True, False, False]
+    assert [d.ci.low > 0 for d in r.adjacent] == [True, False, False]
+    # levels: A - B at Holm's first step (0.05 / 3); Holm stops at B - C (0.05 / 2); C - D
+    # (p 0.04 < 0.05 on its own step) keeps the failed step's 0.05 / 2
+    assert [d.ci_alpha for d in r.adjacent] == pytest.approx([0.05 / 3, 0.025, 0.025])
+    assert cd.ci.low == pytest.approx(cd.difference - norm.ppf(1 - 0.0125))
+    assert r.sentences[2] == ("C and D are not distinguishable on this test set (difference 2.05, "
+                              "Holm-consistent 97.5% CI \u22120.19\u20134.30; Holm-adjusted p "
+                              "0.060 over 3 comparisons)")
+    assert r.sentences[0].startswith("A > B (difference 3.29, Holm-consistent 98.33% CI ")

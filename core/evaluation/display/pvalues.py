@@ -64,6 +64,7 @@ def pvalue_matrix_figure(
     differences=None,
     difference_label: str = "\u0394AUC",
     adjustment: str | None = None,
+    n_comparisons: int | None = None,
     title: str = "Pairwise comparisons",
     tilt_names: bool = False,
 ) -> go.Figure:
@@ -71,7 +72,9 @@ def pvalue_matrix_figure(
 
     ``differences[i, j]`` (optional) is shown as row minus column, e.g. the
     AUC of run i minus that of run j.  ``adjustment`` names the multiplicity
-    correction already applied (e.g. ``"Holm"``), or None for unadjusted.  ``tilt_names``
+    correction already applied (e.g. ``"Holm"``), or None for unadjusted; ``n_comparisons``
+    (optional) is the size of the family it was applied over, said in the footnote so that a
+    reader can tell a correction over 3 tests from one over 45.  ``tilt_names``
     slants the column names and makes room under the plot for the longest one (long run
     names under a straight axis would overlap each other and the footnote).
     """
@@ -93,6 +96,8 @@ def pvalue_matrix_figure(
     _style.style_figure(fig, title=title, height=max(420, 90 * len(labels) + 200))
     style_matrix_axes(fig, x_title="", y_title="")
     how = f"{adjustment}-adjusted" if adjustment else "not adjusted for multiple comparisons"
+    if adjustment and n_comparisons is not None:
+        how += f" over {n_comparisons} comparison{'s' if n_comparisons != 1 else ''}"
     note = f"{SIGNIFICANCE_MARK} p < {alpha:g} ({how})"
     if diff is not None:
         note += f"; {_style.escape_label(difference_label)} = row \u2212 column"

@@ -1,4 +1,5 @@
-"""Paired DeLong p-values for runs that share their test samples; the others explained."""
+"""Paired DeLong p-values for runs that share their test samples, raw and Holm-adjusted over
+every tested pair (:func:`core.evaluation.multitest.with_holm`); the others explained."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from dashboard.compare.context import refs
 from dashboard.compare.panel import Panel, Points
 from dashboard.downloads import csv_button, figure_button
 from dashboard.evaluations import Selection
-from dashboard.text import plain_table
+from dashboard.text import md, plain_table
 
 
 class PairedTests(NamedTuple):
-    #: One row per pair of runs (:func:`core.evaluation.compare_runs`); ``reason`` says why a
-    #: pair could not be tested ("" when it was).
+    #: One row per pair of runs (:func:`core.evaluation.compare_runs`) with its Holm-adjusted
+    #: ``p_holm``; ``reason`` says why a pair could not be tested ("" when it was).
     table: pd.DataFrame
     #: The p-value matrix figure (a cached plotly JSON dict), ``None`` without a tested pair.
     spec: dict | None
@@ -27,6 +28,11 @@ class PairedTests(NamedTuple):
     def paired(self) -> bool:
         """Whether any two runs were evaluated on the same test samples."""
         return bool((self.table["reason"] == "").any())
+
+    @property
+    def n_comparisons(self) -> int:
+        """The pairs tested: the family Holm's correction is over."""
+        return int(self.table["p_holm"].notna().sum())
 
 
 class PvaluesPanel(Panel):
@@ -55,11 +61,15 @@ class PvaluesPanel(Panel):
         else:
             st.info("No two of these runs were evaluated on the same test samples, so no "
                     "paired test applies (see below).")
-        shown = tests.table.assign(p_value=tests.table["p_value"].map(format_p))
+        shown = tests.table.assign(p_value=tests.table["p_value"].map(format_p),
+                                   p_holm=tests.table["p_holm"].map(format_p))
         st.dataframe(placeholder="–", data=plain_table(shown), hide_index=True, width="stretch")
-        st.caption("Paired DeLong test of the AUC difference (run_a − run_b), not adjusted for "
-                   "multiple comparisons. Runs on different test samples (another dataset, "
-                   "split or level) cannot be paired: their row says why.")
+        st.caption(md("Paired DeLong test of the AUC difference (run_a − run_b). Comparisons "
+                      "made: {k}. p_value is each test's own; p_holm is Holm-adjusted over the "
+                      "{k} comparisons (the stars and colours of the matrix), which keeps the "
+                      "chance of any false difference among them at 5%. Runs on different "
+                      "test samples (another dataset, split or level) cannot be paired: their "
+                      "row says why.", k=tests.n_comparisons))
         csv_button(tests.table, label="Pairwise tests (CSV)", file_name=f"{self.stem}.csv",
                    key=f"{key}.{self.name}.csv")
 
