@@ -10,6 +10,7 @@ tables where the panel applies, or in one line saying why it is left out where i
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -76,3 +77,15 @@ def test_every_tab_shows_the_external_evaluation(at, label) -> None:
         assert NAME in _said(tab), f"{label} drops the evaluation without a word"
     else:
         assert BY_DATASET.get(label, NAME) in _shown(tab), f"{label} does not show it"
+
+
+
+def test_the_note_links_each_evaluation_to_its_errors(at) -> None:
+    """Compare's note says where an evaluation's errors are and how Explain takes a target
+    image, and links each evaluation to its Errors gallery (``?eval=<id>``)."""
+    no_exception(at)
+    note = next(c.value for c in at.caption if c.value.startswith("External evaluations:"))
+    assert "Errors page" in note and "uploading the image" in note
+    links = [parse_qs(link.proto.query_string) for link in at.get("page_link")
+             if link.proto.page.rsplit("/", 1)[-1].startswith("errors")]
+    assert [q["eval"] for q in links] == [at.multiselect(key="compare.evals").value]
