@@ -18,6 +18,7 @@ import streamlit as st
 
 from core.evaluation import (FALSE_NEGATIVE, FALSE_POSITIVE, EvaluationError,
                              binary_class_names, misclassified)
+from core.errors import LesionlabError
 from core.store import StoreError
 from dashboard import data
 from dashboard.damage import show_read_problem
@@ -117,8 +118,11 @@ def external_errors(eid: str, name: str) -> None:
         result = data.load_external(eid)
         record = external_run_record(result.evaluation)
         target = external_record(eid).dataset
-    except StoreError as exc:
+    except StoreError as exc:  # damaged since it was listed: named, with the fix
         show_read_problem(name, exc)
+        st.stop()
+    except (LesionlabError, OSError, ValueError, KeyError) as exc:
+        st.error(md("{name} cannot be evaluated: {exc}", name=name, exc=exc))
         st.stop()
     warnings_banner(Selection(ids=[eid], names={eid: name}, colours={}, records={eid: record}))
     if result.run_evaluation is None:
