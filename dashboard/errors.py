@@ -16,9 +16,11 @@ import streamlit as st
 from PIL import Image
 
 from core.errors import LesionlabError
-from dashboard import data
+from dashboard import data, urlstate
+from dashboard.text import visible
 
-__all__ = ["CLASS_PARAM", "dataset_samples", "explain_query", "thumbnail"]
+__all__ = ["CLASS_PARAM", "EXTERNAL_PARAM", "NO_EXPLAIN", "dataset_samples",
+           "evaluation_selectbox", "explain_query", "thumbnail"]
 
 #: The Explain page's link parameter naming the class its saliency maps explain.
 CLASS_PARAM = "class"
@@ -75,3 +77,40 @@ def thumbnail(dataset: str, sample_id: str, size: int = 160) -> tuple[np.ndarray
         return _thumb_from_file(str(row["path"]), size), ""
     except (LesionlabError, OSError, ValueError) as exc:
         return None, f"cannot be read: {exc}"
+
+
+#: The URL parameter of the external evaluation the Errors page shows (ids, not labels, so
+#: it is kept by :mod:`dashboard.urlstate`, as Compare's ``?evals=``).
+EXTERNAL_PARAM = "eval"
+
+#: Why an external evaluation's errors have no Explain link: Explain picks a dataset image
+#: from a run's own stored predictions, and a target image is in none of them.
+NO_EXPLAIN = ("No Explain links here: Explain picks dataset images from a run's own test "
+              "predictions, and these images belong to another dataset. To see where the model "
+              "looked, upload the image on Explain with the source run chosen.")
+
+
+def evaluation_selectbox() -> tuple[str | None, dict[str, str]]:
+    """The intact external evaluation chosen (``?eval=<id>``), or None, and every intact
+    evaluation's name (none stored: no widget). Named as on Compare
+    (:func:`dashboard.compare.external.external_names`)."""
+    from dashboard.compare.external import external_names
+    from dashboard.evaluations import intact_external
+
+    table = intact_external()
+    if table.empty:
+        urlstate.write(EXTERNAL_PARAM, None)
+        return None, {}
+    names = external_names(table)
+    widget = "errors.eval"
+    raw = urlstate.arrived(EXTERNAL_PARAM, first_render=widget not in st.session_state)
+    if raw is not None:  # a link (a URL value this session did not write)
+        st.session_state[widget] = raw
+        urlstate.remember(EXTERNAL_PARAM, raw)
+    if st.session_state.get(widget) not in names:  # deleted, damaged or a stale link
+        st.session_state[widget] = None
+    chosen = st.selectbox("Or an external evaluation (a run's model on another dataset)",
+                          list(names), key=widget, format_func=lambda i: visible(names[i]),
+                          placeholder="Choose an external evaluation")
+    urlstate.write(EXTERNAL_PARAM, chosen)
+    return chosen, names

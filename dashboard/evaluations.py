@@ -35,7 +35,8 @@ from dashboard import data
 from dashboard.damage import read_problem
 
 __all__ = ["Selection", "load_selection", "has_groups", "is_multiclass", "run_key",
-           "evaluation_of", "external_record", "external_run_record", "oracle_rules"]
+           "evaluation_of", "external_record", "external_run_record", "oracle_rules",
+           "intact_external"]
 
 
 @dataclass
@@ -105,6 +106,17 @@ def evaluation_of(item_id: str, level: str = "sample", aggregate: str = "mean"
     if data.is_external(item_id):
         return data.load_external(item_id, level, aggregate).run_evaluation
     return data.load_evaluation(item_id, level, aggregate)
+
+
+def intact_external() -> pd.DataFrame:
+    """The stored evaluations a page can show: intact, and their run still stored (an
+    orphan's numbers need the run; ``core verify`` reports and removes orphans)."""
+    table = data.list_external()
+    if not len(table):
+        return table
+    table = table[table["status"] == "ok"]
+    store = data.get_store()
+    return table[[store.has(rid) for rid in table["run_id"]]]
 
 
 def external_record(eid: str) -> EvaluationRecord:

@@ -25,7 +25,9 @@ from dashboard.compare.report import comparison_sections
 from dashboard.compare.view import view_control
 from dashboard.details import details_expander, warnings_banner
 from dashboard.downloads import report_button
+from dashboard.errors import EXTERNAL_PARAM
 from dashboard.evaluations import Selection, load_selection
+from dashboard.text import md
 from dashboard.runs import empty_store, ok_runs, run_names, run_picker
 from dashboard.threshold import current_state, threshold_control
 
@@ -36,8 +38,11 @@ EXTERNAL_NOTE = (
     "External evaluations: every threshold rule is chosen on the source run's validation split "
     "and frozen for the external set. They are left out of the per-configuration view, the "
     "ranking and cross-validation (each is one model on one other dataset, not a configuration "
-    "over seeds), and Explain needs the model's run: open the source run there. Paired tests "
-    "apply only between items tested on the same images.")
+    "over seeds). Their misclassified target images are on the Errors page (links below). "
+    "Explain picks dataset images from a run's own predictions, so a target image is explained "
+    "by choosing the source run there and uploading the image. Paired tests apply only between "
+    "items tested on the same images.")
+ERRORS_PAGE = "pages/errors.py"
 
 
 def _default(runs):
@@ -86,6 +91,9 @@ sel = load_selection(ids + evals, {**run_names(runs), **eval_names}, level=level
 warnings_banner(sel)
 if sel.externals:
     st.caption(EXTERNAL_NOTE)
+    for eid in (i for i in sel.externals if i in sel.evals):  # binary: Errors lists them
+        st.page_link(ERRORS_PAGE, label=md("Errors of {name}", name=sel.names[eid]),
+                     query_params={EXTERNAL_PARAM: eid}, icon=":material/error:")
 if sel.binary_ids:
     threshold_dependent(sel, view_control(key=KEY))
 if sel.multiclass:

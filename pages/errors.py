@@ -3,6 +3,11 @@
 Layout only. The run is in the URL (``?run=<id>``), the threshold is the shared control, the
 page number is ``?page=``; each error links to the Explain page with ``run``, ``sample`` and
 the image's true ``class`` (its saliency maps explain the class the model missed).
+
+An external evaluation (a run's model on another dataset, ``?eval=<id>``) takes the run's
+place when chosen: its errors are the TARGET images it gets wrong, pictured from the target
+dataset, at thresholds chosen on the source run's validation split and frozen. They carry no
+Explain link: Explain picks dataset images from a run's own predictions (see the caption).
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ import streamlit as st
 
 from core.evaluation import (FALSE_NEGATIVE, FALSE_POSITIVE, EvaluationError,
                              binary_class_names, misclassified)
+from core.errors import LesionlabError
 from core.store import StoreError
 from dashboard import data
 from dashboard.damage import show_read_problem
 from dashboard.details import warnings_banner
 from dashboard.downloads import csv_button
-from dashboard.errors import CLASS_PARAM, explain_query, thumbnail
-from dashboard.evaluations import Selection
+from dashboard.errors import (CLASS_PARAM, EXTERNAL_PARAM, NO_EXPLAIN, evaluation_selectbox,
+                              explain_query, thumbnail)
+from dashboard.evaluations import Selection, external_record, external_run_record
 from dashboard.text import literal, md, visible
 from dashboard.runs import empty_store, ok_runs, run_names, run_selectbox
 from dashboard.threshold import current_state, threshold_control
@@ -36,7 +43,9 @@ def _latest(runs):
 
 @st.fragment
 def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], dataset: str,
-                classes: list[str]) -> None:
+                classes: list[str], explain: bool = True) -> None:
+    """The gallery of ``run_id`` (a run, or an external evaluation: then ``explain`` is False
+    and the images come from its target ``dataset``)."""
     thresholds = threshold_control({run_id: ev}, key=f"{KEY}.threshold", names={run_id: name})
     t = thresholds[run_id]
     table = misclassified(ev, t, class_names)
@@ -65,6 +74,8 @@ def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], datase
                   "confidently wrong first. Score = probability of {pos}.", first=start + 1,
                   last=min(start + PAGE_SIZE, len(shown)), n=len(shown), pos=pos))
     rule = current_state().to_param()
+    if not explain:
+        st.caption(NO_EXPLAIN)
     cells = st.columns(COLUMNS)
     for k, row in enumerate(shown.iloc[start:start + PAGE_SIZE].itertuples(index=False)):
         with cells[k % COLUMNS]:
@@ -78,6 +89,8 @@ def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], datase
                                "{t:.4f})", kind=row.kind, label=row.true_label,
                                score=row.score, t=row.threshold))
                 st.caption(literal(row.sample_id))  # a file name: shown literally
+                if not explain:
+                    continue
                 query = explain_query(run_id, row.sample_id, row.true_label, classes, rule)
                 st.page_link("pages/explain.py", label="Explain this image",
                              icon=":material/image_search:", query_params=query,
@@ -99,6 +112,32 @@ def one_vs_rest_class(classes: list[str]) -> int:
     return classes.index(chosen)
 
 
+def external_errors(eid: str, name: str) -> None:
+    """An external evaluation's gallery: the target images its source model gets wrong."""
+    try:
+        result = data.load_external(eid)
+        record = external_run_record(result.evaluation)
+        target = external_record(eid).dataset
+    except StoreError as exc:  # damaged since it was listed: named, with the fix
+        show_read_problem(name, exc)
+        st.stop()
+    except (LesionlabError, OSError, ValueError, KeyError) as exc:
+        st.error(md("{name} cannot be evaluated: {exc}", name=name, exc=exc))
+        st.stop()
+    warnings_banner(Selection(ids=[eid], names={eid: name}, colours={}, records={eid: record}))
+    if result.run_evaluation is None:
+        st.info(md("{name} evaluates a multiclass run: its errors are not listed here yet "
+                   "(its K x K numbers are on Compare).", name=name))
+        st.stop()
+    classes = list(record.class_names or ["negative", "positive"])
+    ev = result.run_evaluation
+    st.caption(md("External evaluation: the test images below are {target}'s. Every threshold "
+                  "rule is chosen on the source run's validation split and frozen; the "
+                  "external set never tunes it.", target=target))
+    errors_view(eid, name, ev, binary_class_names(classes, ev.positive_index), str(target),
+                classes, explain=False)
+
+
 st.title("Errors")
 st.caption("Which test images does a model get wrong at the chosen threshold? Missed cancers "
            "(false negatives) first.")
@@ -107,6 +146,12 @@ if runs.empty:
     empty_store()
     st.stop()
 run_id = run_selectbox(runs, key=KEY, default=_latest)
+eid, eval_names = evaluation_selectbox()
+if eid is not None:
+    st.caption(md("Showing the external evaluation chosen below the run; clear it ({param}) "
+                  "to see the run's errors.", param=EXTERNAL_PARAM))
+    external_errors(eid, eval_names[eid])
+    st.stop()
 if run_id is None:
     st.info("Choose a run above.")
     st.stop()

@@ -18,17 +18,30 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import streamlit as st
+
 from core.evaluation import OperatingPoint
 from dashboard.downloads import Section
 from dashboard.evaluations import Selection
+from dashboard.text import md
 
-__all__ = ["Panel", "Points", "PER_RUN", "PER_CONFIGURATION", "VIEWS"]
+__all__ = ["Panel", "Points", "PER_RUN", "PER_CONFIGURATION", "VIEWS", "EXTERNALS_LEFT_OUT"]
 
 #: The Compare page's two views: each run on its own, or runs identical but for the seed
 #: summarised as one configuration (:mod:`dashboard.compare.configs`).
 PER_RUN = "run"
 PER_CONFIGURATION = "configuration"
 VIEWS = {PER_RUN: "Per run", PER_CONFIGURATION: "Per configuration (over seeds)"}
+
+#: Panels that cannot take an external evaluation (by panel name), with why: each groups runs
+#: into configurations over seeds or folds, and an evaluation is one model on another dataset.
+#: Such a panel says so in one caption naming the evaluations, never drops them silently.
+EXTERNALS_LEFT_OUT = {
+    "ranking": "an external evaluation is one model on another dataset, not a configuration "
+               "over seeds; compare it on the Overview and Transfer tabs",
+    "crossval": "an external evaluation is one model on another dataset, not a fold of a "
+                "cross-validation; its ROC is on the Overview tab",
+}
 
 #: Operating points by display name, at the thresholds on screen
 #: (:func:`dashboard.compare.context.operating_points`).
@@ -74,6 +87,9 @@ class Panel(ABC):
         """Build and draw; returns what was shown."""
         shown = self.build(sel, ops)
         self.draw(shown, sel, key=key)
+        if sel.externals and self.name in EXTERNALS_LEFT_OUT:
+            st.caption(md("Left out here: {names} ({why}).", why=EXTERNALS_LEFT_OUT[self.name],
+                          names="; ".join(sel.names[i] for i in sel.externals)))
         return shown
 
     def report(self, sel: Selection, ops: Points) -> list[Section]:
