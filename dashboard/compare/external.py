@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, urlstate
-from dashboard.evaluations import external_record
+from dashboard.evaluations import external_record, intact_external
 from dashboard.text import visible
 
 __all__ = ["PARAM", "external_names", "external_picker"]
@@ -35,20 +35,9 @@ def external_names(table: pd.DataFrame) -> dict[str, str]:
     return {eid: (f"{lab} · {eid[:6]}" if seen[lab] > 1 else lab) for eid, lab in labels.items()}
 
 
-def _intact() -> pd.DataFrame:
-    """The evaluations that can be shown: intact, and their run still stored (an orphan's
-    numbers need the run; ``core verify`` reports and removes orphans)."""
-    table = data.list_external()
-    if not len(table):
-        return table
-    table = table[table["status"] == "ok"]
-    store = data.get_store()
-    return table[[store.has(rid) for rid in table["run_id"]]]
-
-
 def external_picker(*, key: str) -> tuple[list[str], dict[str, str]]:
     """The chosen evaluation ids and the names of every stored evaluation (none: no widget)."""
-    table = _intact()
+    table = intact_external()
     if table.empty:
         urlstate.write(PARAM, None)
         return [], {}
