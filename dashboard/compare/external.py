@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, urlstate
+from dashboard import urlstate
 from dashboard.evaluations import external_record, intact_external
 from dashboard.text import visible
 
