@@ -105,15 +105,18 @@ def configuration_metrics_of(sel: Selection, ops: Points) -> dict[str, Configura
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _ranking(configs: tuple[tuple[str, bool, tuple[RunRef, ...]], ...]) -> AucRanking:
+def _ranking(configs: tuple[tuple[str, bool, tuple[RunRef, ...], tuple], ...]) -> AucRanking:
     evals = {name: [data.load_evaluation(r.run_id, r.level, r.aggregate) for r in run_refs]
-             for name, _, run_refs in configs}
-    return rank_by_auc(evals, cross_validated=[name for name, cv, _ in configs if cv])
+             for name, _, run_refs, _ in configs}
+    return rank_by_auc(evals, cross_validated=[name for name, cv, _, _ in configs if cv],
+                       fold_grids={name: _evaluations(grid)
+                                   for name, cv, _, grid in configs if cv})
 
 
 def ranking(sel: Selection) -> AucRanking:
-    """The selection's configurations ranked by AUC, per shared test set (cached)."""
-    return _ranking(tuple((c.name, c.cross_validated, refs(sel, c.run_ids))
+    """The selection's configurations ranked by AUC, per shared test set (cached);
+    cross-validated ones among themselves per shared split (their seeds x folds grids)."""
+    return _ranking(tuple((c.name, c.cross_validated, refs(sel, c.run_ids), _ref_grid(sel, c))
                           for c in configurations(sel)))
 
 
