@@ -4,22 +4,17 @@ model and its own preprocessing, and its overlap is "unknown (imported model)", 
 
 from __future__ import annotations
 
-import keras
 import numpy as np
-import pandas as pd
 import pytest
 
 from core.cli import main
 from core.datasets.images import decode_image, resize_for_model
 from core.external import ExternalEvaluationError, evaluate_external, external_result, prepare
 from core.external.overlap import FLAG_COLUMN, UNKNOWN_IMPORTED
-from core.imports import import_model, import_predictions
 from core.imports.target import load_target
-from core.store import ResultsStore
 from core.store.evaluations import EvaluationStore
 from tests.external.sites import shifted_site
-
-SIZE = 16
+from tests.imports.stores import SIZE, imported_runs
 
 
 @pytest.fixture(scope="module")
@@ -27,22 +22,7 @@ def imported(lesionlab_home, tmp_path_factory):
     """A store holding one predictions import and one Keras import (scale01), both of demo,
     and a second site to evaluate them on."""
     folder = tmp_path_factory.mktemp("imported_external")
-    store = ResultsStore(folder / "store")
-    target = load_target("demo")
-    rows = target.dataset.table[target.splits.isin(["val", "test"])]
-    p = np.clip(0.35 + 0.3 * rows["target"].to_numpy()
-                + np.random.default_rng(1).normal(0, 0.2, len(rows)), 0, 1)
-    pd.DataFrame({"sample_id": rows["sample_id"], "split": target.splits[rows.index],
-                  "score": p}).to_csv(folder / "scores.csv", index=False)
-    preds = import_predictions(folder / "scores.csv", "demo", "scores_only", store=store).run
-    keras.utils.set_random_seed(0)
-    image = keras.Input((SIZE, SIZE, 3))
-    x = keras.layers.Conv2D(2, 3, name="conv")(image)
-    out = keras.layers.Dense(1, activation="sigmoid")(keras.layers.GlobalAveragePooling2D()(x))
-    model = keras.Model(image, out)
-    model.save(folder / "m.keras")
-    run = import_model(folder / "m.keras", "demo", "colleague", preprocessing="scale01",
-                       store=store).run
+    store, preds, run, model = imported_runs(folder, "scores_only", preprocessing="scale01")
     site = shifted_site(folder / "sites", name="site_imp")
     return store, preds, run, model, site
 

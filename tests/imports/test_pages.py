@@ -5,35 +5,17 @@ and names the other in one sentence.
 
 from __future__ import annotations
 
-import keras
-import numpy as np
-import pandas as pd
 import pytest
 
 from core.evaluation import RunEvaluation
-from core.imports import import_model, import_predictions
-from core.imports.target import load_target
-from core.store import ResultsStore
 from tests.dashboard.conftest import no_exception, open_page
+from tests.imports.stores import imported_runs
 
 
 @pytest.fixture(scope="module")
 def imported_store(tmp_path_factory):
     folder = tmp_path_factory.mktemp("imported_pages")
-    store = ResultsStore(folder / "store")
-    target = load_target("demo")
-    rows = target.dataset.table[target.splits.isin(["val", "test"])]
-    p = np.clip(0.35 + 0.3 * rows["target"].to_numpy()
-                + np.random.default_rng(1).normal(0, 0.2, len(rows)), 0, 1)
-    pd.DataFrame({"sample_id": rows["sample_id"], "split": target.splits[rows.index],
-                  "score": p}).to_csv(folder / "scores.csv", index=False)
-    preds = import_predictions(folder / "scores.csv", "demo", "site_b_scores", store=store).run
-    keras.utils.set_random_seed(0)
-    image = keras.Input((16, 16, 3))
-    x = keras.layers.Conv2D(2, 3, name="conv")(image)
-    out = keras.layers.Dense(1, activation="sigmoid")(keras.layers.GlobalAveragePooling2D()(x))
-    keras.Model(image, out).save(folder / "m.keras")
-    model = import_model(folder / "m.keras", "demo", "colleague", store=store).run
+    store, preds, model, _ = imported_runs(folder, "site_b_scores")
     mp = pytest.MonkeyPatch()
     mp.setenv("LESIONLAB_STORE", str(store.root))
     yield store, preds, model
