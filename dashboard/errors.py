@@ -19,22 +19,25 @@ from core.errors import LesionlabError
 from dashboard import data, urlstate
 from dashboard.text import visible
 
-__all__ = ["CLASS_PARAM", "EXTERNAL_PARAM", "NO_EXPLAIN", "dataset_samples",
+__all__ = ["CLASS_PARAM", "EXTERNAL_PARAM", "dataset_samples",
            "evaluation_selectbox", "explain_query", "thumbnail"]
 
 #: The Explain page's link parameter naming the class its saliency maps explain.
 CLASS_PARAM = "class"
 
 
-def explain_query(run_id: str, sample_id: str, true_label: str, class_names, threshold_rule: str
-                  ) -> dict[str, str]:
+def explain_query(run_id: str, sample_id: str, true_label: str, class_names, threshold_rule: str,
+                  *, external: bool = False) -> dict[str, str]:
     """The Explain link of one misclassified image: its run, sample, the shared threshold, and
     its TRUE class to explain (for a missed cancer: where the model saw, or did not see, the
     cancer). A one-vs-rest false positive's truth is "not <class>", no single class: then the
-    link leaves the class out and Explain explains the call."""
+    link leaves the class out and Explain explains the call. ``external``: ``run_id`` is an
+    external evaluation's id and ``sample_id`` one of its target images (``?eval=``: Explain
+    runs the evaluation's source model on that image)."""
     from dashboard.threshold import PARAM
 
-    query = {"run": run_id, "sample": sample_id, PARAM: threshold_rule}
+    query = {EXTERNAL_PARAM if external else "run": run_id, "sample": sample_id,
+             PARAM: threshold_rule}
     if true_label in list(class_names):
         query[CLASS_PARAM] = true_label
     return query
@@ -82,12 +85,6 @@ def thumbnail(dataset: str, sample_id: str, size: int = 160) -> tuple[np.ndarray
 #: The URL parameter of the external evaluation the Errors page shows (ids, not labels, so
 #: it is kept by :mod:`dashboard.urlstate`, as Compare's ``?evals=``).
 EXTERNAL_PARAM = "eval"
-
-#: Why an external evaluation's errors have no Explain link: Explain picks a dataset image
-#: from a run's own stored predictions, and a target image is in none of them.
-NO_EXPLAIN = ("No Explain links here: Explain picks dataset images from a run's own test "
-              "predictions, and these images belong to another dataset. To see where the model "
-              "looked, upload the image on Explain with the source run chosen.")
 
 
 def evaluation_selectbox() -> tuple[str | None, dict[str, str]]:

@@ -35,8 +35,8 @@ from dashboard import data
 from dashboard.damage import read_problem
 
 __all__ = ["Selection", "load_selection", "has_groups", "is_multiclass", "run_key",
-           "evaluation_of", "external_record", "external_run_record", "oracle_rules",
-           "intact_external"]
+           "evaluation_of", "external_record", "external_rows", "external_run_record",
+           "oracle_rules", "intact_external"]
 
 
 @dataclass
@@ -215,3 +215,16 @@ def load_selection(
 def problems_frame(sel: Selection) -> pd.DataFrame:
     return pd.DataFrame([{"run": sel.names.get(i, i), "problem": p}
                          for i, p in sel.problems.items()], columns=["run", "problem"])
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _external_rows(root: str, eid: str) -> pd.DataFrame:
+    pred = data.load_external(eid).evaluation.predictions()
+    return pred[pred["split"].astype(str) == "test"].reset_index(drop=True)
+
+
+def external_rows(eid: str) -> pd.DataFrame:
+    """An evaluation's stored predictions on its TARGET images (its ``test`` rows; the ``val``
+    rows are the source run's own), keyed by the target's sample ids: what Explain picks an
+    external image from and compares its live prediction with."""
+    return _external_rows(str(data.store_root()), eid)

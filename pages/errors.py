@@ -6,8 +6,8 @@ the image's true ``class`` (its saliency maps explain the class the model missed
 
 An external evaluation (a run's model on another dataset, ``?eval=<id>``) takes the run's
 place when chosen: its errors are the TARGET images it gets wrong, pictured from the target
-dataset, at thresholds chosen on the source run's validation split and frozen. They carry no
-Explain link: Explain picks dataset images from a run's own predictions (see the caption).
+dataset, at thresholds chosen on the source run's validation split and frozen. Each links to
+Explain with ``eval`` and ``sample``: the source run's model on that target image.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dashboard import data
 from dashboard.damage import show_read_problem
 from dashboard.details import warnings_banner
 from dashboard.downloads import csv_button
-from dashboard.errors import (CLASS_PARAM, EXTERNAL_PARAM, NO_EXPLAIN, evaluation_selectbox,
+from dashboard.errors import (CLASS_PARAM, EXTERNAL_PARAM, evaluation_selectbox,
                               explain_query, thumbnail)
 from dashboard.evaluations import Selection, external_record, external_run_record
 from dashboard.text import literal, md, visible
@@ -43,9 +43,9 @@ def _latest(runs):
 
 @st.fragment
 def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], dataset: str,
-                classes: list[str], explain: bool = True) -> None:
-    """The gallery of ``run_id`` (a run, or an external evaluation: then ``explain`` is False
-    and the images come from its target ``dataset``)."""
+                classes: list[str], external: bool = False) -> None:
+    """The gallery of ``run_id`` (a run, or an external evaluation: then ``external`` is True,
+    the images come from its target ``dataset`` and their links name the evaluation)."""
     thresholds = threshold_control({run_id: ev}, key=f"{KEY}.threshold", names={run_id: name})
     t = thresholds[run_id]
     table = misclassified(ev, t, class_names)
@@ -74,8 +74,6 @@ def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], datase
                   "confidently wrong first. Score = probability of {pos}.", first=start + 1,
                   last=min(start + PAGE_SIZE, len(shown)), n=len(shown), pos=pos))
     rule = current_state().to_param()
-    if not explain:
-        st.caption(NO_EXPLAIN)
     cells = st.columns(COLUMNS)
     for k, row in enumerate(shown.iloc[start:start + PAGE_SIZE].itertuples(index=False)):
         with cells[k % COLUMNS]:
@@ -89,9 +87,8 @@ def errors_view(run_id: str, name: str, ev, class_names: tuple[str, str], datase
                                "{t:.4f})", kind=row.kind, label=row.true_label,
                                score=row.score, t=row.threshold))
                 st.caption(literal(row.sample_id))  # a file name: shown literally
-                if not explain:
-                    continue
-                query = explain_query(run_id, row.sample_id, row.true_label, classes, rule)
+                query = explain_query(run_id, row.sample_id, row.true_label, classes, rule,
+                                      external=external)
                 st.page_link("pages/explain.py", label="Explain this image",
                              icon=":material/image_search:", query_params=query,
                              help=md("Saliency maps for its true class, {label}", label=
@@ -135,7 +132,7 @@ def external_errors(eid: str, name: str) -> None:
                   "rule is chosen on the source run's validation split and frozen; the "
                   "external set never tunes it.", target=target))
     errors_view(eid, name, ev, binary_class_names(classes, ev.positive_index), str(target),
-                classes, explain=False)
+                classes, external=True)
 
 
 st.title("Errors")

@@ -1,6 +1,7 @@
 """Explain an image: every chosen model's prediction and saliency maps, side by side.
 
-Layout only. Inputs (runs, uploads, dataset images, links) live in ``dashboard.explain.inputs``,
+Layout only. Inputs (runs, uploads, dataset images, links) live in ``dashboard.explain.inputs``
+(an external evaluation's target images, and their stored predictions, in ``.external``),
 predictions in ``.predictions``, saliency controls and computation in ``.maps``, the overlay grid
 in ``.grid``, downloads in ``.export``; what they compute comes from ``core.explain`` and
 ``core``.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.explain import export, grid, inputs, maps, predictions, threshold
+from dashboard.explain import export, external, grid, inputs, maps, predictions, threshold
 from dashboard.data import load_run_record, run_label
 from dashboard.details import show_run_warnings
 from dashboard.text import visible
@@ -54,6 +55,7 @@ if not images:
 preds = predictions.predictions(images, loaded)
 st.header("Predictions")
 predictions.show(images, loaded, preds, thresholds)
+external.show_stored(images, loaded, preds)
 
 st.header("Saliency maps")
 settings = maps.settings(loaded, link)

@@ -10,6 +10,8 @@ Links such as ``?run=<run_id>&sample=<sample_id>&class=<name>`` (from the Errors
 preselect that run and that dataset image (and, in ``maps.settings``, the class to explain). A
 link is applied once per distinct value, so a later choice in the page is not overridden on the
 next rerun; choosing a dataset image writes the link back to the URL so the view can be shared.
+``?eval=<evaluation id>&sample=<target sample id>`` does the same for an external evaluation's
+image, with the evaluation's source run as the model (:mod:`dashboard.explain.external`).
 """
 
 from __future__ import annotations
@@ -42,11 +44,12 @@ class InputImage:
 
     name: str
     image: ReducedImage
-    source: str  # "upload" | "dataset"
+    source: str  # "upload" | "dataset" | "external"
     dataset: str | None = None
     sample_id: str | None = None
     split: str | None = None
     true_label: str | None = None
+    evaluation: str | None = None  #: the external evaluation an image of its target is from
 
     @property
     def rgb(self) -> np.ndarray:
@@ -70,11 +73,13 @@ class BadUpload:
 
 @dataclass(frozen=True)
 class LinkSelection:
-    """What ``?run=...&sample=...&class=...`` asked for (None when absent or unknown)."""
+    """What ``?run=...&sample=...&class=...`` (or ``?eval=...&sample=...``: then ``run_id`` is
+    the evaluation's source run) asked for (None when absent or unknown)."""
 
     run_id: str | None
     sample_id: str | None
     class_name: str | None = None  #: the class the saliency maps explain (``maps.settings``)
+    eval_id: str | None = None  #: an external evaluation whose target image is linked
 
 
 def usable_runs() -> pd.DataFrame:
@@ -115,7 +120,12 @@ def say_no_model(runs: pd.DataFrame) -> None:
 
 def link_selection(runs: pd.DataFrame, no_model: pd.DataFrame | None = None) -> LinkSelection:
     """Read the link's ``run`` and ``sample``; warn (as plain text) when the run is unknown
-    or has no model (``no_model``: imported predictions)."""
+    or has no model (``no_model``: imported predictions). ``eval`` is read instead of ``run``
+    when present (:func:`dashboard.explain.external.link_of`)."""
+    if st.query_params.get("eval") is not None:
+        from dashboard.explain import external  # it builds on this module
+
+        return external.link_of(st.query_params["eval"], runs)
     run_id = st.query_params.get("run")
     sample_id = st.query_params.get("sample")
     if no_model is not None and run_id in set(no_model["run_id"]):
@@ -141,13 +151,19 @@ def _apply_link_once(link: LinkSelection, runs: pd.DataFrame) -> None:
     """Put the link's choice into the widgets' state, once per distinct link."""
     applied = st.session_state.get(KEY + "link_applied")
     current = (link.run_id, link.sample_id)
+    if link.eval_id is not None:
+        current = (*current, link.eval_id)
     if link.run_id is None or applied == current:
         return
     st.session_state[KEY + "link_applied"] = current
     chosen = list(st.session_state.get(KEY + "runs") or [])
     if link.run_id not in chosen:
         st.session_state[KEY + "runs"] = [link.run_id, *chosen]
-    if link.sample_id is not None:
+    if link.eval_id is not None:
+        from dashboard.explain import external
+
+        external.apply_link(link)
+    elif link.sample_id is not None:
         st.session_state[KEY + "source"] = SOURCE_DATASET
         st.session_state[KEY + "dataset_run"] = link.run_id
         st.session_state[KEY + "sample"] = link.sample_id
@@ -167,11 +183,21 @@ def choose_runs(runs: pd.DataFrame, link: LinkSelection) -> list[str]:
 
 
 def choose_images(runs: pd.DataFrame) -> list[InputImage]:
-    """Uploads or one dataset test image, whichever source is selected."""
-    source = st.radio("Image source", [SOURCE_UPLOAD, SOURCE_DATASET], key=KEY + "source",
-                      horizontal=True)
+    """Uploads, one dataset test image, or one image of an external evaluation's target
+    (offered when the store holds one of a listed run), whichever source is selected."""
+    from dashboard.explain import external
+
+    sources = [SOURCE_UPLOAD, SOURCE_DATASET]
+    if external.offered(runs):
+        sources.append(external.SOURCE_EXTERNAL)
+    if st.session_state.get(KEY + "source", SOURCE_UPLOAD) not in sources:
+        st.session_state[KEY + "source"] = SOURCE_UPLOAD
+    source = st.radio("Image source", sources, key=KEY + "source", horizontal=True)
+    if source == external.SOURCE_EXTERNAL:
+        image = external.external_image(runs, input_sizes(runs))
+        return [] if image is None else [image]
     if source == SOURCE_UPLOAD:
-        for name in ("run", "sample", "class"):  # the URL no longer describes what is shown
+        for name in ("run", "sample", "class", "eval"):  # the URL no longer describes what is shown
             if name in st.query_params:
                 del st.query_params[name]
         return _uploaded_images(input_sizes(runs))
@@ -277,7 +303,7 @@ def _dataset_image(runs: pd.DataFrame, sizes: tuple[int, ...]) -> InputImage | N
     dataset_name = str(runs.loc[runs["run_id"] == run_id, "dataset"].iloc[0])
     row = rows.loc[sample_id]
     try:
-        image = _sample_image(dataset_name, sample_id, sizes)
+        image = sample_image(dataset_name, sample_id, sizes)
     except DatasetError as error:
         st.error("This dataset image cannot be read (was the dataset moved or changed?).")
         st.text(visible(error))
@@ -286,7 +312,9 @@ def _dataset_image(runs: pd.DataFrame, sizes: tuple[int, ...]) -> InputImage | N
                       sample_id=sample_id, split=str(row["split"]), true_label=str(row["label"]))
 
 
-def _sample_image(dataset_name: str, sample_id: str, sizes: tuple[int, ...]) -> ReducedImage:
+def sample_image(dataset_name: str, sample_id: str, sizes: tuple[int, ...]) -> ReducedImage:
+    """A dataset's image by its sample id, read through the dataset's loader (which keeps every
+    path inside the dataset's folder), reduced for ``sizes``; once per session."""
     key = ("dataset", dataset_name, sample_id, sizes)
     cached = results().get(key)
     if cached is not None:
@@ -313,4 +341,6 @@ def _write_link(run_id: str, sample_id: str) -> None:
     if st.query_params.get("run") != run_id or st.query_params.get("sample") != sample_id:
         st.query_params["run"] = run_id
         st.query_params["sample"] = sample_id
+    if "eval" in st.query_params:  # a run's own image: no longer an evaluation's
+        del st.query_params["eval"]
     st.session_state[KEY + "link_applied"] = (run_id, sample_id)
