@@ -319,8 +319,9 @@ def threshold_control(
     with right:
         st.caption(md("Rule: {rule}.", rule=state.description))
         if resolved:
-            st.dataframe(placeholder="–", data=plain_table(threshold_table(resolved, names)), hide_index=True,
-                         width="stretch", height=min(38 + 35 * len(resolved), 250))
+            st.dataframe(plain_table(threshold_table(resolved, names)), hide_index=True,
+                         width="stretch", height=min(38 + 35 * len(resolved), 250),
+                         placeholder="–")
     fallbacks = [(names or {}).get(k, k) for k, r in resolved.items() if r.source == "fallback"]
     if fallbacks:
         st.warning(md("No validation-based threshold for {runs}: 0.5 is used for them (see the "

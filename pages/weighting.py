@@ -31,7 +31,8 @@ def strategy_effects(sel: Selection, strategies: dict[str, str], runs, dataset, 
     table = effect_rows({s: sel.evals[r] for s, r in by_strategy.items()},
                         {s: thresholds[r] for s, r in by_strategy.items()}, neg_pos)
     st.subheader("What each strategy changed (test split)")
-    st.dataframe(placeholder="–", data=plain_table(effects_display(table)), hide_index=True, width="stretch")
+    st.dataframe(plain_table(effects_display(table)), hide_index=True, width="stretch",
+                 placeholder="–")
     st.caption("Each cell: estimate (95% CI); Δ = strategy − none on the same test samples "
                "with a paired 95% CI (bootstrap over the same resampled cases; AUC: paired "
                "DeLong, with its p-value). Per-class precision of the negative class is the "

@@ -9,8 +9,8 @@ rather than an error that would hide the other subgroups.
 Why numeric columns are binned: metadata such as age or a patch coordinate has hundreds of
 distinct values, and one row per value would be rows of one or two samples.  Numeric columns
 with more than :data:`MAX_LEVELS` values are cut into quartiles of the test split (labelled with
-their ranges in words, :func:`band_label`) by :func:`binned_column`; :func:`subgroup_table` does that for several runs at
-once, each at its own threshold.
+their ranges in words, :func:`band_label`) by :func:`binned_column`; :func:`subgroup_table`
+does that for several runs at once, each at its own threshold.
 """
 
 from __future__ import annotations

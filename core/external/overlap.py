@@ -15,10 +15,10 @@ evaluation the target's images are compared with the run's training images twice
   with the usual 4-bit tolerance matched that pair. On BUSI 256 px vs BreastMNIST 28 px (the
   same patients' images, processed differently: not a plain resize), the nearest BUSI hash of
   a BreastMNIST image differs in a median of 17 bits (90th percentile 36): the check flags
-  482 of the 780 BreastMNIST images, so there a count is a lower bound. The hash survives a re-encoding, a resize, a contrast or
-  brightness change; not a crop or a rotation. It is computed with numpy and Pillow (as the
-  ``imagehash`` package's ``average_hash(hash_size=16)``, not a dependency). "Near" counts
-  include the exact copies.
+  482 of the 780 BreastMNIST images, so there a count is a lower bound. The hash survives a
+  re-encoding, a resize, a contrast or brightness change; not a crop or a rotation. It is
+  computed with numpy and Pillow (as the ``imagehash`` package's
+  ``average_hash(hash_size=16)``, not a dependency). "Near" counts include the exact copies.
 
 Unreadable images cannot be compared; they are counted, never silently skipped.
 

@@ -117,8 +117,9 @@ class Job:
     def subscribe(self, listener: Listener) -> None:
         """Call ``listener(run_index, event)`` for every event from now on, in the backend's
         thread. Events are the engine's (see :mod:`core.training.events`) plus
-        :class:`RunStarted`, :class:`RunFailed`, :class:`RunCancelled` and :class:`RunSkipped`. A listener that raises is logged and dropped;
-        it never breaks the training."""
+        :class:`RunStarted`, :class:`RunFailed`, :class:`RunCancelled` and
+        :class:`RunSkipped`. A listener that raises is logged and dropped; it never breaks the
+        training."""
         with self._lock:
             self._listeners.append(listener)
 

@@ -48,8 +48,9 @@ class RunState:
     ``fraction`` is this run's progress in [0, 1] (epochs and batches of training, then
     predicting); ``detail`` says it in words ("epoch 2/5 · batch 10/47 · loss 0.412").
     ``last_event`` is the latest progress event the engine emitted, in its serialised form
-    (``{"event": "epoch", ...}``, see :meth:`core.training.events.ProgressEvent.to_dict`). ``error`` is the failure message as the user should read it,
-    ``traceback`` the full text for a developer.
+    (``{"event": "epoch", ...}``, see :meth:`core.training.events.ProgressEvent.to_dict`).
+    ``error`` is the failure message as the user should read it, ``traceback`` the full text
+    for a developer.
     """
 
     index: int

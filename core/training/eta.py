@@ -8,8 +8,8 @@ the number. So every figure here comes from a measurement, and there is no figur
    time is the budget planner's time model (overhead, epochs, the final val and test
    predictions; :attr:`RunPlan.total_s`);
 2. **the run's own epochs**: once one has ended, its epoch times (:func:`typical_epoch_s`)
-   replace the rate-based epoch. It includes what a remembered rate may miss: the input pipeline, the
-   augmentation, validation, and how loaded the machine is right now.
+   replace the rate-based epoch. It includes what a remembered rate may miss: the input
+   pipeline, the augmentation, validation, and how loaded the machine is right now.
 
 Without either, the answer is ``None`` and the UI says so instead of guessing. An estimate is
 an upper bound when early stopping ends a run before its planned epochs. This module is pure

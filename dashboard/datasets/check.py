@@ -133,8 +133,8 @@ def show_report(report: CheckReport) -> None:
         st.dataframe(placeholder="–", data=plain_table(check.counts), width="stretch")
     with right:
         st.markdown("**Sizes** (width × height)")
-        st.dataframe(placeholder="–", data=plain_table(check.sizes), hide_index=True, width="stretch",
-                     height=min(180, 38 + 35 * max(len(check.sizes), 1)))
+        st.dataframe(plain_table(check.sizes), hide_index=True, width="stretch",
+                     height=min(180, 38 + 35 * max(len(check.sizes), 1)), placeholder="–")
         st.markdown("**Colour modes**")
         modes = pd.DataFrame({"mode": list(check.modes), "images": list(check.modes.values())})
         st.dataframe(placeholder="–", data=plain_table(modes), hide_index=True, width="stretch")

@@ -1,8 +1,8 @@
 """A job's time left and time taken, driven through the reporting API backends use.
 
 Plans are the demo-like one of tests/training/test_eta.py (one run = 24.5 s at the measured
-rates: 5 epochs of 3.5 s training + 1 s validation, and 2 s of final predictions). Epoch times are given explicitly to
-the state machine (``_apply_event``'s clock), so the numbers are exact.
+rates: 5 epochs of 3.5 s training + 1 s validation, and 2 s of final predictions). Epoch times
+are given explicitly to the state machine (``_apply_event``'s clock), so the numbers are exact.
 """
 
 from __future__ import annotations

@@ -89,7 +89,8 @@ class MulticlassPanel(Panel):
             st.plotly_chart(view.roc, key=f"{key}.{self.name}_roc", width="stretch")
         per_class = mc.per_class.reset_index()
         st.dataframe(placeholder="–", data=plain_table(per_class), hide_index=True, width="stretch")
-        st.dataframe(placeholder="–", data=plain_table(mc.averages.reset_index()), hide_index=True, width="stretch")
+        st.dataframe(plain_table(mc.averages.reset_index()), hide_index=True, width="stretch",
+                     placeholder="–")
         if mc.reasons:
             st.caption(md("{reasons}", reasons="; ".join(f"{k}: {v}"
                                                          for k, v in mc.reasons.items())))

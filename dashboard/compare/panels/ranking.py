@@ -122,7 +122,8 @@ class RankingPanel(Panel):
                        file_name=f"{self.stem}-{i + 1}.csv", key=f"{key}.{self.name}.csv{i}")
         for name, why in view.result.left_out.items():
             st.caption(md("Not ranked: {name}: {why}.", name=name, why=why))
-        st.caption(md("Comparisons made: {k} (each adjacent pair of a ", k=view.result.n_comparisons)
+        st.caption(md("Comparisons made: {k} (each adjacent pair of a ",
+                      k=view.result.n_comparisons)
                    + "ranking; Holm's correction within each test set). Difference: mean "
                    "metric over seeds, better minus worse, Welch t-interval of seed and paired "
                    "test-set variance (DeLong for AUC; for a threshold metric a paired "

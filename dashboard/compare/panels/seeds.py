@@ -73,8 +73,8 @@ class SeedMetricsPanel(Panel):
         st.subheader("Metrics per configuration over seeds (test split)")
         metric = st.selectbox("Metric", CONFIGURATION_METRICS, key=f"{key}.{self.name}.metric",
                               format_func=lambda m: "AUC" if m == "auc" else m)
-        st.dataframe(placeholder="–", data=plain_table(seed_display_table(table.rows, metric)), hide_index=True,
-                     width="stretch")
+        st.dataframe(plain_table(seed_display_table(table.rows, metric)), hide_index=True,
+                     width="stretch", placeholder="–")
         st.caption(CAPTION)
         strip = configs.seed_strip(sel, table.metrics, metric)
         st.plotly_chart(strip, key=f"{key}.{self.name}.strip", width="stretch")
