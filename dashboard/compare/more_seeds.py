@@ -38,7 +38,7 @@ def add_seeds_button(sel: Selection, name: str, *, key: str) -> None:
     if not specs:  # an imported run (not retrainable here) or nothing missing
         return
     seeds = sorted({s.seed for s in specs})
-    if st.button(_label(seeds), key=key, icon=":material/play_arrow:",
+    if st.button(literal(_label(seeds)), key=key, icon=":material/play_arrow:",
                  help=literal(f"{len(specs)} run(s), the configuration's own settings. "
                               f"{backend_note()} Runs already stored are not trained again.")):
         st.session_state[f"{key}.job"] = submit(

@@ -49,14 +49,14 @@ class MetricsPanel(Panel):
 
     def draw(self, rows: list[dict], sel: Selection, *, key: str) -> None:
         st.subheader("Metrics at the current threshold (test split)")
-        table = plain_table(display_table(rows))
+        table = display_table(rows)
         rest = [c for c in table.columns if c != "run" and c not in FIRST]
         more = st.multiselect("More columns", rest, default=[c for c in DEFAULT_MORE if c in rest],
                               key=f"{key}.{self.name}.more", format_func=lambda c: LABELS.get(c, c),
                               help="Sensitivity, specificity, PPV and NPV are always shown.")
-        st.dataframe(placeholder="–", data=table, hide_index=True, width="stretch",
+        st.dataframe(plain_table(table), hide_index=True, width="stretch",
                      column_order=shown_columns(table.columns, more),
-                     column_config=column_labels(table.columns))
+                     column_config=column_labels(table.columns), placeholder="–")
         level = "per patient/lesion" if sel.level == "group" else "per image"
         st.caption(f"Evaluated {level}. {CAPTION}")
         few_groups_warnings(sel)
