@@ -40,16 +40,16 @@ DEMO_OVERRIDES: dict[str, dict] = {
 TINY_OVERRIDES = {"epochs": 1, "max_train_images": 128, "batch_size": 32}
 #: The demo dataset's grouped split (40 synthetic patients x 50 patches), as resolved.
 DEMO_SPLIT = {"train": 1400, "val": 300, "test": 300}
-_MEASURED = "on a 2-core x86_64 CPU shared with other work, 2026-12-02"
+_MEASURED = "on a 2-core x86_64 CPU at load 1-2, 2026-12-02"
 #: Train (steady epochs, training steps alone) and predict images/s of each demo model at its
-#: demo size and batch 32, from the records of check_demo_learnability.py runs under nice 10
-#: while other work loaded the machine (load average: idc_initial 3-5, idc_own 5-12,
-#: MobileNetV2 12-22), so a quiet machine is faster: the promise's fallback until this machine has measured its
+#: demo size and batch 32, as the demo's own runs recorded them in ``throughput.json`` when
+#: ``benchmarks/demo_time.py`` ran on the 2-core development machine at load 1-2 (first result
+#: after 28 s, all 6 runs in 182 s): the promise's fallback until this machine has measured its
 #: own (every run the server trains writes throughput.json).
 MEASURED_RATES = {
-    "idc_initial": Rates(train=392.0, predict=282.0, source=_MEASURED),
-    "idc_own": Rates(train=132.0, predict=56.0, source=_MEASURED),
-    "mobilenet_v2": Rates(train=71.0, predict=65.0, source=_MEASURED),
+    "idc_initial": Rates(train=634.0, predict=689.0, source=_MEASURED),
+    "idc_own": Rates(train=308.0, predict=546.0, source=_MEASURED),
+    "mobilenet_v2": Rates(train=257.0, predict=287.0, source=_MEASURED),
 }
 #: Once per demo, before its first run: TensorFlow's import and generating the demo dataset.
 START_S = 15.0
