@@ -24,12 +24,11 @@ from typing import Sequence
 import pandas as pd
 import streamlit as st
 
-from core.datasets.errors import DatasetError
 from core.errors import LesionlabError
 from core.store import StoreError, prob_columns
 from dashboard.damage import show_read_problem
 from dashboard.evaluations import external_record, external_rows, intact_external
-from dashboard.explain.inputs import KEY, InputImage, LinkSelection, sample_image
+from dashboard.explain.inputs import KEY, InputImage, LinkSelection, sample_image_or_say
 from dashboard.text import md, plain_table, visible
 
 #: The link parameter naming the evaluation (the Errors page's own ``?eval=``).
@@ -97,11 +96,8 @@ def external_image(runs: pd.DataFrame, sizes: tuple[int, ...]) -> InputImage | N
     target = str(record.dataset)
     st.caption(md("Image from {target} (external evaluation {name})", target=target,
                   name=names[eid]))
-    try:
-        image = sample_image(target, sample_id, sizes)
-    except DatasetError as error:
-        st.error("This target image cannot be read (was the dataset moved or changed?).")
-        st.text(visible(error))
+    image = sample_image_or_say(target, sample_id, sizes, what="target")
+    if image is None:
         return None
     return InputImage(name=sample_id, image=image, source="external", dataset=target,
                       sample_id=sample_id, split="external", true_label=str(

@@ -302,14 +302,23 @@ def _dataset_image(runs: pd.DataFrame, sizes: tuple[int, ...]) -> InputImage | N
     _write_link(run_id, sample_id)
     dataset_name = str(runs.loc[runs["run_id"] == run_id, "dataset"].iloc[0])
     row = rows.loc[sample_id]
-    try:
-        image = sample_image(dataset_name, sample_id, sizes)
-    except DatasetError as error:
-        st.error("This dataset image cannot be read (was the dataset moved or changed?).")
-        st.text(visible(error))
+    image = sample_image_or_say(dataset_name, sample_id, sizes)
+    if image is None:
         return None
     return InputImage(name=sample_id, image=image, source="dataset", dataset=dataset_name,
                       sample_id=sample_id, split=str(row["split"]), true_label=str(row["label"]))
+
+
+def sample_image_or_say(dataset_name: str, sample_id: str, sizes: tuple[int, ...],
+                        what: str = "dataset") -> ReducedImage | None:
+    """:func:`sample_image`, or None after one message saying the ``what`` image cannot be
+    read (with the loader's own reason as plain text)."""
+    try:
+        return sample_image(dataset_name, sample_id, sizes)
+    except DatasetError as error:
+        st.error(f"This {what} image cannot be read (was the dataset moved or changed?).")
+        st.text(visible(error))
+        return None
 
 
 def sample_image(dataset_name: str, sample_id: str, sizes: tuple[int, ...]) -> ReducedImage:

@@ -54,3 +54,23 @@ def three_class_site(base: Path, name: str, registry: Path, *, seed: int,
     save_spec(DatasetSpec(name=name, kind="folders", path=str(root), task="multiclass"),
               registry)
     return name
+
+
+def evaluated_site(source, tmp_path_factory, name: str):
+    """A generator for a module fixture: the source run evaluated on a shifted site called
+    ``name`` (every image), the pages' cached evaluation list refreshed (it is cached for 5 s,
+    and another module's may be older) and ``LESIONLAB_STORE`` pointing at the store; yields
+    (run, stored evaluation)."""
+    import pytest
+
+    from core.external import evaluate_external
+    from dashboard.data import refresh_external
+
+    store, run = source
+    site = shifted_site(tmp_path_factory.mktemp(name), name=name)
+    stored = evaluate_external(store, run.run_id, site, split="all")
+    refresh_external()
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LESIONLAB_STORE", str(store.root))
+    yield run, stored
+    mp.undo()

@@ -10,9 +10,8 @@ import pytest
 
 from core.datasets import load_dataset
 from core.evaluation import RunEvaluation
-from dashboard.data import refresh_external
 from tests.dashboard.conftest import no_exception, open_page
-from tests.external.sites import shifted_site
+from tests.external.sites import evaluated_site
 
 PAGE = "pages/errors.py"
 SITE = "site_errors"
@@ -21,16 +20,7 @@ NAME = f"idc_own · trained on demo, tested on {SITE} · all images"
 
 @pytest.fixture(scope="module")
 def evaluated(source, lesionlab_home, tmp_path_factory):
-    from core.external import evaluate_external
-
-    store, run = source
-    site = shifted_site(tmp_path_factory.mktemp(SITE), name=SITE)
-    stored = evaluate_external(store, run.run_id, site, split="all")
-    refresh_external()  # the page's list is cached for 5 s: another module's may be older
-    mp = pytest.MonkeyPatch()
-    mp.setenv("LESIONLAB_STORE", str(store.root))
-    yield run, stored
-    mp.undo()
+    yield from evaluated_site(source, tmp_path_factory, SITE)
 
 
 @pytest.fixture(scope="module")

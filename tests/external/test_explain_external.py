@@ -12,9 +12,8 @@ import pytest
 
 from core.datasets import load_dataset
 from dashboard.explain.external import SOURCE_EXTERNAL, UNKNOWN_EVAL, UNKNOWN_SAMPLE
-from dashboard.data import refresh_external
 from tests.dashboard.conftest import REPO, no_exception, open_page
-from tests.external.sites import shifted_site
+from tests.external.sites import evaluated_site
 
 SITE = "site_explain"
 TIMEOUT = 240  # the first run imports TensorFlow and loads the model on a shared machine
@@ -22,16 +21,7 @@ TIMEOUT = 240  # the first run imports TensorFlow and loads the model on a share
 
 @pytest.fixture(scope="module")
 def evaluated(source, lesionlab_home, tmp_path_factory):
-    from core.external import evaluate_external
-
-    store, run = source
-    site = shifted_site(tmp_path_factory.mktemp(SITE), name=SITE)
-    stored = evaluate_external(store, run.run_id, site, split="all")
-    refresh_external()  # the page's list is cached for 5 s: another module's may be older
-    mp = pytest.MonkeyPatch()
-    mp.setenv("LESIONLAB_STORE", str(store.root))
-    yield run, stored
-    mp.undo()
+    yield from evaluated_site(source, tmp_path_factory, SITE)
 
 
 def explain_page(**query: str):
