@@ -316,7 +316,8 @@ def sample_image_or_say(dataset_name: str, sample_id: str, sizes: tuple[int, ...
     try:
         return sample_image(dataset_name, sample_id, sizes)
     except DatasetError as error:
-        st.error(f"This {what} image cannot be read (was the dataset moved or changed?).")
+        st.error(md("This {what} image cannot be read (was the dataset moved or changed?).",
+                    what=what))
         st.text(visible(error))
         return None
 
