@@ -156,4 +156,4 @@ def show_stored(images: Sequence[InputImage], loaded: Sequence, preds: dict) -> 
                                   "stored probability": stored.to_numpy(dtype=float),
                                   "live probability": list(live)})
             st.dataframe(plain_table(table), hide_index=True, width="stretch",
-                         key=f"explain.external.{number}")
+                         key=f"explain.external.{number}", placeholder="–")
