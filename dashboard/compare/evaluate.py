@@ -27,7 +27,7 @@ from core.jobs import FAILED
 from core.jobs.evaluation import EvaluationRunner, EvaluationSnapshot, EvaluationTask
 from core.store import ResultsStore
 from dashboard import data
-from dashboard.jobs.kept import kept_jobs
+from dashboard.jobs.kept import job_head, kept_jobs
 from dashboard.text import literal, md, plain_table, visible
 
 __all__ = ["evaluate_form", "evaluation_jobs", "get_runner", "request_tasks"]
@@ -113,14 +113,9 @@ def evaluation_jobs(*, key: str) -> None:
 
 
 def _job_box(snap: EvaluationSnapshot, key: str) -> None:
-    head, button = st.columns([5, 1], vertical_alignment="center")
-    head.markdown(md("**{label}** · {status}", label=snap.label, status=snap.status))
-    if not snap.done and button.button("Cancel", key=f"{key}.evaluate.cancel.{snap.id}",
-                                       disabled=snap.cancel_requested, icon=":material/stop:",
-                                       help="Stops before the next step (an image pass that "
-                                            "has begun finishes) and skips the rest."):
-        get_runner().cancel(snap.id)
-    st.progress(min(max(snap.fraction, 0.0), 1.0))
+    job_head(snap, snap.label, get_runner().cancel, key=f"{key}.evaluate.cancel.{snap.id}",
+             help="Stops before the next step (an image pass that has begun finishes) and "
+                  "skips the rest.")
     rows = [{"evaluation": s.task.label, "status": s.status, "detail": s.detail,
              "evaluation id": s.evaluation_id or ""} for s in snap.items]
     st.dataframe(plain_table(pd.DataFrame(rows)), hide_index=True, width="stretch",

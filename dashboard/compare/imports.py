@@ -34,7 +34,7 @@ from core.jobs import FAILED
 from core.jobs.import_model import ModelImportRunner, ModelImportSnapshot, ModelImportTask
 from core.store import ResultsStore
 from dashboard import data
-from dashboard.jobs.kept import kept_jobs
+from dashboard.jobs.kept import job_head, kept_jobs
 from dashboard.datasets.ui import registry_or_error
 from dashboard.text import literal, md, plain_table, visible
 
@@ -182,14 +182,10 @@ def model_imports(*, key: str) -> None:
 
 
 def _job_box(snap: ModelImportSnapshot, key: str) -> None:
-    head, button = st.columns([5, 1], vertical_alignment="center")
-    head.markdown(md("**{label}** · {status}", label=snap.task.label, status=snap.status))
-    if not snap.done and button.button("Cancel", key=f"{key}.import.cancel.{snap.id}",
-                                       disabled=snap.cancel_requested, icon=":material/stop:",
-                                       help="Stops before the next step (a prediction pass "
-                                            "that has begun finishes); nothing is stored."):
-        get_import_runner().cancel(snap.id)
-    st.progress(min(max(snap.fraction, 0.0), 1.0))
+    job_head(snap, snap.task.label, get_import_runner().cancel,
+             key=f"{key}.import.cancel.{snap.id}",
+             help="Stops before the next step (a prediction pass that has begun finishes); "
+                  "nothing is stored.")
     rows = [{"import": snap.task.label, "status": snap.status, "detail": snap.detail,
              "run id": snap.run_id or ""}]
     st.dataframe(plain_table(pd.DataFrame(rows)), hide_index=True, width="stretch",

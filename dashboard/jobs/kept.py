@@ -12,7 +12,9 @@ from typing import Callable, Iterable, Sequence
 
 import streamlit as st
 
-__all__ = ["REFRESH_S", "kept_jobs"]
+from dashboard.text import literal, md
+
+__all__ = ["REFRESH_S", "job_head", "kept_jobs"]
 
 #: Seconds between refreshes of the list while a job runs.
 REFRESH_S = 1.0
@@ -49,3 +51,14 @@ def _render(snapshots, box, landed, refresh, seen_key: str, key: str) -> None:
     if previous is not None and (now_landed - previous[0] or ended - previous[1]):
         refresh()
         st.rerun(scope="app")
+
+
+def job_head(snap, label: str, cancel: Callable[[str], None], *, key: str, help: str) -> None:
+    """A job box's first lines: its label and status, a Cancel button while it runs (``help``
+    says what a cancel stops), and its progress bar."""
+    head, button = st.columns([5, 1], vertical_alignment="center")
+    head.markdown(md("**{label}** · {status}", label=label, status=snap.status))
+    if not snap.done and button.button("Cancel", key=key, disabled=snap.cancel_requested,
+                                       icon=":material/stop:", help=literal(help)):
+        cancel(snap.id)
+    st.progress(min(max(snap.fraction, 0.0), 1.0))
