@@ -8,18 +8,29 @@ same seeds (for BUSI its val/test rows are passed with ``--split-csv``). Printed
 AUC mean and SD over seeds, each run's wall time, and the largest wall time as a share of the
 budget (the target is <= 110 %).
 
+Every finished cell (one seed of one arm) is appended to a ledger, ``benchmarks/results/
+budget_vs_reference.jsonl`` by default (``--ledger``), with its date, commit, machine and load;
+a cell already in the ledger for the same planner is not run again, and the summary is printed
+from the whole ledger. So the full matrix, longer than any one sitting, fills in over several
+(``--report`` prints the summary without training). Models are not kept between sittings: each
+cell is a fresh training, which is what the benchmark measures.
+
 Budget runs measure this machine: run it on a quiet machine and read the load average printed
 beside each figure. A full run (2 datasets x 2 budgets x 3 models x 3 seeds) takes about
 ``sum(budgets) x 18`` minutes; ``--budgets 10 --models idc_own --seeds 1`` is a 20-minute check.
 
     python benchmarks/budget_vs_reference.py [--datasets busi,breastmnist] [--budgets 10,30]
         [--models idc_own,mobilenet_v2,efficientnet_b0] [--seeds 3] [--reference-epochs 60]
+        [--ledger FILE] [--report]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import os
+import platform
 import re
 import statistics
 import subprocess
@@ -38,6 +49,49 @@ SHARED = REPO.parent / "shared"
 PEER = SHARED / "tools" / "peer_baseline.py"
 BUSI = SHARED / "data" / "busi_256"
 BREASTMNIST = SHARED / "data" / "breastmnist" / "breastmnist.npz"
+LEDGER = REPO / "benchmarks" / "results" / "budget_vs_reference.jsonl"
+PEER_ARM = "peer_baseline.py"
+
+
+class Ledger:
+    """The benchmark's finished cells, one JSON object per line, keyed by (dataset, arm,
+    budget in minutes or None for the peer script, seed, planner version)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.rows = ([json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+                     if path.exists() else [])
+
+    @staticmethod
+    def key(row: dict) -> tuple:
+        return (row["dataset"], row["arm"], row["budget_min"], row["seed"], row["planner"])
+
+    def find(self, **cell) -> dict | None:
+        wanted = self.key(cell)
+        return next((r for r in self.rows if self.key(r) == wanted), None)
+
+    def add(self, row: dict) -> dict:
+        """Stamp ``row`` with where and when it was measured, and append it."""
+        row = {**row, "date": datetime.date.today().isoformat(), "commit": _commit(),
+               "machine": f"{platform.processor() or platform.machine()}, "
+                          f"{os.cpu_count()} cores"}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a") as out:
+            out.write(json.dumps(row) + "\n")
+        self.rows.append(row)
+        return row
+
+
+def _commit() -> str:
+    done = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
+
+
+def _planner() -> int:
+    from core.training.budget import PLANNER_VERSION
+
+    return PLANNER_VERSION
 
 
 def declare(name: str) -> None:
@@ -62,12 +116,15 @@ def reference(dataset: str, seed: int, size: int, epochs: int, split_csv: Path |
         args = ["folder", str(BUSI), "--positive", "malignant", "--split-csv", str(split_csv)]
     else:
         args = ["npz", str(BREASTMNIST), "--positive", "0"]
-    started = time.perf_counter()
+    load, started = os.getloadavg()[0], time.perf_counter()
     out = subprocess.run([sys.executable, str(PEER), *args, "--size", str(size), "--epochs",
                           str(epochs), "--seed", str(seed)], check=True, capture_output=True,
                          text=True).stdout
     auc = float(re.search(r"test AUC ([0-9.]+)", out).group(1))
-    return {"auc": auc, "wall": time.perf_counter() - started}
+    wall = time.perf_counter() - started
+    print(f"    {dataset} {PEER_ARM} seed {seed}: AUC {auc:.3f}, {wall / 60:.1f} min, "
+          f"load {load:.1f}", flush=True)
+    return {"auc": auc, "wall": wall, "load": load, "size": size}
 
 
 def busi_split_csv(store_dir: Path) -> Path:
@@ -87,24 +144,23 @@ def busi_split_csv(store_dir: Path) -> Path:
     return out
 
 
-def budget_runs(dataset: str, model: str, minutes: float, seeds: int, store) -> list[dict]:
+def budget_run(dataset: str, model: str, minutes: float, seed: int, store) -> dict:
+    """One budget-profile run, trained now; its test AUC, wall time and what the plan chose."""
     from core.training import RunSpec, train_run
 
-    results = []
-    for seed in range(seeds):
-        spec = RunSpec(dataset, model, profile="budget", budget_s=minutes * 60, seed=seed)
-        load, started = os.getloadavg()[0], time.perf_counter()
-        run = train_run(spec, store)
-        wall = time.perf_counter() - started
-        auc = auc_with_ci(run)[0]
-        plan = run.record.get("budget", {})
-        results.append({"auc": auc, "wall": wall, "load": load, "size": plan.get("input_size"),
-                        "epochs": run.record["training"]["epochs_run"]})
-        print(f"    {dataset} {model} {minutes:g} min seed {seed}: AUC {auc:.3f}, "
-              f"{wall / 60:.1f} min ({wall / (minutes * 60):.0%} of budget), "
-              f"{plan.get('input_size')} px, {results[-1]['epochs']} epochs, load {load:.1f}",
-              flush=True)
-    return results
+    spec = RunSpec(dataset, model, profile="budget", budget_s=minutes * 60, seed=seed)
+    load, started = os.getloadavg()[0], time.perf_counter()
+    run = train_run(spec, store)
+    wall = time.perf_counter() - started
+    auc = auc_with_ci(run)[0]
+    plan = run.record.get("budget", {})
+    result = {"auc": auc, "wall": wall, "load": load, "size": plan.get("input_size"),
+              "epochs": run.record["training"]["epochs_run"],
+              "expected_s": plan.get("expected_s"), "train_images": plan.get("train_images")}
+    print(f"    {dataset} {model} {minutes:g} min seed {seed}: AUC {auc:.3f}, "
+          f"{wall / 60:.1f} min ({wall / (minutes * 60):.0%} of budget), "
+          f"{result['size']} px, {result['epochs']} epochs, load {load:.1f}", flush=True)
+    return result
 
 
 def line(name: str, results: list[dict], budget_min: float | None) -> str:
@@ -112,8 +168,24 @@ def line(name: str, results: list[dict], budget_min: float | None) -> str:
     sd = statistics.stdev(aucs) if len(aucs) > 1 else float("nan")
     walls = [r["wall"] / 60 for r in results]
     share = f"{max(walls) / budget_min:5.0%}" if budget_min else "    -"
+    loads = f"load {min(r['load'] for r in results):.1f}-{max(r['load'] for r in results):.1f}"
     return (f"  {name:32s} AUC {statistics.mean(aucs):.3f} (SD {sd:.3f}, n={len(aucs)})  "
-            f"wall {statistics.mean(walls):5.1f} min (max {max(walls):.1f}, {share} of budget)")
+            f"wall {statistics.mean(walls):5.1f} min (max {max(walls):.1f}, {share} of budget)"
+            f"  {loads}")
+
+
+def summary(ledger: Ledger, planner: int) -> None:
+    """Per dataset, the peer script and then each (budget, model), from every ledger row."""
+    for dataset in dict.fromkeys(r["dataset"] for r in ledger.rows):
+        rows = [r for r in ledger.rows if r["dataset"] == dataset
+                and (r["arm"] == PEER_ARM or r["planner"] == planner)]
+        arms = dict.fromkeys((r["arm"], r["budget_min"]) for r in rows)
+        print(f"\n{dataset} (planner {planner}):")
+        for arm, minutes in sorted(arms, key=lambda a: (a[1] or 0, a[0] != PEER_ARM, a[0])):
+            cells = [r for r in rows if (r["arm"], r["budget_min"]) == (arm, minutes)]
+            name = (f"{arm} ({cells[0]['size']} px)" if arm == PEER_ARM
+                    else f"{arm}, budget {minutes:g} min")
+            print(line(name, cells, minutes), flush=True)
 
 
 def main() -> None:
@@ -124,7 +196,18 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--reference-epochs", type=int, default=60,
                         help="the peer script's epoch cap (it stops early on validation AUC)")
+    parser.add_argument("--ledger", type=Path, default=LEDGER,
+                        help="finished cells are appended here and not run again")
+    parser.add_argument("--report", action="store_true", help="print the ledger's summary only")
     args = parser.parse_args()
+    ledger, planner = Ledger(args.ledger), _planner()
+    if not args.report:
+        measure(args, ledger, planner)
+    summary(ledger, planner)
+
+
+def measure(args, ledger: Ledger, planner: int) -> None:
+    """Run every requested cell that the ledger does not hold yet."""
     temporary_home("lesionlab-budget-")
     from core.store import ResultsStore
 
@@ -133,15 +216,19 @@ def main() -> None:
         declare(dataset)
         split_csv = busi_split_csv(Path(tempfile.mkdtemp())) if dataset == "busi" else None
         size = 96 if dataset == "busi" else 28
-        refs = [reference(dataset, s, size, args.reference_epochs, split_csv)
-                for s in range(args.seeds)]
-        rows = [line(f"peer_baseline.py ({size} px)", refs, None)]
+        for seed in range(args.seeds):
+            cell = {"dataset": dataset, "arm": PEER_ARM, "budget_min": None, "seed": seed,
+                    "planner": None}
+            if not ledger.find(**cell):
+                ledger.add({**cell, **reference(dataset, seed, size, args.reference_epochs,
+                                                split_csv)})
         for minutes in (float(b) for b in args.budgets.split(",")):
             for model in args.models.split(","):
-                rows.append(line(f"{model}, budget {minutes:g} min",
-                                 budget_runs(dataset, model, minutes, args.seeds, store),
-                                 minutes))
-        print(f"\n{dataset} (load now {os.getloadavg()[0]:.1f}):", *rows, sep="\n", flush=True)
+                for seed in range(args.seeds):
+                    cell = {"dataset": dataset, "arm": model, "budget_min": minutes,
+                            "seed": seed, "planner": planner}
+                    if not ledger.find(**cell):
+                        ledger.add({**cell, **budget_run(dataset, model, minutes, seed, store)})
 
 
 if __name__ == "__main__":
