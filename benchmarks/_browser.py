@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.support.page_reads import CONFUSION_COUNTS_JS
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
@@ -61,8 +63,9 @@ if (since !== null) { total += Math.max(0, t1 - Math.max(since, t0)); }
 return total / 1000;
 """
 
-#: Helpers every probe can use (prepended to each probe's body).
-PROBE_PRELUDE = """
+#: Helpers every probe can use (prepended to each probe's body): ``cells()`` is the confusion
+#: table's counts by run (:data:`tests.support.page_reads.CONFUSION_COUNTS_JS`).
+PROBE_PRELUDE = CONFUSION_COUNTS_JS + """const cells = confusionCounts;
 const app = document.querySelector('[data-testid="stApp"]');
 const idle = !!app && app.getAttribute('data-test-script-state') === 'notRunning';
 const ranSince = (t0) => (window.__bench ? window.__bench.states : []).some(
@@ -75,17 +78,6 @@ const imagesLoaded = (root) => [...root.querySelectorAll('[data-testid="stImage"
     (img) => img.complete && img.naturalWidth > 0);
 const activePanel = () => document.querySelector(
     '[data-testid="stTabPanel"]:not([data-st-inactive])');
-const cells = () => {
-  const out = {};
-  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
-    for (const t of (gd.data || [])) {
-      if (t.meta && t.meta.role === 'cells') {
-        out[t.meta.run] = t.text.map((row) => row.map((c) => parseInt(String(c).split('<br>')[0])));
-      }
-    }
-  }
-  return out;
-};
 """
 
 

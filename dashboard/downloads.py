@@ -63,7 +63,10 @@ def report_bytes(title: str, sections: Sequence[Section]) -> bytes:
 
 
 def csv_button(table: pd.DataFrame, *, label: str, file_name: str, key: str) -> None:
-    st.download_button(literal(label), csv_bytes(table), file_name=clean_file_name(file_name),
+    """A CSV download of ``table``, written only when clicked: the Compare tables are
+    redrawn on every threshold move and most are never downloaded."""
+    st.download_button(literal(label), lambda: csv_bytes(table),
+                       file_name=clean_file_name(file_name),
                        mime="text/csv", key=key, on_click="ignore", icon=":material/download:")
 
 

@@ -12,7 +12,8 @@ Markdown widgets: :func:`literal`, or :func:`md` for a sentence of the code's ow
     ``success``, ``write``, ``title``, ``header``, ``subheader``, ``toast``), every widget
     label (buttons, inputs, selectbox, radio, checkbox, toggle, download, page link, metric
     label, value and delta), every ``help=`` tooltip, tab, expander, popover and status
-    labels, progress and spinner texts, radio options, image captions, ``st.table`` cells.
+    labels, progress and spinner texts, radio options, image captions, ``st.table`` cells
+    (:func:`markdown_table`).
     Escaping Markdown's characters is not enough: GitHub-flavoured autolinks are found after
     escapes are resolved (``www\\.x\\.com`` and ``http\\://x`` still become links, as do
     ``a@b\\.co``), and so are ``:material/..:`` icons and ``:smile:`` emoji. :func:`literal`
@@ -52,7 +53,7 @@ import pandas as pd
 from core.text import HIDDEN_CATEGORIES, plot_text, visible
 
 __all__ = ["HIDDEN_CATEGORIES", "visible", "literal", "md", "plot_text", "file_name",
-           "plain_table", "spreadsheet_table", "WORD_JOINER", "as_read"]
+           "plain_table", "markdown_table", "spreadsheet_table", "WORD_JOINER", "as_read"]
 
 #: Characters Streamlit's Markdown gives a meaning: emphasis, links, code, ``:red[...]`` and
 #: ``:material/...:`` directives, LaTeX (``$``), HTML-ish (``<``, ``&``), lists, headings
@@ -127,6 +128,12 @@ def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
     label through :func:`visible`. Dataframe cells render no markup, but a right-to-left
     override in a class or file name would still reorder what is read. Numbers are kept."""
     return _text_cells(frame, visible)
+
+
+def markdown_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as ``st.table`` should get it: ``st.table`` renders its cells, column names
+    and index labels as Markdown, so each text one goes through :func:`literal`."""
+    return _text_cells(frame, literal)
 
 
 #: How a spreadsheet recognises a formula (OWASP's list for CSV injection).

@@ -22,10 +22,9 @@ from core.evaluation.display import (
     DecisionCurveSpec,
     FoldCurves,
     SeedStripSpec,
-    confusion_grid_figure,
+    confusion_table,
     crossval_roc_figure,
     decision_curve_figure,
-    refresh_confusion_grid,
     seed_strip_figure,
 )
 from core.evaluation.errors import EvaluationError
@@ -38,7 +37,7 @@ from dashboard.compare.figures import RunRef
 from dashboard.compare.panel import Points
 from dashboard.evaluations import Selection
 
-__all__ = ["Configuration", "configurations", "configuration_metrics_of", "mean_confusion_grid",
+__all__ = ["Configuration", "configurations", "configuration_metrics_of", "mean_confusion_table",
            "mean_confusions", "more_seeds", "ranking", "seed_decision_figure",
            "seed_roc_figure", "seed_strip"]
 
@@ -162,21 +161,15 @@ def mean_confusions(sel: Selection, ops: Points) -> dict[str, MeanConfusion]:
     return out
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _confusion_template(classes: tuple[tuple[str, tuple[str, ...]], ...]) -> dict:
-    return confusion_grid_figure(
-        dict(classes), title="Confusion per configuration (test split): mean count ± SD over "
-        "seeds and % of true class").to_plotly_json()
-
-
-def mean_confusion_grid(sel: Selection, means: dict[str, MeanConfusion]):
-    """One heatmap per configuration: mean counts ± SD (the grid's template is cached; a
-    threshold move refills its cells)."""
+def mean_confusion_table(sel: Selection, means: dict[str, MeanConfusion]):
+    """One row per configuration: its classes, seeds averaged and mean counts ± SD over them
+    (:func:`core.evaluation.display.confusion_table`)."""
     names = class_names(sel)
     first = {c.name: sel.names[c.run_ids[0]] for c in configurations(sel)}
-    template = _confusion_template(tuple((n, tuple(names[first[n]])) for n in means))
-    return refresh_confusion_grid(template, {n: m.mean for n, m in means.items()},
-                                  sds={n: m.sd for n, m in means.items()})
+    return confusion_table({n: m.mean for n, m in means.items()},
+                           {n: names[first[n]] for n in means},
+                           sds={n: m.sd for n, m in means.items()},
+                           seeds={n: m.n_seeds for n, m in means.items()}, name="configuration")
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -28,13 +27,11 @@ from core.evaluation.display import (
     FoldCurves,
     PrCurveSpec,
     binary_per_class_metrics,
-    confusion_grid_figure,
     crossval_roc_figure,
     figure_from_json,
     metric_bars_figure,
     pr_overlay_figure,
     pvalue_matrix_figure,
-    refresh_confusion_grid,
     refresh_metric_bars,
     refresh_operating_points,
     reliability_figure,
@@ -52,7 +49,6 @@ __all__ = [
     "crossval_figure",
     "pvalue_figure",
     "with_points",
-    "confusion_grid",
     "per_class_bars",
     "per_class_values",
 ]
@@ -156,20 +152,6 @@ def pvalue_figure(refs: tuple[RunRef, ...]) -> dict | None:
 #: ``with_points(base, points)``: a :func:`roc_base` / :func:`pr_base` dict with one marker per
 #: run at its operating point.
 with_points = refresh_operating_points
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _confusion_template(class_names: tuple[tuple[str, tuple[str, ...]], ...]) -> dict:
-    return confusion_grid_figure(
-        dict(class_names),
-        title="Confusion matrices (test split): count and % of true class").to_plotly_json()
-
-
-def confusion_grid(matrices: Mapping[str, np.ndarray],
-                   class_names: Mapping[str, Sequence[str]]) -> go.Figure:
-    """One confusion heatmap per run (counts and row % in each cell; colour = row share)."""
-    template = _confusion_template(tuple((n, tuple(class_names[n])) for n in matrices))
-    return refresh_confusion_grid(template, matrices)
 
 
 def per_class_values(ops: Mapping[str, OperatingPoint], class_names: Mapping[str, Sequence[str]]

@@ -12,19 +12,19 @@ from __future__ import annotations
 import io
 import json
 
-import numpy as np
 import pandas as pd
 import plotly.io as pio
 import pytest
 
 from core.evaluation.display import (
+    COUNT_COLUMNS,
     confusion_matrix_figure,
-    grid_shape,
     metric_bars_figure,
     with_operating_points,
 )
 from dashboard.compare import figures
 from dashboard.compare.context import class_names, operating_points, refs
+from dashboard.compare.panels.confusion import ConfusionPanel
 from dashboard.compare.report import comparison_sections
 from dashboard.compare.tables import metric_rows, numeric_table
 from dashboard.downloads import csv_bytes, figure_html_bytes, report_bytes
@@ -62,14 +62,18 @@ def test_markers_equal_the_display_builders(sel, ops):
     assert "operating_point" not in json.dumps(base)  # the cached base is never mutated
 
 
-def test_confusion_grid_cells_equal_the_confusion_builder(sel, ops):
-    fig = _plain(figures.confusion_grid(
-        {n: op.metrics.confusion_matrix() for n, op in ops.items()}, class_names(sel)))
-    for trace in fig["data"]:
-        name = trace["meta"]["run"]
-        single = _plain(confusion_matrix_figure(ops[name].metrics.confusion_matrix(),
-                                                list(class_names(sel)[name])))
-        assert trace["text"] == single["data"][0]["text"]
+def test_confusion_table_cells_equal_the_confusion_builder(sel, ops):
+    """Each run's row says what :func:`confusion_matrix_figure` says for that run alone."""
+    table = ConfusionPanel().build(sel, ops).set_index("run")
+    assert list(table.index) == list(ops)
+    for name, op in ops.items():
+        negative, positive = class_names(sel)[name]
+        single = _plain(confusion_matrix_figure(op.metrics.confusion_matrix(),
+                                                [negative, positive]))["data"][0]["text"]
+        for column, (i, j) in COUNT_COLUMNS.items():
+            assert table.loc[name, column] == single[i][j].replace("<br>", " (") + ")"
+        assert (table.loc[name, "positive class"], table.loc[name, "negative class"]) == (
+            positive, negative)
 
 
 def test_per_class_bars_equal_metric_bars_figure(sel, ops):
@@ -138,10 +142,3 @@ def test_threshold_param_round_trips(text, state):
 def test_bad_threshold_params_are_refused(text):
     with pytest.raises(ValueError):
         parse_param(text)
-
-
-def test_confusion_grid_layout_grows_in_rows():
-    assert grid_shape(1) == (1, 1)
-    assert grid_shape(3) == (1, 3)
-    assert grid_shape(12) == (4, 3)
-    assert np.isfinite(grid_shape(7)[0])

@@ -18,7 +18,13 @@ from core.evaluation.display import format_p
 from core.evaluation.multitest import holm
 from dashboard.data import run_label
 from dashboard.text import as_read
-from tests.dashboard.conftest import chart_by_title, chart_specs, no_exception, open_page
+from tests.dashboard.conftest import (
+    chart_by_title,
+    chart_specs,
+    confusion_counts,
+    no_exception,
+    open_page,
+)
 
 PAGE = "pages/compare.py"
 
@@ -38,16 +44,6 @@ def expected(store_env):
 def at(store_env, runs):
     ids = ",".join(runs.values())
     return open_page(PAGE, {"runs": ids})
-
-
-def cells(spec: dict) -> dict[str, np.ndarray]:
-    """Confusion counts per run read back from the cell text ("237<br>100.0%")."""
-    out = {}
-    for trace in spec["data"]:
-        if (trace.get("meta") or {}).get("role") == "cells":
-            text = np.array(trace["text"], dtype=object)
-            out[trace["meta"]["run"]] = np.vectorize(lambda s: int(s.split("<br>")[0]))(text)
-    return out
 
 
 def metrics_frame(at) -> pd.DataFrame:
@@ -93,7 +89,7 @@ def test_free_threshold_sets_counts_to_the_cores(at, expected):
     no_exception(at)
     assert at.radio(key="compare.threshold.preset").value == "Free value"
     assert at.query_params["t"] == "0.31"
-    shown = cells(chart_by_title(at, "Confusion matrices"))
+    shown = confusion_counts(at)
     table = metrics_frame(at).set_index("run")
     with on_tab(at, "Curves"):
         roc = markers(chart_by_title(at, "ROC curves"))
@@ -125,7 +121,7 @@ def test_youden_preset_is_chosen_per_run_on_validation(at, expected):
     no_exception(at)
     assert at.query_params["t"] == "youden"
     thresholds = next(df.value for df in at.dataframe if "how" in df.value.columns)
-    shown = cells(chart_by_title(at, "Confusion matrices"))
+    shown = confusion_counts(at)
     for name, ev in expected.values():
         t = ev.choose_threshold("youden").threshold
         row = thresholds[thresholds["run"] == name].iloc[0]
@@ -138,7 +134,7 @@ def test_selecting_runs_changes_the_figures(at, expected, runs):
     at.multiselect(key="compare.runs").set_value(keep).run()
     no_exception(at)
     names = [expected[i][0] for i in keep]
-    assert sorted(cells(chart_by_title(at, "Confusion matrices"))) == sorted(names)
+    assert sorted(confusion_counts(at)) == sorted(names)
     with on_tab(at, "Curves"):
         assert curve_runs(chart_by_title(at, "ROC curves")) == names
         assert curve_runs(chart_by_title(at, "Precision-recall")) == names
@@ -195,9 +191,11 @@ def test_other_tabs_render(at):
 
 def test_downloads_are_offered(at):
     labels = [as_read(b.label) for b in at.get("download_button")]
-    for expected_label in ("Metrics table (CSV)", "Figure as HTML",
+    for expected_label in ("Metrics table (CSV)", "Confusion counts (CSV)",
                            "Export this comparison as an HTML report"):
         assert expected_label in labels
+    with on_tab(at, "Curves"):
+        assert "Figure as HTML" in [as_read(b.label) for b in at.get("download_button")]
 
 
 def test_link_restores_the_view(store_env, runs, expected):
@@ -243,6 +241,6 @@ def test_bad_link_gives_one_message_and_keeps_running(store_env, runs):
     assert any("not in this store" in t for t in texts)
     assert any("t='banana'" in t for t in texts)
     assert at.query_params["t"] == "0.5"  # the bad value is replaced, the page keeps working
-    assert len(chart_specs(at)) >= 1  # the Overview's confusion matrices
+    assert len(confusion_counts(at)) == 1  # the Overview's confusion table
     with on_tab(at, "Curves"):
         assert len(chart_specs(at)) >= 2  # ROC and PR

@@ -24,7 +24,7 @@ from core.evaluation.seed_curves import configuration_confusion
 from core.store import ResultsStore
 from core.training.runsets import seed_groups
 from dashboard.text import as_read
-from tests.dashboard.conftest import chart_by_title, no_exception, open_page
+from tests.dashboard.conftest import chart_by_title, confusion_counts, no_exception, open_page
 from tests.support.seeded import add_seeds, copy_runs
 
 PAGE = "pages/compare.py"
@@ -102,15 +102,19 @@ def test_the_single_runs_stand_as_dots_beside_each_configurations_mean(at, seede
 
 def test_the_confusion_per_configuration_is_the_mean_count_over_seeds_with_its_sd(at, seeded):
     store, configs = seeded
-    spec = chart_by_title(at, "Confusion per configuration")
     counts = [ev.test.sorted.counts(0.4) for ev in _evals(store, configs["A"])]
     want = configuration_confusion([[c] for c in counts])
-    (cells,) = [t for t in _traces(spec, "cells", "idc_initial") if "class_weight" not in
-                t["meta"]["run"]]
+    (frame,) = [t.value.rename(columns=lambda c: as_read(str(c))) for t in at.table
+                if "seeds" in t.value.columns]
+    labels = [as_read(str(label)) for label in frame.index]
+    (row,) = [i for i, label in enumerate(labels)
+              if "idc_initial" in label and "class_weight" not in label]
     tp, sd = want.mean[1, 1], want.sd[1, 1]
     share = 100 * tp / want.mean[1].sum()
-    assert cells["text"][1][1] == f"{tp:.1f} ± {sd:.1f}<br>{share:.1f}%"
-    assert len([t for t in spec["data"] if t["meta"]["role"] == "cells"]) == 3
+    assert as_read(frame.iloc[row]["TP (found)"]) == f"{tp:.1f} ± {sd:.1f} ({share:.1f}%)"
+    assert int(frame.iloc[row]["seeds"]) == 3
+    assert len(frame) == 3  # one row per configuration
+    assert len(confusion_counts(at)) == 3
     assert not any(title.startswith("Confusion matrices") for title in _titles(at))
 
 

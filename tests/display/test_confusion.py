@@ -60,3 +60,20 @@ def test_class_names_are_escaped_and_validated():
         confusion_matrix_figure([[1, 0], [0, 1]], ["a", "b", "c"])
     with pytest.raises(ValueError):
         confusion_matrix_figure([[1, 0], [0, 1]], ["a", "a"])
+
+
+def test_confusion_table_names_each_count_once_in_reading_order():
+    from core.evaluation.display import confusion_table
+
+    table = confusion_table({"a": [[5, 1], [2, 8]], "<b>x</b>": [[0, 0], [3, 4]]},
+                            {"a": ("benign", "malignant"), "<b>x</b>": ("rest", "melanoma")})
+    assert list(table.columns) == ["run", "positive class", "negative class", "TP (found)",
+                                   "FN (missed)", "FP (false alarm)", "TN (cleared)"]
+    first = table.iloc[0]
+    assert [first[c] for c in table.columns[3:]] == ["8 (80.0%)", "2 (20.0%)", "1 (16.7%)",
+                                                     "5 (83.3%)"]
+    second = table.iloc[1]  # an empty negative class: counts, no share; names kept raw
+    assert second["run"] == "<b>x</b>" and second["positive class"] == "melanoma"
+    assert (second["FP (false alarm)"], second["TP (found)"]) == ("0 (n/a)", "4 (57.1%)")
+    with pytest.raises(ValueError, match="2 x 2"):
+        confusion_table({"a": np.eye(3)}, {"a": ("x", "y")})

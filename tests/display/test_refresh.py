@@ -21,18 +21,13 @@ from core.evaluation.display import (
     CurveSpec,
     Estimate,
     PrCurveSpec,
-    confusion_grid_figure,
-    confusion_matrix_figure,
-    grid_shape,
     metric_bars_figure,
     pr_overlay_figure,
-    refresh_confusion_grid,
     refresh_metric_bars,
     refresh_operating_points,
     roc_overlay_figure,
     with_operating_points,
 )
-from core.text import plot_text
 
 NAMES = ("run A \u00b7 demo", "<b>B</b> \u00b7 %{x}", "C")
 COLOURS = ("#4E79A7", "#F28E2B", "#E15759")
@@ -129,52 +124,3 @@ def test_bars_refuse_a_template_of_other_runs_or_metrics():
     values = _bar_values(0.0)
     with pytest.raises(ValueError, match="runs"):
         refresh_metric_bars(template, {n: values[n] for n in NAMES[::-1]}, metrics=BAR_METRICS)
-
-
-CLASSES = {NAMES[0]: ("benign", "malignant"), NAMES[1]: ("<i>neg</i>", "pos"),
-           NAMES[2]: ("a", "b", "c"), "D": ("x", "y"), "E \u00b7 e": ("x", "y")}
-
-
-def _matrices(k: int) -> dict:
-    return {NAMES[0]: np.array([[5, 2], [1, 7]]) * k,
-            NAMES[1]: np.array([[0, 0], [3, 4]]),  # an empty true class: its row reads n/a
-            NAMES[2]: np.array([[1, 2, 3], [0, 4, 1], [2, 2, 9]]) + k,
-            "D": np.array([[np.nan, 1], [2, 3]]),  # a count not available
-            "E \u00b7 e": np.array([[k, 0], [0, 1]])}
-
-
-def test_refreshed_confusion_grid_equals_a_fresh_grid():
-    template = confusion_grid_figure(CLASSES, _matrices(3), title="grid").to_plotly_json()
-    before = copy.deepcopy(template)
-    fast = _plain(refresh_confusion_grid(template, _matrices(1)))
-    assert fast == _plain(confusion_grid_figure(CLASSES, _matrices(1), title="grid"))
-    assert _plain(template) == _plain(before)
-    assert len(fast["layout"]["annotations"]) == len(CLASSES)  # one title per panel
-    title = fast["layout"]["annotations"][1]["text"]  # the run name, literal, on two lines
-    assert title.split("<br>") == [plot_text("<b>B</b>"), plot_text("%{x}")]
-
-
-def test_confusion_grid_cells_are_the_single_matrix_figures_cells():
-    """Each panel says what :func:`confusion_matrix_figure` says for that run alone."""
-    grid = _plain(refresh_confusion_grid(confusion_grid_figure(CLASSES).to_plotly_json(),
-                                         _matrices(1)))
-    for trace, (run, m) in zip(grid["data"], _matrices(1).items()):
-        single = confusion_matrix_figure(m, CLASSES[run], normalize=True).data[0]
-        assert trace["meta"]["run"] == run
-        assert trace["text"] == [list(row) for row in single.text]
-        z = np.array(trace["z"], dtype=np.float64)  # JSON null = NaN = no colour
-        assert np.array_equal(z, np.asarray(single.z, dtype=np.float64), equal_nan=True)
-
-
-def test_confusion_grid_refuses_matrices_that_do_not_fit():
-    template = confusion_grid_figure(CLASSES).to_plotly_json()
-    wrong = {**_matrices(1), NAMES[2]: np.eye(2)}
-    with pytest.raises(ValueError, match="3 class names"):
-        refresh_confusion_grid(template, wrong)
-    with pytest.raises(ValueError, match="runs"):
-        refresh_confusion_grid(template, dict(list(_matrices(1).items())[:2]))
-
-
-def test_grid_grows_in_rows_of_three():
-    assert grid_shape(1) == (1, 1) and grid_shape(3) == (1, 3)
-    assert grid_shape(4) == (2, 3) and grid_shape(12) == (4, 3)

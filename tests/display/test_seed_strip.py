@@ -1,5 +1,5 @@
 """The per-configuration figures: single runs as dots beside the mean and interval
-(``seed_strip_figure``) and the confusion grid of mean counts with their SD."""
+(``seed_strip_figure``) and the confusion table of mean counts with their SD."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from core.evaluation.display import SeedStripSpec, confusion_grid_figure, seed_strip_figure
+from core.evaluation.display import SeedStripSpec, confusion_table, seed_strip_figure
 from core.evaluation.display._style import ROLE_CURVE, ROLE_FOLD, role_of, run_of
 
 
@@ -32,13 +32,15 @@ def test_mean_with_interval_and_the_single_runs_beside_it():
         seed_strip_figure([], metric="AUC")
 
 
-def test_confusion_grid_of_mean_counts_shows_their_sd():
+def test_confusion_table_of_mean_counts_shows_their_sd():
     mean = np.array([[87.0, 3.0], [3.0, 7.0]])
-    fig = confusion_grid_figure({"a": ("benign", "malignant"), "b": ("benign", "malignant")},
-                                {"a": mean, "b": mean},
-                                sds={"a": np.full((2, 2), np.sqrt(2.0)),
-                                     "b": np.full((2, 2), np.nan)})
-    assert fig.data[0].text[1][1] == "7.0 ± 1.4<br>70.0%"
-    assert fig.data[1].text[0][0] == "87.0<br>96.7%"  # one seed: no SD to show
-    plain = confusion_grid_figure({"a": ("benign", "malignant")}, {"a": mean})
-    assert plain.data[0].text[1][1] == "7<br>70.0%"  # counts of one run stay whole
+    classes = {"a": ("benign", "malignant"), "b": ("benign", "malignant")}
+    table = confusion_table({"a": mean, "b": mean}, classes,
+                            sds={"a": np.full((2, 2), np.sqrt(2.0)), "b": np.full((2, 2), np.nan)},
+                            seeds={"a": 3, "b": 1}, name="configuration").set_index("configuration")
+    assert table.loc["a", "TP (found)"] == "7.0 ± 1.4 (70.0%)"
+    assert table.loc["b", "TN (cleared)"] == "87.0 (96.7%)"  # one seed: no SD to show
+    assert table.loc["a", "seeds"] == 3
+    plain = confusion_table({"a": mean}, classes).set_index("run")
+    assert plain.loc["a", "TP (found)"] == "7 (70.0%)"  # counts of one run stay whole
+    assert "seeds" not in plain.columns

@@ -25,6 +25,7 @@ import pytest
 
 from core.evaluation import RunEvaluation
 from dashboard.data import run_label
+from tests.support.page_reads import CONFUSION_COUNTS_JS
 
 pytestmark = pytest.mark.browser
 
@@ -99,22 +100,10 @@ def browser(tmp_path):
         driver.quit()
 
 
-# Read what the page shows: the confusion-matrix cell texts of the live plotly figure.
-_CELLS_JS = """
-const out = {};
-for (const gd of document.querySelectorAll('.js-plotly-plot')) {
-  for (const t of (gd.data || [])) {
-    if (t.meta && t.meta.role === 'cells') { out[t.meta.run] = t.text; }
-  }
-}
-return out;
-"""
-
-
 def _shown_counts(driver) -> dict[str, list[list[int]]]:
-    cells = driver.execute_script(_CELLS_JS) or {}
-    return {run: [[int(str(c).split("<br>")[0]) for c in row] for row in text]
-            for run, text in cells.items()}
+    """The confusion table's counts by run, as the browser shows them."""
+    counts = driver.execute_script(CONFUSION_COUNTS_JS + "return confusionCounts();") or {}
+    return {run: [[int(c) for c in row] for row in m] for run, m in counts.items()}
 
 
 def _wait(predicate, timeout: float, what: str):

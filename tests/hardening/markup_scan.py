@@ -50,7 +50,7 @@ MARKDOWN_ARGS: dict[str, tuple[tuple[int, ...] | None, tuple[str, ...]]] = {
 ANY_CALL_KEYWORDS = ("help",)
 #: Widgets whose options render as Markdown: their ``format_func`` must make them safe.
 MARKDOWN_OPTIONS = ("radio", "pills", "segmented_control")
-SAFE_CALLS = {"literal"}
+SAFE_CALLS = {"literal", "markdown_table"}
 #: A download's ``file_name=`` is a literal or made by one of these (dashboard.text.file_name).
 FILE_NAME_CALLS = {"file_name", "clean_file_name"}
 NUMERIC_CALLS = {"len", "int", "float", "round"}

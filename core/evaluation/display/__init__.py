@@ -13,7 +13,7 @@ decision threshold is built once without them (the template, cached by the calle
 ``to_plotly_json()``), and a public ``refresh_*`` function puts the numbers of a threshold
 into a copy of that dict without re-validating it -- :func:`refresh_operating_points` (ROC and
 PR markers), :func:`refresh_decision_markers` (decision-curve markers),
-:func:`refresh_confusion_grid` (cells), :func:`refresh_metric_bars` (heights and
+:func:`refresh_metric_bars` (heights and
 intervals).  Each refresh shares its numbers' code with its builder, so a refreshed figure is
 the one the builder would draw.  Callers use this package, never its ``_private`` modules.
 """
@@ -25,12 +25,7 @@ from ._overlay import refresh_operating_points, with_operating_points
 from ._style import PALETTE, colour_map, figure_from_json, run_colour
 from .bars import binary_per_class_metrics, metric_bars_figure, refresh_metric_bars
 from .calibration import CalibrationSpec, reliability_figure
-from .confusion import (
-    confusion_grid_figure,
-    confusion_matrix_figure,
-    grid_shape,
-    refresh_confusion_grid,
-)
+from .confusion import COUNT_COLUMNS, confusion_matrix_figure, confusion_table
 from .crossval import FoldCurves, crossval_roc_figure
 from .decision_curve import DecisionCurveSpec, decision_curve_figure, refresh_decision_markers
 from .deletion import deletion_figure
@@ -55,8 +50,9 @@ __all__ = [
     "SeedStripSpec",
     "binary_per_class_metrics",
     "colour_map",
-    "confusion_grid_figure",
+    "COUNT_COLUMNS",
     "confusion_matrix_figure",
+    "confusion_table",
     "crossval_roc_figure",
     "decision_curve_figure",
     "deletion_figure",
@@ -65,14 +61,12 @@ __all__ = [
     "figure_to_png",
     "format_estimate",
     "format_p",
-    "grid_shape",
     "metric_bars_figure",
     "metrics_table",
     "metrics_table_numeric",
     "png_export_available",
     "pr_overlay_figure",
     "pvalue_matrix_figure",
-    "refresh_confusion_grid",
     "refresh_decision_markers",
     "refresh_metric_bars",
     "refresh_operating_points",

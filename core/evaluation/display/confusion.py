@@ -1,25 +1,26 @@
-"""Confusion-matrix heatmap: counts and row percentages in every cell.
+"""Confusion counts: a heatmap of one matrix, and a table of many binary runs' counts.
 
-Why both numbers: counts tell how many patients a decision affects, row
-percentages (share of each true class) are the per-class sensitivities a
-clinician compares across runs.  A true class with no samples has no
-percentages; its row says "n/a" instead of a misleading 0%.
+Why both numbers in each cell: counts tell how many patients a decision affects, row
+percentages (share of each true class) are the per-class sensitivities a clinician compares
+across runs.  A true class with no samples has no percentages; it says "n/a" instead of a
+misleading 0%.
 
-The grid (:func:`confusion_grid_figure`) puts one small matrix per run side by side, colour =
-share of the true class so runs of different sizes read alike.  Its cells change with every
-threshold move while its subplots, axes and titles do not, so it is built once as a template
-and refilled by :func:`refresh_confusion_grid` on the template's plotly JSON.
+Why binary runs side by side are a table (:func:`confusion_table`), not a grid of heatmaps:
+the counts change with every threshold move, and a browser draws a changed plotly figure from
+scratch (Streamlit 1.67 gives it a new identity), which made a 6-run heatmap grid the largest
+part of a threshold move's time in the browser (``benchmarks/browser_latency.py``).  A table
+of text is redrawn at once, reads across runs in one glance, and each count is named the way
+a clinician says it (found, missed, false alarm, cleared).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from . import _style
 from ._format import NOT_AVAILABLE
@@ -27,11 +28,10 @@ from ._heatmap import style_matrix_axes, undefined_cells_trace
 
 __all__ = [
     "confusion_matrix_figure",
-    "confusion_grid_figure",
-    "refresh_confusion_grid",
+    "confusion_table",
     "confusion_cell_text",
     "row_fractions",
-    "grid_shape",
+    "COUNT_COLUMNS",
 ]
 
 
@@ -63,8 +63,9 @@ def _count_text(count: float, sd: float | None) -> str:
     return f"{count:.1f} ± {sd:.1f}" if np.isfinite(sd) else f"{count:.1f}"
 
 
-def confusion_cell_text(matrix, sd=None) -> np.ndarray:
-    """``"123<br>45.6%"`` per cell, ``"n/a"`` where the count is NaN, count alone in empty rows.
+def confusion_cell_text(matrix, sd=None, *, template: str = "{count}<br>{share}") -> np.ndarray:
+    """``"123<br>45.6%"`` per cell, ``"n/a"`` where the count is NaN, ``n/a`` as the share in
+    empty rows. ``template`` places the two (the table writes ``"{count} ({share})"``).
 
     ``sd``: the cells' SD over seeds when ``matrix`` holds mean counts (the per-configuration
     view): ``"12.3 ± 1.5<br>45.6%"``."""
@@ -76,10 +77,9 @@ def confusion_cell_text(matrix, sd=None) -> np.ndarray:
         shown = _count_text(count, None if sds is None else float(sds[i, j]))
         if np.isnan(count):
             text[i, j] = NOT_AVAILABLE
-        elif np.isnan(frac[i, j]):
-            text[i, j] = f"{shown}<br>{NOT_AVAILABLE}"
         else:
-            text[i, j] = f"{shown}<br>{100 * frac[i, j]:.1f}%"
+            share = NOT_AVAILABLE if np.isnan(frac[i, j]) else f"{100 * frac[i, j]:.1f}%"
+            text[i, j] = template.format(count=shown, share=share)
     return text
 
 
@@ -118,100 +118,39 @@ def confusion_matrix_figure(
     return style_matrix_axes(fig, x_title="Predicted label", y_title="True label")
 
 
-def grid_shape(n: int, max_cols: int = 3) -> tuple[int, int]:
-    """``(rows, cols)`` of a grid of ``n`` panels, at most ``max_cols`` per row."""
-    cols = max(1, min(n, max_cols))
-    return math.ceil(n / cols), cols
+#: The count columns of :func:`confusion_table` in the order a clinician reads them (the
+#: positive class found, then missed; the negative class wrongly flagged, then cleared), with
+#: each one's cell of the scikit-learn-ordered 2 x 2 matrix (rows true, columns predicted;
+#: index 1 = the positive class).
+COUNT_COLUMNS: dict[str, tuple[int, int]] = {
+    "TP (found)": (1, 1), "FN (missed)": (1, 0), "FP (false alarm)": (0, 1),
+    "TN (cleared)": (0, 0)}
 
 
-def _wrap_name(name: str) -> str:
-    """A run name on two lines at its first ' · ' separator (escaped for plotly)."""
-    return "<br>".join(_style.escape_label(part) for part in name.split(" \u00b7 ", 1))
+def confusion_table(matrices: Mapping[str, Any], classes: Mapping[str, Sequence[str]], *,
+                    sds: Mapping[str, Any] | None = None, seeds: Mapping[str, int] | None = None,
+                    name: str = "run") -> pd.DataFrame:
+    """One row per binary run: its classes, then TP, FN, FP and TN as "count (share of its
+    true class)".
 
-
-def _grid_cells(matrix, sd=None) -> dict[str, Any]:
-    """One grid panel's threshold-dependent part: colour (row share) and text (count, row %;
-    mean ± SD when ``sd`` is given)."""
-    m = np.asarray(matrix, dtype=np.float64)
-    return dict(z=np.where(np.isnan(m), np.nan, row_fractions(m)).tolist(),
-                text=confusion_cell_text(m, sd).tolist())
-
-
-def _grid_panel(run: str, classes: Sequence[str], *, first: bool) -> go.Heatmap:
-    labels = [_style.escape_label(c) for c in classes]
-    k = len(labels)
-    return go.Heatmap(
-        z=np.zeros((k, k)), x=labels, y=labels, text=np.full((k, k), "").tolist(),
-        texttemplate="%{text}", textfont=dict(size=14), colorscale=_style.SEQUENTIAL_SCALE,
-        zmin=0, zmax=1, showscale=first, name=_style.escape_label(run),
-        colorbar=dict(title=dict(text="share of<br>true class"), thickness=12),
-        hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>",
-        meta=_style.tag(_style.ROLE_CELLS, run),
-    )
-
-
-def confusion_grid_figure(
-    class_names: Mapping[str, Sequence[str]],
-    matrices: Mapping[str, Any] | None = None,
-    *,
-    title: str = "Confusion matrices: count and % of true class",
-    sds: Mapping[str, Any] | None = None,
-) -> go.Figure:
-    """One confusion heatmap per run, three to a row (counts and row % in each cell).
-
-    ``class_names`` maps run -> its class names (runs of different datasets may differ) and
-    fixes the order of the panels; ``matrices`` maps the same runs -> counts, as for
-    :func:`confusion_matrix_figure`.  Without ``matrices`` the cells are empty: that is the
-    template :func:`refresh_confusion_grid` fills on every threshold move. ``sds`` (same
-    keys as ``matrices``): the matrices are mean counts over seeds and each cell also shows
-    its SD (:func:`confusion_cell_text`).
-    """
-    runs = list(class_names)
-    rows, cols = grid_shape(len(runs))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[_wrap_name(r) for r in runs],
-                        horizontal_spacing=0.3 / cols, vertical_spacing=0.35 / rows)
-    for i, run in enumerate(runs):
-        fig.add_trace(_grid_panel(run, class_names[run], first=i == 0),
-                      row=i // cols + 1, col=i % cols + 1)
-    _style.style_figure(fig, title=title, height=340 * rows + 90)
-    fig.update_xaxes(type="category", showgrid=False, title_text="predicted", side="bottom")
-    fig.update_yaxes(type="category", showgrid=False, autorange="reversed")
-    fig.update_yaxes(title_text="true", col=1)
-    fig.update_annotations(font=dict(size=12))
-    fig.update_layout(margin=dict(t=110))
-    if matrices is not None:
-        for trace, matrix in zip(fig.data, _grid_matrices(fig.data, matrices)):
-            trace.update(_grid_cells(matrix, None if sds is None
-                                     else sds[_style.run_of(trace)]))
-    return fig
-
-
-def _grid_matrices(traces: Sequence[Any], matrices: Mapping[str, Any]) -> list[np.ndarray]:
-    """``matrices`` in panel order, checked against the panels (runs, then K x K)."""
-    runs = [_style.run_of(t) for t in traces]
-    if runs != list(matrices):
-        raise ValueError(f"the grid shows runs {runs}, the matrices are for {list(matrices)}")
-    out = []
-    for trace, run in zip(traces, runs):
-        m = np.asarray(matrices[run], dtype=np.float64)
-        k = len(trace["y"])
-        if m.shape != (k, k):
-            raise ValueError(f"{run}: matrix shape {m.shape} does not match {k} class names")
-        out.append(m)
-    return out
-
-
-def refresh_confusion_grid(template: Mapping[str, Any], matrices: Mapping[str, Any],
-                           sds: Mapping[str, Any] | None = None) -> go.Figure:
-    """:func:`confusion_grid_figure` with ``matrices``, by refilling a template's plotly JSON.
-
-    ``template`` is the ``to_plotly_json()`` of a grid over the same runs (with or without
-    numbers); only each panel's colours and cell text are replaced, in copies (``template`` is
-    never mutated, never validated again).  Raises ``ValueError`` for other runs or a matrix
-    whose size does not match its panel's classes. ``sds``: as for
-    :func:`confusion_grid_figure`.
-    """
-    traces = template["data"]
-    data = [{**trace, **_grid_cells(m, None if sds is None else sds[_style.run_of(trace)])}
-            for trace, m in zip(traces, _grid_matrices(traces, matrices))]
-    return _style.figure_from_json({**template, "data": data})
+    ``matrices``: run -> 2 x 2 counts (rows true negative/positive, columns predicted, as
+    :meth:`core.evaluation.counts.ConfusionCounts.matrix`); ``classes``: run -> its
+    ``(negative, positive)`` names (runs of different datasets may differ). ``sds`` and
+    ``seeds``: the matrices are mean counts over seeds (the per-configuration view), each cell
+    reads "mean ± SD (share)" and a ``seeds`` column says how many were averaged. ``name``
+    heads the first column. Raises ``ValueError`` for a matrix that is not 2 x 2."""
+    rows = []
+    for run, matrix in matrices.items():
+        m = np.asarray(matrix, dtype=np.float64)
+        if m.shape != (2, 2):
+            raise ValueError(f"{run}: a binary confusion matrix is 2 x 2, not {m.shape}")
+        text = confusion_cell_text(m, None if sds is None else sds[run],
+                                   template="{count} ({share})")
+        negative, positive = classes[run][:2]
+        row = {name: run, "positive class": positive, "negative class": negative}
+        if seeds is not None:
+            row["seeds"] = int(seeds[run])
+        rows.append({**row, **{label: text[cell] for label, cell in COUNT_COLUMNS.items()}})
+    columns = [name, "positive class", "negative class", *(["seeds"] if seeds is not None
+                                                           else []), *COUNT_COLUMNS]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,15 +1,43 @@
-"""One confusion heatmap per run at its threshold (counts and row % in each cell); per
-configuration, one per configuration with the mean counts over its seeds and their SD."""
+"""The confusion counts at the current threshold: one table row per run (TP, FN, FP, TN, each
+with its share of the true class); per configuration, one row per configuration with the mean
+counts over its seeds and their SD.
+
+Why a table (:func:`core.evaluation.display.confusion_table`): it is what a threshold move
+changes, and text is redrawn in the browser at once where a grid of heatmaps was drawn again
+from scratch; the report holds the same table."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.compare import configs, figures
+from core.evaluation.display import confusion_table
+from dashboard.compare import configs
 from dashboard.compare.context import class_names
 from dashboard.compare.panel import PER_CONFIGURATION, PER_RUN, Panel, Points
-from dashboard.downloads import figure_button
+from dashboard.downloads import csv_button
 from dashboard.evaluations import Selection
+from dashboard.text import markdown_table
+
+CAPTION = ("Test split, each run at its threshold. Cells: count (share of its true class). "
+           "TP: positive-class images called positive (found); FN: positive-class images "
+           "called negative (missed); FP: negative-class images called positive (false "
+           "alarms); TN: negative-class images called negative (cleared). The TP share is the "
+           "sensitivity, the TN share the specificity.")
+SEED_CAPTION = ("Per configuration: each cell is the mean count over the configuration's "
+                "seeds, each run at its own threshold (a cross-validated seed's folds counted "
+                "together), ± the SD over seeds (sample, ddof = 1; none with one seed); the "
+                "percentage is the mean count's share of its true class. Mean counts are "
+                "fractional: \"on average 12.3 missed cancers\".")
+
+
+def _draw(table, *, key: str, stem: str, per_configuration: bool) -> None:
+    """The table (its first column as the row labels), its caption and CSV."""
+    st.table(markdown_table(table.set_index(table.columns[0])))
+    if per_configuration:
+        st.caption(SEED_CAPTION)
+    else:
+        st.caption(CAPTION)
+    csv_button(table, label="Confusion counts (CSV)", file_name=f"{stem}.csv", key=f"{key}.csv")
 
 
 class ConfusionPanel(Panel):
@@ -21,19 +49,12 @@ class ConfusionPanel(Panel):
     views = (PER_RUN,)
 
     def build(self, sel: Selection, ops: Points):
-        return figures.confusion_grid({n: op.metrics.confusion_matrix() for n, op in ops.items()},
-                                      class_names(sel))
+        return confusion_table({n: op.metrics.confusion_matrix() for n, op in ops.items()},
+                               class_names(sel))
 
-    def draw(self, fig, sel: Selection, *, key: str) -> None:
-        st.plotly_chart(fig, key=f"{key}.{self.name}", width="stretch")
-        figure_button(fig, file_name=f"{self.stem}.html", key=f"{key}.{self.name}.html")
-
-
-SEED_CAPTION = ("Per configuration: each cell is the mean count over the configuration's "
-                "seeds, each run at its own threshold (a cross-validated seed's folds counted "
-                "together), ± the SD over seeds (sample, ddof = 1; none with one seed); the "
-                "percentage is the mean count's share of its true class. Mean counts are "
-                "fractional: \"on average 12.3 missed cancers\".")
+    def draw(self, table, sel: Selection, *, key: str) -> None:
+        st.subheader("Confusion matrices at the current threshold")
+        _draw(table, key=f"{key}.{self.name}", stem=self.stem, per_configuration=False)
 
 
 class SeedConfusionPanel(Panel):
@@ -49,12 +70,11 @@ class SeedConfusionPanel(Panel):
 
     def build(self, sel: Selection, ops: Points):
         means = configs.mean_confusions(sel, ops)
-        return configs.mean_confusion_grid(sel, means) if means else None
+        return configs.mean_confusion_table(sel, means) if means else None
 
-    def draw(self, fig, sel: Selection, *, key: str) -> None:
-        if fig is None:
+    def draw(self, table, sel: Selection, *, key: str) -> None:
+        st.subheader("Confusion matrices per configuration")
+        if table is None:
             st.info("No configuration has a seed with every fold stored: no mean counts.")
             return
-        st.plotly_chart(fig, key=f"{key}.{self.name}", width="stretch")
-        st.caption(SEED_CAPTION)
-        figure_button(fig, file_name=f"{self.stem}.html", key=f"{key}.{self.name}.html")
+        _draw(table, key=f"{key}.{self.name}", stem=self.stem, per_configuration=True)
