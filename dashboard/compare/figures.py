@@ -6,7 +6,7 @@ slider that rebuilt the figures would lag by seconds.  Everything that does not 
 threshold (curves, legends with AUC and CI, layout) is built once by the builders of
 :mod:`core.evaluation.display` and kept as a plotly JSON dict (``st.cache_resource``: one copy
 per server, never mutated).  A threshold move then only replaces the few numbers that depend on
-it - the operating-point markers, the confusion-matrix cells, the bar heights and error bars -
+it - the operating-point markers, the bar heights and error bars -
 through the display layer's public ``refresh_*`` functions, which copy the dict and skip the
 second validation.  This module owns no drawing of its own: it is the Streamlit caching
 around the display layer (which templates to keep, under which keys).
