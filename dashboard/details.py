@@ -17,6 +17,7 @@ import streamlit as st
 from core.store import RunRecord
 from core.imports.stored import KINDS
 from core.store.record import BudgetFacts, DuplicateFacts, ImportFacts, SkippedFiles
+from core.training.budget import MONITOR_WORDS
 from dashboard.evaluations import Selection, problems_frame
 from dashboard.text import literal, md, plain_table
 
@@ -150,6 +151,7 @@ def _budget_rows(plan: BudgetFacts, epochs_run: int | None) -> dict[str, str]:
                                   f"(from {rates.source})",
         "budget: chosen": f"{plan.input_size} px, {plan.train_images:,} training images, "
                           f"{plan.epochs} epochs planned ({epochs_run} run), early stopping "
+                          f"on {MONITOR_WORDS.get(plan.monitor or 'val_loss', plan.monitor)} "
                           f"after {plan.early_stopping_patience} epochs without improvement"
                           if plan.train_images is not None else "—",
         "budget: why": "; ".join(plan.reasons) or "—",

@@ -26,6 +26,7 @@ from models.vocab import (
     CYCLICAL_MODES,
     LOSS_FOR_HEAD,
     LOSSES,
+    MINIMISED_MONITORS,
     MONITORS,
     OPTIMIZERS,
     SAMPLINGS,
@@ -289,6 +290,12 @@ def make_loss(recipe_or_head: Recipe | str):
     return keras.losses.BinaryCrossentropy(name="binary_crossentropy")
 
 
+def monitor_mode(monitor: str) -> str:
+    """``"min"`` for a loss, ``"max"`` for accuracy and AUC: said explicitly, because Keras'
+    ``"auto"`` guesses from the name and ReduceLROnPlateau would minimise ``val_auc``."""
+    return "min" if monitor in MINIMISED_MONITORS else "max"
+
+
 def make_callbacks(recipe: Recipe) -> list:
     """The recipe's own callbacks, in the order Keras should call them.
 
@@ -309,6 +316,7 @@ def make_callbacks(recipe: Recipe) -> list:
         callbacks.append(
             keras.callbacks.ReduceLROnPlateau(
                 monitor=recipe.plateau_monitor,
+                mode=monitor_mode(recipe.plateau_monitor),
                 factor=recipe.plateau_factor,
                 patience=recipe.plateau_patience,
                 min_lr=recipe.min_learning_rate,
@@ -319,6 +327,7 @@ def make_callbacks(recipe: Recipe) -> list:
         callbacks.append(
             keras.callbacks.EarlyStopping(
                 monitor=recipe.monitor,
+                mode=monitor_mode(recipe.monitor),
                 patience=recipe.early_stopping_patience,
                 restore_best_weights=True,
                 verbose=0,

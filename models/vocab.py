@@ -28,9 +28,14 @@ SAMPLINGS = ("none", "class_weight", "oversample", "undersample")
 HEADS = ("softmax", "sigmoid")
 
 #: What early stopping and ReduceLROnPlateau may watch: the logs every run has (the engine
-#: compiles with ``metrics=["accuracy"]``). Any other name would make Keras warn once and then
-#: never stop or reduce, silently.
-MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
+#: compiles with ``metrics=["accuracy"]``), and ``val_auc``, the positive class's ROC AUC on the
+#: validation images (binary tasks only; computed each epoch by the engine,
+#: :mod:`core.training.val_auc`). Any other name would make Keras warn once and then never stop
+#: or reduce, silently.
+MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy", "val_auc")
+#: Monitors that must go down (the rest must go up): early stopping and plateau reduction are
+#: told which, since Keras cannot infer it for ``val_auc``.
+MINIMISED_MONITORS = ("val_loss", "loss")
 
 FAMILIES = ("idc", "melanoma", "breakhis", "mammography", "baseline")
 

@@ -288,6 +288,8 @@ class BudgetFacts:
     epochs: int | None = None  #: planned; ``TrainingFacts.epochs_run`` says how many ran
     train_images: int | None = None
     early_stopping_patience: int | None = None
+    #: what early stopping watched (planner 3: "val_auc" on binary tasks); None before
+    monitor: str | None = None
     expected_s: float | None = None
     rates: BudgetRates = BudgetRates()
     reasons: tuple[str, ...] = ()

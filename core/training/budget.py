@@ -15,9 +15,16 @@ convolutional network better, in the order this planner buys it:
    improving, so a generous count costs nothing when the model converges sooner).
 
 The time model is plain arithmetic on measured rates: ``overhead + epochs * (m / train_rate +
-n_val / predict_rate) + (n_val + n_test) / predict_rate``, planned to ``PLAN_FRACTION`` of the
-budget; :class:`~core.training.budget_guard.BudgetGuard` stops training when the next epoch
+passes * n_val / predict_rate) + (n_val + n_test) / predict_rate``, planned to
+``PLAN_FRACTION`` of the budget (``passes`` = 2 when each epoch also computes the validation
+AUC, see below); :class:`~core.training.budget_guard.BudgetGuard` stops training when the next epoch
 would not fit, so a rate measured too optimistically still ends near the budget.
+
+Early stopping (planner 3) watches the validation AUC of the positive class on a binary task
+whose validation split holds both classes (:mod:`core.training.val_auc`), the validation loss
+otherwise: with planner 2's loss, budget runs on small validation splits stopped after 15-30 %
+of their budget, below a plain script that stops on AUC (measured on BreastMNIST, 3 seeds:
+0.845 against the script's 0.869).
 
 This module is pure (no TensorFlow): rates come in as numbers, so the choices are tested on a
 fake throughput table, and measured rates come from :mod:`core.training.throughput`.
@@ -49,7 +56,9 @@ MIN_TRAIN_IMAGES = 500
 CANDIDATE_SIZES = (64, 96, 128, 160, 192, 224)
 MAX_SIZE = 224
 #: Bumped when the planner's rules change, so a budget run planned by other rules is another run.
-PLANNER_VERSION = 2
+PLANNER_VERSION = 3
+#: What early stopping watches, and how it is said in the plan's reasons.
+MONITOR_WORDS = {"val_auc": "validation AUC", "val_loss": "validation loss"}
 
 
 class BudgetError(LesionlabError, ValueError):
@@ -77,6 +86,14 @@ class Workload:
     #: Seconds spent outside the epochs: building the model, the first step's graph
     #: tracing, saving. Measured by the probe.
     overhead_s: float = 0.0
+    #: What early stopping watches: ``"val_auc"`` costs a second prediction pass over the
+    #: validation images each epoch (:mod:`core.training.val_auc`).
+    monitor: str = "val_loss"
+
+    @property
+    def val_per_epoch(self) -> int:
+        """Validation images predicted in each epoch."""
+        return self.n_val * (2 if self.monitor == "val_auc" else 1)
 
 
 @dataclass(frozen=True)
@@ -91,12 +108,14 @@ class BudgetPlan:
     expected_s: float
     rates: Rates
     reasons: tuple[str, ...] = field(default=())
+    monitor: str = "val_loss"
 
     def recipe_changes(self, n_train: int) -> dict:
         """The recipe fields this plan sets (``max_train_images`` None = all images)."""
         return {"input_size": self.input_size, "epochs": self.epochs,
                 "max_train_images": None if self.train_images >= n_train else self.train_images,
-                "early_stopping_patience": self.early_stopping_patience}
+                "early_stopping_patience": self.early_stopping_patience,
+                "monitor": self.monitor}
 
     def to_record(self) -> dict:
         """What the run record keeps, so Run details can say what was chosen and why."""
@@ -138,13 +157,13 @@ def candidate_sizes(min_size: int, native_side: float | None = None,
 
 def expected_seconds(work: Workload, rates: Rates, epochs: int, images: int) -> float:
     """The time model above, for one choice."""
-    epoch = images / rates.train + work.n_val / rates.predict
+    epoch = images / rates.train + work.val_per_epoch / rates.predict
     final = (work.n_val + work.n_test) / rates.predict
     return work.overhead_s + epochs * epoch + final
 
 
 def _epochs_that_fit(work: Workload, rates: Rates, usable_s: float, images: int) -> int:
-    epoch = images / rates.train + work.n_val / rates.predict
+    epoch = images / rates.train + work.val_per_epoch / rates.predict
     final = (work.n_val + work.n_test) / rates.predict
     return max(0, math.floor((usable_s - work.overhead_s - final) / epoch))
 
@@ -215,7 +234,7 @@ def _smallest_size_plan(budget_s: float, work: Workload, rates: Mapping[int, Rat
     rate = rates[size]
     floor_images = min(work.n_train, MIN_TRAIN_IMAGES)
     per_epoch = (usable - work.overhead_s - (work.n_val + work.n_test) / rate.predict) / least
-    images = math.floor((per_epoch - work.n_val / rate.predict) * rate.train)
+    images = math.floor((per_epoch - work.val_per_epoch / rate.predict) * rate.train)
     if images >= floor_images:
         why = (f"{least} epochs of all {work.n_train} images do not fit at any size; "
                f"{images} of them per epoch at {size} px do")
@@ -238,14 +257,15 @@ def _smallest_size_plan(budget_s: float, work: Workload, rates: Mapping[int, Rat
 def _made(budget_s: float, work: Workload, rate: Rates, size: int, epochs: int, images: int,
           reasons: tuple[str, ...]) -> BudgetPlan:
     patience = max(3, epochs // 4)
-    reasons += (f"early stopping on validation loss after {patience} epochs without "
+    watched = MONITOR_WORDS.get(work.monitor, work.monitor)
+    reasons += (f"early stopping on {watched} after {patience} epochs without "
                 "improvement, best weights kept",
                 f"rates {rate.train:.1f} train / {rate.predict:.1f} predict images/s "
                 f"({rate.source})")
     return BudgetPlan(budget_s=budget_s, input_size=size, epochs=epochs, train_images=images,
                       early_stopping_patience=patience,
                       expected_s=expected_seconds(work, rate, epochs, images),
-                      rates=rate, reasons=reasons)
+                      rates=rate, reasons=reasons, monitor=work.monitor)
 
 
 def _largest_note(size: int, rates: Mapping[int, Rates]) -> str:

@@ -25,6 +25,7 @@ from core.training.budget import (
 )
 from core.training.budget_guard import BudgetGuard
 from core.training.events import BudgetPlanned, MeasuringSpeed
+from core.training.monitors import run_val_auc_problem
 from core.training.resolve import ResolvedRun
 from core.training.throughput import device_label, probe, remember, remembered
 
@@ -83,7 +84,8 @@ def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
         rates[size], overhead = measured, max(overhead, took)
     rates = interpolate(rates, sizes)
     work = Workload(n_train=len(resolved.rows("train")), n_val=len(resolved.rows("val")),
-                    n_test=len(resolved.rows("test")), overhead_s=overhead)
+                    n_test=len(resolved.rows("test")), overhead_s=overhead,
+                    monitor=overrides.get("monitor") or stopping_monitor(resolved))
     spent = time.perf_counter() - started
     chosen = plan(spec.budget_s - spent, work, rates,
                   max_epochs=int(entry.paper.epochs), fixed_epochs=overrides.get("epochs"),
@@ -101,6 +103,12 @@ def remember_rates(store_root: Path, device, resolved: ResolvedRun, record: dict
              record.get("predict_images_per_s"))
 
 
+def stopping_monitor(resolved: ResolvedRun) -> str:
+    """``"val_auc"`` for a binary task whose validation split holds both classes (the number
+    runs are ranked by), ``"val_loss"`` otherwise (multiclass, or no AUC on validation)."""
+    return "val_auc" if run_val_auc_problem(resolved) is None else "val_loss"
+
+
 def _native_side(resolved: ResolvedRun) -> float | None:
     """The median shorter side of the training images (from the cached file scan)."""
     scan = scan_images(resolved.dataset, fingerprint=resolved.identity["dataset_fingerprint"])
@@ -109,4 +117,4 @@ def _native_side(resolved: ResolvedRun) -> float | None:
     return float(statistics.median(sides)) if sides else None
 
 
-__all__ = ["PlannedRun", "Rates", "plan_budget_run", "remember_rates"]
+__all__ = ["PlannedRun", "Rates", "plan_budget_run", "remember_rates", "stopping_monitor"]

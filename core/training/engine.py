@@ -54,6 +54,8 @@ from core.training.resolve import ResolvedRun, resolve, weights_label, with_usab
 from core.training.resume import read_history, resume_callbacks
 from core.training.spec import RunSpec, parse_strategy
 from core.training.summary import summarize
+from core.training.monitors import check_run
+from core.training.val_auc import val_auc_callbacks
 
 #: Metrics Keras tracks during training (the run's real metrics come from its predictions).
 METRICS = ["accuracy"]
@@ -93,6 +95,7 @@ def train_run(
                                  emit, started)
         resolved = budget.resolved
         emit(budget.event())
+    check_run(resolved)  # before any work: a recipe watching a number the run cannot have
 
     emit(Building(model=resolved.entry.name))
     from models import build_model
@@ -239,7 +242,8 @@ def _fit(model, resolved: ResolvedRun, data: _DataPlan, device: DeviceInfo, work
                   class_weight=data.weights_per_class,
                   # Checkpoint callbacks before the progress callback: an "epoch" event
                   # (and anything a listener does on it) comes only after the epoch is saved.
-                  callbacks=[UnpaddedValidation(data.val_plan, METRICS)] + recipe_callbacks
+                  callbacks=[UnpaddedValidation(data.val_plan, METRICS)]
+                  + val_auc_callbacks(resolved, data.val_ds) + recipe_callbacks
                   + [DiskSpaceGuard(work)]
                   + resume_callbacks(work, recipe_callbacks) + [timer, tracker]
                   + ([guard] if guard is not None else []))

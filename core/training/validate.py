@@ -280,14 +280,19 @@ def _data_problems(r: GridRequest, entries: dict, problems: list[str]) -> None:
 
 def _check_dataset(spec, r: GridRequest, entries: dict) -> None:
     from core.datasets import SplitConfig, assign_splits, load_dataset
+    from core.training.monitors import check_val_auc
 
     ds = load_dataset(spec)
     folds: list[int | None] = list(range(r.n_folds)) if r.n_folds else [None]
     for fold in folds:  # the split seed is the same for every run (RunSpec.split_seed)
         assign_splits(ds, SplitConfig(seed=RunSpec.split_seed, n_folds=r.n_folds, fold=fold))
     n_classes = len(ds.class_names)
+    binary = ds.spec.task == "binary"
     for entry, recipe in entries.values():
         entry.check_input(recipe.input_size, n_classes)
+        # the validation split itself is checked when the run starts (monitors.check_run)
+        check_val_auc(recipe, ds.spec.task, ds.table["target"].to_numpy(),
+                      ds.positive_index if binary else None, f"{entry.name} on {ds.name}")
     for strategy in r.strategies:
         weights = parse_strategy(strategy)[1]
         if weights is not None and len(weights) != n_classes:

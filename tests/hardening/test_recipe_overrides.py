@@ -41,7 +41,7 @@ CASES = {
                               ("whole number or none, got '1.5'",)),
     "optimizer": (["optimizer=rmsprop"],
                   ("Recipe optimizer 'rmsprop' is not one of: adagrad, sgd, adam",)),
-    "monitor": (["monitor=val_auc"], ("Recipe monitor 'val_auc' is not one of",)),
+    "monitor": (["monitor=val_f1"], ("Recipe monitor 'val_f1' is not one of",)),
     "epochs too many": (["epochs=100000"], ("epochs must be at most 10,000",)),
     "batch of 0": (["batch_size=0"], ("batch_size must be a whole number >= 1, got 0",)),
     "negative rate": (["learning_rate=-1"], ("learning_rate must be a positive number",)),
@@ -95,6 +95,26 @@ def test_a_bad_override_is_one_message_exit_2_before_any_work(case, cli, world):
     assert not (world / "store").exists()
 
 
+def test_watching_val_auc_on_a_multiclass_task_is_refused_before_any_work(tmp_path, monkeypatch,
+                                                                         capsys):
+    """val_auc is the positive class's validation AUC: a multiclass dataset has none, so
+    early stopping on it is one message at the grid check, exit 2, nothing stored."""
+    from core.cli import main
+
+    data = class_folders(tmp_path / "tri", {"a": 4, "b": 4, "c": 4})
+    (tmp_path / "datasets.toml").write_text(
+        f'[[dataset]]\nname = "tri"\nkind = "folders"\npath = "{data}"\n'
+        'task = "multiclass"\n', encoding="utf-8")
+    monkeypatch.setenv("LESIONLAB_DATASETS", str(tmp_path / "datasets.toml"))
+    monkeypatch.setenv("LESIONLAB_STORE", str(tmp_path / "store"))
+    rc = main(["run", "--datasets", "tri", "--models", "idc_initial", "--set", "monitor=val_auc",
+               "--set", "early_stopping_patience=3"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "(1 problem)" in err, err
+    assert "watches val_auc (Monitor or Plateau monitor)" in err and "multiclass task" in err
+    assert not (tmp_path / "store").exists()
+
+
 def test_epochs_and_set_epochs_must_agree(cli):
     rc, _, err = cli(*RUN, "--epochs", "3", "--set", "epochs=4")
     assert rc == 2 and "epochs is given twice, as 3" in err and "as 4" in err, err
@@ -107,7 +127,7 @@ def test_every_problem_at_once_in_a_real_process_without_tensorflow(world):
     """All in one command, ``python -m core`` as a user runs it, on the Ray backend too (the
     check comes before either backend): one message listing each problem, exit 2, and
     ``-X importtime`` shows that neither TensorFlow nor Keras (nor Ray) was imported."""
-    sets = ["input_size=x", "lr=1", "optimizer=rmsprop", "monitor=val_auc", "epochs=0"]
+    sets = ["input_size=x", "lr=1", "optimizer=rmsprop", "monitor=val_f1", "epochs=0"]
     args = [*RUN, "--models", "idc_initial,idc_own", "--backend", "ray",
             *[a for s in sets for a in ("--set", s)]]
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -121,7 +141,7 @@ def test_every_problem_at_once_in_a_real_process_without_tensorflow(world):
     assert done.returncode == 2, (done.stdout, message)
     assert message.count("error:") == 1 and "(5 problems)" in message, message
     for phrase in ("'input_size=x'", "'lr'", "optimizer=rmsprop (idc_initial, idc_own)",
-                   "monitor=val_auc (idc_initial, idc_own)", "epochs=0 (idc_initial, idc_own)"):
+                   "monitor=val_f1 (idc_initial, idc_own)", "epochs=0 (idc_initial, idc_own)"):
         assert phrase in message, message
     assert imported and not [m for m in imported
                              if m.split(".")[0] in ("tensorflow", "keras", "ray")]

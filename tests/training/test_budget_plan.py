@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from core.errors import LesionlabError
@@ -135,3 +137,17 @@ def test_too_few_updates_anywhere_keeps_all_images_at_the_smallest_size():
     assert chosen.input_size == 64 and chosen.train_images == 545
     assert MIN_EPOCHS <= chosen.epochs == 28 < least_epochs(545, 32)
     assert "weaker model" in chosen.reasons[0]
+
+
+def test_watching_the_validation_auc_costs_a_second_validation_pass_per_epoch():
+    """monitor="val_auc" predicts the validation images twice per epoch (Keras' own pass and
+    core.training.val_auc's), and the time model counts it; the plan says what it watches."""
+    auc = dataclasses.replace(WORK, monitor="val_auc")
+    rate = RATES[96]
+    assert expected_seconds(auc, rate, 10, WORK.n_train) - expected_seconds(
+        WORK, rate, 10, WORK.n_train) == pytest.approx(10 * WORK.n_val / rate.predict)
+    chosen = plan(1800, auc, RATES, max_epochs=40)
+    assert chosen.monitor == "val_auc" and chosen.recipe_changes(WORK.n_train)["monitor"] == \
+        "val_auc"
+    assert any("early stopping on validation AUC" in why for why in chosen.reasons)
+    assert plan(1800, WORK, RATES, max_epochs=40).monitor == "val_loss"

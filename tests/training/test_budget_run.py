@@ -47,6 +47,24 @@ def test_a_budget_run_records_what_it_chose_why_and_how_long_it_took(budget_stor
     assert run.record["spec"]["budget_s"] == 300.0
 
 
+def test_a_binary_budget_run_stops_on_the_validation_auc_it_keeps(budget_store):
+    """Planner 3 watches the positive class's validation AUC (computed each epoch by
+    core.training.val_auc); the best epoch's weights are the ones stored, so the stored
+    validation predictions' AUC is the best AUC in the history."""
+    from sklearn.metrics import roc_auc_score
+
+    _, run, _ = budget_store
+    assert run.record["budget"]["monitor"] == "val_auc" == run.record["recipe"]["monitor"]
+    assert any("validation AUC" in why for why in run.record["budget"]["reasons"])
+    history = run.history()
+    assert history["val_auc"].notna().all() and len(history) == run.record["training"][
+        "epochs_run"]
+    val = run.predictions().query("split == 'val'")
+    positive = run.record["positive_index"]
+    stored = roc_auc_score(val["target"] == positive, val[f"prob_{positive}"])
+    assert stored == pytest.approx(history["val_auc"].max(), abs=1e-9)
+
+
 def test_the_measured_rates_are_remembered_and_used_by_the_next_plan(budget_store,
                                                                     squares_registry):
     store, _, _ = budget_store
