@@ -113,7 +113,8 @@ def run_facts(record: RunRecord) -> dict[str, str]:
         return facts | _import_rows(record.imported) | _data_rows(record, imported=True)
     facts |= _training_rows(record)
     if record.budget is not None:
-        facts |= _budget_rows(record.budget, record.training.epochs_run)
+        facts |= _budget_rows(record.budget, record.training.epochs_run,
+                              record.recipe.values.get("monitor"))
     return facts | _data_rows(record, imported=False) | _machine_rows(record)
 
 
@@ -137,8 +138,11 @@ def _training_rows(record: RunRecord) -> dict[str, str]:
     }
 
 
-def _budget_rows(plan: BudgetFacts, epochs_run: int | None) -> dict[str, str]:
-    """What the budget planner chose for the run, from which speed, why, and how it went."""
+def _budget_rows(plan: BudgetFacts, epochs_run: int | None,
+                 recipe_monitor: str | None) -> dict[str, str]:
+    """What the budget planner chose for the run, from which speed, why, and how it went.
+    What early stopping watched: the plan's (planner 3), else the trained recipe's."""
+    watched = plan.monitor or recipe_monitor or "val_loss"
     rates = plan.rates
     expected = (plan.expected_s or 0.0) + (plan.probe_s or 0.0)
     kept = {True: "within its budget", False: "OVER its budget"}.get(plan.within_budget, "")
@@ -151,7 +155,7 @@ def _budget_rows(plan: BudgetFacts, epochs_run: int | None) -> dict[str, str]:
                                   f"(from {rates.source})",
         "budget: chosen": f"{plan.input_size} px, {plan.train_images:,} training images, "
                           f"{plan.epochs} epochs planned ({epochs_run} run), early stopping "
-                          f"on {MONITOR_WORDS.get(plan.monitor or 'val_loss', plan.monitor)} "
+                          f"on {MONITOR_WORDS.get(watched, watched)} "
                           f"after {plan.early_stopping_patience} epochs without improvement"
                           if plan.train_images is not None else "—",
         "budget: why": "; ".join(plan.reasons) or "—",

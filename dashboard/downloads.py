@@ -6,9 +6,9 @@ keeps the hover values.  Server-side PNG needs kaleido plus a Chrome, which Lesi
 require; a PNG is one click away in the browser instead (the camera icon in every figure's
 toolbar), and the UI says so wherever it offers a figure.
 
-Figure and report files are generated only when clicked (deferred ``data=`` callables): an
-inlined plotly.js is ~4.8 MB, and building it on every slider move would stall the page.
-CSV tables are small and passed directly.
+Every file is generated only when clicked (deferred ``data=`` callables): an inlined
+plotly.js is ~4.8 MB, and building it on every slider move would stall the page; a CSV is
+small, but the Compare tables are redrawn on every threshold move and rarely downloaded.
 
 The byte builders (:func:`csv_bytes`, :func:`figure_html_bytes`, :func:`report_bytes`) are
 plain functions so the tests can check exactly what a button would deliver.

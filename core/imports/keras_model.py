@@ -35,6 +35,7 @@ from core.imports.stored import (check_name, commit_import, file_sha256, find_im
 from core.imports.table import SUM_TOLERANCE
 from core.imports.target import ImportTarget, load_target
 from core.store import ResultsStore, prob_columns, run_id
+from models.outputs import class_probabilities
 from models.vocab import PREPROCESSING_MODES
 
 __all__ = ["PREPROCESSING", "import_model"]
@@ -75,7 +76,7 @@ def import_model(path: Path | str, dataset: str, name: str, *, preprocessing: st
         report({"event": "cached"})
         return ImportResult(found, False)
     target, usable = _usable(target)
-    predictions = predict_splits(model, target, size, head, path, report)
+    predictions = predict_splits(model, target, size, path, report)
     record = import_record(
         target, identity, predictions, source_file=path,
         model={"head": head, "last_conv_layer": layer, "input_size": size,
@@ -199,7 +200,7 @@ def find_last_conv(model: Any, given: str | None, path: Path) -> str | None:
     return candidates[-1] if candidates else None
 
 
-def predict_splits(model: Any, target: ImportTarget, size: int, head: str, path: Path,
+def predict_splits(model: Any, target: ImportTarget, size: int, path: Path,
                    progress: Callable[[dict], None] | None = None) -> pd.DataFrame:
     """Val and test probabilities in the store's schema, as the engine predicts them."""
     from core.datasets.pipeline import make_dataset
@@ -212,7 +213,7 @@ def predict_splits(model: Any, target: ImportTarget, size: int, head: str, path:
         raw = np.asarray(model.predict(make_dataset(ds, rows, image_size=size,
                                                     batch_size=BATCH_SIZE, cache=False),
                                        verbose=0), dtype=np.float64)
-        probs = np.column_stack([1.0 - raw[:, 0], raw[:, 0]]) if head == "sigmoid" else raw
+        probs = class_probabilities(raw)  # a sigmoid head's one column is P(class 1)
         _require_probabilities(probs, rows, path)
         frame = pd.DataFrame({"sample_id": rows["sample_id"].to_numpy(),
                               "group": rows["group"].to_numpy(), "split": split,

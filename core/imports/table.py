@@ -41,6 +41,7 @@ from core.datasets.table import SPLIT_ALIASES
 from core.imports.errors import ImportRejected
 from core.imports.target import ImportTarget
 from core.store import prob_columns
+from models.outputs import class_probabilities
 
 __all__ = ["MAX_FILE_BYTES", "SUM_TOLERANCE", "CheckedPredictions", "check_predictions_table",
            "import_format", "read_table"]
@@ -153,7 +154,7 @@ def check_predictions_table(table: pd.DataFrame, target: ImportTarget, *, where:
                              fix="add one row per val/test image")
     probs, bad_number = _numbers(table, class_cols)
     if class_cols == [SCORE]:
-        probs = np.column_stack([1.0 - probs[:, 0], probs[:, 0]])
+        probs = class_probabilities(probs)
     ids = _sample_ids(table[id_col].astype(str), target, id_col)
     splits = table["split"].astype(str).str.strip().str.lower().map(SPLIT_ALIASES)
     rows = _RowChecks(table, id_col, where)

@@ -26,6 +26,7 @@ def plan_run(spec, store_root: Path, registry_path: Path | None = None) -> RunPl
     try:
         from core.training import resolve
         from core.training.device import configure_device
+        from core.training.monitors import watches_val_auc
         from core.training.throughput import device_label, remembered
 
         resolved = resolve(spec, registry_path)
@@ -36,7 +37,8 @@ def plan_run(spec, store_root: Path, registry_path: Path | None = None) -> RunPl
                            [recipe.input_size], recipe.batch_size).get(recipe.input_size)
         return RunPlan(images_per_epoch=images, epochs=int(recipe.epochs),
                        n_val=len(resolved.rows("val")), n_test=len(resolved.rows("test")),
-                       rates=rates, overhead_s=RUN_OVERHEAD_S)
+                       rates=rates, overhead_s=RUN_OVERHEAD_S,
+                       val_passes=2 if watches_val_auc(recipe) else 1)
     except Exception:  # noqa: BLE001 - the run itself will say what is wrong with it
         return None
 

@@ -55,8 +55,10 @@ CANDIDATE_SIZES = (64, 96, 128, 160, 192, 224)
 MAX_SIZE = 224
 #: Bumped when the planner's rules change, so a budget run planned by other rules is another run.
 PLANNER_VERSION = 3
-#: What early stopping watches, and how it is said in the plan's reasons.
-MONITOR_WORDS = {"val_auc": "validation AUC", "val_loss": "validation loss"}
+#: What early stopping watches, and how it is said in the plan's reasons and Run details.
+MONITOR_WORDS = {"val_auc": "validation AUC", "val_loss": "validation loss",
+                 "val_accuracy": "validation accuracy", "loss": "training loss",
+                 "accuracy": "training accuracy"}
 
 
 class BudgetError(LesionlabError, ValueError):
@@ -87,11 +89,13 @@ class Workload:
     #: What early stopping watches: ``"val_auc"`` costs a second prediction pass over the
     #: validation images each epoch (:mod:`core.training.val_auc`).
     monitor: str = "val_loss"
+    #: The learning-rate plateau watches ``val_auc`` (the same extra pass).
+    plateau_auc: bool = False
 
     @property
     def val_per_epoch(self) -> int:
         """Validation images predicted in each epoch."""
-        return self.n_val * (2 if self.monitor == "val_auc" else 1)
+        return self.n_val * (2 if self.monitor == "val_auc" or self.plateau_auc else 1)
 
 
 @dataclass(frozen=True)

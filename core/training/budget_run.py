@@ -25,7 +25,7 @@ from core.training.budget import (
 )
 from core.training.budget_guard import BudgetGuard
 from core.training.events import BudgetPlanned, MeasuringSpeed
-from core.training.monitors import run_val_auc_problem
+from core.training.monitors import check_budget_override, run_val_auc_problem, watches_val_auc
 from core.training.resolve import ResolvedRun
 from core.training.throughput import device_label, probe, remember, remembered
 
@@ -69,6 +69,7 @@ def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
                     emit: Callable[[dict], None], started: float) -> PlannedRun:
     """Plan ``resolved`` (a budget-profile run) to end within its budget from ``started``."""
     spec, entry = resolved.spec, resolved.entry
+    check_budget_override(resolved)  # before minutes of measuring speed
     overrides = spec.overrides or {}
     sizes = candidate_sizes(entry.min_input_size, _native_side(resolved),
                             overrides.get("input_size"))
@@ -85,7 +86,9 @@ def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
     rates = interpolate(rates, sizes)
     work = Workload(n_train=len(resolved.rows("train")), n_val=len(resolved.rows("val")),
                     n_test=len(resolved.rows("test")), overhead_s=overhead,
-                    monitor=overrides.get("monitor") or stopping_monitor(resolved))
+                    monitor=overrides.get("monitor") or stopping_monitor(resolved),
+                    plateau_auc=watches_val_auc(resolved.recipe.replace(
+                        early_stopping_patience=None)))
     spent = time.perf_counter() - started
     chosen = plan(spec.budget_s - spent, work, rates,
                   max_epochs=int(entry.paper.epochs), fixed_epochs=overrides.get("epochs"),

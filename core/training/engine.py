@@ -56,6 +56,7 @@ from core.training.spec import RunSpec, parse_strategy
 from core.training.summary import summarize
 from core.training.monitors import check_run
 from core.training.val_auc import val_auc_callbacks
+from models.outputs import class_probabilities
 
 #: Metrics Keras tracks during training (the run's real metrics come from its predictions).
 METRICS = ["accuracy"]
@@ -360,7 +361,7 @@ def _predict(model, resolved: ResolvedRun, pipe: dict) -> tuple[pd.DataFrame, fl
                          dtype=np.float64)[:len(rows)]  # blank padding of a multi-device run
         seconds += time.perf_counter() - begin
         count += len(rows)
-        probs = np.column_stack([1.0 - out[:, 0], out[:, 0]]) if out.shape[1] == 1 else out
+        probs = class_probabilities(out)
         frame = pd.DataFrame({
             "sample_id": rows["sample_id"].to_numpy(),
             "group": rows["group"].to_numpy(),

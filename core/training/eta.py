@@ -46,6 +46,9 @@ class RunPlan:
     #: Seconds outside the steady epochs: loading data, building, the first epoch's graph
     #: tracing, saving (:data:`RUN_OVERHEAD_S` where nothing better is known).
     overhead_s: float = 0.0
+    #: Prediction passes over the val images per epoch: 2 when the recipe watches the
+    #: validation AUC (:mod:`core.training.val_auc`), else Keras' one.
+    val_passes: int = 1
 
     @property
     def epoch_s(self) -> float | None:
@@ -56,7 +59,8 @@ class RunPlan:
         whatever the rate's source (as the budget planner's time model does)."""
         if self.rates is None:
             return None
-        return self.images_per_epoch / self.rates.train + self.n_val / self.rates.predict
+        return (self.images_per_epoch / self.rates.train
+                + self.val_passes * self.n_val / self.rates.predict)
 
     @property
     def final_s(self) -> float:

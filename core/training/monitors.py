@@ -12,7 +12,7 @@ import numpy as np
 from core.training.spec import RunSpecError
 
 __all__ = ["VAL_AUC", "watches_val_auc", "val_auc_problem", "check_val_auc", "check_run",
-           "run_val_auc_problem"]
+           "check_budget_override", "run_val_auc_problem"]
 
 VAL_AUC = "val_auc"
 
@@ -52,6 +52,14 @@ def run_val_auc_problem(resolved) -> str | None:
 def check_run(resolved) -> None:
     """:func:`check_val_auc` for a resolved run."""
     if watches_val_auc(resolved.recipe):
+        _refuse(resolved.spec.label, run_val_auc_problem(resolved))
+
+
+def check_budget_override(resolved) -> None:
+    """A budget run whose override asks for ``monitor=val_auc`` where the run has none:
+    refused before the planner measures any speed (the planner always sets a patience, so
+    the monitor is always read)."""
+    if (resolved.spec.overrides or {}).get("monitor") == VAL_AUC:
         _refuse(resolved.spec.label, run_val_auc_problem(resolved))
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from core.training.monitors import VAL_AUC, watches_val_auc
+from models.outputs import class_probabilities
 
 __all__ = ["ValidationAuc", "val_auc_callbacks"]
 
@@ -43,13 +44,14 @@ class ValidationAuc(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:
             return
-        out = np.asarray(self.model.predict(self.val_ds, verbose=0),
-                         dtype=np.float64)[:len(self.is_positive)]
-        # a sigmoid head gives P(target 1); a softmax head one column per class
-        score = (out[:, 0] if self.positive_index == 1 else 1.0 - out[:, 0]) \
-            if out.shape[1] == 1 else out[:, self.positive_index]
-        logs[VAL_AUC] = float(roc_auc_score(self.is_positive, score)) \
-            if np.isfinite(score).all() else float("nan")
+        out = class_probabilities(self.model.predict(self.val_ds, verbose=0))
+        score = out[:len(self.is_positive), self.positive_index]
+        if not np.isfinite(score).all():
+            # a diverged model: NaN would become early stopping's first "best" and every later
+            # epoch would lose to it; end training now (the engine reports the divergence)
+            self.model.stop_training = True
+            return
+        logs[VAL_AUC] = float(roc_auc_score(self.is_positive, score))
 
 
 def val_auc_callbacks(resolved, val_ds) -> list:

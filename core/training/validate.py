@@ -290,8 +290,11 @@ def _check_dataset(spec, r: GridRequest, entries: dict) -> None:
     binary = ds.spec.task == "binary"
     for entry, recipe in entries.values():
         entry.check_input(recipe.input_size, n_classes)
-        # the validation split itself is checked when the run starts (monitors.check_run)
-        check_val_auc(recipe, ds.spec.task, ds.table["target"].to_numpy(),
+        # the validation split itself is checked when the run starts (monitors.check_run);
+        # the budget planner always sets a patience, so its monitor is always read
+        watched = (recipe.replace(early_stopping_patience=recipe.early_stopping_patience or 1)
+                   if r.profile == "budget" else recipe)
+        check_val_auc(watched, ds.spec.task, ds.table["target"].to_numpy(),
                       ds.positive_index if binary else None, f"{entry.name} on {ds.name}")
     for strategy in r.strategies:
         weights = parse_strategy(strategy)[1]

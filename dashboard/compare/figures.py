@@ -1,7 +1,7 @@
 """Figures for the dashboard: threshold-free ones built once, threshold-dependent ones refreshed.
 
 Why this split: on a 2-core machine building a plotly figure through its validators costs
-5-80 ms (a 2 x 2 confusion heatmap ~70 ms, the ROC overlay of 12 runs ~180 ms), so a threshold
+5-80 ms (a 2 x 2 heatmap ~70 ms, the ROC overlay of 12 runs ~180 ms), so a threshold
 slider that rebuilt the figures would lag by seconds.  Everything that does not depend on the
 threshold (curves, legends with AUC and CI, layout) is built once by the builders of
 :mod:`core.evaluation.display` and kept as a plotly JSON dict (``st.cache_resource``: one copy

@@ -47,25 +47,21 @@ def chart_by_title(at: AppTest, start: str) -> dict:
     raise AssertionError(f"no chart titled {start!r}")
 
 
-#: The confusion table's count columns in matrix order: (row, column) of a 2 x 2 matrix.
-_COUNT_CELLS = {"TN (cleared)": (0, 0), "FP (false alarm)": (0, 1), "FN (missed)": (1, 0),
-                "TP (found)": (1, 1)}
-
-
 def confusion_counts(at: AppTest) -> dict[str, np.ndarray]:
     """The Overview's confusion table read back: row label (run or configuration, as read)
     -> 2 x 2 counts (rows true negative/positive), from cells such as "8 (80.0%)" or
     "12.3 ± 1.2 (80.0%)" (mean counts). Fails when the page shows no such table."""
+    from core.evaluation.display import COUNT_COLUMNS
     from dashboard.text import as_read
 
     for table in at.table:
         frame = table.value
-        if set(_COUNT_CELLS) <= {as_read(str(c)) for c in frame.columns}:
+        if set(COUNT_COLUMNS) <= {as_read(str(c)) for c in frame.columns}:
             frame = frame.rename(columns=lambda c: as_read(str(c)))
             out = {}
             for label, row in frame.iterrows():
                 m = np.zeros((2, 2))
-                for column, cell in _COUNT_CELLS.items():
+                for column, cell in COUNT_COLUMNS.items():
                     m[cell] = float(re.match(r"[0-9.]+", as_read(str(row[column]))).group())
                 out[as_read(str(label))] = m
             return out

@@ -95,10 +95,13 @@ def test_a_bad_override_is_one_message_exit_2_before_any_work(case, cli, world):
     assert not (world / "store").exists()
 
 
-def test_watching_val_auc_on_a_multiclass_task_is_refused_before_any_work(tmp_path, monkeypatch,
-                                                                         capsys):
+@pytest.mark.parametrize("extra", [["--set", "early_stopping_patience=3"], ["--budget", "5m"]],
+                         ids=["early stopping", "budget profile (always sets a patience)"])
+def test_watching_val_auc_on_a_multiclass_task_is_refused_before_any_work(extra, tmp_path,
+                                                                         monkeypatch, capsys):
     """val_auc is the positive class's validation AUC: a multiclass dataset has none, so
-    early stopping on it is one message at the grid check, exit 2, nothing stored."""
+    early stopping on it is one message at the grid check, exit 2, nothing stored; with the
+    budget profile too, before the planner measures any speed."""
     from core.cli import main
 
     data = class_folders(tmp_path / "tri", {"a": 4, "b": 4, "c": 4})
@@ -108,7 +111,7 @@ def test_watching_val_auc_on_a_multiclass_task_is_refused_before_any_work(tmp_pa
     monkeypatch.setenv("LESIONLAB_DATASETS", str(tmp_path / "datasets.toml"))
     monkeypatch.setenv("LESIONLAB_STORE", str(tmp_path / "store"))
     rc = main(["run", "--datasets", "tri", "--models", "idc_initial", "--set", "monitor=val_auc",
-               "--set", "early_stopping_patience=3"])
+               *extra])
     err = capsys.readouterr().err
     assert rc == 2 and "(1 problem)" in err, err
     assert "watches val_auc (Monitor or Plateau monitor)" in err and "multiclass task" in err

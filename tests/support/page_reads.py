@@ -8,11 +8,14 @@ the cell's share ("8 (80.0%)"). Labels are read as shown, without the invisible 
 :func:`dashboard.text.literal` may insert.
 """
 
+import json
+
+from core.evaluation.display import COUNT_COLUMNS
+
 CONFUSION_COUNTS_JS = r"""
 const confusionCounts = () => {
   const read = (e) => e.textContent.replace(/\u2060/g, '').trim();
-  const where = {'TN (cleared)': [0, 0], 'FP (false alarm)': [0, 1], 'FN (missed)': [1, 0],
-                 'TP (found)': [1, 1]};
+  const where = WHERE;
   const out = {};
   for (const table of document.querySelectorAll('[data-testid="stTable"] table')) {
     const head = [...table.querySelectorAll('thead th')].map(read);
@@ -28,4 +31,4 @@ const confusionCounts = () => {
   }
   return out;
 };
-"""
+""".replace("WHERE", json.dumps({c: list(cell) for c, cell in COUNT_COLUMNS.items()}))

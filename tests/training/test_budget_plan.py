@@ -151,3 +151,8 @@ def test_watching_the_validation_auc_costs_a_second_validation_pass_per_epoch():
         "val_auc"
     assert any("early stopping on validation AUC" in why for why in chosen.reasons)
     assert plan(1800, WORK, RATES, max_epochs=40).monitor == "val_loss"
+
+
+def test_a_plateau_on_the_validation_auc_costs_the_same_second_pass():
+    assert dataclasses.replace(WORK, plateau_auc=True).val_per_epoch == 2 * WORK.n_val
+    assert WORK.val_per_epoch == WORK.n_val

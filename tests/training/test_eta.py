@@ -89,3 +89,10 @@ def test_the_newest_measurement_of_a_model_size_and_batch_wins():
     assert newest_rates(table, "idc_initial", 50, 32) == RATES
     assert newest_rates(table, "idc_initial", 64, 32) is None
     assert newest_rates({}, "idc_initial", 50, 32) is None
+
+
+def test_a_recipe_watching_the_validation_auc_predicts_the_val_images_twice_per_epoch():
+    import dataclasses
+
+    twice = dataclasses.replace(PLAN, val_passes=2)
+    assert twice.epoch_s - PLAN.epoch_s == pytest.approx(PLAN.n_val / PLAN.rates.predict)
