@@ -25,7 +25,8 @@ from core.training.budget import (
 )
 from core.training.budget_guard import BudgetGuard
 from core.training.events import BudgetPlanned, MeasuringSpeed
-from core.training.monitors import check_budget_override, run_val_auc_problem, watches_val_auc
+from core.training.monitors import (check_budget_override, plateau_watches_val_auc,
+                                   run_val_auc_problem)
 from core.training.resolve import ResolvedRun
 from core.training.throughput import device_label, probe, remember, remembered
 
@@ -87,8 +88,7 @@ def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
     work = Workload(n_train=len(resolved.rows("train")), n_val=len(resolved.rows("val")),
                     n_test=len(resolved.rows("test")), overhead_s=overhead,
                     monitor=overrides.get("monitor") or stopping_monitor(resolved),
-                    plateau_auc=watches_val_auc(resolved.recipe.replace(
-                        early_stopping_patience=None)))
+                    plateau_auc=plateau_watches_val_auc(resolved.recipe))
     spent = time.perf_counter() - started
     chosen = plan(spec.budget_s - spent, work, rates,
                   max_epochs=int(entry.paper.epochs), fixed_epochs=overrides.get("epochs"),

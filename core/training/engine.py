@@ -48,13 +48,13 @@ from core.training.events import (Building, Predicting, RunCached, RunDone, Trai
                                   WaitingForClaim)
 from core.training.image_sizes import training_image_size
 from core.training.measure import EpochTimer, PeakMemory
+from core.training.monitors import check_run
 from core.training.padding import UnpaddedValidation, compile_metrics
 from core.training.progress import ProgressCallback, ProgressFn
 from core.training.resolve import ResolvedRun, resolve, weights_label, with_usable_data
 from core.training.resume import read_history, resume_callbacks
 from core.training.spec import RunSpec, parse_strategy
 from core.training.summary import summarize
-from core.training.monitors import check_run
 from core.training.val_auc import val_auc_callbacks
 from models.outputs import class_probabilities
 

@@ -11,17 +11,21 @@ import numpy as np
 
 from core.training.spec import RunSpecError
 
-__all__ = ["VAL_AUC", "watches_val_auc", "val_auc_problem", "check_val_auc", "check_run",
+__all__ = ["VAL_AUC", "watches_val_auc", "plateau_watches_val_auc", "val_auc_problem", "check_val_auc", "check_run",
            "check_budget_override", "run_val_auc_problem"]
 
 VAL_AUC = "val_auc"
 
 
+def plateau_watches_val_auc(recipe) -> bool:
+    """Whether ``recipe``'s learning-rate plateau reads ``val_auc``."""
+    return recipe.schedule == "plateau" and recipe.plateau_monitor == VAL_AUC
+
+
 def watches_val_auc(recipe) -> bool:
     """Whether a callback of ``recipe`` reads ``val_auc`` (so the engine must compute it)."""
     stops = recipe.early_stopping_patience is not None and recipe.monitor == VAL_AUC
-    plateaus = recipe.schedule == "plateau" and recipe.plateau_monitor == VAL_AUC
-    return stops or plateaus
+    return stops or plateau_watches_val_auc(recipe)
 
 
 def val_auc_problem(task: str, val_targets: np.ndarray, positive_index: int | None
