@@ -157,6 +157,8 @@ def _budget_rows(plan: BudgetFacts, epochs_run: int | None,
                           f"{plan.epochs} epochs planned ({epochs_run} run), early stopping "
                           f"on {MONITOR_WORDS.get(watched, watched)} "
                           f"after {plan.early_stopping_patience} epochs without improvement"
+                          + (f", weights averaged (momentum {_fmt(plan.ema_momentum, 4)})"
+                             if plan.ema_momentum is not None else "")
                           if plan.train_images is not None else "—",
         "budget: why": "; ".join(plan.reasons) or "—",
         "budget: time": f"expected {_fmt(expected, 0)} s (measuring speed and planning "

@@ -43,6 +43,11 @@ MAX_REASONS = {"epochs": "a typo, not a plan",
                "batch_size": "a batch would not fit in memory"}
 
 
+#: Fields added after runs were first stored, with the default that leaves them out of
+#: :meth:`Recipe.to_dict` (and so out of every earlier run's identity).
+LATER_FIELDS = {"ema_momentum": None}
+
+
 @dataclass(frozen=True)
 class Recipe:
     """How one model is trained. Units: epochs, images and optimizer steps, as named."""
@@ -78,6 +83,10 @@ class Recipe:
     #: profile lowers it because its runs are too short for the default averages to catch
     #: up with the weights; see ``make_callbacks``.
     batchnorm_momentum: float | None = None
+    #: Keep an exponential moving average of the weights (Polyak averaging, Keras'
+    #: ``use_ema``) with this momentum per optimizer step, and validate, stop early and save
+    #: with the averaged weights (None = no averaging). See :mod:`core.training.averaging`.
+    ema_momentum: float | None = None
     #: Where each value comes from and where it departs from the study (shown in the UI).
     notes: str = ""
 
@@ -109,6 +118,10 @@ class Recipe:
                               f"{self.min_learning_rate!r}.")
         if not 0.0 < self.plateau_factor < 1.0:
             raise RecipeError(f"plateau_factor must be in (0, 1), got {self.plateau_factor!r}.")
+        if self.ema_momentum is not None and not 0.0 < self.ema_momentum < 1.0:
+            raise RecipeError(
+                f"Recipe ema_momentum must be in (0, 1) or None, got {self.ema_momentum!r}."
+            )
         if self.batchnorm_momentum is not None and not 0.0 < self.batchnorm_momentum < 1.0:
             raise RecipeError(
                 f"Recipe batchnorm_momentum must be in (0, 1) or None, got "
@@ -130,7 +143,11 @@ class Recipe:
             )
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every field, except those added after runs were first stored while they hold their
+        default (``LATER_FIELDS``): the dict is part of a run's content address, so a new
+        field must not give every stored run a new id."""
+        return {k: v for k, v in asdict(self).items()
+                if not (k in LATER_FIELDS and v == LATER_FIELDS[k])}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Recipe:
@@ -262,11 +279,14 @@ def make_optimizer(recipe: Recipe, steps_per_epoch: int):
     import keras
 
     learning_rate = make_learning_rate(recipe, steps_per_epoch)
+    averaging = ({"use_ema": True, "ema_momentum": recipe.ema_momentum}
+                 if recipe.ema_momentum is not None else {})
     if recipe.optimizer == "adagrad":
-        return keras.optimizers.Adagrad(learning_rate=learning_rate)
+        return keras.optimizers.Adagrad(learning_rate=learning_rate, **averaging)
     if recipe.optimizer == "sgd":
-        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=recipe.momentum)
-    return keras.optimizers.Adam(learning_rate=learning_rate)
+        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=recipe.momentum,
+                                    **averaging)
+    return keras.optimizers.Adam(learning_rate=learning_rate, **averaging)
 
 
 def make_loss(recipe_or_head: Recipe | str):

@@ -290,6 +290,8 @@ class BudgetFacts:
     early_stopping_patience: int | None = None
     #: what early stopping watched (planner 3: "val_auc" on binary tasks); None before
     monitor: str | None = None
+    #: the weight average's momentum per step (planner 4); None: not averaged, or before
+    ema_momentum: float | None = None
     expected_s: float | None = None
     rates: BudgetRates = BudgetRates()
     reasons: tuple[str, ...] = ()

@@ -11,8 +11,20 @@ convolutional network better, in the order this planner buys it:
    on BUSI: AUC 0.54, where a 96 px plain script trained for 60 epochs reached 0.69);
 2. all the training images (a random subset throws information away for good);
 3. larger inputs (lesion texture and margins are lost at 50 px), up to the largest candidate;
-4. more epochs, up to the recipe's own count (early stopping then ends a run that has stopped
-   improving, so a generous count costs nothing when the model converges sooner).
+4. more epochs, up to what the budget fits (planner 4; planners 1-3 stopped at the recipe's
+   own count, sized for the study's data and hardware, and left three quarters of a 10-minute
+   budget unused on a small dataset). Early stopping ends a run that has stopped improving, so
+   a generous count costs nothing when the model converges sooner, and its patience grows with
+   the count: a quarter of the planned epochs, so a larger budget also buys a longer look at a
+   noisy validation curve before giving up on it.
+
+Planner 4 also averages the weights (:mod:`core.training.averaging`): an exponential moving
+average over the last ``max(MIN_AVERAGED_UPDATES, one epoch)`` optimizer steps, which validation,
+early stopping and the saved model use. A longer look at a noisy validation curve picks its
+luckiest epoch more often; averaged weights make neighbouring epochs differ by what the network
+learnt rather than by the last steps' noise. Runs too short to average (fewer than
+``AVERAGE_SPANS`` averaging windows of updates) and runs whose user set ``ema_momentum`` are left
+as they are.
 
 The time model is plain arithmetic on measured rates: ``overhead + epochs * (m / train_rate +
 passes * n_val / predict_rate) + (n_val + n_test) / predict_rate``, planned to
@@ -30,6 +42,7 @@ fake throughput table, and measured rates come from :mod:`core.training.throughp
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Mapping, Sequence
@@ -53,8 +66,20 @@ MIN_TRAIN_IMAGES = 500
 #: ``MAX_SIZE``. 224 px is where the ImageNet backbones were designed to work.
 CANDIDATE_SIZES = (64, 96, 128, 160, 192, 224)
 MAX_SIZE = 224
+#: The most epochs a plan asks for: past a thousand passes over the same images a from-scratch
+#: network has long converged or overfitted, and the cap keeps early stopping's patience (a
+#: quarter of the epochs) finite on a tiny dataset with a long budget.
+MAX_PLANNED_EPOCHS = 1000
+#: The shortest averaging window (optimizer steps): ~100 steps cancel the step-to-step noise of
+#: small batches while the network still changes little within them. Order of magnitude, not a
+#: tuned value (momentum 0.99, Keras' default for ``use_ema``); on a large dataset the window is
+#: one epoch's steps instead.
+MIN_AVERAGED_UPDATES = 100
+#: A run shorter than this many windows is not averaged: its average would still carry the
+#: random initialisation.
+AVERAGE_SPANS = 4
 #: Bumped when the planner's rules change, so a budget run planned by other rules is another run.
-PLANNER_VERSION = 3
+PLANNER_VERSION = 4
 #: What early stopping watches, and how it is said in the plan's reasons and Run details.
 MONITOR_WORDS = {"val_auc": "validation AUC", "val_loss": "validation loss",
                  "val_accuracy": "validation accuracy", "loss": "training loss",
@@ -111,13 +136,16 @@ class BudgetPlan:
     rates: Rates
     reasons: tuple[str, ...] = field(default=())
     monitor: str = "val_loss"
+    #: The weight average's momentum per step (None = the plan does not average).
+    ema_momentum: float | None = None
 
     def recipe_changes(self, n_train: int) -> dict:
         """The recipe fields this plan sets (``max_train_images`` None = all images)."""
         return {"input_size": self.input_size, "epochs": self.epochs,
                 "max_train_images": None if self.train_images >= n_train else self.train_images,
                 "early_stopping_patience": self.early_stopping_patience,
-                "monitor": self.monitor}
+                "monitor": self.monitor,
+                **({"ema_momentum": self.ema_momentum} if self.ema_momentum is not None else {})}
 
     def to_record(self) -> dict:
         """What the run record keeps, so Run details can say what was chosen and why."""
@@ -180,13 +208,13 @@ def least_epochs(n_images: int, batch_size: int | None) -> int:
 
 
 def plan(budget_s: float, work: Workload, rates: Mapping[int, Rates], *,
-         max_epochs: int, fixed_epochs: int | None = None,
-         batch_size: int | None = None) -> BudgetPlan:
+         fixed_epochs: int | None = None, batch_size: int | None = None,
+         average: bool = True) -> BudgetPlan:
     """The plan for one run (see the module docstring for the order of preference).
 
-    ``rates`` maps each candidate size to its measured rates; ``max_epochs`` is the recipe's
-    own epoch count (at least :func:`least_epochs` is allowed when the budget buys it);
-    ``batch_size`` turns ``MIN_UPDATES`` into epochs (without it only ``MIN_EPOCHS`` counts).
+    ``rates`` maps each candidate size to its measured rates; ``batch_size`` turns
+    ``MIN_UPDATES`` into epochs and sizes the weight average (without it only ``MIN_EPOCHS``
+    counts and nothing is averaged); ``average=False``: the user set ``ema_momentum``.
     ``fixed_epochs``: the user set ``epochs`` with an override: exactly that many are planned
     (fewer than ``MIN_EPOCHS`` too: the planner never overrules a user), and the size and
     images are chosen so that they fit.
@@ -195,20 +223,37 @@ def plan(budget_s: float, work: Workload, rates: Mapping[int, Rates], *,
         raise ValueError("plan() needs the rates of at least one input size.")
     usable = budget_s * PLAN_FRACTION
     least = int(fixed_epochs) if fixed_epochs else least_epochs(work.n_train, batch_size)
-    most = int(fixed_epochs) if fixed_epochs else max(int(max_epochs), least)
+    most = int(fixed_epochs) if fixed_epochs else max(MAX_PLANNED_EPOCHS, least)
+    chosen = None
     for size in sorted(rates, reverse=True):  # largest input first, with all images
         fit = _epochs_that_fit(work, rates[size], usable, work.n_train)
         if fit >= least:
             epochs = min(fit, most)
             why = (f"all {work.n_train} training images at {size} px, {epochs} epochs fit "
                    f"({_largest_note(size, rates)})")
-            return _made(budget_s, work, rates[size], size, epochs, work.n_train, (why,))
-    if not fixed_epochs and least > MIN_EPOCHS:
-        short = _short_of_updates_plan(budget_s, work, rates, usable, least)
-        if short is not None:
-            return short
-    return _smallest_size_plan(budget_s, work, rates, usable, MIN_EPOCHS if not fixed_epochs
-                               else least)
+            chosen = _made(budget_s, work, rates[size], size, epochs, work.n_train, (why,))
+            break
+    if chosen is None and not fixed_epochs and least > MIN_EPOCHS:
+        chosen = _short_of_updates_plan(budget_s, work, rates, usable, least)
+    if chosen is None:
+        chosen = _smallest_size_plan(budget_s, work, rates, usable,
+                                     MIN_EPOCHS if not fixed_epochs else least)
+    return _averaged(chosen, batch_size) if average else chosen
+
+
+def _averaged(chosen: BudgetPlan, batch_size: int | None) -> BudgetPlan:
+    """``chosen`` with a weight average over ``max(MIN_AVERAGED_UPDATES, one epoch)`` steps,
+    when the plan makes at least ``AVERAGE_SPANS`` such windows of updates."""
+    if not batch_size:
+        return chosen
+    steps = math.ceil(chosen.train_images / batch_size)
+    window = max(MIN_AVERAGED_UPDATES, steps)
+    if chosen.epochs * steps < AVERAGE_SPANS * window:
+        return chosen
+    momentum = round(1.0 - 1.0 / window, 6)
+    why = (f"weights averaged over the last ~{window} optimizer steps (momentum {momentum:g}); "
+           "validation, early stopping and the saved model use the average")
+    return dataclasses.replace(chosen, ema_momentum=momentum, reasons=chosen.reasons + (why,))
 
 
 def _short_of_updates_plan(budget_s: float, work: Workload, rates: Mapping[int, Rates],

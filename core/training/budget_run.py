@@ -90,9 +90,8 @@ def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
                     monitor=overrides.get("monitor") or stopping_monitor(resolved),
                     plateau_auc=plateau_watches_val_auc(resolved.recipe))
     spent = time.perf_counter() - started
-    chosen = plan(spec.budget_s - spent, work, rates,
-                  max_epochs=int(entry.paper.epochs), fixed_epochs=overrides.get("epochs"),
-                  batch_size=batch)
+    chosen = plan(spec.budget_s - spent, work, rates, fixed_epochs=overrides.get("epochs"),
+                  batch_size=batch, average="ema_momentum" not in overrides)
     chosen = dataclasses.replace(chosen, budget_s=float(spec.budget_s))
     recipe = resolved.recipe.replace(**chosen.recipe_changes(work.n_train))
     return PlannedRun(dataclasses.replace(resolved, recipe=recipe), chosen, started=started,

@@ -40,6 +40,7 @@ from core.datasets.pipeline import (batch_plan, epoch_size, make_dataset,
 from core.datasets.sampling import class_weights
 from core.store import ResultsStore, StoredRun, run_id
 from core.store.errors import os_error
+from core.training.averaging import averaging_callbacks
 from core.training.budget_run import PlannedRun, plan_budget_run, remember_rates
 from core.training.device import (DeviceInfo, configure_device, distribution_strategy,
                                   environment)
@@ -243,7 +244,9 @@ def _fit(model, resolved: ResolvedRun, data: _DataPlan, device: DeviceInfo, work
                   class_weight=data.weights_per_class,
                   # Checkpoint callbacks before the progress callback: an "epoch" event
                   # (and anything a listener does on it) comes only after the epoch is saved.
-                  callbacks=[UnpaddedValidation(data.val_plan, METRICS)]
+                  # Averaged weights swapped in first: everything at an epoch's end sees them.
+                  callbacks=averaging_callbacks(recipe)
+                  + [UnpaddedValidation(data.val_plan, METRICS)]
                   + val_auc_callbacks(resolved, data.val_ds) + recipe_callbacks
                   + [DiskSpaceGuard(work)]
                   + resume_callbacks(work, recipe_callbacks) + [timer, tracker]

@@ -8,6 +8,9 @@ import pytest
 
 from core.errors import LesionlabError
 from core.training.budget import (
+    AVERAGE_SPANS,
+    MAX_PLANNED_EPOCHS,
+    MIN_AVERAGED_UPDATES,
     MIN_EPOCHS,
     PLAN_FRACTION,
     BudgetError,
@@ -33,18 +36,18 @@ RATES = table(s64=400.0, s96=180.0, s128=100.0, s224=30.0)
 
 
 def test_a_generous_budget_buys_the_largest_size_with_all_images():
-    chosen = plan(3600.0, WORK, RATES, max_epochs=40)
+    chosen = plan(3600.0, WORK, RATES)
     assert chosen.input_size == 224 and chosen.train_images == 1000
     # 224 px: an epoch is 1000/30 + 200/90 = 35.6 s; (0.85*3600 - 20 - 400/90) / 35.6 = 85
-    assert chosen.epochs == 40  # capped at the recipe's own count
+    assert chosen.epochs == 85  # what the budget fits, not the recipe's own count (planner 4)
     assert chosen.expected_s <= 3600 * PLAN_FRACTION
     assert chosen.recipe_changes(1000)["max_train_images"] is None
 
 
 def test_ten_minutes_step_down_to_the_largest_size_that_fits_ten_epochs():
-    chosen = plan(600.0, WORK, RATES, max_epochs=40)
+    chosen = plan(600.0, WORK, RATES)
     # usable 510 s - 20 s overhead - final predictions; at 128 px an epoch is
-    # 1000/100 + 200/300 = 10.67 s -> 45 epochs fit, capped at 40; at 224 px only 13
+    # 1000/100 + 200/300 = 10.67 s -> 45 epochs fit; at 224 px only 13
     # (35.6 s each): 224 px fits 13 >= 10 epochs, so it is taken.
     assert chosen.input_size == 224
     assert chosen.epochs == 13
@@ -52,11 +55,11 @@ def test_ten_minutes_step_down_to_the_largest_size_that_fits_ten_epochs():
 
 
 def test_a_tight_budget_takes_the_smallest_size_and_fewer_images():
-    chosen = plan(60.0, WORK, RATES, max_epochs=40)
+    chosen = plan(60.0, WORK, RATES)
     # 51 s usable: at 96 px an epoch is 1000/180 + 200/540 = 5.9 s, so only 5 fit; at 64 px
     # it is 1000/400 + 200/1200 = 2.67 s: (51 - 20 - 400/1200) / 2.67 = 11.5 -> 11 epochs
     assert chosen.input_size == 64 and chosen.train_images == 1000 and chosen.epochs == 11
-    chosen = plan(45.0, WORK, RATES, max_epochs=40)
+    chosen = plan(45.0, WORK, RATES)
     assert chosen.input_size == 64 and chosen.epochs == MIN_EPOCHS
     assert 500 <= chosen.train_images < 1000
     assert chosen.expected_s <= 45.0 * PLAN_FRACTION + 1e-9
@@ -65,13 +68,13 @@ def test_a_tight_budget_takes_the_smallest_size_and_fewer_images():
 
 def test_too_small_a_budget_is_refused_with_the_time_one_epoch_takes():
     with pytest.raises(BudgetError, match="cannot train even one epoch") as caught:
-        plan(20.0, WORK, RATES, max_epochs=40)
+        plan(20.0, WORK, RATES)
     assert isinstance(caught.value, LesionlabError)
 
 
 def test_early_stopping_patience_scales_with_epochs():
-    assert plan(3600.0, WORK, RATES, max_epochs=40).early_stopping_patience == 10
-    assert plan(60.0, WORK, RATES, max_epochs=40).early_stopping_patience == 3
+    assert plan(3600.0, WORK, RATES).early_stopping_patience == 21  # 85 epochs // 4
+    assert plan(60.0, WORK, RATES).early_stopping_patience == 3
 
 
 def test_sizes_respect_the_model_minimum_the_images_and_a_user_override():
@@ -105,11 +108,11 @@ def test_a_budget_that_is_not_a_positive_time_is_refused(text):
 
 
 def test_an_epochs_override_is_planned_as_given_even_below_the_minimum():
-    chosen = plan(3600.0, WORK, RATES, max_epochs=40, fixed_epochs=3)
+    chosen = plan(3600.0, WORK, RATES, fixed_epochs=3)
     assert chosen.epochs == 3 and chosen.input_size == 224 and chosen.train_images == 1000
     # 34 s usable: at 96 px (34 - 20 - 0.74) / 5.93 = 2.2 epochs fit, fewer than the 3 asked;
     # at 64 px (34 - 20 - 0.33) / 2.67 = 5.1 do
-    tight = plan(40.0, WORK, RATES, max_epochs=40, fixed_epochs=3)
+    tight = plan(40.0, WORK, RATES, fixed_epochs=3)
     assert tight.epochs == 3 and tight.input_size == 64
 
 
@@ -118,11 +121,11 @@ def test_a_small_dataset_buys_updates_before_pixels():
     so the planner steps down from 224 px (13 epochs fit) to the largest size where 56 do."""
     small = Workload(n_train=545, n_val=78, n_test=156, overhead_s=10.0)
     assert least_epochs(545, 32) == 56
-    chosen = plan(600.0, small, RATES, max_epochs=40, batch_size=32)
+    chosen = plan(600.0, small, RATES, batch_size=32)
     # usable 510 - 10 - final (234/300 at 128 px): an epoch at 128 px is 545/100 + 78/300 =
     # 5.71 s -> 87 epochs fit; at 224 px 545/30 + 78/90 = 19.0 s -> 26 (< 56).
     assert chosen.input_size == 128 and chosen.train_images == 545
-    assert chosen.epochs == 56  # max(40 recipe epochs, the 56 the updates need)
+    assert chosen.epochs == 87  # all that fit: at least the 56 the updates need
 
 
 def test_large_dataset_min_epochs_binds_not_updates():
@@ -132,7 +135,7 @@ def test_large_dataset_min_epochs_binds_not_updates():
 
 def test_too_few_updates_anywhere_keeps_all_images_at_the_smallest_size():
     small = Workload(n_train=545, n_val=78, n_test=156, overhead_s=10.0)
-    chosen = plan(60.0, small, RATES, max_epochs=40, batch_size=32)
+    chosen = plan(60.0, small, RATES, batch_size=32)
     # usable 51 - 10 - 234/1200: at 64 px an epoch is 545/400 + 78/1200 = 1.43 s -> 28 epochs
     assert chosen.input_size == 64 and chosen.train_images == 545
     assert MIN_EPOCHS <= chosen.epochs == 28 < least_epochs(545, 32)
@@ -146,13 +149,44 @@ def test_watching_the_validation_auc_costs_a_second_validation_pass_per_epoch():
     rate = RATES[96]
     assert expected_seconds(auc, rate, 10, WORK.n_train) - expected_seconds(
         WORK, rate, 10, WORK.n_train) == pytest.approx(10 * WORK.n_val / rate.predict)
-    chosen = plan(1800, auc, RATES, max_epochs=40)
+    chosen = plan(1800, auc, RATES)
     assert chosen.monitor == "val_auc" and chosen.recipe_changes(WORK.n_train)["monitor"] == \
         "val_auc"
     assert any("early stopping on validation AUC" in why for why in chosen.reasons)
-    assert plan(1800, WORK, RATES, max_epochs=40).monitor == "val_loss"
+    assert plan(1800, WORK, RATES).monitor == "val_loss"
 
 
 def test_a_plateau_on_the_validation_auc_costs_the_same_second_pass():
     assert dataclasses.replace(WORK, plateau_auc=True).val_per_epoch == 2 * WORK.n_val
     assert WORK.val_per_epoch == WORK.n_val
+
+
+def test_weights_are_averaged_over_a_hundred_steps_or_one_epoch_whichever_is_longer():
+    """545 images at batch 32 are 18 steps an epoch: the window is MIN_AVERAGED_UPDATES
+    (momentum 0.99); 10,000 images are 313 steps an epoch, which become the window."""
+    small = Workload(n_train=545, n_val=78, n_test=156, overhead_s=10.0)
+    chosen = plan(600.0, small, RATES, batch_size=32)
+    assert MIN_AVERAGED_UPDATES == 100 and chosen.ema_momentum == pytest.approx(0.99)
+    assert chosen.recipe_changes(545)["ema_momentum"] == chosen.ema_momentum
+    assert any("weights averaged over the last ~100 optimizer steps" in why
+               for why in chosen.reasons)
+    large = Workload(n_train=10_000, n_val=1000, n_test=1000, overhead_s=10.0)
+    chosen = plan(36_000.0, large, RATES, batch_size=32)
+    assert chosen.ema_momentum == pytest.approx(1 - 1 / 313, abs=1e-6)
+
+
+def test_runs_too_short_to_average_and_users_who_chose_are_left_alone():
+    # 3 epochs of 32 steps are 96 updates, fewer than AVERAGE_SPANS windows of 100
+    short = plan(3600.0, WORK, RATES, fixed_epochs=3, batch_size=32)
+    assert 3 * 32 < AVERAGE_SPANS * MIN_AVERAGED_UPDATES
+    assert short.ema_momentum is None and "ema_momentum" not in short.recipe_changes(1000)
+    mine = plan(3600.0, WORK, RATES, batch_size=32, average=False)
+    assert mine.ema_momentum is None and "ema_momentum" not in mine.recipe_changes(1000)
+    assert plan(3600.0, WORK, RATES, batch_size=32).ema_momentum is not None
+
+
+def test_a_long_budget_on_a_tiny_dataset_plans_at_most_the_epoch_cap():
+    tiny = Workload(n_train=40, n_val=10, n_test=10, overhead_s=1.0)
+    chosen = plan(36_000.0, tiny, RATES, batch_size=8)
+    assert chosen.epochs == MAX_PLANNED_EPOCHS
+    assert chosen.early_stopping_patience == MAX_PLANNED_EPOCHS // 4
