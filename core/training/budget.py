@@ -45,7 +45,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from core.errors import LesionlabError
 
@@ -78,6 +78,10 @@ MIN_AVERAGED_UPDATES = 100
 #: A run shorter than this many windows is not averaged: its average would still carry the
 #: random initialisation.
 AVERAGE_SPANS = 4
+#: The recipe fields a plan sets unless the user overrode them (``max_train_images``: the plan
+#: takes at most the user's number of images).
+PLANNED_FIELDS = ("input_size", "epochs", "max_train_images", "early_stopping_patience",
+                  "monitor", "ema_momentum", "batchnorm_momentum")
 #: Bumped when the planner's rules change, so a budget run planned by other rules is another run.
 PLANNER_VERSION = 4
 #: What early stopping watches, and how it is said in the plan's reasons and Run details.
@@ -116,6 +120,14 @@ class Workload:
     monitor: str = "val_loss"
     #: The learning-rate plateau watches ``val_auc`` (the same extra pass).
     plateau_auc: bool = False
+    #: Images an epoch goes through per training image: the recipe's ``sampling`` resamples
+    #: (undersampling the majority class makes an epoch smaller, oversampling larger), so
+    #: time and optimizer updates are counted on the epoch, images on the distinct ones.
+    epoch_factor: float = 1.0
+
+    def epoch_images(self, images: int) -> float:
+        """Images one epoch goes through when ``images`` distinct ones are trained on."""
+        return images * self.epoch_factor
 
     @property
     def val_per_epoch(self) -> int:
@@ -145,11 +157,19 @@ class BudgetPlan:
                 "max_train_images": None if self.train_images >= n_train else self.train_images,
                 "early_stopping_patience": self.early_stopping_patience,
                 "monitor": self.monitor,
-                **({"ema_momentum": self.ema_momentum} if self.ema_momentum is not None else {})}
+                **({"ema_momentum": self.ema_momentum, "batchnorm_momentum": self.ema_momentum}
+                   if self.ema_momentum is not None else {})}
 
     def to_record(self) -> dict:
         """What the run record keeps, so Run details can say what was chosen and why."""
         return {**asdict(self), "reasons": list(self.reasons), "planner": PLANNER_VERSION}
+
+
+def users_planned_fields(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The user's overrides of fields the planner would choose: kept as given, and part of a
+    budget run's identity (an override equal to the quick recipe's value still changes what
+    the planner does, so it must not find the run planned without it)."""
+    return {k: v for k, v in (overrides or {}).items() if k in PLANNED_FIELDS}
 
 
 def parse_budget(text: str | float | int) -> float:
@@ -187,13 +207,13 @@ def candidate_sizes(min_size: int, native_side: float | None = None,
 
 def expected_seconds(work: Workload, rates: Rates, epochs: int, images: int) -> float:
     """The time model above, for one choice."""
-    epoch = images / rates.train + work.val_per_epoch / rates.predict
+    epoch = work.epoch_images(images) / rates.train + work.val_per_epoch / rates.predict
     final = (work.n_val + work.n_test) / rates.predict
     return work.overhead_s + epochs * epoch + final
 
 
 def _epochs_that_fit(work: Workload, rates: Rates, usable_s: float, images: int) -> int:
-    epoch = images / rates.train + work.val_per_epoch / rates.predict
+    epoch = work.epoch_images(images) / rates.train + work.val_per_epoch / rates.predict
     final = (work.n_val + work.n_test) / rates.predict
     return max(0, math.floor((usable_s - work.overhead_s - final) / epoch))
 
@@ -208,21 +228,24 @@ def least_epochs(n_images: int, batch_size: int | None) -> int:
 
 
 def plan(budget_s: float, work: Workload, rates: Mapping[int, Rates], *,
-         fixed_epochs: int | None = None, batch_size: int | None = None,
-         average: bool = True) -> BudgetPlan:
+         batch_size: int | None = None, fixed: Mapping[str, Any] | None = None) -> BudgetPlan:
     """The plan for one run (see the module docstring for the order of preference).
 
     ``rates`` maps each candidate size to its measured rates; ``batch_size`` turns
     ``MIN_UPDATES`` into epochs and sizes the weight average (without it only ``MIN_EPOCHS``
-    counts and nothing is averaged); ``average=False``: the user set ``ema_momentum``.
-    ``fixed_epochs``: the user set ``epochs`` with an override: exactly that many are planned
-    (fewer than ``MIN_EPOCHS`` too: the planner never overrules a user), and the size and
-    images are chosen so that they fit.
+    counts and nothing is averaged). ``fixed``: the user's overrides of fields the planner
+    chooses (:data:`PLANNED_FIELDS`); the planner never overrules a user. ``epochs``: exactly
+    that many are planned (fewer than ``MIN_EPOCHS`` too), and the size and images are chosen
+    so that they fit; ``early_stopping_patience`` is kept; ``ema_momentum`` or
+    ``batchnorm_momentum``: the plan averages nothing (the recipe holds the user's values).
+    (``input_size`` and ``monitor`` come in through the candidate sizes and ``work``.)
     """
+    fixed = dict(fixed or {})
+    fixed_epochs = fixed.get("epochs")
     if not rates:
         raise ValueError("plan() needs the rates of at least one input size.")
     usable = budget_s * PLAN_FRACTION
-    least = int(fixed_epochs) if fixed_epochs else least_epochs(work.n_train, batch_size)
+    least = int(fixed_epochs) if fixed_epochs else least_epochs(math.ceil(work.epoch_images(work.n_train)), batch_size)
     most = int(fixed_epochs) if fixed_epochs else max(MAX_PLANNED_EPOCHS, least)
     chosen = None
     for size in sorted(rates, reverse=True):  # largest input first, with all images
@@ -238,21 +261,43 @@ def plan(budget_s: float, work: Workload, rates: Mapping[int, Rates], *,
     if chosen is None:
         chosen = _smallest_size_plan(budget_s, work, rates, usable,
                                      MIN_EPOCHS if not fixed_epochs else least)
-    return _averaged(chosen, batch_size) if average else chosen
+    chosen = _stopping(chosen, work, fixed.get("early_stopping_patience"))
+    if "ema_momentum" in fixed or "batchnorm_momentum" in fixed:
+        return chosen
+    return _averaged(chosen, work, batch_size)
 
 
-def _averaged(chosen: BudgetPlan, batch_size: int | None) -> BudgetPlan:
+def _stopping(chosen: BudgetPlan, work: Workload, patience: int | None) -> BudgetPlan:
+    """Early stopping's patience (the user's, else a quarter of the planned epochs), with the
+    reasons for it and for the rates."""
+    patience = int(patience) if patience else max(3, chosen.epochs // 4)
+    watched = MONITOR_WORDS.get(work.monitor, work.monitor)
+    rate = chosen.rates
+    reasons = chosen.reasons + (
+        f"early stopping on {watched} after {patience} epochs without improvement, best "
+        "weights kept", f"rates {rate.train:.1f} train / {rate.predict:.1f} predict images/s "
+        f"({rate.source})")
+    return dataclasses.replace(chosen, early_stopping_patience=patience, reasons=reasons)
+
+
+def _averaged(chosen: BudgetPlan, work: Workload, batch_size: int | None) -> BudgetPlan:
     """``chosen`` with a weight average over ``max(MIN_AVERAGED_UPDATES, one epoch)`` steps,
-    when the plan makes at least ``AVERAGE_SPANS`` such windows of updates."""
+    when the plan makes at least ``AVERAGE_SPANS`` such windows of updates.
+
+    BatchNorm's moving statistics follow the same window (``batchnorm_momentum`` = the
+    average's momentum): Keras averages only trainable weights, and statistics that follow the
+    last ~10 steps (the quick recipe's 0.9) would normalise the averaged weights' activations
+    with the raw weights' (timm and the TF EfficientNet code average the statistics too)."""
     if not batch_size:
         return chosen
-    steps = math.ceil(chosen.train_images / batch_size)
+    steps = math.ceil(work.epoch_images(chosen.train_images) / batch_size)
     window = max(MIN_AVERAGED_UPDATES, steps)
     if chosen.epochs * steps < AVERAGE_SPANS * window:
         return chosen
     momentum = round(1.0 - 1.0 / window, 6)
-    why = (f"weights averaged over the last ~{window} optimizer steps (momentum {momentum:g}); "
-           "validation, early stopping and the saved model use the average")
+    why = (f"weights and BatchNorm statistics averaged over the last ~{window} optimizer steps "
+           f"(momentum {momentum:g}); validation, early stopping and the saved model use the "
+           "average")
     return dataclasses.replace(chosen, ema_momentum=momentum, reasons=chosen.reasons + (why,))
 
 
@@ -281,7 +326,8 @@ def _smallest_size_plan(budget_s: float, work: Workload, rates: Mapping[int, Rat
     rate = rates[size]
     floor_images = min(work.n_train, MIN_TRAIN_IMAGES)
     per_epoch = (usable - work.overhead_s - (work.n_val + work.n_test) / rate.predict) / least
-    images = math.floor((per_epoch - work.val_per_epoch / rate.predict) * rate.train)
+    images = math.floor((per_epoch - work.val_per_epoch / rate.predict) * rate.train
+                        / work.epoch_factor)
     if images >= floor_images:
         why = (f"{least} epochs of all {work.n_train} images do not fit at any size; "
                f"{images} of them per epoch at {size} px do")
@@ -303,14 +349,9 @@ def _smallest_size_plan(budget_s: float, work: Workload, rates: Mapping[int, Rat
 
 def _made(budget_s: float, work: Workload, rate: Rates, size: int, epochs: int, images: int,
           reasons: tuple[str, ...]) -> BudgetPlan:
-    patience = max(3, epochs // 4)
-    watched = MONITOR_WORDS.get(work.monitor, work.monitor)
-    reasons += (f"early stopping on {watched} after {patience} epochs without "
-                "improvement, best weights kept",
-                f"rates {rate.train:.1f} train / {rate.predict:.1f} predict images/s "
-                f"({rate.source})")
+    """The plan's sizes; :func:`_stopping` sets the patience after."""
     return BudgetPlan(budget_s=budget_s, input_size=size, epochs=epochs, train_images=images,
-                      early_stopping_patience=patience,
+                      early_stopping_patience=max(3, epochs // 4),
                       expected_s=expected_seconds(work, rate, epochs, images),
                       rates=rate, reasons=reasons, monitor=work.monitor)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from core.datasets.imagescan import scan_images
+from core.datasets.pipeline import epoch_size
 from core.training.budget import (
     BudgetPlan,
     Rates,
@@ -22,6 +23,7 @@ from core.training.budget import (
     candidate_sizes,
     interpolate,
     plan,
+    users_planned_fields,
 )
 from core.training.budget_guard import BudgetGuard
 from core.training.events import BudgetPlanned, MeasuringSpeed
@@ -85,15 +87,19 @@ def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
         measured, took = probe(entry, resolved.recipe, size, n_classes, strategy)
         rates[size], overhead = measured, max(overhead, took)
     rates = interpolate(rates, sizes)
-    work = Workload(n_train=len(resolved.rows("train")), n_val=len(resolved.rows("val")),
-                    n_test=len(resolved.rows("test")), overhead_s=overhead,
+    train = resolved.rows("train")
+    work = Workload(n_train=min(len(train), overrides.get("max_train_images") or len(train)),
+                    n_val=len(resolved.rows("val")), n_test=len(resolved.rows("test")),
+                    overhead_s=overhead,
                     monitor=overrides.get("monitor") or stopping_monitor(resolved),
-                    plateau_auc=plateau_watches_val_auc(resolved.recipe))
+                    plateau_auc=plateau_watches_val_auc(resolved.recipe),
+                    epoch_factor=epoch_size(train, sampling=resolved.recipe.sampling,
+                                            seed=spec.seed) / max(1, len(train)))
     spent = time.perf_counter() - started
-    chosen = plan(spec.budget_s - spent, work, rates, fixed_epochs=overrides.get("epochs"),
-                  batch_size=batch, average="ema_momentum" not in overrides)
+    chosen = plan(spec.budget_s - spent, work, rates, batch_size=batch,
+                  fixed=users_planned_fields(overrides))
     chosen = dataclasses.replace(chosen, budget_s=float(spec.budget_s))
-    recipe = resolved.recipe.replace(**chosen.recipe_changes(work.n_train))
+    recipe = resolved.recipe.replace(**chosen.recipe_changes(len(train)))
     return PlannedRun(dataclasses.replace(resolved, recipe=recipe), chosen, started=started,
                       probe_s=spent)
 

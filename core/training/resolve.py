@@ -35,7 +35,7 @@ from core.datasets import (
 )
 from core.datasets.usable import UsableData, usable_data
 from core.store import CODE_VERSION, run_id
-from core.training.budget import PLANNER_VERSION
+from core.training.budget import PLANNER_VERSION, users_planned_fields
 from core.training.spec import BUDGET_BASE_PROFILE, RunSpec, RunSpecError
 from models import ModelEntry, Recipe, get_entry
 from models.overrides import check_keys
@@ -122,7 +122,9 @@ def _budget_part(spec: RunSpec) -> dict:
     profiles add nothing, so their identities are the ones they always had."""
     if spec.profile != "budget":
         return {}
-    return {"budget": {"seconds": float(spec.budget_s), "planner": PLANNER_VERSION}}
+    kept = sorted(users_planned_fields(spec.overrides))
+    return {"budget": {"seconds": float(spec.budget_s), "planner": PLANNER_VERSION,
+                       **({"kept": kept} if kept else {})}}
 
 
 def _duplicates_choice(dataset: LoadedDataset) -> dict:

@@ -108,11 +108,11 @@ def test_a_budget_that_is_not_a_positive_time_is_refused(text):
 
 
 def test_an_epochs_override_is_planned_as_given_even_below_the_minimum():
-    chosen = plan(3600.0, WORK, RATES, fixed_epochs=3)
+    chosen = plan(3600.0, WORK, RATES, fixed={"epochs": 3})
     assert chosen.epochs == 3 and chosen.input_size == 224 and chosen.train_images == 1000
     # 34 s usable: at 96 px (34 - 20 - 0.74) / 5.93 = 2.2 epochs fit, fewer than the 3 asked;
     # at 64 px (34 - 20 - 0.33) / 2.67 = 5.1 do
-    tight = plan(40.0, WORK, RATES, fixed_epochs=3)
+    tight = plan(40.0, WORK, RATES, fixed={"epochs": 3})
     assert tight.epochs == 3 and tight.input_size == 64
 
 
@@ -168,8 +168,8 @@ def test_weights_are_averaged_over_a_hundred_steps_or_one_epoch_whichever_is_lon
     chosen = plan(600.0, small, RATES, batch_size=32)
     assert MIN_AVERAGED_UPDATES == 100 and chosen.ema_momentum == pytest.approx(0.99)
     assert chosen.recipe_changes(545)["ema_momentum"] == chosen.ema_momentum
-    assert any("weights averaged over the last ~100 optimizer steps" in why
-               for why in chosen.reasons)
+    assert any("weights and BatchNorm statistics averaged over the last ~100 optimizer steps"
+               in why for why in chosen.reasons)
     large = Workload(n_train=10_000, n_val=1000, n_test=1000, overhead_s=10.0)
     chosen = plan(36_000.0, large, RATES, batch_size=32)
     assert chosen.ema_momentum == pytest.approx(1 - 1 / 313, abs=1e-6)
@@ -177,12 +177,40 @@ def test_weights_are_averaged_over_a_hundred_steps_or_one_epoch_whichever_is_lon
 
 def test_runs_too_short_to_average_and_users_who_chose_are_left_alone():
     # 3 epochs of 32 steps are 96 updates, fewer than AVERAGE_SPANS windows of 100
-    short = plan(3600.0, WORK, RATES, fixed_epochs=3, batch_size=32)
+    short = plan(3600.0, WORK, RATES, fixed={"epochs": 3}, batch_size=32)
     assert 3 * 32 < AVERAGE_SPANS * MIN_AVERAGED_UPDATES
     assert short.ema_momentum is None and "ema_momentum" not in short.recipe_changes(1000)
-    mine = plan(3600.0, WORK, RATES, batch_size=32, average=False)
-    assert mine.ema_momentum is None and "ema_momentum" not in mine.recipe_changes(1000)
-    assert plan(3600.0, WORK, RATES, batch_size=32).ema_momentum is not None
+    for field in ("ema_momentum", "batchnorm_momentum"):  # the recipe holds the user's value
+        mine = plan(3600.0, WORK, RATES, batch_size=32, fixed={field: 0.9})
+        changes = mine.recipe_changes(1000)
+        assert mine.ema_momentum is None and field not in changes
+        assert "ema_momentum" not in changes and "batchnorm_momentum" not in changes
+    averaged = plan(3600.0, WORK, RATES, batch_size=32)
+    # BatchNorm's statistics follow the same window as the averaged weights
+    assert averaged.recipe_changes(1000)["batchnorm_momentum"] == averaged.ema_momentum
+
+
+def test_a_users_patience_is_kept_and_said():
+    chosen = plan(3600.0, WORK, RATES, batch_size=32, fixed={"early_stopping_patience": 7})
+    assert chosen.early_stopping_patience == 7
+    assert chosen.recipe_changes(1000)["early_stopping_patience"] == 7
+    assert any("after 7 epochs without improvement" in why for why in chosen.reasons)
+
+
+def test_resampling_counts_the_epoch_the_pipeline_makes_not_the_distinct_images():
+    """Undersampling to a fifth of the images makes each epoch a fifth as long: five times the
+    epochs fit, an epoch makes a fifth of the updates, and the average's window counts those."""
+    under = dataclasses.replace(WORK, epoch_factor=0.2)
+    assert under.epoch_images(1000) == 200
+    rate = RATES[224]
+    assert expected_seconds(under, rate, 10, 1000) == pytest.approx(
+        expected_seconds(WORK, rate, 10, 200))
+    plain, small = plan(600.0, WORK, RATES, batch_size=32), plan(600.0, under, RATES,
+                                                                batch_size=32)
+    assert small.epochs > 3 * plain.epochs
+    # 200 images an epoch at batch 32 are 7 steps: at least 1000 updates need 143 epochs
+    assert least_epochs(200, 32) == 143 and small.epochs >= 143
+    assert small.ema_momentum == pytest.approx(0.99)  # window 100 steps, not 32 (1000 / 32)
 
 
 def test_a_long_budget_on_a_tiny_dataset_plans_at_most_the_epoch_cap():

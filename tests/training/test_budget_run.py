@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from core.store import ResultsStore
-from core.training import RunSpec, train_run
+from core.training import RunSpec, resolve, train_run
 from core.training.budget import BudgetError
 from core.training.budget_guard import BudgetGuard
 from core.training.events import BudgetPlanned, MeasuringSpeed, RunCached
@@ -84,6 +84,18 @@ def test_the_same_request_is_a_stored_run_not_a_new_plan(budget_store, squares_r
                      progress=events.append, registry_path=squares_registry)
     assert same.run_id == run.run_id
     assert [type(e) for e in events] == [RunCached]
+
+
+def test_an_override_the_planner_keeps_makes_another_run_even_at_the_recipes_value(
+        squares_registry):
+    """``monitor=val_loss`` is the quick recipe's own value, so the recipe is unchanged; but
+    the planner keeps it instead of choosing the validation AUC: another run, another id."""
+    plain = RunSpec("squares", "idc_own", profile="budget", **BUDGET)
+    kept = RunSpec("squares", "idc_own", profile="budget", budget_s=300.0,
+                   overrides={**BUDGET["overrides"], "monitor": "val_loss"})
+    assert resolve(kept, squares_registry).recipe == resolve(plain, squares_registry).recipe
+    assert resolve(kept, squares_registry).run_id != resolve(plain, squares_registry).run_id
+    assert resolve(kept, squares_registry).identity["budget"]["kept"] == ["epochs", "monitor"]
 
 
 def test_a_budget_too_small_for_one_epoch_is_refused_and_nothing_is_stored(squares_registry,
