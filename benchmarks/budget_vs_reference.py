@@ -156,7 +156,10 @@ def budget_run(dataset: str, model: str, minutes: float, seed: int, store) -> di
     plan = run.record.get("budget", {})
     result = {"auc": auc, "wall": wall, "load": load, "size": plan.get("input_size"),
               "epochs": run.record["training"]["epochs_run"],
-              "expected_s": plan.get("expected_s"), "train_images": plan.get("train_images")}
+              "expected_s": plan.get("expected_s"), "train_images": plan.get("train_images"),
+              "planned_epochs": plan.get("epochs"),
+              "patience": plan.get("early_stopping_patience"),
+              "ema_momentum": plan.get("ema_momentum")}
     print(f"    {dataset} {model} {minutes:g} min seed {seed}: AUC {auc:.3f}, "
           f"{wall / 60:.1f} min ({wall / (minutes * 60):.0%} of budget), "
           f"{result['size']} px, {result['epochs']} epochs, load {load:.1f}", flush=True)

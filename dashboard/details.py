@@ -132,7 +132,9 @@ def _training_rows(record: RunRecord) -> dict[str, str]:
         "recipe": (f"{recipe.optimizer}, lr {recipe.learning_rate}, "
                    f"{recipe.schedule}, batch {recipe.batch_size}, "
                    f"{recipe.epochs} epochs, augmentation {recipe.augmentation}, "
-                   f"max train images {recipe.max_train_images}"),
+                   f"max train images {recipe.max_train_images}"
+                   + (f", weights averaged (momentum {_fmt(recipe.ema_momentum, 4)})"
+                      if recipe.ema_momentum is not None else "")),
         "epochs run": f"{training.epochs_run} of {training.epochs_planned}"
                       + (" (stopped early)" if training.stopped_early else ""),
     }

@@ -96,15 +96,21 @@ class RunState:
     @property
     def remaining_s(self) -> float | None:
         """Seconds this run still needs (0 once finished; ``None`` with no measured speed):
-        its plan's rates until an epoch ended, then its own epoch times."""
+        its plan's rates until an epoch ended, then its own epoch times. A budget run ends
+        within its budget whatever its planned epochs say (it plans every epoch the budget
+        fits and usually stops early), so what is left of the budget caps the estimate."""
         if self.finished:
             return 0.0
         if self.status != RUNNING:
             return self.plan.total_s if self.plan else None
         epochs = self.epochs or (self.plan.epochs if self.plan else None)
         done = self.fraction / TRAIN_SHARE * epochs if epochs else 0.0
-        return run_remaining_s(self.plan, epochs_done=done, epoch_seconds=self.epoch_seconds,
+        left = run_remaining_s(self.plan, epochs_done=done, epoch_seconds=self.epoch_seconds,
                                epochs=epochs)
+        if self.spec.budget_s and self.started_at is not None:
+            budget_left = max(0.0, float(self.spec.budget_s) - (self.seconds or 0.0))
+            left = budget_left if left is None else min(left, budget_left)
+        return left
 
     def time_words(self) -> str:
         """"about 3 min left" while queued or running, "took 45 s" once trained; empty when

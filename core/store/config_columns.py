@@ -1,5 +1,6 @@
 """The index columns that tell configurations apart beyond dataset, model, strategy and
-profile: recipe overrides, weights, the split's seed and folds, the budget, and the source.
+profile: recipe overrides, weights, the split's seed and folds, the budget and the rules of the
+planner that spent it, and the source.
 
 Why they are in the index: the Compare page groups runs identical except for the seed into one
 configuration (:func:`core.training.runsets.seed_groups`) from the run index alone, without
@@ -22,7 +23,8 @@ from typing import Any
 __all__ = ["CONFIG_INDEX_COLUMNS", "TRAINED", "config_fields"]
 
 #: The columns, in index order.
-CONFIG_INDEX_COLUMNS = ("overrides", "weights", "split_seed", "n_folds", "budget_s", "source")
+CONFIG_INDEX_COLUMNS = ("overrides", "weights", "split_seed", "n_folds", "budget_s", "planner",
+                        "source")
 #: The source of a run trained here (an imported run's identity names its own, "imported").
 TRAINED = "trained"
 
@@ -44,7 +46,8 @@ def config_fields(identity: Mapping[str, Any], record: Mapping[str, Any]) -> dic
     split = _section(identity, "split")
     overrides = spec.get("overrides")
     weights = identity.get("weights")
-    seconds = _section(identity, "budget").get("seconds")
+    budget = _section(identity, "budget")
+    seconds = budget.get("seconds")
     source = identity.get("source")
     return {
         "overrides": json.dumps(overrides, sort_keys=True, default=str)
@@ -54,5 +57,8 @@ def config_fields(identity: Mapping[str, Any], record: Mapping[str, Any]) -> dic
         "n_folds": _whole(split.get("n_folds")),
         "budget_s": float(seconds) if isinstance(seconds, (int, float))
         and not isinstance(seconds, bool) else None,
+        # planners choose differently (planner 4 trains up to 4x longer than 3): seeds of one
+        # budget configuration come from one planner
+        "planner": _whole(budget.get("planner")),
         "source": source if isinstance(source, str) else (TRAINED if identity else None),
     }

@@ -122,11 +122,12 @@ class RecipeFacts:
     augmentation: str | None = None
     max_train_images: int | None = None
     input_size: int | None = None
+    ema_momentum: float | None = None  #: weight averaging (absent from older records: None)
 
     @classmethod
     def from_section(cls, recipe: Mapping[str, Any]) -> RecipeFacts:
         names = ("optimizer", "learning_rate", "schedule", "batch_size", "epochs",
-                 "augmentation", "max_train_images", "input_size")
+                 "augmentation", "max_train_images", "input_size", "ema_momentum")
         return cls(values=_frozen(recipe), **{n: recipe.get(n) for n in names})
 
     def as_dict(self) -> dict[str, Any]:
@@ -290,7 +291,8 @@ class BudgetFacts:
     early_stopping_patience: int | None = None
     #: what early stopping watched (planner 3: "val_auc" on binary tasks); None before
     monitor: str | None = None
-    #: the weight average's momentum per step (planner 4); None: not averaged, or before
+    #: the weight average's momentum per step (planner 4); None: the plan did not average
+    #: (too short a run, the user set ``ema_momentum`` or ``batchnorm_momentum``, or before)
     ema_momentum: float | None = None
     expected_s: float | None = None
     rates: BudgetRates = BudgetRates()

@@ -209,7 +209,7 @@ class ResultsStore:
         columns = list(LIST_COLUMNS) + extra
         data = [{**r, **s} for r, s in zip(rows, summaries)]
         frame = pd.DataFrame(data, columns=columns)
-        for col in ("seed", "fold", "split_seed", "n_folds"):
+        for col in ("seed", "fold", "split_seed", "n_folds", "planner"):
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
         for col in ("wall_time_s", *SUMMARY_COLUMNS, *extra):
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")

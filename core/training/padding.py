@@ -25,7 +25,9 @@ def compile_metrics(metrics: list[str], val_plan: BatchPlan) -> dict:
 
 
 class UnpaddedValidation(keras.callbacks.Callback):
-    """Must come first in the callback list: later callbacks get the same ``logs`` dict."""
+    """Must come before every callback that reads the validation logs (they share one
+    ``logs`` dict); only the weight-averaging swap (:mod:`core.training.averaging`), which
+    reads no logs, comes before it."""
 
     def __init__(self, val_plan: BatchPlan, metrics: list[str]) -> None:
         super().__init__()

@@ -20,6 +20,7 @@ from typing import Iterable, Mapping, NamedTuple
 
 import pandas as pd
 
+from core.store.config_columns import CONFIG_INDEX_COLUMNS
 from core.training.spec import STRATEGIES
 
 __all__ = [
@@ -49,10 +50,10 @@ FOLD_CONFIG_COLUMNS = ("dataset", "model", "strategy", "profile", "seed")
 SEED_CONFIG_COLUMNS = ("dataset", "model", "strategy", "profile")
 #: Factors that also separate configurations (and cross-validations) when the run frame
 #: carries them, as the store's index does (:mod:`core.store.config_columns`): runs differing
-#: only in recipe overrides, weights, split seed, folds, budget or source (trained here or
-#: imported) are different configurations, never seeds of one. Optional so that a hand-made
-#: frame of the factors alone still groups.
-OPTIONAL_SEED_COLUMNS = ("overrides", "weights", "split_seed", "n_folds", "budget_s", "source")
+#: only in recipe overrides, weights, split seed, folds, budget, budget planner or source
+#: (trained here or imported) are different configurations, never seeds of one. Optional so
+#: that a hand-made frame of the factors alone still groups.
+OPTIONAL_SEED_COLUMNS = CONFIG_INDEX_COLUMNS
 
 #: The IDC study's columns (Aimyshev, Bakytbek & Baiturov, Fig. 6) and the (model, strategy)
 #: runs that stand for them.
@@ -195,7 +196,9 @@ def variant_words(factors: Mapping[str, str]) -> str:
     if factors.get("split_seed", "") not in ("", "0", "<NA>"):
         words.append(f"split seed {factors['split_seed']}")
     if factors.get("budget_s", "") not in ("", "nan", "<NA>"):
-        words.append(f"{float(factors['budget_s']) / 60:g} min")
+        planner = factors.get("planner", "")
+        words.append(f"{float(factors['budget_s']) / 60:g} min"
+                     + (f" (planner {planner})" if planner not in ("", "nan", "<NA>") else ""))
     return " · ".join(words)
 
 

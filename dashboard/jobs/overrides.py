@@ -40,8 +40,9 @@ def overrides_box(models: list[str], profile: str) -> tuple[str, ...]:
 
 def recipes_frame(models: list[str], profile: str) -> pd.DataFrame:
     """One row per settable recipe field, one column per model: the values as typed back.
-    A budget run starts from the quick recipe (its size, images and epochs are chosen at run
-    time), so that is what the budget profile shows."""
+    A budget run starts from the quick recipe (its size, images, epochs, early stopping and
+    weight averaging are chosen at run time, except those the user sets), so that is what the
+    budget profile shows."""
     from core.training.resolve import recipe_profile
     from models import get_entry
     from models.overrides import SETTABLE, format_value

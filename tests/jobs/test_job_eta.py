@@ -61,6 +61,20 @@ def test_the_running_run_uses_the_rates_then_its_own_epochs():
     assert run.remaining_s == pytest.approx(3 * 3.0 + 2.0)  # its own 3 s epochs now
 
 
+def test_a_budget_runs_time_left_is_at_most_what_is_left_of_its_budget():
+    """A budget run plans every epoch its budget fits (and usually stops early): 40 planned
+    epochs of 3 s would be 2 min more, but only 50 s of its 90 s budget are left."""
+    import dataclasses
+    import time
+
+    spec = dataclasses.replace(tiny(), profile="budget", budget_s=90.0)
+    run = RunState(index=0, spec=spec, status=RUNNING, started_at=time.time() - 40.0,
+                   epochs=50, epoch=10, fraction=10 / 50 * 0.9, epoch_seconds=(3.0,) * 10)
+    assert run.remaining_s == pytest.approx(50.0, abs=1.0)
+    plain = dataclasses.replace(run, spec=tiny())
+    assert plain.remaining_s > 100  # the same run without a budget: its own epochs' time
+
+
 def test_a_finished_job_says_how_long_it_took():
     job = _job(1)
     job.run_planned(0, PLAN)

@@ -26,13 +26,16 @@ def _commit(store: ResultsStore, overrides: dict | None = None, **changes) -> st
 def test_fields_from_a_trained_and_an_imported_run():
     trained = config_fields(
         {"split": {"seed": 3, "n_folds": 5}, "weights": "imagenet",
-         "budget": {"seconds": 600.0}}, {"spec": {"overrides": {"lr": 0.01, "epochs": 3}}})
+         "budget": {"seconds": 600.0, "planner": 4}},
+        {"spec": {"overrides": {"lr": 0.01, "epochs": 3}}})
     assert trained == {"overrides": '{"epochs": 3, "lr": 0.01}', "weights": "imagenet",
-                       "split_seed": 3, "n_folds": 5, "budget_s": 600.0, "source": "trained"}
+                       "split_seed": 3, "n_folds": 5, "budget_s": 600.0, "planner": 4,
+                       "source": "trained"}
     imported = config_fields({"source": "imported", "split": {"own": True},
                               "weights": None}, {"import": {"kind": "predictions"}})
     assert imported == {"overrides": None, "weights": None, "split_seed": None,
-                        "n_folds": None, "budget_s": None, "source": "imported"}
+                        "n_folds": None, "budget_s": None, "planner": None,
+                        "source": "imported"}
     assert set(config_fields({}, {}).values()) == {None}  # a corrupt run's row
 
 
@@ -50,6 +53,22 @@ def test_runs_differing_only_in_overrides_are_two_configurations(store: ResultsS
         "tiny_cnn on demo · scratch · quick · epochs=20 · split seed 7",
         "tiny_cnn on demo · scratch · quick · split seed 7"]
     assert groups[0].seeds == (0, 1, 2)
+
+
+def test_budget_runs_of_two_planners_are_two_configurations(store: ResultsStore):
+    """A new planner spends the same budget differently: its seeds are not the old one's."""
+    def budget(planner: int, seed: int) -> str:
+        return _commit(store, None, seed=seed, fold=None, profile="budget",
+                       budget={"seconds": 600.0, "planner": planner})
+    old = [budget(3, s) for s in (0, 1)]
+    new = [budget(4, s) for s in (0, 1)]
+    runs = store.list_runs()
+    assert runs.set_index("run_id").loc[new[0], "planner"] == 4
+    groups = seed_groups(runs, [*old, *new])
+    assert sorted(g.run_ids for g in groups) == sorted([tuple(old), tuple(new)])
+    assert sorted(g.name for g in groups) == [
+        f"tiny_cnn on demo · scratch · budget · split seed 7 · 10 min (planner {p})"
+        for p in (3, 4)]
 
 
 def test_split_seed_and_weights_separate_configurations(store: ResultsStore):

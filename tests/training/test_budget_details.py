@@ -64,6 +64,15 @@ def test_the_table_keeps_its_row_order_with_runs_with_and_without_a_budget(budge
     assert table.loc[BUDGET_ROWS, "budget"].notna().all()
 
 
+def test_a_run_with_averaged_weights_says_so_in_its_recipe():
+    plain = {"optimizer": "adam", "learning_rate": 0.001, "schedule": "constant",
+             "batch_size": 32, "epochs": 40, "augmentation": "light", "max_train_images": None}
+    averaged = RunRecord.from_dict({"recipe": {**plain, "ema_momentum": 0.99}})
+    assert run_facts(averaged)["recipe"].endswith(
+        "max train images None, weights averaged (momentum 0.9900)")
+    assert "averaged" not in run_facts(RunRecord.from_dict({"recipe": plain}))["recipe"]
+
+
 def test_a_run_the_guard_stopped_says_so():
     plan = BudgetFacts.from_section({"budget_s": 90.0, "within_budget": False, "actual_s": 101.4,
                                      "expected_s": 80.0, "probe_s": 5.0,
