@@ -10,7 +10,8 @@ convolutional network better, in the order this planner buys it:
    so planner 1's "10 epochs" bought 170 updates at 224 px and a model near chance (measured
    on BUSI: AUC 0.54, where a 96 px plain script trained for 60 epochs reached 0.69);
 2. all the training images (a random subset throws information away for good);
-3. larger inputs (lesion texture and margins are lost at 50 px), up to the largest candidate;
+3. larger inputs (lesion texture and margins are lost at 50 px), up to the largest candidate
+   and never above the images' own size (planner 5, :func:`candidate_sizes`);
 4. more epochs, up to what the budget fits (planner 4; planners 1-3 stopped at the recipe's
    own count, sized for the study's data and hardware, and left three quarters of a 10-minute
    budget unused on a small dataset). Early stopping ends a run that has stopped improving, so
@@ -83,7 +84,7 @@ AVERAGE_SPANS = 4
 PLANNED_FIELDS = ("input_size", "epochs", "max_train_images", "early_stopping_patience",
                   "monitor", "ema_momentum", "batchnorm_momentum")
 #: Bumped when the planner's rules change, so a budget run planned by other rules is another run.
-PLANNER_VERSION = 4
+PLANNER_VERSION = 5
 #: What early stopping watches, and how it is said in the plan's reasons and Run details.
 MONITOR_WORDS = {"val_auc": "validation AUC", "val_loss": "validation loss",
                  "val_accuracy": "validation accuracy", "loss": "training loss",
@@ -192,16 +193,19 @@ def candidate_sizes(min_size: int, native_side: float | None = None,
     """The sizes to consider for a model whose smallest input is ``min_size`` px.
 
     One size when the user fixed ``input_size`` with an override (the planner never overrules
-    a user). Sizes above the images' own (median shorter side, ``native_side``) are left out
-    but for the first candidate at or above it: upsampling 28 px images to 224 px adds no
-    detail, only cost.
+    a user). When the images (their median shorter side, ``native_side``) are smaller than the
+    largest candidate, their own size is the largest (or the model's minimum, if that is
+    larger): upsampling adds no detail, only cost. Planners 1-4 took the first candidate at or
+    above the images' size instead, so 28 px images trained at 64 px: five times the pixels
+    per image, so a fifth of the epochs a budget buys, for the same information.
     """
     if fixed is not None:
         return (int(fixed),)
     sizes = [s for s in CANDIDATE_SIZES if s >= min_size]
     if native_side is not None:
-        above = [s for s in sizes if s >= native_side]
-        sizes = [s for s in sizes if s < native_side] + above[:1]
+        own = max(int(min_size), round(native_side))
+        if own < max(sizes, default=0):
+            sizes = [s for s in sizes if s < own] + [own]
     return tuple(sizes) if sizes else (int(min_size),)
 
 

@@ -32,9 +32,9 @@ def budget_store(squares_registry, tmp_path_factory):
 def test_a_budget_run_records_what_it_chose_why_and_how_long_it_took(budget_store):
     store, run, events = budget_store
     plan = run.record["budget"]
-    # 40 px images: the planner goes no further than the first candidate above them
-    assert plan["input_size"] == 64 == run.record["model"]["input_size"]
-    assert run.record["recipe"]["input_size"] == 64
+    # 40 px images: the planner goes no further than their own size (planner 5)
+    assert plan["input_size"] == 40 == run.record["model"]["input_size"]
+    assert run.record["recipe"]["input_size"] == 40
     assert 10 <= plan["epochs"] <= 12 and run.record["recipe"]["epochs"] == plan["epochs"]
     assert plan["train_images"] == run.record["data"]["images_per_epoch"]  # all of them
     assert plan["rates"]["source"] == "probe" and plan["rates"]["train"] > 0
@@ -69,7 +69,7 @@ def test_the_measured_rates_are_remembered_and_used_by_the_next_plan(budget_stor
                                                                     squares_registry):
     store, _, _ = budget_store
     table = json.loads((store.root / FILE_NAME).read_text())
-    assert any("|idc_own|64|8|" in key for key in table)
+    assert any("|idc_own|40|8|" in key for key in table)
     events: list = []
     again = train_run(RunSpec("squares", "idc_own", profile="budget", seed=1, **BUDGET), store,
                       progress=events.append, registry_path=squares_registry)
