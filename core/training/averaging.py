@@ -8,6 +8,11 @@ trajectory. An exponential moving average of the weights over the last ~100 step
 averaging, as timm and the EfficientNet training keep one) removes the second part, so early
 stopping compares models rather than step noise, and the averaged weights are the ones that
 tend to generalise better (Izmailov et al. 2018, "Averaging weights leads to wider optima").
+Keras averages only the trainable weights; BatchNorm's moving statistics are averages of their
+own, so a recipe that averages should let them follow the same window (``batchnorm_momentum`` =
+``ema_momentum``, as the budget planner sets it; timm and the TF EfficientNet code average the
+statistics with the weights), or the averaged weights are normalised with statistics of the
+last few raw steps.
 
 Keras does the averaging (``use_ema`` on the optimizer, :func:`models.make_optimizer`) and the
 swapping (``keras.callbacks.SwapEMAWeights(swap_on_epoch=True)``): from each epoch's end to the

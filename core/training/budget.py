@@ -23,9 +23,9 @@ Planner 4 also averages the weights (:mod:`core.training.averaging`): an exponen
 average over the last ``max(MIN_AVERAGED_UPDATES, one epoch)`` optimizer steps, which validation,
 early stopping and the saved model use. A longer look at a noisy validation curve picks its
 luckiest epoch more often; averaged weights make neighbouring epochs differ by what the network
-learnt rather than by the last steps' noise. Runs too short to average (fewer than
-``AVERAGE_SPANS`` averaging windows of updates) and runs whose user set ``ema_momentum`` are left
-as they are.
+learnt rather than by the last steps' noise; BatchNorm's statistics follow the same window.
+Runs too short to average (fewer than ``AVERAGE_SPANS`` averaging windows of updates) and runs
+whose user set ``ema_momentum`` or ``batchnorm_momentum`` are left as they are.
 
 The time model is plain arithmetic on measured rates: ``overhead + epochs * (m / train_rate +
 passes * n_val / predict_rate) + (n_val + n_test) / predict_rate``, planned to
@@ -249,7 +249,8 @@ def plan(budget_s: float, work: Workload, rates: Mapping[int, Rates], *,
     if not rates:
         raise ValueError("plan() needs the rates of at least one input size.")
     usable = budget_s * PLAN_FRACTION
-    least = int(fixed_epochs) if fixed_epochs else least_epochs(math.ceil(work.epoch_images(work.n_train)), batch_size)
+    least = (int(fixed_epochs) if fixed_epochs
+             else least_epochs(math.ceil(work.epoch_images(work.n_train)), batch_size))
     most = int(fixed_epochs) if fixed_epochs else max(MAX_PLANNED_EPOCHS, least)
     chosen = None
     for size in sorted(rates, reverse=True):  # largest input first, with all images
