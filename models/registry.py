@@ -34,11 +34,18 @@ class ModelEntry:
     quick: Recipe
     supports_imagenet: bool
     preprocessing: str
+    #: How many input pixels one position of ``last_conv_layer``'s map spans (the product of
+    #: the network's downsamplings; a power of two, checked in tests/models/test_entries.py).
+    #: 1: not declared (hand-made entries): only ``min_input_size`` bounds the input.
+    feature_stride: int = 1
 
     def __post_init__(self) -> None:
         problems = []
         if self.family not in FAMILIES:
             problems.append(f"family {self.family!r} not in {FAMILIES}")
+        if not isinstance(self.feature_stride, int) or self.feature_stride < 1:
+            problems.append(f"feature_stride must be a whole number >= 1, got "
+                            f"{self.feature_stride!r}")
         if self.head not in HEADS:
             problems.append(f"head {self.head!r} not in {HEADS}")
         if self.preprocessing not in PREPROCESSING_MODES:
@@ -53,6 +60,15 @@ class ModelEntry:
             problems.append(f"quick profile has {self.quick.epochs} epochs (> {QUICK_MAX_EPOCHS})")
         if problems:
             raise ValueError(f"Registry entry {self.name!r} is inconsistent: {'; '.join(problems)}")
+
+    @property
+    def useful_min_size(self) -> int:
+        """The smallest input worth training on: ``min_input_size``, and at least two
+        positions of the last feature map per side. At one (MobileNetV2 and EfficientNet-B0 at
+        their 32 px minimum) the network sees the image as a single position and Grad-CAM has
+        nothing to place; measured on BreastMNIST, they stayed at validation AUC 0.71 / 0.65
+        there against 0.82 / 0.83 at 64 px (benchmarks/breastmnist_reference.py)."""
+        return max(self.min_input_size, 2 * self.feature_stride)
 
     def recipe(self, profile: str = "quick", overrides: Mapping[str, Any] | None = None) -> Recipe:
         """The recipe for a profile: "paper" (the study's settings) or "quick" (CPU-sized),
@@ -293,45 +309,51 @@ def _entries() -> list[ModelEntry]:
         ModelEntry(
             name="idc_initial", title="IDC initial separable-conv CNN (CancerNet)",
             citation=_IDC, family="idc", builder=f"{own}:build_idc_initial", head="softmax",
-            last_conv_layer="block3_sepconv3", min_input_size=8, paper=_IDC_PAPER,
+            last_conv_layer="block3_sepconv3",
+            feature_stride=4, min_input_size=8, paper=_IDC_PAPER,
             quick=_IDC_QUICK, supports_imagenet=False, preprocessing="scale01",
         ),
         ModelEntry(
             name="idc_own", title="IDC own Conv+BN CNN", citation=_IDC, family="idc",
             builder=f"{own}:build_idc_own", head="softmax", last_conv_layer="block3_conv2",
-            min_input_size=8, paper=_IDC_PAPER, quick=_IDC_QUICK, supports_imagenet=False,
-            preprocessing="scale01",
+            feature_stride=4, min_input_size=8, paper=_IDC_PAPER, quick=_IDC_QUICK,
+            supports_imagenet=False, preprocessing="scale01",
         ),
         ModelEntry(
             name="idc_xception", title="IDC Xception", citation=_IDC, family="idc",
             builder=f"{app}:build_idc_xception", head="softmax",
-            last_conv_layer="block14_sepconv2", min_input_size=71, paper=_IDC_XCEPTION_PAPER,
+            last_conv_layer="block14_sepconv2",
+            feature_stride=32, min_input_size=71, paper=_IDC_XCEPTION_PAPER,
             quick=_quick(_IDC_XCEPTION_PAPER, batch_size=32, epochs=3, max_train_images=1000),
             supports_imagenet=True, preprocessing="tf",
         ),
         ModelEntry(
             name="melanoma_cnn_v1", title="Melanoma CNN v1 (5 conv, Dense 512)",
             citation=_MELANOMA, family="melanoma", builder=f"{own}:build_melanoma_cnn_v1",
-            head="sigmoid", last_conv_layer="conv5", min_input_size=94, paper=_MELANOMA_PAPER,
+            head="sigmoid", last_conv_layer="conv5",
+            feature_stride=16, min_input_size=94, paper=_MELANOMA_PAPER,
             quick=_melanoma_quick(96), supports_imagenet=False, preprocessing="scale01",
         ),
         ModelEntry(
             name="melanoma_cnn_v2", title="Melanoma CNN v2 (6 conv up to 512, Dense 1024)",
             citation=_MELANOMA, family="melanoma", builder=f"{own}:build_melanoma_cnn_v2",
-            head="sigmoid", last_conv_layer="conv6", min_input_size=190, paper=_MELANOMA_PAPER,
+            head="sigmoid", last_conv_layer="conv6",
+            feature_stride=64, min_input_size=190, paper=_MELANOMA_PAPER,
             quick=_melanoma_quick(192), supports_imagenet=False, preprocessing="scale01",
         ),
         ModelEntry(
             name="melanoma_cnn_v3", title="Melanoma CNN v3 (large first kernels 13/11/7/5)",
             citation=_MELANOMA, family="melanoma", builder=f"{own}:build_melanoma_cnn_v3",
-            head="sigmoid", last_conv_layer="conv6", min_input_size=248, paper=_MELANOMA_PAPER,
+            head="sigmoid", last_conv_layer="conv6",
+            feature_stride=128, min_input_size=248, paper=_MELANOMA_PAPER,
             quick=_melanoma_quick(248), supports_imagenet=False, preprocessing="scale01",
         ),
         ModelEntry(
             name="breakhis_densenet201", title="BreakHis DenseNet201 transfer",
             citation=_BREAKHIS_CHIHA, family="breakhis",
             builder=f"{app}:build_breakhis_densenet201", head="softmax",
-            last_conv_layer="conv5_block32_2_conv", min_input_size=32, paper=_CHIHA_PAPER,
+            last_conv_layer="conv5_block32_2_conv",
+            feature_stride=32, min_input_size=32, paper=_CHIHA_PAPER,
             quick=_quick(_CHIHA_PAPER, **_APP_QUICK), supports_imagenet=True,
             preprocessing="torch",
         ),
@@ -339,7 +361,8 @@ def _entries() -> list[ModelEntry]:
             name="breakhis_resnet50", title="BreakHis ResNet50 transfer",
             citation=_BREAKHIS_CHIHA, family="breakhis",
             builder=f"{app}:build_breakhis_resnet50", head="softmax",
-            last_conv_layer="conv5_block3_3_conv", min_input_size=32, paper=_CHIHA_PAPER,
+            last_conv_layer="conv5_block3_3_conv",
+            feature_stride=32, min_input_size=32, paper=_CHIHA_PAPER,
             quick=_quick(_CHIHA_PAPER, **_APP_QUICK), supports_imagenet=True,
             preprocessing="caffe",
         ),
@@ -347,14 +370,16 @@ def _entries() -> list[ModelEntry]:
             name="breakhis_resnet50_sigmoid", title="BreakHis ResNet50 + sigmoid, cyclical LR",
             citation=_BREAKHIS_RAHA, family="breakhis",
             builder=f"{app}:build_breakhis_resnet50_sigmoid", head="sigmoid",
-            last_conv_layer="conv5_block3_3_conv", min_input_size=32, paper=_RAHA_PAPER,
+            last_conv_layer="conv5_block3_3_conv",
+            feature_stride=32, min_input_size=32, paper=_RAHA_PAPER,
             quick=_RAHA_QUICK, supports_imagenet=True, preprocessing="caffe",
         ),
         ModelEntry(
             name="inbreast_inceptionv3", title="INbreast InceptionV3 + conv head",
             citation=_INBREAST, family="mammography",
             builder=f"{app}:build_inbreast_inceptionv3", head="softmax",
-            last_conv_layer="head_conv", min_input_size=75, paper=_INBREAST_PAPER,
+            last_conv_layer="head_conv",
+            feature_stride=32, min_input_size=75, paper=_INBREAST_PAPER,
             quick=_quick(_INBREAST_PAPER, **{**_APP_QUICK, "input_size": 75}),
             supports_imagenet=True, preprocessing="tf",
         ),
@@ -362,14 +387,15 @@ def _entries() -> list[ModelEntry]:
             name="mobilenet_v2", title="MobileNetV2 baseline",
             citation="Sandler et al. 2018 (MobileNetV2); not a seed study: CPU baseline",
             family="baseline", builder=f"{app}:build_mobilenet_v2", head="softmax",
-            last_conv_layer="Conv_1", min_input_size=32, paper=_BASELINE_PAPER,
+            last_conv_layer="Conv_1", feature_stride=32, min_input_size=32, paper=_BASELINE_PAPER,
             quick=_BASELINE_QUICK, supports_imagenet=True, preprocessing="tf",
         ),
         ModelEntry(
             name="efficientnet_b0", title="EfficientNet-B0 baseline",
             citation="Tan & Le 2019 (EfficientNet); not a seed study: CPU baseline",
             family="baseline", builder=f"{app}:build_efficientnet_b0", head="softmax",
-            last_conv_layer="top_conv", min_input_size=32, paper=_BASELINE_PAPER,
+            last_conv_layer="top_conv",
+            feature_stride=32, min_input_size=32, paper=_BASELINE_PAPER,
             quick=_BASELINE_QUICK, supports_imagenet=True, preprocessing="none",
         ),
     ]

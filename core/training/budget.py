@@ -190,12 +190,13 @@ def parse_budget(text: str | float | int) -> float:
 
 def candidate_sizes(min_size: int, native_side: float | None = None,
                     fixed: int | None = None) -> tuple[int, ...]:
-    """The sizes to consider for a model whose smallest input is ``min_size`` px.
+    """The sizes to consider for a model whose smallest useful input is ``min_size`` px
+    (:attr:`models.ModelEntry.useful_min_size`: its minimum, and at least a 2x2 last map).
 
     One size when the user fixed ``input_size`` with an override (the planner never overrules
     a user). When the images (their median shorter side, ``native_side``) are smaller than the
-    largest candidate, their own size is the largest (or the model's minimum, if that is
-    larger): upsampling adds no detail, only cost. Planners 1-4 took the first candidate at or
+    largest candidate, their own size is the largest (or the model's useful minimum, if that is
+    larger): upsampling adds no detail, only cost, where the network keeps a spatial map. Planners 1-4 took the first candidate at or
     above the images' size instead, so 28 px images trained at 64 px: five times the pixels
     per image, so a fifth of the epochs a budget buys, for the same information.
     """

@@ -74,7 +74,7 @@ def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
     spec, entry = resolved.spec, resolved.entry
     check_budget_override(resolved)  # before minutes of measuring speed
     overrides = spec.overrides or {}
-    sizes = candidate_sizes(entry.min_input_size, _native_side(resolved),
+    sizes = candidate_sizes(entry.useful_min_size, _native_side(resolved),
                             overrides.get("input_size"))
     n_classes = len(resolved.dataset.class_names)
     batch = resolved.recipe.batch_size

@@ -10,6 +10,8 @@ one custom layer is covered in test_preprocessing.py).
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 import keras
@@ -175,3 +177,16 @@ def test_tf_keras_vis_grad_cam_runs_on_the_named_layer(name, size):
         seek_penultimate_conv_layer=False)
     assert cam.shape == (1, size, size) and np.isfinite(cam).all()
     assert model.layers[-1].activation.__name__ == entry.head  # clone=True left ours intact
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_the_declared_feature_stride_is_the_built_networks(name):
+    """``feature_stride`` (which bounds the budget planner's smallest input, at a 2x2 last map)
+    is the largest power of two within the input/last-map ratio of the real network at 256 px
+    (valid convolutions shrink the map a little more than the poolings alone)."""
+    entry = REGISTRY[name]
+    model = entry.build((256, 256, 3), 2)
+    side = model.get_layer(entry.last_conv_layer).output.shape[1]
+    assert entry.feature_stride == 2 ** math.floor(math.log2(256 / side))
+    assert entry.useful_min_size >= max(entry.min_input_size, 2 * entry.feature_stride)
+    keras.backend.clear_session()

@@ -78,10 +78,16 @@ def test_early_stopping_patience_scales_with_epochs():
 
 
 def test_sizes_respect_the_model_minimum_the_images_and_a_user_override():
+    from models import REGISTRY
+
+    # the useful minimum: the model's own, and two positions of its last map per side
+    assert REGISTRY["idc_own"].useful_min_size == 8
+    assert REGISTRY["mobilenet_v2"].useful_min_size == 64
+    assert REGISTRY["efficientnet_b0"].useful_min_size == 64
     assert candidate_sizes(8) == (64, 96, 128, 160, 192, 224)
     assert candidate_sizes(94) == (96, 128, 160, 192, 224)
     assert candidate_sizes(8, native_side=28) == (28,)  # the images' own size, not 64 px
-    assert candidate_sizes(32, native_side=28) == (32,)  # the model's minimum
+    assert candidate_sizes(64, native_side=28) == (64,)  # e.g. MobileNetV2: a 2x2 last map
     assert candidate_sizes(94, native_side=50) == (94,)
     assert candidate_sizes(8, native_side=150.4) == (64, 96, 128, 150)
     assert candidate_sizes(8, native_side=256) == (64, 96, 128, 160, 192, 224)
