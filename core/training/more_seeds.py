@@ -14,24 +14,40 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+from core.errors import LesionlabError
 from core.store.record_parts import SpecFacts
+from core.training.budget import PLANNER_VERSION
 from core.training.runsets import missing_seeds
 from core.training.spec import RunSpec
 from core.training.validate import GridRequest, validate_grid
 
-__all__ = ["WANTED_SEEDS", "more_seed_specs"]
+__all__ = ["OlderPlanner", "WANTED_SEEDS", "more_seed_specs"]
 
 #: How many seeds a configuration is brought up to (seeds 0..2 when it has seed 0).
 WANTED_SEEDS = 3
 
 
-def more_seed_specs(spec: SpecFacts, present: Iterable[int], wanted: int = WANTED_SEEDS
-                    ) -> list[RunSpec] | None:
+class OlderPlanner(LesionlabError):
+    """The configuration's budget runs were planned by an older planner: seeds trained now
+    would be planned by this one, another configuration (Compare keeps them apart)."""
+
+
+def more_seed_specs(spec: SpecFacts, present: Iterable[int], wanted: int = WANTED_SEEDS, *,
+                    planner: int | None = None) -> list[RunSpec] | None:
     """The run specs of the seeds missing up to ``wanted`` (the smallest unused, every fold of
     a cross-validation), checked as a Train-page grid (``GridError`` lists the problems); None
-    when the stored run cannot be retrained here (an imported run has no spec)."""
+    when the stored run cannot be retrained here (an imported run has no spec).
+    ``planner``: the stored budget runs' planner version; an older one raises
+    :class:`OlderPlanner`, since new seeds could not join that configuration."""
     if not (spec.dataset and spec.model and spec.strategy and spec.profile):
         return None
+    if spec.profile == "budget" and planner is not None and planner != PLANNER_VERSION:
+        raise OlderPlanner(
+            f"These budget runs were planned by planner {planner}; this version plans with "
+            f"planner {PLANNER_VERSION}, so new seeds would be another configuration, not more "
+            "seeds of this one.",
+            fix="train this configuration again on the Train page (all its seeds) to compare "
+                "seeds planned alike")
     seeds = missing_seeds(present, wanted)
     if not seeds:
         return []

@@ -224,5 +224,6 @@ def more_seeds(sel: Selection, name: str) -> list | None:
     """The run specs that bring configuration ``name`` up to three seeds, checked as the Train
     page checks a grid (``GridError``); None for a run that cannot be retrained here."""
     config = next(c for c in configurations(sel) if c.name == name)
-    spec = data.load_run_record(config.run_ids[0]).spec
-    return more_seed_specs(spec, config.group.seeds)
+    record = data.load_run_record(config.run_ids[0])
+    planner = record.budget.planner if record.budget is not None else None
+    return more_seed_specs(record.spec, config.group.seeds, planner=planner)

@@ -28,6 +28,18 @@ def test_every_fold_of_a_cross_validation_and_the_budget_kept():
     assert {(s.n_folds, s.budget_s, s.profile) for s in specs} == {(3, 90.0, "budget")}
 
 
+def test_budget_runs_of_an_older_planner_get_no_seeds_that_could_not_join_them():
+    from core.training.budget import PLANNER_VERSION
+    from core.training.more_seeds import OlderPlanner
+
+    spec = SpecFacts.from_section({"dataset": "demo", "model": "idc_own", "strategy": "none",
+                                   "profile": "budget", "seed": 0, "budget_s": 90.0})
+    with pytest.raises(OlderPlanner, match=f"planned by planner {PLANNER_VERSION - 1}") as err:
+        more_seed_specs(spec, [0], planner=PLANNER_VERSION - 1)
+    assert "train this configuration again" in err.value.fix
+    assert [s.seed for s in more_seed_specs(spec, [0], planner=PLANNER_VERSION)] == [1, 2]
+
+
 def test_checked_as_a_grid_and_an_imported_run_has_none():
     bad = SpecFacts.from_section({"dataset": "demo", "model": "idc_own", "strategy": "none",
                                   "profile": "quick", "overrides": {"no_such_field": 1}})
