@@ -274,9 +274,9 @@ def plan(budget_s: float, work: Workload, rates: Mapping[int, Rates], *,
 
 
 def _stopping(chosen: BudgetPlan, work: Workload, patience: int | None) -> BudgetPlan:
-    """Early stopping's patience (the user's, else a quarter of the planned epochs), with the
-    reasons for it and for the rates."""
-    patience = int(patience) if patience else max(3, chosen.epochs // 4)
+    """Early stopping's patience (the user's, else the plan's: a quarter of its epochs, set by
+    :func:`_made`), with the reasons for it and for the rates."""
+    patience = int(patience) if patience else chosen.early_stopping_patience
     watched = MONITOR_WORDS.get(work.monitor, work.monitor)
     rate = chosen.rates
     reasons = chosen.reasons + (
@@ -355,7 +355,8 @@ def _smallest_size_plan(budget_s: float, work: Workload, rates: Mapping[int, Rat
 
 def _made(budget_s: float, work: Workload, rate: Rates, size: int, epochs: int, images: int,
           reasons: tuple[str, ...]) -> BudgetPlan:
-    """The plan's sizes; :func:`_stopping` sets the patience after."""
+    """The plan's sizes, with early stopping's patience a quarter of its epochs (at least 3;
+    :func:`_stopping` keeps a user's instead)."""
     return BudgetPlan(budget_s=budget_s, input_size=size, epochs=epochs, train_images=images,
                       early_stopping_patience=max(3, epochs // 4),
                       expected_s=expected_seconds(work, rate, epochs, images),
