@@ -55,7 +55,9 @@ PEER_ARM = "peer_baseline.py"
 
 class Ledger:
     """The benchmark's finished cells, one JSON object per line, keyed by (dataset, arm,
-    budget in minutes or None for the peer script, seed, planner version)."""
+    budget in minutes or None for the peer script, seed, planner version, augmentation: the
+    one the dataset's declared modality gave a budget run, None for the peer script and for
+    rows measured before datasets declared one, which trained with the model's own)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -64,7 +66,8 @@ class Ledger:
 
     @staticmethod
     def key(row: dict) -> tuple:
-        return (row["dataset"], row["arm"], row["budget_min"], row["seed"], row["planner"])
+        return (row["dataset"], row["arm"], row["budget_min"], row["seed"], row["planner"],
+                row.get("augmentation"))
 
     def find(self, **cell) -> dict | None:
         wanted = self.key(cell)
@@ -94,6 +97,11 @@ def _planner() -> int:
     return PLANNER_VERSION
 
 
+#: Both datasets are breast ultrasound, and are declared so (``modality``): a user who declares
+#: them says what the images are, and the budget profile augments for it.
+MODALITY = "ultrasound"
+
+
 def declare(name: str) -> None:
     """Declare the dataset in the temporary home. BUSI keeps one copy of its duplicate image;
     BreastMNIST's official split, which holds one image in train and test under two labels, is
@@ -102,12 +110,19 @@ def declare(name: str) -> None:
 
     if name == "busi":
         spec = DatasetSpec(name="busi", kind="folders", path=str(BUSI),
-                           positive_class="malignant", duplicates="drop")
+                           positive_class="malignant", duplicates="drop", modality=MODALITY)
     else:
         spec = DatasetSpec(name="breastmnist", kind="medmnist", path=str(BREASTMNIST),
                            class_names=("malignant", "normal+benign"),
-                           positive_class="malignant", duplicates="keep")
+                           positive_class="malignant", duplicates="keep", modality=MODALITY)
     save_spec(spec, replace=True)
+
+
+def budget_augmentation() -> str:
+    """The augmentation a budget run on the declared datasets trains with."""
+    from core.datasets.augment import MODALITY_AUGMENTATION
+
+    return MODALITY_AUGMENTATION[MODALITY]
 
 
 def reference(dataset: str, seed: int, size: int, epochs: int, split_csv: Path | None) -> dict:
@@ -159,7 +174,8 @@ def budget_run(dataset: str, model: str, minutes: float, seed: int, store) -> di
               "expected_s": plan.get("expected_s"), "train_images": plan.get("train_images"),
               "planned_epochs": plan.get("epochs"),
               "patience": plan.get("early_stopping_patience"),
-              "ema_momentum": plan.get("ema_momentum")}
+              "ema_momentum": plan.get("ema_momentum"),
+              "augmentation": run.record["recipe"].get("augmentation")}
     print(f"    {dataset} {model} {minutes:g} min seed {seed}: AUC {auc:.3f}, "
           f"{wall / 60:.1f} min ({wall / (minutes * 60):.0%} of budget), "
           f"{result['size']} px, {result['epochs']} epochs, load {load:.1f}", flush=True)
@@ -172,7 +188,7 @@ def line(name: str, results: list[dict], budget_min: float | None) -> str:
     walls = [r["wall"] / 60 for r in results]
     share = f"{max(walls) / budget_min:5.0%}" if budget_min else "    -"
     loads = f"load {min(r['load'] for r in results):.1f}-{max(r['load'] for r in results):.1f}"
-    return (f"  {name:32s} AUC {statistics.mean(aucs):.3f} (SD {sd:.3f}, n={len(aucs)})  "
+    return (f"  {name:46s} AUC {statistics.mean(aucs):.3f} (SD {sd:.3f}, n={len(aucs)})  "
             f"wall {statistics.mean(walls):5.1f} min (max {max(walls):.1f}, {share} of budget)"
             f"  {loads}")
 
@@ -182,12 +198,14 @@ def summary(ledger: Ledger, planner: int) -> None:
     for dataset in dict.fromkeys(r["dataset"] for r in ledger.rows):
         rows = [r for r in ledger.rows if r["dataset"] == dataset
                 and (r["arm"] == PEER_ARM or r["planner"] == planner)]
-        arms = dict.fromkeys((r["arm"], r["budget_min"]) for r in rows)
+        arms = dict.fromkeys((r["arm"], r["budget_min"], r.get("augmentation")) for r in rows)
         print(f"\n{dataset} (planner {planner}):")
-        for arm, minutes in sorted(arms, key=lambda a: (a[1] or 0, a[0] != PEER_ARM, a[0])):
-            cells = [r for r in rows if (r["arm"], r["budget_min"]) == (arm, minutes)]
+        for arm, minutes, aug in sorted(arms, key=lambda a: (a[1] or 0, a[0] != PEER_ARM, a[0],
+                                                             a[2] or "")):
+            cells = [r for r in rows
+                     if (r["arm"], r["budget_min"], r.get("augmentation")) == (arm, minutes, aug)]
             name = (f"{arm} ({cells[0]['size']} px)" if arm == PEER_ARM
-                    else f"{arm}, budget {minutes:g} min")
+                    else f"{arm}, budget {minutes:g} min, {aug or 'model own'} aug.")
             print(line(name, cells, minutes), flush=True)
 
 
@@ -229,7 +247,8 @@ def measure(args, ledger: Ledger, planner: int) -> None:
             for model in args.models.split(","):
                 for seed in range(args.seeds):
                     cell = {"dataset": dataset, "arm": model, "budget_min": minutes,
-                            "seed": seed, "planner": planner}
+                            "seed": seed, "planner": planner,
+                            "augmentation": budget_augmentation()}
                     if not ledger.find(**cell):
                         ledger.add({**cell, **budget_run(dataset, model, minutes, seed, store)})
 

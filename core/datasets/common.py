@@ -17,6 +17,11 @@ TASKS = ("binary", "multiclass")
 DUPLICATE_POLICIES = ("refuse", "drop", "keep")
 #: The positive class of a binary dataset that names none.
 DEFAULT_POSITIVE = "malignant"
+#: What kind of images a dataset holds, when its declaration says so. It decides which random
+#: transforms keep a label true (:data:`core.datasets.augment.MODALITY_AUGMENTATION`): a
+#: histology patch has no up, an ultrasound image does (the probe is at the top, and the
+#: shadow below a lesion is one of its signs).
+MODALITIES = ("histology", "dermoscopy", "mammography", "ultrasound")
 
 FIRST = (
     Setting("name", str, help="short unique name used on every page"),
@@ -31,6 +36,9 @@ FIRST = (
     Setting("label_map_default", str | None, None, help="the class of every raw label not in "
             "label_map; without it an unmapped label is an error"),
     Setting("description", str, ""),
+    Setting("modality", str | None, None, choices=MODALITIES,
+            help="the kind of images (one of MODALITIES); the budget profile augments for it "
+            "instead of with the augmentation of the study the network came from"),
 )
 
 LAST = (
@@ -51,7 +59,11 @@ LABEL_MAP_ROW = row(
 )
 
 FORM_TAIL = (
-    row(Ask("description", "Description (optional)")),
+    row(Ask("description", "Description (optional)"),
+        Ask("modality", "Kind of images (optional)", "select", options=("", *MODALITIES),
+            help="Budget runs augment for it: e.g. an ultrasound image is never flipped "
+            "upside down. Not said: each network's own study's augmentation."),
+        widths=(2, 1)),
     row(Ask("duplicates", "Identical images under two labels or in two splits", "select",
             options=DUPLICATE_POLICIES,
             help="refuse: training stops until they are fixed (the check lists them); drop: "

@@ -98,11 +98,14 @@ class RunState:
         """Seconds this run still needs (0 once finished; ``None`` with no measured speed):
         its plan's rates until an epoch ended, then its own epoch times. A budget run ends
         within its budget whatever its planned epochs say (it plans every epoch the budget
-        fits and usually stops early), so what is left of the budget caps the estimate."""
+        fits and usually stops early), so what is left of the budget caps the estimate; a
+        queued budget run, which is planned only when it starts, counts its whole budget."""
         if self.finished:
             return 0.0
         if self.status != RUNNING:
-            return self.plan.total_s if self.plan else None
+            if self.plan:
+                return self.plan.total_s
+            return float(self.spec.budget_s) if self.spec.budget_s else None
         epochs = self.epochs or (self.plan.epochs if self.plan else None)
         done = self.fraction / TRAIN_SHARE * epochs if epochs else 0.0
         left = run_remaining_s(self.plan, epochs_done=done, epoch_seconds=self.epoch_seconds,

@@ -1,6 +1,6 @@
 """The index columns that tell configurations apart beyond dataset, model, strategy and
 profile: recipe overrides, weights, the split's seed and folds, the budget and the rules of the
-planner that spent it, and the source.
+planner that spent it, the augmentation trained with, and the source.
 
 Why they are in the index: the Compare page groups runs identical except for the seed into one
 configuration (:func:`core.training.runsets.seed_groups`) from the run index alone, without
@@ -24,7 +24,7 @@ __all__ = ["CONFIG_INDEX_COLUMNS", "TRAINED", "config_fields"]
 
 #: The columns, in index order.
 CONFIG_INDEX_COLUMNS = ("overrides", "weights", "split_seed", "n_folds", "budget_s", "planner",
-                        "source")
+                        "augmentation", "source")
 #: The source of a run trained here (an imported run's identity names its own, "imported").
 TRAINED = "trained"
 
@@ -49,6 +49,7 @@ def config_fields(identity: Mapping[str, Any], record: Mapping[str, Any]) -> dic
     budget = _section(identity, "budget")
     seconds = budget.get("seconds")
     source = identity.get("source")
+    augmentation = _section(identity, "recipe").get("augmentation")
     return {
         "overrides": json.dumps(overrides, sort_keys=True, default=str)
         if isinstance(overrides, Mapping) else None,
@@ -60,5 +61,9 @@ def config_fields(identity: Mapping[str, Any], record: Mapping[str, Any]) -> dic
         # planners choose differently (planner 4 trains up to 4x longer than 3): seeds of one
         # budget configuration come from one planner
         "planner": _whole(budget.get("planner")),
+        # the trained recipe's augmentation: a budget run on a dataset that declares its
+        # modality augments for it (core.training.resolve), so seeds trained before and after
+        # the declaration are two configurations; a user's choice is in ``overrides`` too
+        "augmentation": augmentation if isinstance(augmentation, str) else None,
         "source": source if isinstance(source, str) else (TRAINED if identity else None),
     }

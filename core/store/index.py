@@ -46,8 +46,9 @@ __all__ = ["INDEX_COLUMNS", "LIST_COLUMNS", "RUNS_TABLE", "SUMMARY_COLUMNS", "In
 
 _log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4  # bump when the table changes: an older index is then rebuilt automatically
-# (3: the configuration columns of core.store.config_columns; 4: their budget planner)
+SCHEMA_VERSION = 5  # bump when the table changes: an older index is then rebuilt automatically
+# (3: the configuration columns of core.store.config_columns; 4: their budget planner;
+# 5: the augmentation trained with)
 BUSY_TIMEOUT_S = 15.0
 WRITE_LOCK_TIMEOUT_S = 60.0
 
@@ -69,7 +70,7 @@ _CREATE = f"""
 CREATE TABLE runs (
     run_id TEXT PRIMARY KEY NOT NULL,
     dataset, model, strategy, profile, seed, fold,
-    overrides, weights, split_seed, n_folds, budget_s, planner, source,
+    overrides, weights, split_seed, n_folds, budget_s, planner, augmentation, source,
     created_at TEXT, device, wall_time_s REAL,
     status TEXT NOT NULL CHECK (status IN ('ok', 'corrupt')),
     code_version,

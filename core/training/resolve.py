@@ -33,6 +33,7 @@ from core.datasets import (
     load_dataset,
     split_fingerprint,
 )
+from core.datasets.augment import MODALITY_AUGMENTATION
 from core.datasets.usable import UsableData, usable_data
 from core.store import CODE_VERSION, run_id
 from core.training.budget import PLANNER_VERSION, users_planned_fields
@@ -78,6 +79,7 @@ def resolve(spec: RunSpec, registry_path: Path | None = None) -> ResolvedRun:
         recipe = entry.recipe(recipe_profile(spec.profile), spec.overrides)
     except (TypeError, ValueError) as exc:
         raise RunSpecError(f"Invalid recipe override {spec.overrides}: {exc}") from exc
+    recipe = _augmented_for_the_images(recipe, spec, dataset)
     entry.check_input(recipe.input_size, len(dataset.class_names))
     weights = resolve_weights(entry, spec.weights)
     identity = {
@@ -114,6 +116,18 @@ def with_usable_data(resolved: ResolvedRun) -> ResolvedRun:
 def recipe_profile(profile: str) -> str:
     """The registry profile a run's recipe starts from (budget runs start from quick's)."""
     return BUDGET_BASE_PROFILE if profile == "budget" else profile
+
+
+def _augmented_for_the_images(recipe: Recipe, spec: RunSpec, dataset: LoadedDataset) -> Recipe:
+    """A budget run on a dataset that says what its images are augments for them
+    (:data:`~core.datasets.augment.MODALITY_AUGMENTATION`), unless the user chose an
+    augmentation. Decided here, before the identity is hashed, so the recipe stored and keyed
+    is the one trained, and declaring a modality later makes new runs rather than stale ones.
+    The paper and quick profiles keep their study's augmentation: they reproduce it."""
+    modality = dataset.spec.modality
+    if spec.profile != "budget" or modality is None or "augmentation" in (spec.overrides or {}):
+        return recipe
+    return recipe.replace(augmentation=MODALITY_AUGMENTATION[modality])
 
 
 def _budget_part(spec: RunSpec) -> dict:

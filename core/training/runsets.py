@@ -50,8 +50,8 @@ FOLD_CONFIG_COLUMNS = ("dataset", "model", "strategy", "profile", "seed")
 SEED_CONFIG_COLUMNS = ("dataset", "model", "strategy", "profile")
 #: Factors that also separate configurations (and cross-validations) when the run frame
 #: carries them, as the store's index does (:mod:`core.store.config_columns`): runs differing
-#: only in recipe overrides, weights, split seed, folds, budget, budget planner or source
-#: (trained here or imported) are different configurations, never seeds of one. Optional so
+#: only in recipe overrides, weights, split seed, folds, budget, budget planner, augmentation
+#: or source (trained here or imported) are different configurations, never seeds of one. Optional so
 #: that a hand-made frame of the factors alone still groups.
 OPTIONAL_SEED_COLUMNS = CONFIG_INDEX_COLUMNS
 
@@ -185,8 +185,10 @@ def _factor(value: object) -> str:
 
 def variant_words(factors: Mapping[str, str]) -> str:
     """What sets a configuration apart from the default, as canonical factor text gives it
-    (overrides, split seed, budget); "" for the default. Two configurations that differ only
-    there must not read the same on a page. Weights and source are left out: a model's default
+    (overrides, split seed, budget with its planner and augmentation); "" for the default. Two
+    configurations that differ only there must not read the same on a page. A run's
+    augmentation is named only beside its budget (elsewhere it differs only through an
+    override, already named). Weights and source are left out: a model's default
     weights depend on the model, and an imported run's strategy already says "imported"; pages
     that list variants side by side add them where two would otherwise read the same."""
     words = []
@@ -196,10 +198,17 @@ def variant_words(factors: Mapping[str, str]) -> str:
     if factors.get("split_seed", "") not in ("", "0", "<NA>"):
         words.append(f"split seed {factors['split_seed']}")
     if factors.get("budget_s", "") not in ("", "nan", "<NA>"):
-        planner = factors.get("planner", "")
+        how = [f"planner {factors['planner']}"] if _known(factors.get("planner")) else []
+        if _known(factors.get("augmentation")):  # the budget chose it (core.training.resolve)
+            how.append(f"{factors['augmentation']} augmentation")
         words.append(f"{float(factors['budget_s']) / 60:g} min"
-                     + (f" (planner {planner})" if planner not in ("", "nan", "<NA>") else ""))
+                     + (f" ({', '.join(how)})" if how else ""))
     return " · ".join(words)
+
+
+def _known(value: str | None) -> bool:
+    """A canonical factor text that holds a value (not a missing one)."""
+    return value not in (None, "", "nan", "<NA>", "None")
 
 
 def _group_name(factors: Mapping[str, str]) -> str:

@@ -107,8 +107,9 @@ def _widget(place, ask: Ask, key: str):
     if ask.control == "number":
         low, high, value = ask.bounds
         return place.number_input(label, low, high, value, key=key, help=tip)
-    if ask.control == "select":
-        return place.selectbox(label, ask.options, key=key, help=tip)
+    if ask.control == "select":  # an optional setting's "" option reads "not said"
+        return place.selectbox(label, ask.options, key=key, help=tip,
+                               format_func=lambda option: str(option) if option != "" else "not said")
     return place.radio(label, ask.options, horizontal=True, key=key, help=tip,
                        format_func=literal)
 

@@ -75,6 +75,19 @@ def test_a_budget_runs_time_left_is_at_most_what_is_left_of_its_budget():
     assert plain.remaining_s > 100  # the same run without a budget: its own epochs' time
 
 
+def test_a_queued_budget_run_counts_its_whole_budget():
+    """A budget run is planned only when it starts, but its budget bounds it already."""
+    import dataclasses
+
+    budget = dataclasses.replace(tiny(), profile="budget", budget_s=600.0)
+    job = Job([budget, tiny()], "t")
+    job.run_planned(1, PLAN)
+    snap = job.snapshot()
+    assert snap.runs[0].remaining_s == 600.0 and snap.remaining.unknown_runs == 0
+    assert snap.remaining.seconds == pytest.approx(600.0 + 24.5)
+    assert snap.runs[0].time_words() == "about 10 min left"
+
+
 def test_a_finished_job_says_how_long_it_took():
     job = _job(1)
     job.run_planned(0, PLAN)

@@ -99,6 +99,22 @@ def test_a_good_folder_is_saved_and_its_check_finds_the_planted_duplicate(app_en
         "malignant", "total"] == 4
 
 
+def test_the_kind_of_images_is_offered_not_said_by_default_and_saved(app_env, good_folder):
+    """The modality select starts at "not said" (no modality: each study's augmentation);
+    choosing one saves it, and budget runs then augment for it."""
+    at = open_page("pages/datasets.py")
+    at.selectbox(key="declare_kind").select("folders").run()
+    modality = at.selectbox(key="declare_folders_modality")
+    assert modality.value == "" and modality.format_func("") == "not said"
+    assert modality.options[1:] == ["histology", "dermoscopy", "mammography", "ultrasound"]
+    at.text_input(key="declare_folders_name").input("echo")
+    at.text_input(key="declare_folders_path").input(str(good_folder))
+    modality.select("ultrasound")  # a form's values count when it is submitted
+    button(at, "Validate and save").click().run()
+    assert not at.exception and not texts(at, "error")
+    assert load_registry(app_env["registry"])["echo"].modality == "ultrasound"
+
+
 def test_removing_a_declaration_keeps_the_files(app_env, good_folder):
     at = open_page("pages/datasets.py")
     _declare(at, "folders", name="to_remove", path=str(good_folder))

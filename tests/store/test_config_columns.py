@@ -30,12 +30,12 @@ def test_fields_from_a_trained_and_an_imported_run():
         {"spec": {"overrides": {"lr": 0.01, "epochs": 3}}})
     assert trained == {"overrides": '{"epochs": 3, "lr": 0.01}', "weights": "imagenet",
                        "split_seed": 3, "n_folds": 5, "budget_s": 600.0, "planner": 4,
-                       "source": "trained"}
+                       "augmentation": None, "source": "trained"}
     imported = config_fields({"source": "imported", "split": {"own": True},
                               "weights": None}, {"import": {"kind": "predictions"}})
     assert imported == {"overrides": None, "weights": None, "split_seed": None,
                         "n_folds": None, "budget_s": None, "planner": None,
-                        "source": "imported"}
+                        "augmentation": None, "source": "imported"}
     assert set(config_fields({}, {}).values()) == {None}  # a corrupt run's row
 
 
@@ -112,3 +112,22 @@ def test_an_index_of_the_old_schema_is_rebuilt_with_the_columns(store: ResultsSt
     fresh = ResultsStore(store.root).list_runs()
     pd.testing.assert_frame_equal(fresh, expected)
     assert fresh.set_index("run_id").loc[rid, "source"] == "trained"
+
+
+def test_budget_runs_augmented_for_a_declared_modality_are_another_configuration(
+        store: ResultsStore):
+    """Declaring a dataset's modality changes what its budget runs augment with
+    (core.training.resolve): seeds trained before and after are not seeds of one run."""
+    def budget(augmentation: str, seed: int) -> str:
+        return _commit(store, None, seed=seed, fold=None, profile="budget",
+                       budget={"seconds": 600.0, "planner": 5},
+                       recipe={**f.identity()["recipe"], "augmentation": augmentation})
+    own = [budget("histology", s) for s in (0, 1)]
+    declared = [budget("light", s) for s in (0, 1)]
+    runs = store.list_runs()
+    assert runs.set_index("run_id").loc[declared[0], "augmentation"] == "light"
+    groups = seed_groups(runs, [*own, *declared])
+    assert sorted(g.run_ids for g in groups) == sorted([tuple(own), tuple(declared)])
+    assert sorted(g.name for g in groups) == [
+        f"tiny_cnn on demo · scratch · budget · split seed 7 · 10 min (planner 5, {a} "
+        "augmentation)" for a in ("histology", "light")]
