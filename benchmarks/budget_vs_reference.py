@@ -120,7 +120,7 @@ def declare(name: str) -> None:
 
 def budget_augmentation() -> str:
     """The augmentation a budget run on the declared datasets trains with."""
-    from core.datasets.augment import MODALITY_AUGMENTATION
+    from core.datasets.common import MODALITY_AUGMENTATION
 
     return MODALITY_AUGMENTATION[MODALITY]
 

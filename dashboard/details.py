@@ -158,7 +158,9 @@ def _budget_rows(plan: BudgetFacts, epochs_run: int | None,
         "budget: chosen": f"{plan.input_size} px, {plan.train_images:,} training images, "
                           f"{plan.epochs} epochs planned ({epochs_run} run), early stopping "
                           f"on {MONITOR_WORDS.get(watched, watched)} "
-                          f"after {plan.early_stopping_patience} epochs without improvement"
+                          + (f"from epoch {plan.early_stopping_start + 1} "
+                             if plan.early_stopping_start else "")
+                          + f"after {plan.early_stopping_patience} epochs without improvement"
                           + (f", weights averaged (momentum {_fmt(plan.ema_momentum, 4)})"
                              if plan.ema_momentum is not None else "")
                           if plan.train_images is not None else "—",

@@ -45,7 +45,7 @@ MAX_REASONS = {"epochs": "a typo, not a plan",
 
 #: Fields added after runs were first stored, with the default that leaves them out of
 #: :meth:`Recipe.to_dict` (and so out of every earlier run's identity).
-LATER_FIELDS = {"ema_momentum": None}
+LATER_FIELDS = {"ema_momentum": None, "early_stopping_start": None}
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,10 @@ class Recipe:
     cyclical_half_cycle_epochs: float = 3.0
     cyclical_mode: str = "triangular"
     early_stopping_patience: int | None = None
+    #: Epochs early stopping lets pass before it watches (Keras' ``start_from_epoch``): a
+    #: from-scratch network's first epochs say little, and one lucky early epoch would set
+    #: the bar. None = from the first epoch.
+    early_stopping_start: int | None = None
     monitor: str = "val_loss"
     augmentation: str = "none"
     sampling: str = "none"
@@ -105,7 +109,7 @@ class Recipe:
         for name, most in MAX_VALUES.items():
             _check_positive_int(name, getattr(self, name), most)
         for name in ("plateau_patience", "max_train_images", "early_stopping_patience",
-                     "decay_steps"):
+                     "early_stopping_start", "decay_steps"):
             if getattr(self, name) is not None:
                 _check_positive_int(name, getattr(self, name))
         for name in ("decay_rate", "cyclical_max_learning_rate"):
@@ -349,6 +353,7 @@ def make_callbacks(recipe: Recipe) -> list:
                 monitor=recipe.monitor,
                 mode=monitor_mode(recipe.monitor),
                 patience=recipe.early_stopping_patience,
+                start_from_epoch=recipe.early_stopping_start or 0,
                 restore_best_weights=True,
                 verbose=0,
             )

@@ -97,23 +97,6 @@ AUGMENTATIONS: dict[str, Augmentation] = {
 }
 
 
-#: The preset a budget run uses on a dataset that declares its modality
-#: (:data:`core.datasets.common.MODALITIES`), in place of the network's study's own. Only
-#: transforms that keep the label true for that kind of image: tissue and skin have no up;
-#: mammograms and ultrasound do, so they are mirrored left-right only (``light``: a small tilt
-#: of the probe and a depth change are still ultrasound). The studies' presets were made for
-#: their own images: ``histology`` on ultrasound turns the acoustic shadow below a lesion, a
-#: sign of malignancy, upwards (measured on BreastMNIST, 4-minute budget runs of idc_own,
-#: seeds 0-1, validation AUC: 0.75 and 0.92 with ``histology``, 0.95 and 0.97 with ``light``,
-#: 0.95 and 0.95 with none; chosen on validation, not test, images).
-MODALITY_AUGMENTATION: dict[str, str] = {
-    "histology": "histology",
-    "dermoscopy": "melanoma",
-    "mammography": "mammography",
-    "ultrasound": "light",
-}
-
-
 def get_augmentation(name: str) -> Augmentation:
     """A named preset; the error lists the valid names."""
     try:

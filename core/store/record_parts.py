@@ -289,6 +289,7 @@ class BudgetFacts:
     epochs: int | None = None  #: planned; ``TrainingFacts.epochs_run`` says how many ran
     train_images: int | None = None
     early_stopping_patience: int | None = None
+    early_stopping_start: int | None = None  #: epochs let pass first (planner 6; None before)
     #: what early stopping watched (planner 3: "val_auc" on binary tasks); None before
     monitor: str | None = None
     #: the weight average's momentum per step (planner 4); None: the plan did not average

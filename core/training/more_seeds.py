@@ -21,24 +21,39 @@ from core.training.runsets import missing_seeds
 from core.training.spec import RunSpec
 from core.training.validate import GridRequest, validate_grid
 
-__all__ = ["OlderPlanner", "WANTED_SEEDS", "more_seed_specs"]
+__all__ = ["NotMoreSeeds", "OlderPlanner", "OtherAugmentation", "WANTED_SEEDS",
+           "more_seed_specs"]
 
 #: How many seeds a configuration is brought up to (seeds 0..2 when it has seed 0).
 WANTED_SEEDS = 3
 
 
-class OlderPlanner(LesionlabError):
+class NotMoreSeeds(LesionlabError):
+    """Seeds trained now would be another configuration (Compare keeps them apart), not more
+    seeds of the stored one: not an error in the runs, a reason not to queue."""
+
+
+class OlderPlanner(NotMoreSeeds):
     """The configuration's budget runs were planned by an older planner: seeds trained now
-    would be planned by this one, another configuration (Compare keeps them apart)."""
+    would be planned by this one."""
+
+
+class OtherAugmentation(NotMoreSeeds):
+    """The configuration's budget runs augmented otherwise than a budget run on the dataset
+    would now (its declared kind of images changed since, :mod:`core.training.resolve`)."""
 
 
 def more_seed_specs(spec: SpecFacts, present: Iterable[int], wanted: int = WANTED_SEEDS, *,
-                    planner: int | None = None) -> list[RunSpec] | None:
+                    planner: int | None = None,
+                    augmentation: str | None = None) -> list[RunSpec] | None:
     """The run specs of the seeds missing up to ``wanted`` (the smallest unused, every fold of
     a cross-validation), checked as a Train-page grid (``GridError`` lists the problems); None
     when the stored run cannot be retrained here (an imported run has no spec).
     ``planner``: the stored budget runs' planner version; an older one raises
-    :class:`OlderPlanner`, since new seeds could not join that configuration."""
+    :class:`OlderPlanner`, since new seeds could not join that configuration; likewise
+    ``augmentation``, the stored runs' own, when a budget run would now augment otherwise
+    (:class:`OtherAugmentation`: checked by resolving one new seed, which reads the dataset's
+    declaration and file list but builds no model)."""
     if not (spec.dataset and spec.model and spec.strategy and spec.profile):
         return None
     if spec.profile == "budget" and planner is not None and planner != PLANNER_VERSION:
@@ -56,4 +71,21 @@ def more_seed_specs(spec: SpecFacts, present: Iterable[int], wanted: int = WANTE
         spec.n_folds, spec.weights, overrides=dict(spec.overrides),
         budget=None if spec.budget_s is None else f"{spec.budget_s:g}s")
     specs = validate_grid(request, check_data=False)
-    return [dataclasses.replace(s, split_seed=spec.split_seed or 0) for s in specs]
+    specs = [dataclasses.replace(s, split_seed=spec.split_seed or 0) for s in specs]
+    if spec.profile == "budget" and augmentation is not None:
+        _same_augmentation(specs[0], augmentation)
+    return specs
+
+
+def _same_augmentation(new: RunSpec, stored: str) -> None:
+    from core.training.resolve import resolve
+
+    now = resolve(new).recipe.augmentation
+    if now != stored:
+        raise OtherAugmentation(
+            f"These budget runs trained with {stored!r} augmentation; a budget run on "
+            f"{new.dataset!r} now trains with {now!r} (the dataset's kind of images was "
+            "declared or changed since), so new seeds would be another configuration, not "
+            "more seeds of this one.",
+            fix="train this configuration again on the Train page (all its seeds) to compare "
+                "seeds augmented alike")

@@ -33,7 +33,7 @@ from core.datasets import (
     load_dataset,
     split_fingerprint,
 )
-from core.datasets.augment import MODALITY_AUGMENTATION
+from core.datasets.common import MODALITY_AUGMENTATION
 from core.datasets.usable import UsableData, usable_data
 from core.store import CODE_VERSION, run_id
 from core.training.budget import PLANNER_VERSION, users_planned_fields
@@ -120,7 +120,7 @@ def recipe_profile(profile: str) -> str:
 
 def _augmented_for_the_images(recipe: Recipe, spec: RunSpec, dataset: LoadedDataset) -> Recipe:
     """A budget run on a dataset that says what its images are augments for them
-    (:data:`~core.datasets.augment.MODALITY_AUGMENTATION`), unless the user chose an
+    (:data:`~core.datasets.common.MODALITY_AUGMENTATION`), unless the user chose an
     augmentation. Decided here, before the identity is hashed, so the recipe stored and keyed
     is the one trained, and declaring a modality later makes new runs rather than stale ones.
     The paper and quick profiles keep their study's augmentation: they reproduce it."""

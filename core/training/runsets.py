@@ -90,12 +90,17 @@ def fold_groups(runs: pd.DataFrame, run_ids: Iterable[str]) -> list[FoldGroup]:
         cfg = (*(str(row[c]) for c in FOLD_CONFIG_COLUMNS),
                *(_factor(row[c]) for c in OPTIONAL_SEED_COLUMNS if c in index))
         configs.setdefault(cfg, []).append((int(row["fold"]), rid))
+    optional = [c for c in OPTIONAL_SEED_COLUMNS if c in index]
     groups = []
-    for (dataset, model, strategy, _, seed, *_), members in configs.items():
+    for (dataset, model, strategy, profile, seed, *factors), members in configs.items():
         if len(members) < 2:
             continue
-        name = f"{model} on {dataset} · {strategy}" + (f" · seed {seed}" if seed != "0" else "")
-        groups.append(FoldGroup(name, tuple(rid for _, rid in sorted(members))))
+        # named like a seed group: two cross-validations differing only in profile, overrides
+        # or budget must not read the same (in the CV ROC legend, the ranking)
+        words = [f"{model} on {dataset}", strategy, profile,
+                 *([f"seed {seed}"] if seed != "0" else []),
+                 *filter(None, [variant_words(dict(zip(optional, factors)))])]
+        groups.append(FoldGroup(" · ".join(words), tuple(rid for _, rid in sorted(members))))
     return groups
 
 
@@ -199,7 +204,8 @@ def variant_words(factors: Mapping[str, str]) -> str:
         words.append(f"split seed {factors['split_seed']}")
     if factors.get("budget_s", "") not in ("", "nan", "<NA>"):
         how = [f"planner {factors['planner']}"] if _known(factors.get("planner")) else []
-        if _known(factors.get("augmentation")):  # the budget chose it (core.training.resolve)
+        if _known(factors.get("augmentation")) and "augmentation" not in overrides:
+            # the budget chose it (core.training.resolve); a user's is in the overrides' words
             how.append(f"{factors['augmentation']} augmentation")
         words.append(f"{float(factors['budget_s']) / 60:g} min"
                      + (f" ({', '.join(how)})" if how else ""))

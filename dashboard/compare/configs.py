@@ -226,4 +226,5 @@ def more_seeds(sel: Selection, name: str) -> list | None:
     config = next(c for c in configurations(sel) if c.name == name)
     record = data.load_run_record(config.run_ids[0])
     planner = record.budget.planner if record.budget is not None else None
-    return more_seed_specs(record.spec, config.group.seeds, planner=planner)
+    return more_seed_specs(record.spec, config.group.seeds, planner=planner,
+                           augmentation=record.recipe.augmentation)

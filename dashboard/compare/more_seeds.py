@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import LesionlabError
-from core.training.more_seeds import OlderPlanner
+from core.training.more_seeds import NotMoreSeeds
 from dashboard.compare import configs
 from dashboard.evaluations import Selection
 from dashboard.jobs.panel import backend_note, submit
@@ -33,7 +33,7 @@ def add_seeds_button(sel: Selection, name: str, *, key: str) -> None:
     click, which job holds them and where to follow it."""
     try:
         specs = configs.more_seeds(sel, name)
-    except OlderPlanner as exc:  # not an error: the runs are fine, new seeds would not join
+    except NotMoreSeeds as exc:  # not an error: the runs are fine, new seeds would not join
         st.info(literal(str(exc), lines=True), icon=":material/info:")
         return
     except LesionlabError as exc:  # the grid check's problems, in its words

@@ -33,6 +33,7 @@ def registry_frame(specs: dict[str, DatasetSpec]) -> pd.DataFrame:
             "data": "SYNTHETIC" if spec.kind == "demo" else "",
             "task": spec.task,
             "positive class": spec.positive_label or "",  # multiclass without one: none
+            "kind of images": spec.modality or "",  # not said: each study's augmentation
             "path": spec.path or "(built in)",
             "description": spec.description,
         })

@@ -33,7 +33,10 @@ def overrides_box(models: list[str], profile: str) -> tuple[str, ...]:
         recipes = recipes_frame(models, profile)
         if not recipes.empty:
             st.caption("The chosen models' recipes for this profile, before the overrides "
-                       "(python -m core models --show NAME prints them with their notes).")
+                       "(python -m core models --show NAME prints them with their notes)."
+                       + (" A budget run on a dataset that declares its kind of images "
+                          "augments for them instead (Datasets page)."
+                          if profile == "budget" else ""))
             st.dataframe(placeholder="–", data=plain_table(recipes), width="stretch", height=300)
     return tuple(line for line in text.splitlines() if line.strip())
 

@@ -25,9 +25,9 @@ def test_the_kinds_in_the_order_of_the_form_and_the_messages():
 
 def test_the_declaration_has_the_shared_settings_then_each_kinds_own():
     names = [f.name for f in dataclasses.fields(DatasetSpec)]
-    assert names[:8] == [s.name for s in FIRST]
+    assert names[:len(FIRST)] == [s.name for s in FIRST]
     assert names[-2:] == [s.name for s in LAST]
-    assert names[8:-2] == ["group_regex", "csv", "image_dir", "path_column", "id_column",
+    assert names[len(FIRST):-2] == ["group_regex", "csv", "image_dir", "path_column", "id_column",
                            "id_suffix", "label_column", "group_column", "metadata_columns",
                            "split_column", "folds_csv", "fold", "label_level", "class_names"]
 
@@ -65,7 +65,8 @@ def test_the_form_head_and_tail_surround_the_kinds_rows():
     assert [a.setting for a in rows[0].asks] == ["name", "path"]
     assert rows[0].asks[1].label == "Path of the .npz file"
     assert form_rows("idc")[0].asks[1].label == "Folder of the dataset"
-    assert [a.setting for r in rows[-2:] for a in r.asks] == ["description", "duplicates"]
+    assert [a.setting for r in rows[-2:] for a in r.asks] == ["description", "modality",
+                                                             "duplicates"]
 
 
 def test_a_choice_sends_only_the_chosen_options_settings():

@@ -25,7 +25,7 @@ from core.evaluation.groups import GroupLeakError
 from core.external.errors import ExternalEvaluationError, UnmappedClassError
 from core.imports import ImportRejected
 from core.training.budget import BudgetError
-from core.training.more_seeds import OlderPlanner
+from core.training.more_seeds import NotMoreSeeds, OlderPlanner, OtherAugmentation
 from core.jobs.evaluation import EvaluationCancelled
 from core.jobs.import_model import ModelImportCancelled
 from core.jobs.ray_backend import RayBackendError
@@ -56,6 +56,8 @@ USER_ERRORS = {
     ImportRejected: ValueError,
     BudgetError: ValueError,
     OlderPlanner: Exception,  # more seeds asked of budget runs an older planner made
+    OtherAugmentation: Exception,  # ... of budget runs augmented before a modality changed
+    NotMoreSeeds: Exception,  # their base: new seeds would be another configuration
     # models/ (not scanned below, which reads core/): recipes, model names, weights files
     RecipeError: ValueError,
     UnknownModelError: ValueError,

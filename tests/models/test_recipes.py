@@ -236,3 +236,22 @@ def test_plateau_callback_halves_the_rate_of_a_real_fit():
     x, y = np.zeros((4, 3), "float32"), np.eye(2, dtype="float32")[[0, 1, 0, 1]]
     model.fit(x, y, epochs=3, verbose=0, callbacks=make_callbacks(recipe))
     assert float(model.optimizer.learning_rate) < 0.1
+
+
+def test_early_stopping_start_lets_the_first_epochs_pass_and_is_new_in_the_dict():
+    """A real fit: with ``early_stopping_start=4`` and patience 1 on a loss that never
+    improves (learning rate 0), Keras stops at epoch 5, not 2; the field is left out of the
+    dict while None, so no stored run changes its content address."""
+    recipe = BASE.replace(early_stopping_patience=1, early_stopping_start=4, epochs=10,
+                          monitor="loss")
+    stops = [cb for cb in make_callbacks(recipe) if isinstance(cb, keras.callbacks.EarlyStopping)]
+    assert [cb.start_from_epoch for cb in stops] == [4]
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="mse")
+    x = np.random.default_rng(0).normal(size=(16, 2)).astype("float32")
+    history = model.fit(x, x[:, :1], epochs=10, verbose=0, callbacks=stops)
+    assert len(history.history["loss"]) == 6  # epochs 1-4 pass, 5 sets the bar, 6 stops
+    assert "early_stopping_start" not in BASE.to_dict()
+    assert recipe.to_dict()["early_stopping_start"] == 4
+    with pytest.raises(RecipeError, match="early_stopping_start"):
+        BASE.replace(early_stopping_start=-1)

@@ -99,6 +99,8 @@ def test_folds_and_seeds_compose_into_one_configuration(store: ResultsStore):
     assert [g.run_ids for g in fold_groups(runs, [*cells.values(), lone, lone1])] == [
         tuple(cells[(0, k)] for k in (0, 1, 2)), tuple(cells[(1, k)] for k in (0, 1, 2)),
         (lone, lone1)]
+    assert [g.name for g in fold_groups(runs, [cells[(0, 0)], cells[(0, 1)], lone, lone1])] == [
+        f"tiny_cnn on demo · scratch · quick · epochs={e} · split seed 7" for e in (3, 9)]
 
 
 def test_an_index_of_the_old_schema_is_rebuilt_with_the_columns(store: ResultsStore):
@@ -112,6 +114,20 @@ def test_an_index_of_the_old_schema_is_rebuilt_with_the_columns(store: ResultsSt
     fresh = ResultsStore(store.root).list_runs()
     pd.testing.assert_frame_equal(fresh, expected)
     assert fresh.set_index("run_id").loc[rid, "source"] == "trained"
+
+
+def test_an_index_of_schema_4_gains_the_augmentation_column(store: ResultsStore):
+    rid = _commit(store, None, seed=0, fold=None, profile="budget",
+                  budget={"seconds": 600.0, "planner": 5},
+                  recipe={**f.identity()["recipe"], "augmentation": "light"})
+    expected = store.list_runs()
+    with closing(sqlite3.connect(store.root / "index.sqlite")) as conn:
+        conn.execute("ALTER TABLE runs DROP COLUMN augmentation")
+        conn.execute("PRAGMA user_version = 4")
+        conn.commit()
+    fresh = ResultsStore(store.root).list_runs()
+    pd.testing.assert_frame_equal(fresh, expected)
+    assert fresh.set_index("run_id").loc[rid, "augmentation"] == "light"
 
 
 def test_budget_runs_augmented_for_a_declared_modality_are_another_configuration(

@@ -42,8 +42,10 @@ def test_details_say_what_the_budget_chose_and_why(budget_run):
         "predicting (from probe)")
     assert facts["budget: chosen"].startswith(
         f"{plan.input_size} px, {plan.train_images:,} training images, {plan.epochs} epochs "
-        f"planned ({view.training.epochs_run} run), early stopping on validation AUC after "
-        f"{plan.early_stopping_patience} epochs")
+        f"planned ({view.training.epochs_run} run), early stopping on validation AUC "
+        + (f"from epoch {plan.early_stopping_start + 1} " if plan.early_stopping_start else "")
+        + f"after {plan.early_stopping_patience} epochs")
+    assert plan.early_stopping_start == budget_run.record["recipe"]["early_stopping_start"]
     assert plan.monitor == "val_auc"
     assert facts["budget: why"] == "; ".join(budget_run.record["budget"]["reasons"])
     assert facts["budget: time"].endswith(f"took {plan.actual_s:.0f} s: within its budget")

@@ -227,3 +227,21 @@ def test_a_long_budget_on_a_tiny_dataset_plans_at_most_the_epoch_cap():
     chosen = plan(36_000.0, tiny, RATES, batch_size=8)
     assert chosen.epochs == MAX_PLANNED_EPOCHS
     assert chosen.early_stopping_patience == MAX_PLANNED_EPOCHS // 4
+
+
+def test_early_stopping_lets_the_first_thousand_updates_pass_at_most_half_the_plan():
+    """Planner 6: before MIN_UPDATES updates validation judges the initialisation; a lucky
+    early epoch must not set the bar. 1000 images at batch 32 are 32 updates an epoch, so
+    the first 32 epochs (1,024 updates) pass unjudged; a plan of fewer than 64 epochs waits
+    half of them; a user's value is kept."""
+    work = dataclasses.replace(WORK, monitor="val_auc")
+    long = plan(3600.0, work, table(s64=2000.0), batch_size=32)
+    assert long.epochs > 64 and long.early_stopping_start == least_epochs(1000, 32) == 32
+    assert long.recipe_changes(1000)["early_stopping_start"] == 32
+    assert any("validation AUC from epoch 33 after" in why for why in long.reasons)
+    short = plan(600.0, work, RATES, batch_size=32)
+    assert short.early_stopping_start == short.epochs // 2 < 32
+    kept = plan(3600.0, work, table(s64=2000.0), batch_size=32,
+                fixed={"early_stopping_start": 0})
+    assert kept.early_stopping_start == 0 and kept.recipe_changes(1000)[
+        "early_stopping_start"] is None

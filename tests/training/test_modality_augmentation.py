@@ -1,13 +1,13 @@
 """A dataset that says what its images are: budget runs augment for them
-(``core.datasets.augment.MODALITY_AUGMENTATION``, applied in ``core.training.resolve``)."""
+(``core.datasets.common.MODALITY_AUGMENTATION``, applied in ``core.training.resolve``)."""
 
 from __future__ import annotations
 
 import pytest
 
 from core.datasets import DatasetError, DatasetSpec, get_spec, save_spec
-from core.datasets.augment import AUGMENTATIONS, MODALITY_AUGMENTATION, get_augmentation
-from core.datasets.common import MODALITIES
+from core.datasets.augment import AUGMENTATIONS, get_augmentation
+from core.datasets.common import MODALITIES, MODALITY_AUGMENTATION
 from core.training import RunSpec, resolve
 from models import get_entry
 

@@ -40,6 +40,19 @@ def test_budget_runs_of_an_older_planner_get_no_seeds_that_could_not_join_them()
     assert [s.seed for s in more_seed_specs(spec, [0], planner=PLANNER_VERSION)] == [1, 2]
 
 
+def test_budget_runs_augmented_otherwise_than_now_get_no_seeds_that_could_not_join_them():
+    """The stored runs trained with ``light`` (their dataset declared as ultrasound then); the
+    demo declares no kind of images now, so a budget run of idc_own augments as its study did."""
+    from core.training.more_seeds import OtherAugmentation
+
+    spec = SpecFacts.from_section({"dataset": "demo", "model": "idc_own", "strategy": "none",
+                                   "profile": "budget", "seed": 0, "budget_s": 90.0})
+    with pytest.raises(OtherAugmentation, match="trained with 'light' augmentation") as err:
+        more_seed_specs(spec, [0], augmentation="light")
+    assert "now trains with 'histology'" in str(err.value)
+    assert [s.seed for s in more_seed_specs(spec, [0], augmentation="histology")] == [1, 2]
+
+
 def test_checked_as_a_grid_and_an_imported_run_has_none():
     bad = SpecFacts.from_section({"dataset": "demo", "model": "idc_own", "strategy": "none",
                                   "profile": "quick", "overrides": {"no_such_field": 1}})

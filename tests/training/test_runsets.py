@@ -34,8 +34,8 @@ RUNS = pd.DataFrame([
 
 def test_folds_of_one_configuration_group_in_fold_order_and_single_folds_do_not():
     groups = fold_groups(RUNS, ["s1", "cv2", "lone", "none-new", "cv0", "s0", "cv1", "gone"])
-    assert groups == [FoldGroup("idc_own on demo · none · seed 3", ("s0", "s1")),
-                      FoldGroup("idc_own on demo · none", ("cv0", "cv1", "cv2"))]
+    assert groups == [FoldGroup("idc_own on demo · none · quick · seed 3", ("s0", "s1")),
+                      FoldGroup("idc_own on demo · none · quick", ("cv0", "cv1", "cv2"))]
     assert fold_groups(RUNS, ["cv0", "s0", "lone"]) == []  # one fold of each
 
 
