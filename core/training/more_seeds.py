@@ -52,8 +52,7 @@ def more_seed_specs(spec: SpecFacts, present: Iterable[int], wanted: int = WANTE
     ``planner``: the stored budget runs' planner version; an older one raises
     :class:`OlderPlanner`, since new seeds could not join that configuration; likewise
     ``augmentation``, the stored runs' own, when a budget run would now augment otherwise
-    (:class:`OtherAugmentation`: checked by resolving one new seed, which reads the dataset's
-    declaration and file list but builds no model)."""
+    (:class:`OtherAugmentation`: from the dataset's declaration, without loading it)."""
     if not (spec.dataset and spec.model and spec.strategy and spec.profile):
         return None
     if spec.profile == "budget" and planner is not None and planner != PLANNER_VERSION:
@@ -78,9 +77,15 @@ def more_seed_specs(spec: SpecFacts, present: Iterable[int], wanted: int = WANTE
 
 
 def _same_augmentation(new: RunSpec, stored: str) -> None:
-    from core.training.resolve import resolve
+    """Raise :class:`OtherAugmentation` when a budget run of ``new`` would not train with
+    ``stored``. From the declaration and the recipe alone (no dataset load): Compare asks on
+    every rerun of a one-seed configuration."""
+    from core.datasets import get_spec
+    from core.training.resolve import augmented_for_the_images, recipe_profile
+    from models import get_entry
 
-    now = resolve(new).recipe.augmentation
+    recipe = get_entry(new.model).recipe(recipe_profile(new.profile), new.overrides)
+    now = augmented_for_the_images(recipe, new, get_spec(new.dataset).modality).augmentation
     if now != stored:
         raise OtherAugmentation(
             f"These budget runs trained with {stored!r} augmentation; a budget run on "

@@ -79,7 +79,7 @@ def resolve(spec: RunSpec, registry_path: Path | None = None) -> ResolvedRun:
         recipe = entry.recipe(recipe_profile(spec.profile), spec.overrides)
     except (TypeError, ValueError) as exc:
         raise RunSpecError(f"Invalid recipe override {spec.overrides}: {exc}") from exc
-    recipe = _augmented_for_the_images(recipe, spec, dataset)
+    recipe = augmented_for_the_images(recipe, spec, dataset.spec.modality)
     entry.check_input(recipe.input_size, len(dataset.class_names))
     weights = resolve_weights(entry, spec.weights)
     identity = {
@@ -118,13 +118,13 @@ def recipe_profile(profile: str) -> str:
     return BUDGET_BASE_PROFILE if profile == "budget" else profile
 
 
-def _augmented_for_the_images(recipe: Recipe, spec: RunSpec, dataset: LoadedDataset) -> Recipe:
-    """A budget run on a dataset that says what its images are augments for them
-    (:data:`~core.datasets.common.MODALITY_AUGMENTATION`), unless the user chose an
-    augmentation. Decided here, before the identity is hashed, so the recipe stored and keyed
-    is the one trained, and declaring a modality later makes new runs rather than stale ones.
-    The paper and quick profiles keep their study's augmentation: they reproduce it."""
-    modality = dataset.spec.modality
+def augmented_for_the_images(recipe: Recipe, spec: RunSpec, modality: str | None) -> Recipe:
+    """A budget run on a dataset that says what its images are (``modality``, from its
+    declaration) augments for them (:data:`~core.datasets.common.MODALITY_AUGMENTATION`),
+    unless the user chose an augmentation. Decided in :func:`resolve`, before the identity is
+    hashed, so the recipe stored and keyed is the one trained, and declaring a modality later
+    makes new runs rather than stale ones. The paper and quick profiles keep their study's
+    augmentation: they reproduce it. Pure: Compare asks it without loading the dataset."""
     if spec.profile != "budget" or modality is None or "augmentation" in (spec.overrides or {}):
         return recipe
     return recipe.replace(augmentation=MODALITY_AUGMENTATION[modality])

@@ -51,8 +51,8 @@ SEED_CONFIG_COLUMNS = ("dataset", "model", "strategy", "profile")
 #: Factors that also separate configurations (and cross-validations) when the run frame
 #: carries them, as the store's index does (:mod:`core.store.config_columns`): runs differing
 #: only in recipe overrides, weights, split seed, folds, budget, budget planner, augmentation
-#: or source (trained here or imported) are different configurations, never seeds of one. Optional so
-#: that a hand-made frame of the factors alone still groups.
+#: or source (trained here or imported) are different configurations, never seeds of one.
+#: Optional so that a hand-made frame of the factors alone still groups.
 OPTIONAL_SEED_COLUMNS = CONFIG_INDEX_COLUMNS
 
 #: The IDC study's columns (Aimyshev, Bakytbek & Baiturov, Fig. 6) and the (model, strategy)

@@ -109,7 +109,7 @@ def _widget(place, ask: Ask, key: str):
         return place.number_input(label, low, high, value, key=key, help=tip)
     if ask.control == "select":  # an optional setting's "" option reads "not said"
         return place.selectbox(label, ask.options, key=key, help=tip,
-                               format_func=lambda option: str(option) if option != "" else "not said")
+                               format_func=lambda option: str(option) or "not said")
     return place.radio(label, ask.options, horizontal=True, key=key, help=tip,
                        format_func=literal)
 
