@@ -23,11 +23,12 @@ from core.evaluation import RunEvaluation
 from core.evaluation.display import format_estimate, format_p
 from core.evaluation.strategies import overfit_verdict
 from core.store import CorruptRunError
+from core.training.more_seeds import configuration_not_alike_now
 from core.training.runsets import STUDY_COLUMNS
 from dashboard import data
-from dashboard.text import visible
+from dashboard.text import literal, visible
 
-__all__ = ["effects_display", "study_table", "variant_choice"]
+__all__ = ["effects_display", "other_configuration_note", "study_table", "variant_choice"]
 
 
 def effects_display(table: pd.DataFrame) -> pd.DataFrame:
@@ -108,3 +109,13 @@ def variant_choice(variants: pd.DataFrame) -> dict:
     chosen = st.selectbox("Variant", range(len(rows)), format_func=lambda i: visible(labels[i]),
                           key="lesionlab.weighting.variant")
     return rows[chosen]
+
+
+def other_configuration_note(config: Mapping) -> None:
+    """Say so when strategies trained now for ``config`` (a row of
+    :func:`core.training.runsets.configurations`) could not join it: its budget runs were
+    planned by an older planner or augmented otherwise than a budget run would now (the check
+    Compare's *Train seeds* makes, :func:`core.training.more_seeds.not_alike_now`)."""
+    reason = configuration_not_alike_now(config, more="strategies")
+    if reason is not None:
+        st.info(literal(str(reason), lines=True), icon=":material/info:")

@@ -18,7 +18,8 @@ from dashboard.evaluations import Selection, load_selection
 from dashboard.runs import TRAIN_PAGE, empty_store, ok_runs
 from dashboard.text import md, plain_table, visible
 from dashboard.threshold import current_thresholds, threshold_control
-from dashboard.weighting import effects_display, study_table, variant_choice
+from dashboard.weighting import (effects_display, other_configuration_note, study_table,
+                                 variant_choice)
 
 KEY = "weighting"
 
@@ -87,6 +88,8 @@ variants = mine[(mine["profile"].astype(str) == profile) & (mine["seed"].astype(
 config = variant_choice(variants) if len(variants) > 1 else variants.iloc[0].to_dict()
 strategies = strategy_runs(runs, config)
 missing = missing_strategies(strategies)
+if missing:
+    other_configuration_note(config)
 if len(strategies) < 2 or REFERENCE not in strategies:
     have = ", ".join(strategies) or "none"
     need = [REFERENCE] if REFERENCE not in strategies else missing

@@ -12,17 +12,18 @@ user asked for), never from its resolved recipe: the new seeds must ask the same
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 
 from core.errors import LesionlabError
 from core.store.record_parts import SpecFacts
 from core.training.budget import PLANNER_VERSION
-from core.training.runsets import missing_seeds
+from core.training.runsets import known_factor, missing_seeds
 from core.training.spec import RunSpec
 from core.training.validate import GridRequest, validate_grid
 
 __all__ = ["NotMoreSeeds", "OlderPlanner", "OtherAugmentation", "WANTED_SEEDS",
-           "more_seed_specs"]
+           "configuration_not_alike_now", "more_seed_specs", "not_alike_now"]
 
 #: How many seeds a configuration is brought up to (seeds 0..2 when it has seed 0).
 WANTED_SEEDS = 3
@@ -43,25 +44,67 @@ class OtherAugmentation(NotMoreSeeds):
     would now (its declared kind of images changed since, :mod:`core.training.resolve`)."""
 
 
+def not_alike_now(dataset: str, model: str, profile: str, overrides: Mapping | None, *,
+                  planner: int | None, augmentation: str | None,
+                  more: str = "seeds") -> NotMoreSeeds | None:
+    """Why runs of this stored configuration trained now would be another configuration, or
+    None: budget runs planned by an older planner (:class:`OlderPlanner`), or budget runs that
+    augmented otherwise than a budget run on the dataset would now (:class:`OtherAugmentation`,
+    from the dataset's declaration and the recipe alone, no dataset load: pages ask on every
+    rerun). ``more``: what the page would add ("seeds" on Compare, "strategies" on Weighting
+    effects), in the message. Returned, not raised, so a page can say it beside other advice."""
+    if profile != "budget":
+        return None
+    if planner is not None and planner != PLANNER_VERSION:
+        return OlderPlanner(
+            f"These budget runs were planned by planner {planner}; this version plans with "
+            f"planner {PLANNER_VERSION}, so {more} trained now would be another configuration, "
+            "not more runs of this one.",
+            fix=f"train this configuration again on the Train page (all its {more}) to compare "
+                "runs planned alike")
+    if augmentation is None:
+        return None
+    now = _augmentation_now(dataset, model, profile, overrides)
+    if now == augmentation:
+        return None
+    return OtherAugmentation(
+        f"These budget runs trained with {augmentation!r} augmentation; a budget run on "
+        f"{dataset!r} now trains with {now!r} (the dataset's kind of images was declared or "
+        f"changed since), so {more} trained now would be another configuration, not more runs "
+        "of this one.",
+        fix=f"train this configuration again on the Train page (all its {more}) to compare "
+            "runs augmented alike")
+
+
+def configuration_not_alike_now(config: Mapping[str, object],
+                                more: str = "strategies") -> NotMoreSeeds | None:
+    """:func:`not_alike_now` for a row of :func:`core.training.runsets.configurations` (its
+    factors as canonical text, missing ones of any kind). None also when the configuration's
+    dataset or model is no longer declared here (or its overrides no longer make a recipe):
+    runs of it could not be trained at all, which the Train page says in its own words."""
+    if known_factor(config.get("profile")) != "budget":
+        return None
+    planner = known_factor(config.get("planner"))
+    try:
+        return not_alike_now(
+            str(config["dataset"]), str(config["model"]), "budget",
+            json.loads(known_factor(config.get("overrides")) or "{}"),
+            planner=int(float(planner)) if planner else None,
+            augmentation=known_factor(config.get("augmentation")), more=more)
+    except (LesionlabError, KeyError, TypeError, ValueError):
+        return None
+
+
 def more_seed_specs(spec: SpecFacts, present: Iterable[int], wanted: int = WANTED_SEEDS, *,
                     planner: int | None = None,
                     augmentation: str | None = None) -> list[RunSpec] | None:
     """The run specs of the seeds missing up to ``wanted`` (the smallest unused, every fold of
     a cross-validation), checked as a Train-page grid (``GridError`` lists the problems); None
     when the stored run cannot be retrained here (an imported run has no spec).
-    ``planner``: the stored budget runs' planner version; an older one raises
-    :class:`OlderPlanner`, since new seeds could not join that configuration; likewise
-    ``augmentation``, the stored runs' own, when a budget run would now augment otherwise
-    (:class:`OtherAugmentation`: from the dataset's declaration, without loading it)."""
+    ``planner`` and ``augmentation``: the stored runs' own; when new seeds could not join them
+    (:func:`not_alike_now`) the reason is raised (a :class:`NotMoreSeeds`)."""
     if not (spec.dataset and spec.model and spec.strategy and spec.profile):
         return None
-    if spec.profile == "budget" and planner is not None and planner != PLANNER_VERSION:
-        raise OlderPlanner(
-            f"These budget runs were planned by planner {planner}; this version plans with "
-            f"planner {PLANNER_VERSION}, so new seeds would be another configuration, not more "
-            "seeds of this one.",
-            fix="train this configuration again on the Train page (all its seeds) to compare "
-                "seeds planned alike")
     seeds = missing_seeds(present, wanted)
     if not seeds:
         return []
@@ -70,27 +113,20 @@ def more_seed_specs(spec: SpecFacts, present: Iterable[int], wanted: int = WANTE
         spec.n_folds, spec.weights, overrides=dict(spec.overrides),
         budget=None if spec.budget_s is None else f"{spec.budget_s:g}s")
     specs = validate_grid(request, check_data=False)
-    specs = [dataclasses.replace(s, split_seed=spec.split_seed or 0) for s in specs]
-    if spec.profile == "budget" and augmentation is not None:
-        _same_augmentation(specs[0], augmentation)
-    return specs
+    reason = not_alike_now(spec.dataset, spec.model, spec.profile, spec.overrides,
+                           planner=planner, augmentation=augmentation)
+    if reason is not None:
+        raise reason
+    return [dataclasses.replace(s, split_seed=spec.split_seed or 0) for s in specs]
 
 
-def _same_augmentation(new: RunSpec, stored: str) -> None:
-    """Raise :class:`OtherAugmentation` when a budget run of ``new`` would not train with
-    ``stored``. From the declaration and the recipe alone (no dataset load): Compare asks on
-    every rerun of a one-seed configuration."""
+def _augmentation_now(dataset: str, model: str, profile: str,
+                      overrides: Mapping | None) -> str:
+    """The augmentation a run of ``model`` on ``dataset`` would train with now."""
     from core.datasets import get_spec
     from core.training.resolve import augmented_for_the_images, recipe_profile
     from models import get_entry
 
-    recipe = get_entry(new.model).recipe(recipe_profile(new.profile), new.overrides)
-    now = augmented_for_the_images(recipe, new, get_spec(new.dataset).modality).augmentation
-    if now != stored:
-        raise OtherAugmentation(
-            f"These budget runs trained with {stored!r} augmentation; a budget run on "
-            f"{new.dataset!r} now trains with {now!r} (the dataset's kind of images was "
-            "declared or changed since), so new seeds would be another configuration, not "
-            "more seeds of this one.",
-            fix="train this configuration again on the Train page (all its seeds) to compare "
-                "seeds augmented alike")
+    recipe = get_entry(model).recipe(recipe_profile(profile), dict(overrides or {}))
+    return augmented_for_the_images(recipe, profile, overrides,
+                                    get_spec(dataset).modality).augmentation

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,7 +80,8 @@ def resolve(spec: RunSpec, registry_path: Path | None = None) -> ResolvedRun:
         recipe = entry.recipe(recipe_profile(spec.profile), spec.overrides)
     except (TypeError, ValueError) as exc:
         raise RunSpecError(f"Invalid recipe override {spec.overrides}: {exc}") from exc
-    recipe = augmented_for_the_images(recipe, spec, dataset.spec.modality)
+    recipe = augmented_for_the_images(recipe, spec.profile, spec.overrides,
+                                      dataset.spec.modality)
     entry.check_input(recipe.input_size, len(dataset.class_names))
     weights = resolve_weights(entry, spec.weights)
     identity = {
@@ -118,14 +120,15 @@ def recipe_profile(profile: str) -> str:
     return BUDGET_BASE_PROFILE if profile == "budget" else profile
 
 
-def augmented_for_the_images(recipe: Recipe, spec: RunSpec, modality: str | None) -> Recipe:
+def augmented_for_the_images(recipe: Recipe, profile: str, overrides: Mapping | None,
+                             modality: str | None) -> Recipe:
     """A budget run on a dataset that says what its images are (``modality``, from its
     declaration) augments for them (:data:`~core.datasets.common.MODALITY_AUGMENTATION`),
     unless the user chose an augmentation. Decided in :func:`resolve`, before the identity is
     hashed, so the recipe stored and keyed is the one trained, and declaring a modality later
     makes new runs rather than stale ones. The paper and quick profiles keep their study's
     augmentation: they reproduce it. Pure: Compare asks it without loading the dataset."""
-    if spec.profile != "budget" or modality is None or "augmentation" in (spec.overrides or {}):
+    if profile != "budget" or modality is None or "augmentation" in (overrides or {}):
         return recipe
     return recipe.replace(augmentation=MODALITY_AUGMENTATION[modality])
 

@@ -34,6 +34,7 @@ __all__ = [
     "configurations",
     "fold_groups",
     "fold_seed_grid",
+    "known_factor",
     "missing_seeds",
     "missing_strategies",
     "seed_groups",
@@ -215,6 +216,13 @@ def variant_words(factors: Mapping[str, str]) -> str:
 def _known(value: str | None) -> bool:
     """A canonical factor text that holds a value (not a missing one)."""
     return value not in (None, "", "nan", "<NA>", "None")
+
+
+def known_factor(value: object) -> str | None:
+    """A configuration row's factor (as :func:`configurations` gives it: canonical text, or a
+    missing value of any kind) as its text, None where it holds no value."""
+    text = _factor(value)
+    return text if _known(text) else None
 
 
 def _group_name(factors: Mapping[str, str]) -> str:

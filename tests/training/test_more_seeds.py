@@ -59,3 +59,24 @@ def test_checked_as_a_grid_and_an_imported_run_has_none():
     with pytest.raises(GridError, match="no_such_field"):
         more_seed_specs(bad, [0])
     assert more_seed_specs(SpecFacts(), [0]) is None
+
+
+def test_a_configuration_row_is_read_with_its_missing_factors_missing():
+    """Rows of runsets.configurations carry missing factors as text ("<NA>", "nan", ""): a
+    quick configuration is never another one; a budget row augmented otherwise is; a row of a
+    dataset no longer declared is left to the Train page's own message."""
+    from core.training.budget import PLANNER_VERSION
+    from core.training.more_seeds import OtherAugmentation, configuration_not_alike_now
+
+    quick = {"dataset": "demo", "model": "idc_own", "profile": "quick", "planner": "<NA>",
+             "augmentation": "nan", "overrides": "{}", "budget_s": ""}
+    assert configuration_not_alike_now(quick) is None
+    budget = {**quick, "profile": "budget", "planner": str(PLANNER_VERSION),
+              "augmentation": "light", "budget_s": "90.0"}
+    reason = configuration_not_alike_now(budget)
+    assert isinstance(reason, OtherAugmentation)
+    assert "strategies trained now would be another configuration" in str(reason)
+    assert configuration_not_alike_now({**budget, "augmentation": "histology"}) is None
+    assert configuration_not_alike_now({**budget, "planner": "<NA>", "augmentation": "<NA>"}) \
+        is None
+    assert configuration_not_alike_now({**budget, "dataset": "no_such_dataset"}) is None
