@@ -1,7 +1,8 @@
 """Which external results share a transfer matrix, and each matrix's long table.
 
 One grouping for the command line and the Compare page: a matrix per source-run
-**configuration** (:func:`~core.external.results.setup_of`: model, strategy, profile, seed),
+**configuration** (:func:`~core.external.results.setup_of`: model, strategy, profile, seed, and a
+budget run's minutes and planner),
 so that runs of one model with another strategy or seed never share a row; rows are the runs'
 training datasets, and when two runs of one configuration were trained on the same dataset
 (other recipe overrides, say) each row names its run. Grouping by the architecture's name alone

@@ -63,10 +63,21 @@ class ExcludingOverlap:
 
 
 def setup_of(identity: dict) -> str:
-    """A run's configuration in words, without its dataset: "model, strategy, profile, seed N"
-    (the key under which the transfer matrix puts runs trained on different datasets)."""
-    return (f"{identity.get('model')}, {identity.get('strategy')}, {identity.get('profile')}, "
-            f"seed {identity.get('seed')}")
+    """A run's configuration in words, without its dataset: "model, strategy, profile, seed N",
+    then a budget run's minutes and planner ("10 min (planner 6)", the words Compare's groups
+    use, :func:`core.training.runsets.variant_words`): the key under which the transfer matrix
+    puts runs trained on different datasets. A 10- and a 30-minute run are two setups; the
+    augmentation a budget chose for its dataset's kind of images is left out, since it follows
+    the source dataset, which the matrix's rows already are."""
+    from core.training.runsets import variant_words
+
+    words = (f"{identity.get('model')}, {identity.get('strategy')}, {identity.get('profile')}, "
+             f"seed {identity.get('seed')}")
+    budget = identity.get("budget")
+    if isinstance(budget, dict) and isinstance(budget.get("seconds"), (int, float)):
+        words += ", " + variant_words({"budget_s": str(float(budget["seconds"])),
+                                       "planner": str(budget.get("planner"))})
+    return words
 
 
 @dataclass(frozen=True, eq=False)

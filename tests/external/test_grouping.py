@@ -70,3 +70,20 @@ def test_the_cli_and_the_transfer_tab_group_alike(two_seeds, monkeypatch, capsys
     assert not at.warning or all("choose one" not in w.value for w in at.warning)
     sets = next(df.value for df in at.dataframe if "n_events" in df.value.columns)
     assert len(sets) == 2 and set(sets["n_images"]) == {160}
+
+
+def test_budget_runs_of_other_minutes_are_other_setups_whatever_they_augmented() -> None:
+    """The transfer matrix's key names a budget run's minutes and planner (a 10- and a
+    30-minute run never share a row); the augmentation the budget chose follows the source
+    dataset's kind of images, so two datasets' runs of one request still share a matrix."""
+    from core.external.results import setup_of
+
+    def budget_run(seconds: float, augmentation: str) -> dict:
+        return {"model": "idc_own", "strategy": "none", "profile": "budget", "seed": 0,
+                "budget": {"seconds": seconds, "planner": 6},
+                "recipe": {"augmentation": augmentation}}
+
+    assert setup_of(budget_run(600.0, "light")) == "idc_own, none, budget, seed 0, 10 min " \
+                                                   "(planner 6)"
+    assert setup_of(budget_run(600.0, "light")) == setup_of(budget_run(600.0, "histology"))
+    assert setup_of(budget_run(600.0, "light")) != setup_of(budget_run(1800.0, "light"))
