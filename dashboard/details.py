@@ -167,6 +167,9 @@ def _budget_rows(plan: BudgetFacts, epochs_run: int | None,
         "budget: why": "; ".join(plan.reasons) or "—",
         "budget: time": f"expected {_fmt(expected, 0)} s (measuring speed and planning "
                         f"{_fmt(plan.probe_s)} s), took {_fmt(plan.actual_s, 0)} s"
+                        + (f" over two or more attempts (resumed after "
+                           f"{_fmt(plan.resumed_after_s, 0)} s with the same plan)"
+                           if plan.resumed_after_s else "")
                         + (f": {kept}" if kept else ""),
         "budget: guard": (f"stopped training after epoch {stopped} to end in time"
                           if stopped is not None else "did not stop training"),

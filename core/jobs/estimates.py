@@ -34,7 +34,8 @@ def plan_run(spec, store_root: Path, registry_path: Path | None = None) -> RunPl
         n_train = len(resolved.rows("train"))
         images = min(n_train, recipe.max_train_images or n_train)
         rates = remembered(store_root, device_label(configure_device()), resolved.entry.name,
-                           [recipe.input_size], recipe.batch_size).get(recipe.input_size)
+                           [recipe.input_size], recipe.batch_size,
+                           recipe.augmentation).get(recipe.input_size)
         return RunPlan(images_per_epoch=images, epochs=int(recipe.epochs),
                        n_val=len(resolved.rows("val")), n_test=len(resolved.rows("test")),
                        rates=rates, overhead_s=RUN_OVERHEAD_S,
@@ -54,7 +55,7 @@ def remember_run_rates(stored, store_root: Path) -> None:
         from core.training.throughput import device_label, remember
 
         remember(store_root, device_label(configure_device()), view.model.name,
-                 view.recipe.input_size, view.recipe.batch_size, view.images_per_s,
-                 view.predict_images_per_s)
+                 view.recipe.input_size, view.recipe.batch_size, view.recipe.augmentation,
+                 view.images_per_s, view.predict_images_per_s)
     except Exception:  # noqa: BLE001 - a run is stored; its speed is a nicety
         return

@@ -303,6 +303,8 @@ class BudgetFacts:
     actual_s: float | None = None  #: from the request to the stored run
     within_budget: bool | None = None
     stopped_by_budget_after_epoch: int | None = None  #: ``None``: the guard never stopped it
+    #: seconds spent by interrupted attempts before the last one resumed with their plan
+    resumed_after_s: float | None = None
 
     @classmethod
     def from_section(cls, budget: Mapping[str, Any]) -> BudgetFacts:

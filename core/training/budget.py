@@ -11,7 +11,8 @@ convolutional network better, in the order this planner buys it:
    on BUSI: AUC 0.54, where a 96 px plain script trained for 60 epochs reached 0.69);
 2. all the training images (a random subset throws information away for good);
 3. larger inputs (lesion texture and margins are lost at 50 px), up to the largest candidate
-   and never above the images' own size (planner 5, :func:`candidate_sizes`);
+   and never above the images' own size (planner 5,
+   :func:`core.training.budget_sizes.candidate_sizes`);
 4. more epochs, up to what the budget fits (planner 4; planners 1-3 stopped at the recipe's
    own count, sized for the study's data and hardware, and left three quarters of a 10-minute
    budget unused on a small dataset). Early stopping ends a run that has stopped improving, so
@@ -47,7 +48,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 from core.errors import LesionlabError
 
@@ -64,10 +65,6 @@ PLAN_FRACTION = 0.85
 #: A subset smaller than this is not worth a budget run: the planner says the budget is too
 #: small instead (unless the dataset itself is smaller).
 MIN_TRAIN_IMAGES = 500
-#: Input sizes the planner considers (px); each model keeps those between its minimum and
-#: ``MAX_SIZE``. 224 px is where the ImageNet backbones were designed to work.
-CANDIDATE_SIZES = (64, 96, 128, 160, 192, 224)
-MAX_SIZE = 224
 #: The most epochs a plan asks for: past a thousand passes over the same images a from-scratch
 #: network has long converged or overfitted, and the cap keeps early stopping's patience (a
 #: quarter of the epochs) finite on a tiny dataset with a long budget.
@@ -169,6 +166,15 @@ class BudgetPlan:
         """What the run record keeps, so Run details can say what was chosen and why."""
         return {**asdict(self), "reasons": list(self.reasons), "planner": PLANNER_VERSION}
 
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> BudgetPlan:
+        """The plan :meth:`to_record` wrote (``KeyError``/``TypeError``/``ValueError`` when it
+        is not one)."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in record.items() if k in fields}
+        return cls(**{**values, "rates": Rates(**record["rates"]),
+                      "reasons": tuple(record.get("reasons", ()))})
+
 
 def users_planned_fields(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     """The user's overrides of fields the planner would choose: kept as given, and part of a
@@ -190,28 +196,6 @@ def parse_budget(text: str | float | int) -> float:
     if not math.isfinite(seconds) or seconds <= 0:
         raise BudgetError(f"A budget must be a positive time, got {str(text)!r}.")
     return seconds
-
-
-def candidate_sizes(min_size: int, native_side: float | None = None,
-                    fixed: int | None = None) -> tuple[int, ...]:
-    """The sizes to consider for a model whose smallest useful input is ``min_size`` px
-    (:attr:`models.ModelEntry.useful_min_size`: its minimum, and at least a 2x2 last map).
-
-    One size when the user fixed ``input_size`` with an override (the planner never overrules
-    a user). When the images (their median shorter side, ``native_side``) are smaller than the
-    largest candidate, their own size is the largest (or the model's useful minimum, if that is
-    larger): upsampling adds no detail, only cost, where the network keeps a spatial map. Planners 1-4 took the first candidate at or
-    above the images' size instead, so 28 px images trained at 64 px: five times the pixels
-    per image, so a fifth of the epochs a budget buys, for the same information.
-    """
-    if fixed is not None:
-        return (int(fixed),)
-    sizes = [s for s in CANDIDATE_SIZES if s >= min_size]
-    if native_side is not None:
-        own = max(int(min_size), round(native_side))
-        if own < max(sizes, default=0):
-            sizes = [s for s in sizes if s < own] + [own]
-    return tuple(sizes) if sizes else (int(min_size),)
 
 
 def expected_seconds(work: Workload, rates: Rates, epochs: int, images: int) -> float:
@@ -382,33 +366,3 @@ def _made(budget_s: float, work: Workload, rate: Rates, size: int, epochs: int, 
 def _largest_note(size: int, rates: Mapping[int, Rates]) -> str:
     return ("the largest candidate size" if size == max(rates)
             else f"{min(s for s in rates if s > size)} px would not")
-
-
-def interpolate(measured: Mapping[int, Rates], sizes: Sequence[int]) -> dict[int, Rates]:
-    """Rates at ``sizes`` from rates measured at two or more of them, by a power law in the
-    input side (a convolution's cost grows with the pixel count, so rate ~ a * size**-b with b
-    near 2; fitted on the measured sizes, not assumed). Measured sizes keep their own rates."""
-    known = sorted(measured)
-    if len(known) == 1:
-        only = measured[known[0]]
-        return {s: (only if s == known[0] else _scaled(only, (known[0] / s) ** 2)) for s in sizes}
-    lo, hi = known[0], known[-1]
-    out: dict[int, Rates] = {}
-    for s in sizes:
-        if s in measured:
-            out[s] = measured[s]
-            continue
-        out[s] = Rates(train=_power_law(s, lo, hi, measured[lo].train, measured[hi].train),
-                       predict=_power_law(s, lo, hi, measured[lo].predict, measured[hi].predict),
-                       source="interpolated")
-    return out
-
-
-def _scaled(rates: Rates, factor: float) -> Rates:
-    return Rates(train=rates.train * factor, predict=rates.predict * factor,
-                 source="interpolated")
-
-
-def _power_law(s: int, lo: int, hi: int, r_lo: float, r_hi: float) -> float:
-    slope = math.log(r_hi / r_lo) / math.log(hi / lo)
-    return r_lo * (s / lo) ** slope

@@ -94,7 +94,7 @@ def train_run(
     budget = None
     if spec.profile == "budget":  # the plan needs this machine's speed: measured now
         budget = plan_budget_run(resolved, device, distribution_strategy(device), store.root,
-                                 emit, started)
+                                 emit, started, store.work_root)
         resolved = budget.resolved
         emit(budget.event())
     check_run(resolved)  # before any work: a recipe watching a number the run cannot have
@@ -140,8 +140,9 @@ def _train_claimed(resolved: ResolvedRun, identity: dict, rid: str, model, weigh
     started = time.perf_counter()
     work = store.work_dir(rid)
     data = _plan_data(resolved, device)
-    guard = budget.guard(len(resolved.rows("val")) + len(resolved.rows("test"))) if budget \
-        else None
+    budget = budget.trained_in(work) if budget else None
+    guard = budget.guard(len(resolved.rows("val")) + len(resolved.rows("test")), work) \
+        if budget else None
     fitted = _fit(model, resolved, data, device, work, emit, cancel, rid, guard)
     model_file = work / "model.keras"
     with _disk_errors_named(work):
@@ -249,8 +250,10 @@ def _fit(model, resolved: ResolvedRun, data: _DataPlan, device: DeviceInfo, work
                   + [UnpaddedValidation(data.val_plan, METRICS)]
                   + val_auc_callbacks(resolved, data.val_ds) + recipe_callbacks
                   + [DiskSpaceGuard(work)]
-                  + resume_callbacks(work, recipe_callbacks) + [timer, tracker]
-                  + ([guard] if guard is not None else []))
+                  + resume_callbacks(work, recipe_callbacks)
+                  # the budget's guard keeps the plan's time with the checkpoint, before the
+                  # progress event (a listener may stop the run there)
+                  + ([guard] if guard is not None else []) + [timer, tracker])
         train_time = time.perf_counter() - fit_started
         history = read_history(work)
         if history.empty or not np.isfinite(history["loss"].to_numpy(dtype=float)).all():

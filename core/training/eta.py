@@ -149,7 +149,8 @@ def took(seconds: float) -> str:
 def newest_rates(table: Mapping[str, Mapping], model: str, size: int,
                  batch: int) -> Rates | None:
     """The most recently measured rates of ``model`` at ``size`` px and ``batch`` in a
-    ``throughput.json`` table, whatever device and TensorFlow version measured them.
+    ``throughput.json`` table, whatever device, TensorFlow version and augmentation preset
+    measured them (keys of any planner's format).
 
     For pages that must not start TensorFlow to learn the device's name (the Home page of a
     fresh install): one store usually lives on one machine, so its newest entry is this one's.

@@ -5,11 +5,15 @@ sources, the better first:
 
 - **remembered**: every budget run writes the rates its real epochs achieved (pipeline,
   augmentation and validation included) into ``throughput.json`` at the store's root, keyed by
-  device, model, input size, batch size and TensorFlow version; a later plan on the same
-  machine uses them.
+  device, model, input size, batch size, TensorFlow version and augmentation preset (a preset
+  that warps and recolours every image costs a CPU pipeline more than a flip does); a later
+  plan (or job estimate, :mod:`core.jobs.estimates`) on the same machine with the same preset
+  uses them. Keys written before the preset was part of them are not used there: the next plan
+  probes again. Only the Home page's promise of the demo's time reads any entry of the model
+  and size (:func:`core.training.eta.newest_rates`: it must not start TensorFlow).
 - **probed**: otherwise the model is built at the smallest and the largest candidate size and
   timed on a few random batches (``train_on_batch`` after one untimed step that traces the
-  graph); sizes between are interpolated (:func:`core.training.budget.interpolate`). A probe
+  graph); sizes between are interpolated (:func:`core.training.budget_sizes.interpolate`). A probe
   leaves out the input pipeline, so its rates are optimistic for small models; the run's
   :class:`~core.training.budget_guard.BudgetGuard` measures real epochs and stops in time.
 
@@ -34,19 +38,20 @@ FILE_NAME = "throughput.json"
 PROBE_STEPS = 3
 
 
-def _key(device: str, model: str, size: int, batch: int) -> str:
+def _key(device: str, model: str, size: int, batch: int, augmentation: str) -> str:
     import tensorflow as tf
 
-    return f"{device}|{model}|{size}|{batch}|tf{tf.__version__}"
+    return f"{device}|{model}|{size}|{batch}|tf{tf.__version__}|aug={augmentation}"
 
 
 def remembered(store_root: Path, device: str, model: str, sizes: Iterable[int],
-               batch: int) -> dict[int, Rates]:
-    """Rates measured by earlier runs on this device, for those of ``sizes`` that have them."""
+               batch: int, augmentation: str) -> dict[int, Rates]:
+    """Rates measured by earlier runs on this device with this augmentation preset, for those
+    of ``sizes`` that have them."""
     table = _read(store_root)
     out = {}
     for size in sizes:
-        entry = table.get(_key(device, model, size, batch))
+        entry = table.get(_key(device, model, size, batch, augmentation))
         if entry:
             out[int(size)] = Rates(train=float(entry["train"]), predict=float(entry["predict"]),
                                    source="earlier runs")
@@ -54,13 +59,13 @@ def remembered(store_root: Path, device: str, model: str, sizes: Iterable[int],
 
 
 def remember(store_root: Path, device: str, model: str, size: int, batch: int,
-             train: float | None, predict: float | None) -> None:
+             augmentation: str, train: float | None, predict: float | None) -> None:
     """Keep a finished run's real rates (ignored when either is unknown)."""
     if not train or not predict:
         return
     table = _read(store_root)
-    table[_key(device, model, size, batch)] = {"train": float(train), "predict": float(predict),
-                                               "at": time.time()}
+    table[_key(device, model, size, batch, augmentation)] = {
+        "train": float(train), "predict": float(predict), "at": time.time()}
     target = store_root / FILE_NAME
     scratch = target.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
     scratch.unlink(missing_ok=True)

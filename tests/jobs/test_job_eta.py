@@ -107,3 +107,19 @@ def test_a_run_that_never_started_shows_no_time():
     job.close()
     assert job.snapshot().runs[0].time_words() == ""
     assert job.snapshot().runs[0].status != QUEUED
+
+
+def test_a_trained_runs_rates_time_the_next_job_of_the_same_run(trained_store, tmp_path):
+    """The in-process backend remembers each trained run's real rates (``throughput.json``,
+    keyed with its augmentation preset) and plans the next job's time from them."""
+    from core.jobs.estimates import plan_run, remember_run_rates
+    from tests.support.trained import DEMO_GRID
+
+    spec = DEMO_GRID[0]
+    stored = next(trained_store.get(r.run_id) for r in trained_store.list_runs().itertuples()
+                  if (r.model, r.strategy) == (spec.model, spec.strategy))
+    assert plan_run(spec, tmp_path).rates is None  # nothing measured in this store yet
+    remember_run_rates(stored, tmp_path)
+    rates = plan_run(spec, tmp_path).rates
+    assert rates.train == pytest.approx(stored.view.images_per_s)
+    assert rates.predict == pytest.approx(stored.view.predict_images_per_s)

@@ -19,7 +19,7 @@ def _measure_everything_at(store, train: float, predict: float) -> None:
     for model, overrides in DEMO_OVERRIDES.items():
         recipe = get_entry(model).recipe("quick", overrides)
         remember(store, "cpu:testx2r1", model, recipe.input_size, recipe.batch_size,
-                 train, predict)
+                 recipe.augmentation, train, predict)
 
 
 def test_the_estimate_follows_throughput_json(tmp_path):

@@ -86,6 +86,15 @@ def test_a_run_the_guard_stopped_says_so():
     assert facts["budget"].startswith("1.5 min per run")
 
 
+def test_a_resumed_run_says_its_time_spans_its_attempts():
+    plan = BudgetFacts.from_section({"budget_s": 90.0, "within_budget": True, "actual_s": 80.2,
+                                     "expected_s": 80.0, "probe_s": 5.0,
+                                     "resumed_after_s": 31.0})
+    assert run_facts(RunRecord(budget=plan))["budget: time"] == (
+        "expected 85 s (measuring speed and planning 5.0 s), took 80 s over two or more "
+        "attempts (resumed after 31 s with the same plan): within its budget")
+
+
 def test_the_compare_page_shows_the_plan_in_run_details(budget_run, monkeypatch):
     from tests.dashboard.conftest import no_exception, open_page
 

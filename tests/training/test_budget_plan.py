@@ -16,13 +16,12 @@ from core.training.budget import (
     BudgetError,
     Rates,
     Workload,
-    candidate_sizes,
     expected_seconds,
-    interpolate,
     least_epochs,
     parse_budget,
     plan,
 )
+from core.training.budget_sizes import candidate_sizes, interpolate
 
 
 def table(**train_rates: float) -> dict[int, Rates]:

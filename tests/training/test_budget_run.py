@@ -13,7 +13,9 @@ from core.store import ResultsStore
 from core.training import RunSpec, resolve, train_run
 from core.training.budget import BudgetError
 from core.training.budget_guard import BudgetGuard
-from core.training.events import BudgetPlanned, MeasuringSpeed, RunCached
+from core.training.budget_run import PLAN_FILE
+from core.training.events import (BudgetPlanned, EpochEnded, MeasuringSpeed, RunCached,
+                                  TrainingStarted)
 from core.training.throughput import FILE_NAME
 
 #: A generous budget for 60 images of 40 px; epochs capped so the run stays seconds long.
@@ -77,6 +79,21 @@ def test_the_measured_rates_are_remembered_and_used_by_the_next_plan(budget_stor
     assert again.record["budget"]["rates"]["source"] == "earlier runs"
 
 
+def test_rates_remembered_with_one_augmentation_are_not_used_for_another(tmp_path):
+    """A preset that warps every image costs a CPU pipeline more than a flip: the rates of
+    one preset do not plan a run with another (nor do keys written before presets counted)."""
+    from core.training.throughput import remember, remembered
+
+    remember(tmp_path, "cpu:testx2r1", "idc_own", 64, 32, "histology", 100.0, 300.0)
+    assert remembered(tmp_path, "cpu:testx2r1", "idc_own", [64], 32, "light") == {}
+    assert remembered(tmp_path, "cpu:testx2r1", "idc_own", [64], 32, "histology")[64].train \
+        == 100.0
+    table = json.loads((tmp_path / FILE_NAME).read_text())
+    old_key = next(iter(table)).rsplit("|aug=", 1)[0]  # planner 6's key: no preset
+    (tmp_path / FILE_NAME).write_text(json.dumps({old_key: table.popitem()[1]}))
+    assert remembered(tmp_path, "cpu:testx2r1", "idc_own", [64], 32, "histology") == {}
+
+
 def test_the_same_request_is_a_stored_run_not_a_new_plan(budget_store, squares_registry):
     store, run, _ = budget_store
     events: list = []
@@ -96,6 +113,59 @@ def test_an_override_the_planner_keeps_makes_another_run_even_at_the_recipes_val
     assert resolve(kept, squares_registry).recipe == resolve(plain, squares_registry).recipe
     assert resolve(kept, squares_registry).run_id != resolve(plain, squares_registry).run_id
     assert resolve(kept, squares_registry).identity["budget"]["kept"] == ["epochs", "monitor"]
+
+
+def test_an_interrupted_budget_run_resumes_with_its_plan_and_the_budget_it_left(
+        squares_registry, tmp_path):
+    """A new plan could pick another input size than the checkpoint was trained at (or
+    another epoch count than the restored counter counts to): the resumed attempt takes the
+    kept plan, measures nothing, and its budget is what the first attempt left."""
+    store = ResultsStore(tmp_path)
+    spec = RunSpec("squares", "idc_own", profile="budget", seed=3, **BUDGET)
+    rid = resolve(spec, squares_registry).run_id
+    seen = []
+
+    def stop_after_two(event):
+        if isinstance(event, EpochEnded):
+            # kept with the checkpoint, before the progress event a listener may stop it at
+            seen.append(json.loads((store.work_root / rid / PLAN_FILE).read_text()))
+            if event.epoch >= 2:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train_run(spec, store, progress=stop_after_two, registry_path=squares_registry)
+    kept = json.loads((store.work_root / rid / PLAN_FILE).read_text())
+    assert [k["epochs_done"] for k in seen] == [1, 2] and kept == seen[-1]
+    assert kept["spent_s"] > seen[0]["spent_s"] > kept["probe_s"] > 0
+    events: list = []
+    run = train_run(spec, store, progress=events.append, registry_path=squares_registry)
+    assert not any(isinstance(e, MeasuringSpeed) for e in events)
+    assert next(e for e in events if isinstance(e, TrainingStarted)).resumed_from_epoch == 2
+    plan = run.record["budget"]
+    assert {k: plan[k] for k in ("input_size", "epochs", "rates", "reasons")} == \
+        {k: kept["plan"][k] for k in ("input_size", "epochs", "rates", "reasons")}
+    assert plan["resumed_after_s"] >= kept["spent_s"]
+    assert plan["actual_s"] > plan["resumed_after_s"]  # both attempts count
+    assert run.record["training"]["epochs_run"] > 2
+    assert not (store.work_root / rid).exists() or not any((store.work_root / rid).iterdir())
+
+
+def test_a_plan_kept_in_another_runs_folder_resumes_nothing_there(tmp_path):
+    """Offline last time (the random-init id's folder), ImageNet weights loaded now: the run
+    trains afresh in its own folder, so the first attempt's time does not count against it."""
+    from core.training.budget import BudgetPlan, Rates
+    from core.training.budget_run import PlannedRun
+
+    plan = BudgetPlan(budget_s=300.0, input_size=40, epochs=12, train_images=60,
+                      early_stopping_patience=3, expected_s=200.0,
+                      rates=Rates(train=100.0, predict=300.0, source="probe"))
+    assert BudgetPlan.from_record(plan.to_record()) == plan
+    resumed = PlannedRun(None, plan, started=1000.0 - 120.0, probe_s=5.0,
+                         resumed_after_s=120.0, kept_in=tmp_path / "random_id")
+    assert resumed.deadline == 1000.0 - 120.0 + 300.0
+    assert resumed.trained_in(tmp_path / "random_id") is resumed
+    fresh = resumed.trained_in(tmp_path / "imagenet_id")
+    assert (fresh.deadline, fresh.resumed_after_s, fresh.plan) == (1300.0, 0.0, plan)
 
 
 def test_a_budget_too_small_for_one_epoch_is_refused_and_nothing_is_stored(squares_registry,
