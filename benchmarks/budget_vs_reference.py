@@ -182,15 +182,36 @@ def budget_run(dataset: str, model: str, minutes: float, seed: int, store) -> di
     return result
 
 
-def line(name: str, results: list[dict], budget_min: float | None) -> str:
+def line(name: str, results: list[dict], budget_min: float | None,
+         script: list[dict] | None = None) -> str:
     aucs = [r["auc"] for r in results]
     sd = statistics.stdev(aucs) if len(aucs) > 1 else float("nan")
     walls = [r["wall"] / 60 for r in results]
     share = f"{max(walls) / budget_min:5.0%}" if budget_min else "    -"
     loads = f"load {min(r['load'] for r in results):.1f}-{max(r['load'] for r in results):.1f}"
-    return (f"  {name:46s} AUC {statistics.mean(aucs):.3f} (SD {sd:.3f}, n={len(aucs)})  "
+    text = (f"  {name:46s} AUC {statistics.mean(aucs):.3f} (SD {sd:.3f}, n={len(aucs)})  "
             f"wall {statistics.mean(walls):5.1f} min (max {max(walls):.1f}, {share} of budget)"
             f"  {loads}")
+    return text + (f"\n  {'':46s} {versus_script(aucs, [r['auc'] for r in script])}"
+                   if script else "")
+
+
+def versus_script(aucs: list[float], script: list[float]) -> str:
+    """The mean difference from the script's seeds with a Welch 95% CI and p-value over the
+    seeds (SciPy's ``ttest_ind``): whether the gap exceeds what retraining with another seed
+    moves. Seeds share one test set, so the CI leaves out the test set's own sampling error;
+    the Compare page's per-configuration interval adds it (README, Seeds and ranking)."""
+    from scipy import stats
+
+    from core.evaluation.display import format_p
+
+    diff = statistics.mean(aucs) - statistics.mean(script)
+    if min(len(aucs), len(script)) < 2:
+        return f"vs script {diff:+.3f} (one seed: no interval)"
+    test = stats.ttest_ind(aucs, script, equal_var=False)
+    ci, p = test.confidence_interval(0.95), format_p(test.pvalue, 2)
+    return (f"vs script {diff:+.3f} (Welch 95% CI {ci.low:+.3f} to {ci.high:+.3f}, "
+            f"p {p if p.startswith('<') else '= ' + p})")
 
 
 def summary(ledger: Ledger, planner: int) -> None:
@@ -206,7 +227,8 @@ def summary(ledger: Ledger, planner: int) -> None:
                      if (r["arm"], r["budget_min"], r.get("augmentation")) == (arm, minutes, aug)]
             name = (f"{arm} ({cells[0]['size']} px)" if arm == PEER_ARM
                     else f"{arm}, budget {minutes:g} min, {aug or 'model own'} aug.")
-            print(line(name, cells, minutes), flush=True)
+            script = [r for r in rows if r["arm"] == PEER_ARM] if arm != PEER_ARM else None
+            print(line(name, cells, minutes, script), flush=True)
 
 
 def main() -> None:
