@@ -6,12 +6,16 @@ measures each real epoch (validation included) and ends training after the epoch
 successor would not finish before the deadline, leaving ``reserve_s`` for the final
 predictions and the save. Keras' EarlyStopping restores the best weights at the end of
 training whoever stopped it, so a guarded stop keeps the best epoch, not the last.
+
+A resumed run starts with the epoch durations its earlier attempts measured: when the budget
+they left holds no further epoch, it trains none (:meth:`BudgetGuard.epochs_to_run`) and goes
+straight to predicting with the restored weights, rather than overrunning by one epoch.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 import keras
 
@@ -21,29 +25,46 @@ class BudgetGuard(keras.callbacks.Callback):
     after which epoch, 1-based) the budget ended training."""
 
     def __init__(self, deadline: float, reserve_s: float = 0.0,
-                 after_epoch: Callable[[int], None] | None = None) -> None:
+                 after_epoch: Callable[[int, list[float]], None] | None = None,
+                 durations: Sequence[float] = ()) -> None:
         super().__init__()
         self.deadline = deadline
         self.reserve_s = reserve_s
-        #: Called with the epochs done (1-based) at each epoch's end (a budget run keeps its
-        #: plan and the time spent, so an interrupted run resumes with them:
-        #: :mod:`core.training.budget_run`).
+        #: Called with the epochs done (1-based) and the epoch durations so far at each
+        #: epoch's end (a budget run keeps its plan, the time spent and the durations, so an
+        #: interrupted run resumes with them: :mod:`core.training.budget_run`).
         self.after_epoch = after_epoch
-        self.durations: list[float] = []
+        #: Seconds per epoch, validation included; a resumed run's start with its earlier
+        #: attempts' last ones.
+        self.durations: list[float] = list(durations)
         self.stopped_after: int | None = None
         self._start = 0.0
+
+    def room_for_an_epoch(self) -> bool:
+        """Whether one more epoch, as long as the slower of the last two measured, would end
+        before the deadline with the reserve kept (True while none has been measured)."""
+        if not self.durations:
+            return True
+        # the slowest of the last two epochs: one fast epoch does not buy an epoch that
+        # the machine's current load cannot deliver
+        return time.perf_counter() + max(self.durations[-2:]) + self.reserve_s <= self.deadline
+
+    def epochs_to_run(self, planned: int, done: int) -> int:
+        """The epoch count to give ``fit``: ``planned``, or ``done`` when a resumed run (``done``
+        epochs restored from its checkpoint) has no room for another; then training counts as
+        stopped by the budget after epoch ``done``."""
+        if done > 0 and not self.room_for_an_epoch():
+            self.stopped_after = done
+            return done
+        return planned
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        now = time.perf_counter()
-        self.durations.append(now - self._start)
+        self.durations.append(time.perf_counter() - self._start)
         if self.after_epoch is not None:
-            self.after_epoch(epoch + 1)
-        # the slowest of the last two epochs: one fast epoch does not buy an epoch that
-        # the machine's current load cannot deliver
-        next_epoch = max(self.durations[-2:])
-        if now + next_epoch + self.reserve_s > self.deadline:
+            self.after_epoch(epoch + 1, self.durations)
+        if not self.room_for_an_epoch():
             self.stopped_after = epoch + 1
             self.model.stop_training = True

@@ -6,10 +6,13 @@ asked for (:func:`core.training.resolve._budget_part`); the plan, the rates it c
 time actually taken are in the run record's ``budget`` section.
 
 An interrupted budget run resumes with the plan it started with: the plan and the seconds spent
-so far are kept in the run's scratch folder (``PLAN_FILE``, rewritten after every epoch), since
+so far (and the last epochs' durations) are kept in the run's scratch folder (``PLAN_FILE``,
+rewritten after every epoch), since
 a new plan could choose another input size than the checkpoint's weights were trained at, or
 another number of epochs than the restored epoch counter was counting towards. The resumed
-attempt's budget is what the interrupted ones left (time between attempts not counted).
+attempt's budget is what the interrupted ones left (time between attempts not counted); when
+that holds no further epoch of the kept duration, it trains none and predicts
+(:meth:`core.training.budget_guard.BudgetGuard.epochs_to_run`).
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ class PlannedRun:
     resumed_after_s: float = 0.0
     #: The scratch folder the resumed plan was kept in (None for a run planned now).
     kept_in: Path | None = None
+    #: The last epochs' seconds the interrupted attempts measured (empty for a run planned now).
+    epoch_s: tuple[float, ...] = ()
 
     @property
     def deadline(self) -> float:
@@ -72,22 +77,25 @@ class PlannedRun:
         if self.kept_in is None or self.kept_in == work:
             return self
         return dataclasses.replace(self, started=self.started + self.resumed_after_s,
-                                   resumed_after_s=0.0, kept_in=None)
+                                   resumed_after_s=0.0, kept_in=None, epoch_s=())
 
     def guard(self, n_predicted: int, work: Path) -> BudgetGuard:
         """The callback that ends training in time, keeping room for predicting the val and
         test images at the planned rate and for saving (``SAVE_RESERVE_S``); after each epoch
         it keeps the plan and the time spent in ``work`` (the run's scratch folder)."""
-        self.keep(work, epochs_done=None)
+        self.keep(work, epochs_done=None, durations=self.epoch_s)
         return BudgetGuard(self.deadline,
                            reserve_s=n_predicted / self.plan.rates.predict + SAVE_RESERVE_S,
-                           after_epoch=lambda done: self.keep(work, epochs_done=done))
+                           after_epoch=lambda done, durations: self.keep(work, done, durations),
+                           durations=self.epoch_s)
 
-    def keep(self, work: Path, epochs_done: int | None) -> None:
-        """Write the plan and the seconds spent so far into ``work`` (atomically), with the
-        epochs done when it is written (None: before the first of this attempt)."""
+    def keep(self, work: Path, epochs_done: int | None, durations=()) -> None:
+        """Write the plan, the seconds spent so far and the last two epochs' seconds into
+        ``work`` (atomically), with the epochs done when it is written (None: before the first
+        of this attempt)."""
         body = {"plan": self.plan.to_record(), "probe_s": self.probe_s,
-                "spent_s": time.perf_counter() - self.started, "epochs_done": epochs_done}
+                "spent_s": time.perf_counter() - self.started, "epochs_done": epochs_done,
+                "epoch_s": [float(d) for d in list(durations)[-2:]]}
         scratch = work / f".{PLAN_FILE}.{os.getpid()}.tmp"
         scratch.write_text(json.dumps(body))
         os.replace(scratch, work / PLAN_FILE)
@@ -116,12 +124,12 @@ def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
     for folder in _scratch_folders(work_root, resolved):
         kept = _kept_plan(folder)
         if kept is not None:
-            chosen, probe_s, spent = kept
+            chosen, probe_s, spent, epoch_s = kept
             recipe = resolved.recipe.replace(**chosen.recipe_changes(
                 len(resolved.rows("train"))))
             return PlannedRun(dataclasses.replace(resolved, recipe=recipe), chosen,
                               started=started - spent, probe_s=probe_s,
-                              resumed_after_s=spent, kept_in=folder)
+                              resumed_after_s=spent, kept_in=folder, epoch_s=epoch_s)
     overrides = spec.overrides or {}
     sizes = candidate_sizes(entry.useful_min_size, _native_side(resolved),
                             overrides.get("input_size"))
@@ -166,14 +174,15 @@ def _scratch_folders(work_root: Path | None, resolved: ResolvedRun) -> list[Path
     return [work_root / rid for rid in ids]
 
 
-def _kept_plan(work: Path) -> tuple[BudgetPlan, float, float] | None:
-    """The plan, probe seconds and seconds spent that an interrupted attempt kept in ``work``;
-    None when there is none (or it is unreadable: then the run is planned afresh, as before
-    this file existed)."""
+def _kept_plan(work: Path) -> tuple[BudgetPlan, float, float, tuple[float, ...]] | None:
+    """The plan, probe seconds, seconds spent and last epochs' seconds that an interrupted
+    attempt kept in ``work``; None when there is none (or it is unreadable: then the run is
+    planned afresh, as before this file existed)."""
     try:
         body = json.loads((work / PLAN_FILE).read_text())
         return (BudgetPlan.from_record(body["plan"]), float(body["probe_s"]),
-                max(0.0, float(body["spent_s"])))
+                max(0.0, float(body["spent_s"])),
+                tuple(float(d) for d in body.get("epoch_s", ())))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

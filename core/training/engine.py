@@ -241,7 +241,9 @@ def _fit(model, resolved: ResolvedRun, data: _DataPlan, device: DeviceInfo, work
                          resumed_from_epoch=resumed_from))
     with PeakMemory() as memory, _image_errors_named(), _disk_errors_named(work):
         fit_started = time.perf_counter()
-        model.fit(data.train_ds, validation_data=data.val_ds, epochs=recipe.epochs, verbose=0,
+        model.fit(data.train_ds, validation_data=data.val_ds, verbose=0,
+                  epochs=recipe.epochs if guard is None
+                  else guard.epochs_to_run(recipe.epochs, resumed_from),
                   class_weight=data.weights_per_class,
                   # Checkpoint callbacks before the progress callback: an "epoch" event
                   # (and anything a listener does on it) comes only after the epoch is saved.

@@ -103,6 +103,17 @@ def test_the_same_request_is_a_stored_run_not_a_new_plan(budget_store, squares_r
     assert [type(e) for e in events] == [RunCached]
 
 
+def test_a_stored_budget_run_is_planned_as_found_not_as_its_whole_budget(budget_store,
+                                                                        squares_registry):
+    from core.jobs.estimates import plan_run
+
+    store, _, _ = budget_store
+    spec = RunSpec("squares", "idc_own", profile="budget", **BUDGET)
+    assert plan_run(spec, store, squares_registry).total_s == 0.0
+    other = RunSpec("squares", "idc_own", profile="budget", seed=9, **BUDGET)
+    assert plan_run(other, store, squares_registry) is None  # sized only when it runs
+
+
 def test_an_override_the_planner_keeps_makes_another_run_even_at_the_recipes_value(
         squares_registry):
     """``monitor=val_loss`` is the quick recipe's own value, so the recipe is unchanged; but
@@ -148,6 +159,44 @@ def test_an_interrupted_budget_run_resumes_with_its_plan_and_the_budget_it_left(
     assert plan["actual_s"] > plan["resumed_after_s"]  # both attempts count
     assert run.record["training"]["epochs_run"] > 2
     assert not (store.work_root / rid).exists() or not any((store.work_root / rid).iterdir())
+
+
+def test_a_resumed_run_whose_budget_holds_no_further_epoch_trains_none_and_predicts(
+        squares_registry, tmp_path):
+    """Earlier attempts spent the budget up to less than one of their epochs: the resumed
+    attempt restores the checkpoint and predicts, rather than overrunning by an epoch."""
+    store = ResultsStore(tmp_path)
+    spec = RunSpec("squares", "idc_own", profile="budget", seed=4, **BUDGET)
+    rid = resolve(spec, squares_registry).run_id
+
+    def stop_after_two(event):
+        if isinstance(event, EpochEnded) and event.epoch >= 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train_run(spec, store, progress=stop_after_two, registry_path=squares_registry)
+    plan_file = store.work_root / rid / PLAN_FILE
+    kept = json.loads(plan_file.read_text())
+    assert len(kept["epoch_s"]) == 2 and all(d > 0 for d in kept["epoch_s"])
+    # as if the attempts had taken 250 of the 300 s, with epochs of 100 s
+    plan_file.write_text(json.dumps({**kept, "spent_s": 250.0, "epoch_s": [100.0, 100.0]}))
+    events: list = []
+    run = train_run(spec, store, progress=events.append, registry_path=squares_registry)
+    assert next(e for e in events if isinstance(e, TrainingStarted)).resumed_from_epoch == 2
+    assert not any(isinstance(e, EpochEnded) for e in events)
+    assert run.record["training"]["epochs_run"] == 2
+    budget = run.record["budget"]
+    assert budget["stopped_by_budget_after_epoch"] == 2
+    assert budget["within_budget"] and budget["actual_s"] >= 250.0
+
+
+def test_the_guard_trains_no_epoch_when_a_resumed_budget_has_no_room_for_one():
+    guard = BudgetGuard(deadline=time.perf_counter() + 10.0, durations=[3.0, 30.0])
+    assert not guard.room_for_an_epoch()
+    assert guard.epochs_to_run(12, done=0) == 12 and guard.stopped_after is None
+    assert guard.epochs_to_run(12, done=4) == 4 and guard.stopped_after == 4
+    roomy = BudgetGuard(deadline=time.perf_counter() + 10.0, durations=[30.0, 3.0, 2.0])
+    assert roomy.room_for_an_epoch() and roomy.epochs_to_run(12, done=4) == 12
 
 
 def test_a_plan_kept_in_another_runs_folder_resumes_nothing_there(tmp_path):
