@@ -55,7 +55,7 @@ PUBLISHED = (("ResNet-18 (28)", 0.901, 0.863), ("ResNet-50 (28)", 0.857, 0.812),
 #: best weights restored), "light" augmentation (horizontal flip, rotation up to 18 degrees,
 #: zoom 10 %: an ultrasound image has a skin side, so no vertical flip), and BatchNorm moving
 #: averages at momentum 0.9 (as in the quick profile, see
-#: models.recipes.batchnorm_momentum_callback; measured on validation: idc_own 0.916 -> 0.941).
+#: models.keras_parts.batchnorm_momentum_callback; measured on validation: idc_own 0.916 -> 0.941).
 #: Tried on validation and not kept: halving the rate on a validation-loss plateau (0.914 vs
 #: 0.941) and Adam 3e-4 (0.913).
 BREASTMNIST_RECIPE = {"optimizer": "adam", "learning_rate": 1e-3, "schedule": "constant",

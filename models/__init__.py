@@ -9,13 +9,8 @@ learning-rate schedule) are registered by :func:`register_custom_objects`, which
 from __future__ import annotations
 
 from models.errors import ModelInputError, RecipeError, UnknownModelError, WeightsError
-from models.recipes import (
-    Recipe,
-    make_callbacks,
-    make_learning_rate,
-    make_loss,
-    make_optimizer,
-)
+from models.keras_parts import make_callbacks, make_learning_rate, make_loss, make_optimizer
+from models.recipes import Recipe
 from models.registry import REGISTRY, ModelEntry, get_entry, list_entries
 from models.saving import load_model, register_custom_objects
 from models.vocab import (

@@ -1,8 +1,8 @@
-"""Training recipes: the settings a study trained with, and their translation into Keras objects.
+"""Training recipes: the settings a study trained with.
 
 A :class:`Recipe` is plain data (no TensorFlow import) so it can be shown, stored with a run and
-edited in the dashboard. The ``make_*`` functions import Keras lazily and turn a recipe into the
-optimizer, loss and callbacks the trainer passes to ``compile``/``fit``.
+edited in the dashboard; :mod:`models.keras_parts` turns one into the optimizer, loss and
+callbacks the trainer passes to ``compile``/``fit``.
 
 Loss and head: a softmax head trains on one-hot targets with categorical cross-entropy, a sigmoid
 head on float 0/1 targets with binary cross-entropy. The IDC and BreakHis reports say "binary
@@ -24,9 +24,7 @@ from models.errors import RecipeError
 from models.vocab import (
     AUGMENTATIONS,
     CYCLICAL_MODES,
-    LOSS_FOR_HEAD,
     LOSSES,
-    MINIMISED_MONITORS,
     MONITORS,
     OPTIMIZERS,
     SAMPLINGS,
@@ -107,11 +105,11 @@ class Recipe:
         _check_positive("learning_rate", self.learning_rate)
         _check_positive("cyclical_half_cycle_epochs", self.cyclical_half_cycle_epochs)
         for name, most in MAX_VALUES.items():
-            _check_positive_int(name, getattr(self, name), most)
+            check_positive_int(name, getattr(self, name), most)
         for name in ("plateau_patience", "max_train_images", "early_stopping_patience",
                      "early_stopping_start", "decay_steps"):
             if getattr(self, name) is not None:
-                _check_positive_int(name, getattr(self, name))
+                check_positive_int(name, getattr(self, name))
         for name in ("decay_rate", "cyclical_max_learning_rate"):
             if getattr(self, name) is not None:
                 _check_positive(name, getattr(self, name))
@@ -185,7 +183,9 @@ def _check_positive(name: str, value: object) -> None:
         raise RecipeError(f"Recipe {name} must be a positive number, got {_shown(value)}.")
 
 
-def _check_positive_int(name: str, value: object, most: int | None = None) -> None:
+def check_positive_int(name: str, value: object, most: int | None = None) -> None:
+    """Refuse anything but a whole number >= 1 (and <= ``most``): recipe fields, and the
+    epoch length :func:`models.keras_parts.make_learning_rate` is given."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise RecipeError(f"Recipe {name} must be a whole number >= 1, got {_shown(value)}.")
     if most is not None and value > most:
@@ -241,165 +241,3 @@ def _shown(value: object) -> str:
     """A value as messages quote it: repr (control characters escaped), at most 60 chars."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-# --------------------------------------------------------------------------------------------
-# Recipe -> Keras objects (Keras is imported only when these are called).
-
-
-def make_learning_rate(recipe: Recipe, steps_per_epoch: int):
-    """The optimizer's learning rate: a float, or a schedule that counts optimizer steps.
-
-    Step-based schedules need the epoch length, which only the dataset knows; that is why the
-    recipe stores epochs and the caller passes ``steps_per_epoch``.
-    """
-    import keras
-
-    _check_positive_int("steps_per_epoch", steps_per_epoch)
-    if recipe.schedule in ("constant", "plateau"):
-        return float(recipe.learning_rate)
-    if recipe.schedule == "cyclical":
-        from models.schedules import CyclicalLearningRate
-
-        half_cycle = max(1, round(recipe.cyclical_half_cycle_epochs * steps_per_epoch))
-        return CyclicalLearningRate(
-            initial_learning_rate=recipe.learning_rate,
-            maximal_learning_rate=recipe.cyclical_max_learning_rate,
-            step_size=half_cycle,
-            mode=recipe.cyclical_mode,
-        )
-    decay_steps = recipe.decay_steps or steps_per_epoch
-    if recipe.schedule == "exponential_decay":
-        return keras.optimizers.schedules.ExponentialDecay(
-            recipe.learning_rate, decay_steps=decay_steps, decay_rate=recipe.decay_rate
-        )
-    return keras.optimizers.schedules.InverseTimeDecay(
-        recipe.learning_rate, decay_steps=decay_steps, decay_rate=recipe.decay_rate
-    )
-
-
-def make_optimizer(recipe: Recipe, steps_per_epoch: int):
-    """A fresh Keras optimizer for one training run (optimizers hold state: never share one)."""
-    import keras
-
-    learning_rate = make_learning_rate(recipe, steps_per_epoch)
-    averaging = ({"use_ema": True, "ema_momentum": recipe.ema_momentum}
-                 if recipe.ema_momentum is not None else {})
-    if recipe.optimizer == "adagrad":
-        return keras.optimizers.Adagrad(learning_rate=learning_rate, **averaging)
-    if recipe.optimizer == "sgd":
-        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=recipe.momentum,
-                                    **averaging)
-    return keras.optimizers.Adam(learning_rate=learning_rate, **averaging)
-
-
-def make_loss(recipe_or_head: Recipe | str):
-    """The Keras loss for a recipe, or for a head ("softmax"/"sigmoid").
-
-    The registry guarantees every recipe's loss matches its entry's head, so both ways agree.
-    """
-    import keras
-
-    if isinstance(recipe_or_head, Recipe):
-        loss = recipe_or_head.loss
-    elif recipe_or_head in LOSS_FOR_HEAD:
-        loss = LOSS_FOR_HEAD[recipe_or_head]
-    else:
-        raise RecipeError(
-            f"make_loss needs a Recipe or a head ({', '.join(LOSS_FOR_HEAD)}), "
-            f"got {recipe_or_head!r}."
-        )
-    if loss == "categorical_crossentropy":
-        return keras.losses.CategoricalCrossentropy(name="categorical_crossentropy")
-    return keras.losses.BinaryCrossentropy(name="binary_crossentropy")
-
-
-def monitor_mode(monitor: str) -> str:
-    """``"min"`` for a loss, ``"max"`` for accuracy and AUC: said explicitly, because Keras'
-    ``"auto"`` guesses from the name and ReduceLROnPlateau would minimise ``val_auc``."""
-    return "min" if monitor in MINIMISED_MONITORS else "max"
-
-
-def make_callbacks(recipe: Recipe) -> list:
-    """The recipe's own callbacks, in the order Keras should call them.
-
-    ``batchnorm_momentum`` becomes a callback (not a builder argument) so the architecture stays
-    the study's: it only changes how fast the moving averages used at inference follow the
-    batch statistics used in training. Learning-rate reduction comes before early stopping so
-    both see the same epoch's logs.
-    ``plateau_monitor='accuracy'`` (the melanoma study's choice) needs the model compiled with
-    ``metrics=['accuracy']``. TerminateOnNaN stops a diverged run at once instead of spending
-    the remaining epochs on NaN weights.
-    """
-    import keras
-
-    callbacks: list = [keras.callbacks.TerminateOnNaN()]
-    if recipe.batchnorm_momentum is not None:
-        callbacks.insert(0, batchnorm_momentum_callback(recipe.batchnorm_momentum))
-    if recipe.schedule == "plateau":
-        callbacks.append(
-            keras.callbacks.ReduceLROnPlateau(
-                monitor=recipe.plateau_monitor,
-                mode=monitor_mode(recipe.plateau_monitor),
-                factor=recipe.plateau_factor,
-                patience=recipe.plateau_patience,
-                min_lr=recipe.min_learning_rate,
-                verbose=0,
-            )
-        )
-    if recipe.early_stopping_patience is not None:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor=recipe.monitor,
-                mode=monitor_mode(recipe.monitor),
-                patience=recipe.early_stopping_patience,
-                start_from_epoch=recipe.early_stopping_start or 0,
-                restore_best_weights=True,
-                verbose=0,
-            )
-        )
-    return callbacks
-
-
-def batchnorm_layers(model) -> list:
-    """Every BatchNormalization layer of ``model``, including those of nested models."""
-    import keras
-
-    found, stack = [], list(model.layers)
-    while stack:
-        layer = stack.pop(0)
-        if isinstance(layer, keras.layers.BatchNormalization):
-            found.append(layer)
-        stack.extend(getattr(layer, "layers", []))
-    return found
-
-
-def batchnorm_momentum_callback(momentum: float):
-    """A callback that sets the momentum of every BatchNormalization moving average before
-    training starts.
-
-    Why: at inference a BN layer normalises with its moving mean/variance, an exponential
-    average with a time constant of ``1 / (1 - momentum)`` optimizer steps (100 steps at
-    Keras' 0.99, 1000 at MobileNetV2's 0.999). A quick run makes ~220 steps while the scale
-    of the activations changes several-fold, so those averages lag far behind: measured on
-    the demo data, idc_initial's moving variances were off by a factor of ~13 (mean |log
-    ratio| 2.6 against statistics recomputed on the training set) and its test AUC fell from
-    0.94 to 0.62; MobileNetV2 (0.999) scored 0.50 against 0.94. At 0.9 (a 10-step window,
-    PyTorch's default) the gap is 0.02-0.08 and test AUC 0.93-0.94. Training itself is
-    unchanged: training steps normalise with batch statistics. The momentum is set before the
-    first step, so the compiled train step uses it, and it is saved in the model's layer
-    config.
-    """
-    import keras
-
-    class BatchNormMomentum(keras.callbacks.Callback):
-        def __init__(self, value: float) -> None:
-            super().__init__()
-            self.momentum = float(value)
-
-        def on_train_begin(self, logs=None):
-            for layer in batchnorm_layers(self.model):
-                layer.momentum = self.momentum
-
-    BatchNormMomentum.__doc__ = batchnorm_momentum_callback.__doc__
-    return BatchNormMomentum(momentum)

@@ -94,7 +94,7 @@ def probe(entry, recipe, size: int, n_classes: int, strategy) -> tuple[Rates, fl
     import keras
 
     from models import build_model
-    from models.recipes import make_loss, make_optimizer
+    from models.keras_parts import make_loss, make_optimizer
 
     batch = recipe.batch_size
     rng = np.random.default_rng(0)

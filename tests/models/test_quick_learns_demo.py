@@ -29,7 +29,7 @@ def _moving_vs_batch_variance_gap(run) -> float:
 
     from core.datasets import SplitConfig, assign_splits, load_dataset
     from core.datasets.pipeline import make_dataset
-    from models.recipes import batchnorm_layers
+    from models.keras_parts import batchnorm_layers
 
     model = run.load_model()
     bns = batchnorm_layers(model)

@@ -16,7 +16,7 @@ from models import (
     make_loss,
     make_optimizer,
 )
-from models.recipes import batchnorm_layers
+from models.keras_parts import batchnorm_layers
 from models.schedules import CyclicalLearningRate
 from models.vocab import SAMPLINGS
 
@@ -117,7 +117,7 @@ def test_paper_recipes_keep_the_architectures_batchnorm_momentum():
                                   "breakhis_resnet50", "inbreast_inceptionv3"])
 def test_quick_recipes_of_batchnorm_networks_use_a_short_moving_average(name):
     """A quick run makes a few hundred steps: the moving averages need a window well below
-    that (see models.recipes.batchnorm_momentum_callback)."""
+    that (see models.keras_parts.batchnorm_momentum_callback)."""
     recipe = REGISTRY[name].quick
     assert recipe.batchnorm_momentum is not None
     assert 1.0 / (1.0 - recipe.batchnorm_momentum) <= 20

@@ -9,7 +9,7 @@ import pytest
 
 from core.training.monitors import check_val_auc, val_auc_problem, watches_val_auc
 from core.training.spec import RunSpecError
-from models.recipes import make_callbacks, monitor_mode
+from models.keras_parts import make_callbacks, monitor_mode
 from models.registry import get_entry
 
 
