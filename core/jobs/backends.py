@@ -151,7 +151,7 @@ def run_job(job: Job, store=None, registry_path: Path | None = None) -> None:
 def _plan(job: Job, indices, store, registry_path: Path | None) -> None:
     """Plan runs ``indices`` of ``job`` for their time (:mod:`core.jobs.estimates`)."""
     for j in indices:
-        job.run_planned(j, plan_run(job.specs[j], store.root, registry_path))
+        job.run_planned(j, plan_run(job.specs[j], store, registry_path))
 
 
 def _unmeasured_like(job: Job, index: int) -> list[int]:

@@ -6,7 +6,8 @@ run it trains it remembers the rates that run achieved in ``throughput.json``
 (:mod:`core.training.throughput`, the table the budget planner keeps): the next job of the same
 model at the same size on this machine then knows its time before it starts. A budget run
 already remembers its own (the engine does), and its size is only chosen while it runs, so it is
-planned only by its own epochs.
+planned only by its own epochs. A run the store already holds (any profile) is planned as found
+there: no time, rather than its training time or its whole budget.
 
 Estimating must never cost a run: any failure here reads as "not known" (``None``).
 """
@@ -18,11 +19,11 @@ from pathlib import Path
 from core.training.eta import RUN_OVERHEAD_S, RunPlan
 
 
-def plan_run(spec, store_root: Path, registry_path: Path | None = None) -> RunPlan | None:
+def plan_run(spec, store, registry_path: Path | None = None) -> RunPlan | None:
     """``spec``'s sizes (from its resolved dataset and recipe) and this device's remembered
-    rates for its model, input size and batch (``rates`` is ``None`` when never measured)."""
-    if spec.profile == "budget":
-        return None
+    rates for its model, input size and batch (``rates`` is ``None`` when never measured), from
+    ``store`` (a :class:`core.store.ResultsStore`); :meth:`RunPlan.found_stored` when ``store``
+    holds the run; ``None`` for a budget run still to train."""
     try:
         from core.training import resolve
         from core.training.device import configure_device
@@ -30,10 +31,14 @@ def plan_run(spec, store_root: Path, registry_path: Path | None = None) -> RunPl
         from core.training.throughput import device_label, remembered
 
         resolved = resolve(spec, registry_path)
+        if store.has(resolved.run_id):
+            return RunPlan.found_stored()
+        if spec.profile == "budget":
+            return None
         recipe = resolved.recipe
         n_train = len(resolved.rows("train"))
         images = min(n_train, recipe.max_train_images or n_train)
-        rates = remembered(store_root, device_label(configure_device()), resolved.entry.name,
+        rates = remembered(store.root, device_label(configure_device()), resolved.entry.name,
                            [recipe.input_size], recipe.batch_size,
                            recipe.augmentation).get(recipe.input_size)
         return RunPlan(images_per_epoch=images, epochs=int(recipe.epochs),

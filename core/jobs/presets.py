@@ -111,7 +111,8 @@ def _demo_plans(store_root: Path | None) -> dict[str, RunPlan]:
     for model in DEMO_MODELS:
         recipe = get_entry(model).recipe("quick", DEMO_OVERRIDES[model])
         images = min(DEMO_SPLIT["train"], recipe.max_train_images or DEMO_SPLIT["train"])
-        rates = (newest_rates(table, model, recipe.input_size, recipe.batch_size)
+        rates = (newest_rates(table, model, recipe.input_size, recipe.batch_size,
+                              recipe.augmentation)
                  or MEASURED_RATES[model])
         plans[model] = RunPlan(images_per_epoch=images, epochs=int(recipe.epochs),
                                n_val=DEMO_SPLIT["val"], n_test=DEMO_SPLIT["test"], rates=rates,

@@ -99,7 +99,8 @@ class RunState:
         its plan's rates until an epoch ended, then its own epoch times. A budget run ends
         within its budget whatever its planned epochs say (it plans every epoch the budget
         fits and usually stops early), so what is left of the budget caps the estimate; a
-        queued budget run, which is planned only when it starts, counts its whole budget."""
+        queued budget run, which is planned only when it starts, counts its whole budget
+        (none when the store holds it: :meth:`core.training.eta.RunPlan.found_stored`)."""
         if self.finished:
             return 0.0
         if self.status != RUNNING:

@@ -49,6 +49,13 @@ class RunPlan:
     #: Prediction passes over the val images per epoch: 2 when the recipe watches the
     #: validation AUC (:mod:`core.training.val_auc`), else Keras' one.
     val_passes: int = 1
+    #: The run is in the store already: it will be found there, not trained (no time).
+    stored: bool = False
+
+    @classmethod
+    def found_stored(cls) -> RunPlan:
+        """The plan of a run the store already holds: nothing to train or predict."""
+        return cls(images_per_epoch=0, epochs=0, n_val=0, n_test=0, stored=True)
 
     @property
     def epoch_s(self) -> float | None:
@@ -74,7 +81,9 @@ class RunPlan:
     def total_s(self) -> float | None:
         """The whole run at the measured rates: its fixed overhead, its epochs and the final
         predictions (the budget planner's time model, :func:`core.training.budget.
-        expected_seconds`, with the epoch as :attr:`epoch_s` counts it)."""
+        expected_seconds`, with the epoch as :attr:`epoch_s` counts it); 0 for a stored run."""
+        if self.stored:
+            return 0.0
         if self.rates is None:
             return None
         return self.overhead_s + self.epochs * self.epoch_s + self.final_s
@@ -147,10 +156,11 @@ def took(seconds: float) -> str:
 
 
 def newest_rates(table: Mapping[str, Mapping], model: str, size: int,
-                 batch: int) -> Rates | None:
+                 batch: int, augmentation: str | None = None) -> Rates | None:
     """The most recently measured rates of ``model`` at ``size`` px and ``batch`` in a
-    ``throughput.json`` table, whatever device, TensorFlow version and augmentation preset
-    measured them (keys of any planner's format).
+    ``throughput.json`` table, whatever device and TensorFlow version measured them (keys of
+    any planner's format); those measured with ``augmentation`` (a preset name) first, since
+    augmenting costs time per image, then the newest of any preset (older keys name none).
 
     For pages that must not start TensorFlow to learn the device's name (the Home page of a
     fresh install): one store usually lives on one machine, so its newest entry is this one's.
@@ -161,11 +171,11 @@ def newest_rates(table: Mapping[str, Mapping], model: str, size: int,
         if len(parts) < 4 or parts[1:4] != [model, str(size), str(batch)]:
             continue
         try:
-            rates = (float(entry.get("at", 0.0)),
-                     Rates(train=float(entry["train"]), predict=float(entry["predict"]),
-                           source="earlier runs"))
+            rates = Rates(train=float(entry["train"]), predict=float(entry["predict"]),
+                          source="earlier runs")
+            rank = (f"aug={augmentation}" in parts[4:], float(entry.get("at", 0.0)))
         except (KeyError, TypeError, ValueError, AttributeError):
             continue  # a damaged entry is no measurement
-        if rates[1].train > 0 and rates[1].predict > 0 and (best is None or rates[0] > best[0]):
-            best = rates
+        if rates.train > 0 and rates.predict > 0 and (best is None or rank > best[0]):
+            best = (rank, rates)
     return best[1] if best else None

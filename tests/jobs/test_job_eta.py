@@ -12,6 +12,7 @@ import pytest
 from core.jobs import QUEUED, Job
 from core.jobs.job import _apply_event
 from core.jobs.states import RUNNING, RunState
+from core.store import ResultsStore
 from core.training.budget import Rates
 from core.training.eta import RunPlan
 from core.training.events import BatchEnded, EpochEnded, TrainingStarted
@@ -118,8 +119,23 @@ def test_a_trained_runs_rates_time_the_next_job_of_the_same_run(trained_store, t
     spec = DEMO_GRID[0]
     stored = next(trained_store.get(r.run_id) for r in trained_store.list_runs().itertuples()
                   if (r.model, r.strategy) == (spec.model, spec.strategy))
-    assert plan_run(spec, tmp_path).rates is None  # nothing measured in this store yet
+    fresh = ResultsStore(tmp_path)
+    assert plan_run(spec, fresh).rates is None  # nothing measured in this store yet
     remember_run_rates(stored, tmp_path)
-    rates = plan_run(spec, tmp_path).rates
+    rates = plan_run(spec, fresh).rates
     assert rates.train == pytest.approx(stored.view.images_per_s)
     assert rates.predict == pytest.approx(stored.view.predict_images_per_s)
+
+
+def test_a_run_the_store_holds_is_planned_as_found_there_not_trained(trained_store):
+    """Queued behind others, a run already stored takes no time: its training time (or a
+    budget run's whole budget) must not count in the job's time left."""
+    from core.jobs.estimates import plan_run
+    from tests.support.trained import DEMO_GRID
+
+    plan = plan_run(DEMO_GRID[0], trained_store)
+    assert plan.stored and plan.total_s == 0.0
+    job = _job(1)
+    job.run_planned(0, plan)
+    assert job.snapshot().runs[0].time_words() == "less than a minute left"
+

@@ -91,6 +91,18 @@ def test_the_newest_measurement_of_a_model_size_and_batch_wins():
     assert newest_rates({}, "idc_initial", 50, 32) is None
 
 
+def test_rates_measured_with_the_same_augmentation_win_over_newer_ones_without():
+    table = {
+        "cpu:x|idc_own|64|32|tf2.20|aug=light": {"train": 400, "predict": 300, "at": 1.0},
+        "cpu:x|idc_own|64|32|tf2.20|aug=histology": {"train": 50, "predict": 300, "at": 2.0},
+        "cpu:x|idc_own|64|32|tf2.20": {"train": 70, "predict": 300, "at": 3.0},  # older format
+    }
+    assert newest_rates(table, "idc_own", 64, 32, "light").train == 400
+    assert newest_rates(table, "idc_own", 64, 32, "histology").train == 50
+    assert newest_rates(table, "idc_own", 64, 32, "none").train == 70  # none: the newest
+    assert newest_rates(table, "idc_own", 64, 32).train == 70
+
+
 def test_a_recipe_watching_the_validation_auc_predicts_the_val_images_twice_per_epoch():
     import dataclasses
 
