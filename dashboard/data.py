@@ -214,6 +214,19 @@ def load_external(eid: str, level: str = "sample", aggregate: str = "mean"):
     return _external(str(store_root()), eid, level, aggregate)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _external_one_vs_rest(root: str, eid: str, positive_index: int):
+    from core.external import one_vs_rest
+
+    return one_vs_rest(_evaluation_store(root).get(eid), positive_index)
+
+
+def load_external_one_vs_rest(eid: str, positive_index: int):
+    """A multiclass run's external evaluation as class ``positive_index`` against the others
+    (:func:`core.external.one_vs_rest`), computed once per server and shared."""
+    return _external_one_vs_rest(str(store_root()), eid, int(positive_index))
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def _external_record(root: str, eid: str) -> dict:
     return _evaluation_store(root).get(eid).record

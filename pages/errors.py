@@ -7,7 +7,8 @@ the image's true ``class`` (its saliency maps explain the class the model missed
 An external evaluation (a run's model on another dataset, ``?eval=<id>``) takes the run's
 place when chosen: its errors are the TARGET images it gets wrong, pictured from the target
 dataset, at thresholds chosen on the source run's validation split and frozen. Each links to
-Explain with ``eval`` and ``sample``: the source run's model on that target image.
+Explain with ``eval`` and ``sample``: the source run's model on that target image. A multiclass
+run's evaluation is shown one class against the others (``?class=``), as a multiclass run is.
 """
 
 from __future__ import annotations
@@ -122,12 +123,14 @@ def external_errors(eid: str, name: str) -> None:
         st.error(md("{name} cannot be evaluated: {exc}", name=name, exc=exc))
         st.stop()
     warnings_banner(Selection(ids=[eid], names={eid: name}, colours={}, records={eid: record}))
-    if result.run_evaluation is None:
-        st.info(md("{name} evaluates a multiclass run: its errors are not listed here yet "
-                   "(its K x K numbers are on Compare).", name=name))
-        st.stop()
     classes = list(record.class_names or ["negative", "positive"])
     ev = result.run_evaluation
+    if ev is None:  # multiclass: the user picks the class, as for a run's own errors
+        try:
+            ev = data.load_external_one_vs_rest(eid, one_vs_rest_class(classes))
+        except (LesionlabError, ValueError) as exc:
+            st.error(md("{name} cannot be evaluated: {exc}", name=name, exc=exc))
+            st.stop()
     st.caption(md("External evaluation: the test images below are {target}'s. Every threshold "
                   "rule is chosen on the source run's validation split and frozen; the "
                   "external set never tunes it.", target=target))

@@ -25,7 +25,7 @@ from core.external.overlap import (FLAG_COLUMN, UNKNOWN_IMPORTED, Overlap, avera
 from core.external.results import (FLAGGED, ORACLE_LABEL, RULES, SOURCE_LABEL,
                                    THRESHOLD_COLUMNS, ExcludingOverlap, ExternalResult,
                                    excluding_overlap, external_result, frozen_choices,
-                                   oracle_choices, setup_of, with_oracle)
+                                   one_vs_rest, oracle_choices, setup_of, with_oracle)
 from core.external.transfer import (TRANSFER_COLUMNS, TransferCell, auc_drop, transfer_matrix,
                                     transfer_table)
 
@@ -36,7 +36,8 @@ __all__ = [
     "ExternalResult", "Overlap", "Target", "TransferCell", "TransferGroup",
     "UnmappedClassError", "auc_drop", "average_hash", "count_overlap", "describe_external",
     "evaluate_external", "excluding_overlap", "external_result", "frozen_choices",
-    "hash_distance", "image_keys", "logistic_recalibration", "oracle_choices", "overlap_flags",
+    "hash_distance", "image_keys", "logistic_recalibration", "one_vs_rest", "oracle_choices",
+    "overlap_flags",
     "parse_mapping", "prepare", "resolve_mapping", "row_labels", "setup_of", "target_rows",
     "transfer_groups", "transfer_long", "transfer_matrix", "transfer_table", "with_oracle",
 ]

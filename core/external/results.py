@@ -168,6 +168,22 @@ def excluding_overlap(pred: pd.DataFrame, positive: int, level: str = "sample",
     return ExcludingOverlap(int(flagged.sum()), auc)
 
 
+def one_vs_rest(evaluation: StoredEvaluation, positive_index: int, *, level: str = "sample",
+                aggregate: str = "mean", n_boot: int = 1000, seed: int = 0,
+                alpha: float = 0.05) -> RunEvaluation:
+    """A multiclass run's evaluation seen as class ``positive_index`` against the others: the
+    source run's validation rows as ``val`` (every threshold rule is chosen there, frozen),
+    the external set as ``test`` (the binary view the Errors page lists a multiclass run's
+    mistakes in, as it does for the run's own test split)."""
+    classes = evaluation.view.class_names
+    if not 0 <= int(positive_index) < len(classes):
+        raise ExternalEvaluationError(f"Class {positive_index} is not one of the run's "
+                                      f"{len(classes)} classes.")
+    return RunEvaluation.from_predictions(_separate_groups(evaluation.predictions()),
+                                          int(positive_index), level, aggregate,
+                                          n_boot=n_boot, seed=seed, alpha=alpha)
+
+
 def external_result(evaluation: StoredEvaluation, run: StoredRun, *, level: str = "sample",
                     aggregate: str = "mean", oracle: bool = False,
                     rules: Sequence[tuple[str, float | None]] = RULES, n_boot: int = 1000,
