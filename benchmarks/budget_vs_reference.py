@@ -15,8 +15,10 @@ from the whole ledger. So the full matrix, longer than any one sitting, fills in
 (``--report`` prints the summary without training). Models are not kept between sittings: each
 cell is a fresh training, which is what the benchmark measures.
 
-Budget runs measure this machine: run it on a quiet machine and read the load average printed
-beside each figure. A full run (2 datasets x 2 budgets x 3 models x 3 seeds) takes about
+Budget runs measure this machine: run it on a quiet machine and read what each cell records of
+the others beside it: the load average at its start, and the share of the machine's CPU that
+other processes took while it ran (``others_cpu``, from ``/proc/stat`` less this process and
+its children; ``steal``, what the hypervisor gave other machines), the report's last column. A full run (2 datasets x 2 budgets x 3 models x 3 seeds) takes about
 ``sum(budgets) x 18`` minutes; ``--budgets 10 --models idc_own --seeds 1`` is a 20-minute check.
 
     python benchmarks/budget_vs_reference.py [--datasets busi,breastmnist] [--budgets 10,30]
@@ -125,6 +127,38 @@ def budget_augmentation() -> str:
     return MODALITY_AUGMENTATION[MODALITY]
 
 
+def _cpu_seconds() -> tuple[float, float, float] | None:
+    """The machine's busy and stolen CPU seconds (``/proc/stat``), and this process's own
+    (children waited for included); None where there is no ``/proc/stat``."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    tick = os.sysconf("SC_CLK_TCK")
+    own = os.times()
+    return ((user + nice + system + irq + softirq) / tick, steal / tick,
+            own.user + own.system + own.children_user + own.children_system)
+
+
+class OthersBeside:
+    """The share of the machine's CPU others used while a cell ran (``others_cpu``) and the
+    share stolen by the hypervisor (``steal``): a load average read at the start cannot see
+    work that started during a 10-minute run, and such work shortens the run's epochs."""
+
+    def __enter__(self) -> OthersBeside:
+        self._start, self._t0, self.found = _cpu_seconds(), time.perf_counter(), {}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        end = _cpu_seconds()
+        if self._start is None or end is None:
+            return
+        capacity = (time.perf_counter() - self._t0) * (os.cpu_count() or 1)
+        busy, steal, own = (b - a for a, b in zip(self._start, end))
+        self.found = {"others_cpu": max(0.0, busy - own) / capacity, "steal": steal / capacity}
+
+
 def reference(dataset: str, seed: int, size: int, epochs: int, split_csv: Path | None) -> dict:
     """Run the peer script once; its AUC and wall time, as it prints them."""
     if dataset == "busi":
@@ -132,14 +166,15 @@ def reference(dataset: str, seed: int, size: int, epochs: int, split_csv: Path |
     else:
         args = ["npz", str(BREASTMNIST), "--positive", "0"]
     load, started = os.getloadavg()[0], time.perf_counter()
-    out = subprocess.run([sys.executable, str(PEER), *args, "--size", str(size), "--epochs",
-                          str(epochs), "--seed", str(seed)], check=True, capture_output=True,
-                         text=True).stdout
+    with OthersBeside() as others:
+        out = subprocess.run([sys.executable, str(PEER), *args, "--size", str(size),
+                              "--epochs", str(epochs), "--seed", str(seed)], check=True,
+                             capture_output=True, text=True).stdout
     auc = float(re.search(r"test AUC ([0-9.]+)", out).group(1))
     wall = time.perf_counter() - started
     print(f"    {dataset} {PEER_ARM} seed {seed}: AUC {auc:.3f}, {wall / 60:.1f} min, "
           f"load {load:.1f}", flush=True)
-    return {"auc": auc, "wall": wall, "load": load, "size": size}
+    return {"auc": auc, "wall": wall, "load": load, "size": size, **others.found}
 
 
 def busi_split_csv(store_dir: Path) -> Path:
@@ -165,7 +200,8 @@ def budget_run(dataset: str, model: str, minutes: float, seed: int, store) -> di
 
     spec = RunSpec(dataset, model, profile="budget", budget_s=minutes * 60, seed=seed)
     load, started = os.getloadavg()[0], time.perf_counter()
-    run = train_run(spec, store)
+    with OthersBeside() as others:
+        run = train_run(spec, store)
     wall = time.perf_counter() - started
     auc = auc_with_ci(run)[0]
     plan = run.record.get("budget", {})
@@ -175,7 +211,7 @@ def budget_run(dataset: str, model: str, minutes: float, seed: int, store) -> di
               "planned_epochs": plan.get("epochs"),
               "patience": plan.get("early_stopping_patience"),
               "ema_momentum": plan.get("ema_momentum"),
-              "augmentation": run.record["recipe"].get("augmentation")}
+              "augmentation": run.record["recipe"].get("augmentation"), **others.found}
     print(f"    {dataset} {model} {minutes:g} min seed {seed}: AUC {auc:.3f}, "
           f"{wall / 60:.1f} min ({wall / (minutes * 60):.0%} of budget), "
           f"{result['size']} px, {result['epochs']} epochs, load {load:.1f}", flush=True)
@@ -189,6 +225,9 @@ def line(name: str, results: list[dict], budget_min: float | None,
     walls = [r["wall"] / 60 for r in results]
     share = f"{max(walls) / budget_min:5.0%}" if budget_min else "    -"
     loads = f"load {min(r['load'] for r in results):.1f}-{max(r['load'] for r in results):.1f}"
+    beside = [r["others_cpu"] for r in results if "others_cpu" in r]
+    if beside:  # cells measured before the share was recorded have none
+        loads += f", others {max(beside):.0%} of CPU at most"
     text = (f"  {name:46s} AUC {statistics.mean(aucs):.3f} (SD {sd:.3f}, n={len(aucs)})  "
             f"wall {statistics.mean(walls):5.1f} min (max {max(walls):.1f}, {share} of budget)"
             f"  {loads}")
