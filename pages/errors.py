@@ -128,8 +128,12 @@ def external_errors(eid: str, name: str) -> None:
     if ev is None:  # multiclass: the user picks the class, as for a run's own errors
         try:
             ev = data.load_external_one_vs_rest(eid, one_vs_rest_class(classes))
-        except (LesionlabError, ValueError) as exc:
-            st.error(md("{name} cannot be evaluated: {exc}", name=name, exc=exc))
+        except StoreError as exc:
+            show_read_problem(name, exc)
+            st.stop()
+        except (LesionlabError, OSError, ValueError, KeyError) as exc:
+            st.error(md("{name} cannot be evaluated for this class: {exc} Pick another class "
+                        "above.", name=name, exc=exc))
             st.stop()
     st.caption(md("External evaluation: the test images below are {target}'s. Every threshold "
                   "rule is chosen on the source run's validation split and frozen; the "

@@ -31,7 +31,7 @@ from core.store.evaluations import StoredEvaluation
 
 __all__ = ["FLAGGED", "ORACLE_LABEL", "RULES", "SOURCE_LABEL", "THRESHOLD_COLUMNS",
            "ExcludingOverlap", "ExternalResult", "excluding_overlap", "external_result",
-           "frozen_choices", "oracle_choices", "setup_of", "with_oracle"]
+           "frozen_choices", "one_vs_rest", "oracle_choices", "setup_of", "with_oracle"]
 
 #: The threshold rules reported by default: (method, target) as in core.evaluation.thresholds.
 RULES: tuple[tuple[str, float | None], ...] = (

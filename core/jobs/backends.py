@@ -159,4 +159,4 @@ def _unmeasured_like(job: Job, index: int) -> list[int]:
     trained has measured them."""
     runs, model = job.snapshot().runs, job.specs[index].model
     return [r.index for r in runs[index + 1:] if r.spec.model == model
-            and r.plan is not None and r.plan.rates is None]
+            and r.plan is not None and r.plan.rates is None and not r.plan.stored]

@@ -9,7 +9,8 @@ training whoever stopped it, so a guarded stop keeps the best epoch, not the las
 
 A resumed run starts with the epoch durations its earlier attempts measured: when the budget
 they left holds no further epoch, it trains none (:meth:`BudgetGuard.epochs_to_run`) and goes
-straight to predicting with the restored weights, rather than overrunning by one epoch.
+straight to predicting, with the weights a run stopped there would keep, rather than
+overrunning by one epoch.
 """
 
 from __future__ import annotations
@@ -51,9 +52,11 @@ class BudgetGuard(keras.callbacks.Callback):
 
     def epochs_to_run(self, planned: int, done: int) -> int:
         """The epoch count to give ``fit``: ``planned``, or ``done`` when a resumed run (``done``
-        epochs restored from its checkpoint) has no room for another; then training counts as
-        stopped by the budget after epoch ``done``."""
-        if done > 0 and not self.room_for_an_epoch():
+        epochs restored from its checkpoint, fewer than ``planned``) has no room for another;
+        then training counts as stopped by the budget after epoch ``done``. ``fit`` then
+        trains nothing and ends as a run the guard stopped after that epoch would: early
+        stopping's best weights restored (:mod:`core.training.averaging`)."""
+        if 0 < done < planned and not self.room_for_an_epoch():
             self.stopped_after = done
             return done
         return planned

@@ -180,11 +180,15 @@ def _kept_plan(work: Path) -> tuple[BudgetPlan, float, float, tuple[float, ...]]
     planned afresh, as before this file existed)."""
     try:
         body = json.loads((work / PLAN_FILE).read_text())
-        return (BudgetPlan.from_record(body["plan"]), float(body["probe_s"]),
-                max(0.0, float(body["spent_s"])),
-                tuple(float(d) for d in body.get("epoch_s", ())))
-    except (OSError, ValueError, KeyError, TypeError):
+        kept = (BudgetPlan.from_record(body["plan"]), float(body["probe_s"]),
+                max(0.0, float(body["spent_s"])))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    try:  # written since the durations were kept; without them the run trains as before
+        durations = tuple(float(d) for d in body.get("epoch_s") or ())
+    except (ValueError, TypeError):
+        durations = ()
+    return (*kept, durations)
 
 
 def remember_rates(store_root: Path, device, resolved: ResolvedRun, record: dict) -> None:

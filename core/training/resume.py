@@ -92,6 +92,17 @@ def resume_callbacks(work_dir: Path, recipe_callbacks: list) -> list:
     ]
 
 
+def checkpoint_epoch(work_dir: Path) -> int:
+    """The epochs the backup checkpoint holds (the counter ``BackupAndRestore`` restores;
+    0 when there is none). It can be one less than the history's rows: a run killed between
+    an epoch's CSV row and its backup resumes from the backup, training that epoch again."""
+    try:
+        meta = json.loads((Path(work_dir) / "backup" / "training_metadata.json").read_text())
+        return max(0, int(meta["epoch"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
 def read_history(work_dir: Path):
     """The epoch history so far; an epoch logged twice (killed between the CSV row and the
     backup) keeps its last row, because that epoch was trained again after the restart."""

@@ -195,8 +195,32 @@ def test_the_guard_trains_no_epoch_when_a_resumed_budget_has_no_room_for_one():
     assert not guard.room_for_an_epoch()
     assert guard.epochs_to_run(12, done=0) == 12 and guard.stopped_after is None
     assert guard.epochs_to_run(12, done=4) == 4 and guard.stopped_after == 4
+    finished = BudgetGuard(deadline=time.perf_counter() + 10.0, durations=[30.0])
+    assert finished.epochs_to_run(12, done=12) == 12 and finished.stopped_after is None
     roomy = BudgetGuard(deadline=time.perf_counter() + 10.0, durations=[30.0, 3.0, 2.0])
     assert roomy.room_for_an_epoch() and roomy.epochs_to_run(12, done=4) == 12
+
+
+def test_the_epochs_resumed_are_the_checkpoints_and_damaged_durations_keep_the_plan(tmp_path):
+    """The history can hold one epoch more than the checkpoint (killed between the two): the
+    epoch counter Keras restores is the checkpoint's. Unreadable durations cost only them."""
+    from core.training.budget import BudgetPlan, Rates
+    from core.training.budget_run import _kept_plan
+    from core.training.resume import checkpoint_epoch
+
+    assert checkpoint_epoch(tmp_path) == 0
+    (tmp_path / "backup").mkdir()
+    (tmp_path / "backup" / "training_metadata.json").write_text('{"epoch": 3, "batch": 0}')
+    assert checkpoint_epoch(tmp_path) == 3
+    (tmp_path / "backup" / "training_metadata.json").write_text("{damaged")
+    assert checkpoint_epoch(tmp_path) == 0
+    plan = BudgetPlan(budget_s=300.0, input_size=40, epochs=12, train_images=60,
+                      early_stopping_patience=3, expected_s=200.0,
+                      rates=Rates(train=100.0, predict=300.0, source="probe"))
+    body = {"plan": plan.to_record(), "probe_s": 5.0, "spent_s": 100.0, "epochs_done": 3}
+    for durations, kept in ((None, ()), ("fast", ()), ([1.5, "x"], ()), ([2.0, 3.0], (2.0, 3.0))):
+        (tmp_path / PLAN_FILE).write_text(json.dumps({**body, "epoch_s": durations}))
+        assert _kept_plan(tmp_path) == (plan, 5.0, 100.0, kept)
 
 
 def test_a_plan_kept_in_another_runs_folder_resumes_nothing_there(tmp_path):
