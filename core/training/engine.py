@@ -53,7 +53,7 @@ from core.training.monitors import check_run
 from core.training.padding import UnpaddedValidation, compile_metrics
 from core.training.progress import ProgressCallback, ProgressFn
 from core.training.resolve import ResolvedRun, resolve, weights_label, with_usable_data
-from core.training.resume import checkpoint_epoch, read_history, resume_callbacks
+from core.training.resume import epochs_to_fit, read_history, resume_callbacks
 from core.training.spec import RunSpec, parse_strategy
 from core.training.summary import summarize
 from core.training.val_auc import val_auc_callbacks
@@ -242,8 +242,7 @@ def _fit(model, resolved: ResolvedRun, data: _DataPlan, device: DeviceInfo, work
     with PeakMemory() as memory, _image_errors_named(), _disk_errors_named(work):
         fit_started = time.perf_counter()
         model.fit(data.train_ds, validation_data=data.val_ds, verbose=0,
-                  epochs=recipe.epochs if guard is None
-                  else guard.epochs_to_run(recipe.epochs, checkpoint_epoch(work)),
+                  epochs=epochs_to_fit(work, recipe.epochs, guard),
                   class_weight=data.weights_per_class,
                   # Checkpoint callbacks before the progress callback: an "epoch" event
                   # (and anything a listener does on it) comes only after the epoch is saved.

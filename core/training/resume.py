@@ -103,6 +103,29 @@ def checkpoint_epoch(work_dir: Path) -> int:
         return 0
 
 
+def stopped_early(work_dir: Path) -> bool:
+    """Whether early stopping had ended training before the interruption (its saved
+    ``stopped_epoch``): then the run was predicting or saving when it stopped."""
+    try:
+        state = json.loads((Path(work_dir) / "callback_state.json").read_text())
+        return any(key.endswith(":EarlyStopping") and bool(entry.get("stopped_epoch"))
+                   for key, entry in state.items())
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def epochs_to_fit(work_dir: Path, planned: int, guard=None) -> int:
+    """The epoch count to give ``fit`` for a run training in ``work_dir``: the checkpoint's
+    when early stopping had already ended training (another epoch would be one more than the
+    uninterrupted run trained; ``fit`` trains none and early stopping restores its best
+    weights), else what a budget run's guard allows
+    (:meth:`core.training.budget_guard.BudgetGuard.epochs_to_run`), else ``planned``."""
+    done = checkpoint_epoch(work_dir)
+    if 0 < done < planned and stopped_early(work_dir):
+        return done
+    return planned if guard is None else guard.epochs_to_run(planned, done)
+
+
 def read_history(work_dir: Path):
     """The epoch history so far; an epoch logged twice (killed between the CSV row and the
     backup) keeps its last row, because that epoch was trained again after the restart."""

@@ -117,6 +117,29 @@ def test_interrupted_run_leaves_nothing_and_resumes_from_its_last_epoch(
     assert not (store.work_root / rid).exists() or not any((store.work_root / rid).iterdir())
 
 
+def test_a_run_early_stopping_had_ended_resumes_without_another_epoch(
+        squares_registry, tmp_path):
+    """Interrupted while predicting (early stopping had ended training at epoch 2): the resumed
+    attempt trains no epoch, as the uninterrupted run trained none after it."""
+    import json
+
+    store = ResultsStore(tmp_path / "store")
+    spec = RunSpec("squares", "idc_own",
+                   overrides=_tiny("idc_own", epochs=6, early_stopping_patience=3))
+    with pytest.raises(KeyboardInterrupt):
+        train_run(spec, store, progress=_StopAfter(2), registry_path=squares_registry)
+    work = store.work_root / resolve(spec, squares_registry).run_id
+    state = json.loads((work / "callback_state.json").read_text())
+    (key,) = [k for k in state if k.endswith(":EarlyStopping")]
+    state[key]["stopped_epoch"] = 1  # as Keras saves it when it ends training at epoch 2
+    (work / "callback_state.json").write_text(json.dumps(state))
+    events = []
+    stored = train_run(spec, store, progress=events.append, registry_path=squares_registry)
+    assert next(e for e in events if isinstance(e, TrainingStarted)).resumed_from_epoch == 2
+    assert not [e for e in events if isinstance(e, EpochEnded)]
+    assert stored.record["training"]["epochs_run"] == 2
+
+
 def test_cancel_stops_within_a_batch_and_stores_nothing(squares_registry, tmp_path):
     store = ResultsStore(tmp_path / "store")
     cancel = threading.Event()
