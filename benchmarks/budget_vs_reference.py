@@ -18,8 +18,9 @@ cell is a fresh training, which is what the benchmark measures.
 Budget runs measure this machine: run it on a quiet machine and read what each cell records of
 the others beside it: the load average at its start, and the share of the machine's CPU that
 other processes took while it ran (``others_cpu``, from ``/proc/stat`` less this process and
-its children; ``steal``, what the hypervisor gave other machines), the report's last column. A full run (2 datasets x 2 budgets x 3 models x 3 seeds) takes about
-``sum(budgets) x 18`` minutes; ``--budgets 10 --models idc_own --seeds 1`` is a 20-minute check.
+its children; ``steal``, what the hypervisor gave other machines), the report's last column.
+A full run (2 datasets x 2 budgets x 3 models x 3 seeds) takes about ``sum(budgets) x 18``
+minutes; ``--budgets 10 --models idc_own --seeds 1`` is a 20-minute check.
 
     python benchmarks/budget_vs_reference.py [--datasets busi,breastmnist] [--budgets 10,30]
         [--models idc_own,mobilenet_v2,efficientnet_b0] [--seeds 3] [--reference-epochs 60]

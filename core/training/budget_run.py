@@ -23,7 +23,7 @@ import os
 import statistics
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from core.datasets.imagescan import scan_images
 from core.datasets.pipeline import epoch_size
@@ -89,7 +89,8 @@ class PlannedRun:
                            after_epoch=lambda done, durations: self.keep(work, done, durations),
                            durations=self.epoch_s)
 
-    def keep(self, work: Path, epochs_done: int | None, durations=()) -> None:
+    def keep(self, work: Path, epochs_done: int | None,
+             durations: Sequence[float] = ()) -> None:
         """Write the plan, the seconds spent so far and the last two epochs' seconds into
         ``work`` (atomically), with the epochs done when it is written (None: before the first
         of this attempt)."""
