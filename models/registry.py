@@ -166,8 +166,9 @@ _INBREAST = ("Kreiss (Tel Aviv University, project 17-1-1-1296), 'Using Deep Lea
 # --------------------------------------------------------------------------------------------
 # Recipes. Quick profiles: same optimizer/schedule/loss, batch 32, small input, few images, and
 # for networks with BatchNorm a BN momentum of 0.9 (see
-# models.keras_parts.batchnorm_momentum_callback: in ~200-step runs the architectures' 0.99/0.999 moving averages lag so far behind that the
-# models score near chance at inference; measured on the demo data).
+# models.keras_parts.batchnorm_momentum_callback: in ~200-step runs the architectures'
+# 0.99/0.999 moving averages lag so far behind that the models score near chance at inference;
+# measured on the demo data).
 
 QUICK_BN_MOMENTUM = 0.9
 _QUICK_BN_NOTE = (
