@@ -1,8 +1,9 @@
 """Which epoch-end numbers a recipe watches, and whether this run can have them (no TensorFlow).
 
 ``val_auc`` (:mod:`core.training.val_auc`) exists only for a binary task whose validation split
-holds both classes; a recipe that watches it elsewhere is refused before any work, at grid
-validation (the task) and again when the run starts (the validation split).
+holds both classes; a recipe that watches it elsewhere is refused before any work: by the CLI's
+grid check (the task), by the Train page's grid and again when the run starts (the validation
+split too).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import numpy as np
 
 from core.training.spec import RunSpecError
 
-__all__ = ["VAL_AUC", "watches_val_auc", "plateau_watches_val_auc", "val_auc_problem", "check_val_auc", "check_run",
-           "check_budget_override", "run_val_auc_problem"]
+__all__ = ["VAL_AUC", "watches_val_auc", "plateau_watches_val_auc", "val_auc_problem",
+           "check_val_auc", "check_run", "check_before_work", "as_planned",
+           "run_val_auc_problem"]
 
 VAL_AUC = "val_auc"
 
@@ -59,12 +61,22 @@ def check_run(resolved) -> None:
         _refuse(resolved.spec.label, run_val_auc_problem(resolved))
 
 
-def check_budget_override(resolved) -> None:
-    """A budget run whose override asks for ``monitor=val_auc`` where the run has none:
-    refused before the planner measures any speed (the planner always sets a patience, so
-    the monitor is always read)."""
-    if (resolved.spec.overrides or {}).get("monitor") == VAL_AUC:
-        _refuse(resolved.spec.label, run_val_auc_problem(resolved))
+def as_planned(recipe, profile: str):
+    """``recipe`` as far as its monitors go once planned: a budget run's planner always sets
+    an early-stopping patience, so the monitor it keeps (the user's, or val_loss where there
+    is no validation AUC: :func:`core.training.budget_run.stopping_monitor`) is always read."""
+    if profile != "budget":
+        return recipe
+    return recipe.replace(early_stopping_patience=recipe.early_stopping_patience or 1)
+
+
+def check_before_work(resolved) -> None:
+    """:func:`check_run` for a run not planned yet (:func:`as_planned`), as the Train page's
+    grid and a budget run (before minutes of measuring speed) check it; worded as the CLI's
+    grid check words it (model on dataset), so a grid of many seeds says it once."""
+    if watches_val_auc(as_planned(resolved.recipe, resolved.spec.profile)):
+        _refuse(f"{resolved.entry.name} on {resolved.dataset.name}",
+                run_val_auc_problem(resolved))
 
 
 def _refuse(label: str, why: str | None) -> None:

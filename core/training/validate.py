@@ -280,7 +280,7 @@ def _data_problems(r: GridRequest, entries: dict, problems: list[str]) -> None:
 
 def _check_dataset(spec, r: GridRequest, entries: dict) -> None:
     from core.datasets import SplitConfig, assign_splits, load_dataset
-    from core.training.monitors import check_val_auc
+    from core.training.monitors import as_planned, check_val_auc
 
     ds = load_dataset(spec)
     folds: list[int | None] = list(range(r.n_folds)) if r.n_folds else [None]
@@ -290,12 +290,10 @@ def _check_dataset(spec, r: GridRequest, entries: dict) -> None:
     binary = ds.spec.task == "binary"
     for entry, recipe in entries.values():
         entry.check_input(recipe.input_size, n_classes)
-        # the validation split itself is checked when the run starts (monitors.check_run);
-        # the budget planner always sets a patience, so its monitor is always read
-        watched = (recipe.replace(early_stopping_patience=recipe.early_stopping_patience or 1)
-                   if r.profile == "budget" else recipe)
-        check_val_auc(watched, ds.spec.task, ds.table["target"].to_numpy(),
-                      ds.positive_index if binary else None, f"{entry.name} on {ds.name}")
+        # the validation split itself is checked when the run starts (monitors.check_run)
+        check_val_auc(as_planned(recipe, r.profile), ds.spec.task,
+                      ds.table["target"].to_numpy(), ds.positive_index if binary else None,
+                      f"{entry.name} on {ds.name}")
     for strategy in r.strategies:
         weights = parse_strategy(strategy)[1]
         if weights is not None and len(weights) != n_classes:

@@ -21,6 +21,7 @@ import streamlit as st
 
 from core import config
 from core.store import DELETE_CORRUPT_FIX
+from core.training.validate import MAX_EPOCHS
 from dashboard.damage import FIX
 from dashboard.jobs.overrides import overrides_box
 from dashboard.jobs.overview import MISSING
@@ -197,7 +198,8 @@ def _more_choices() -> _MoreChoices:
         folds = left.number_input("k-fold cross-validation (0 = one train/val/test split)",
                                   min_value=0, max_value=20, value=0, step=1, key="train_folds")
         epochs = right.number_input("Epochs (0 = each recipe's own)", min_value=0,
-                                    max_value=1000, value=0, step=1, key="train_epochs")
+                                    max_value=MAX_EPOCHS, value=0, step=1,
+                                    key="train_epochs")  # the CLI's --epochs limit
         weights_kind = st.radio("Starting weights", ("none", "imagenet", "a local file"),
                                 key="train_weights", horizontal=True,
                                 help="none: random initialisation.")
@@ -251,11 +253,16 @@ def grid_status(choice: GridChoice, store) -> pd.DataFrame:
 def _size_columns(spec, info: dict) -> dict:
     """The images, epochs and input size a run will use. A budget run has none yet: its plan
     needs this machine's measured speed, taken when it starts, so the cells say so instead of
-    showing the base recipe's numbers, which it will not use."""
-    if spec.profile == "budget" and not info["error"]:
-        return dict.fromkeys(("train images", "epochs", "input px"), AT_RUN_TIME)
-    return {"train images": info["train_images"], "epochs": info["epochs"],
-            "input px": info["input_size"]}
+    showing the base recipe's numbers, which it will not use; an input size or epochs the user
+    fixed are planned as given, so those are shown (the images stay the plan's: it takes at
+    most the user's number)."""
+    planned = {"train images": info["train_images"], "epochs": info["epochs"],
+               "input px": info["input_size"]}
+    if spec.profile != "budget" or info["error"]:
+        return planned
+    fixed = {"epochs": "epochs", "input px": "input_size"}
+    return {column: value if fixed.get(column) in (spec.overrides or {}) else AT_RUN_TIME
+            for column, value in planned.items()}
 
 
 def _damaged(store) -> dict[str, str]:
@@ -268,10 +275,14 @@ def _damaged(store) -> dict[str, str]:
 @st.cache_data(ttl=120, show_spinner=False, max_entries=2048)
 def _resolve(spec_json: str, registry_key: str, weights_key: str) -> dict:
     """Resolve one spec (loads its dataset table; no model is built). An error is raised, not
-    returned, so it is not cached: a user who fixes the folder sees the fix on the next rerun."""
+    returned, so it is not cached: a user who fixes the folder sees the fix on the next rerun.
+    A recipe watching a validation AUC the run cannot have is refused here, as the CLI refuses
+    it, not after the job has started (:func:`core.training.monitors.check_before_work`)."""
     from core.training import RunSpec, resolve
+    from core.training.monitors import check_before_work
 
     resolved = resolve(RunSpec(**json.loads(spec_json)))
+    check_before_work(resolved)
     recipe = resolved.recipe
     n_train = int((resolved.splits == "train").sum())
     if recipe.max_train_images:

@@ -127,3 +127,34 @@ def test_the_class_comes_from_the_url_and_a_foreign_one_falls_back_to_the_first(
     no_exception(at)
     assert any(CLASSES[2] in i.value for i in at.info)
 
+
+
+def test_the_train_page_refuses_a_val_auc_monitor_before_the_job_starts(lesions):
+    """The CLI refuses a recipe watching a validation AUC that a multiclass run cannot have;
+    the Train page's grid says so as well, and offers nothing to train, rather than letting the
+    job fail in the background (a budget run: after minutes of measuring speed)."""
+    from tests.pages_manage.conftest import texts
+
+    def refused(at) -> None:
+        no_exception(at)
+        # one message for the grid's two seeds, in the CLI's words (model on dataset)
+        (error,) = [e.replace("\u2060", "") for e in texts(at, "error")]
+        assert error.startswith("idc_initial on lesions: the recipe watches val_auc") and \
+            "but this is a multiclass task" in error, error
+        launch = [b for b in at.button if b.label.startswith("Train ")]
+        assert launch[0].label == "Train 0 runs in the background" and launch[0].disabled
+
+    at = open_page("pages/train.py")
+    at.multiselect(key="train_datasets").set_value(["lesions"])
+    at.text_input(key="train_seeds").input("0,1")
+    at.text_area(key="train_overrides").input("early_stopping_patience = 2\n"
+                                              "monitor = val_auc").run()
+    refused(at)
+    at.text_area(key="train_overrides").input("").run()
+    no_exception(at)
+    assert not texts(at, "error")
+    at.radio(key="train_profile").set_value("budget").run()
+    at.number_input(key="train_budget").set_value(5.0).run()
+    at.text_area(key="train_overrides").input("schedule = plateau\n"
+                                              "plateau_monitor = val_auc").run()
+    refused(at)
