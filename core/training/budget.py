@@ -221,23 +221,24 @@ def least_epochs(n_images: int, batch_size: int | None) -> int:
 
 
 def plan(budget_s: float, work: Workload, rates: Mapping[int, Rates], *,
-         batch_size: int | None = None, fixed: Mapping[str, Any] | None = None) -> BudgetPlan:
+         batch_size: int | None = None, fixed: Mapping[str, Any] | None = None,
+         spent_s: float = 0.0) -> BudgetPlan:
     """The plan for one run (see the module docstring for the order of preference).
 
-    ``rates`` maps each candidate size to its measured rates; ``batch_size`` turns
-    ``MIN_UPDATES`` into epochs and sizes the weight average (without it only ``MIN_EPOCHS``
-    counts and nothing is averaged). ``fixed``: the user's overrides of fields the planner
-    chooses (:data:`PLANNED_FIELDS`); the planner never overrules a user. ``epochs``: exactly
-    that many are planned (fewer than ``MIN_EPOCHS`` too), and the size and images are chosen
-    so that they fit; ``early_stopping_patience`` is kept; ``ema_momentum`` or
-    ``batchnorm_momentum``: the plan averages nothing (the recipe holds the user's values).
-    (``input_size`` and ``monitor`` come in through the candidate sizes and ``work``.)
-    """
+    ``budget_s``: the budget asked for, ``spent_s`` of it gone before planning (so refusals
+    and hints speak of the whole budget). ``rates``: each candidate size's; ``batch_size``
+    turns ``MIN_UPDATES`` into epochs and sizes the weight average. ``fixed``: the user's
+    overrides of :data:`PLANNED_FIELDS`, never overruled: ``epochs`` exactly (fewer than
+    ``MIN_EPOCHS`` too; sizes and images chosen to fit, or the budget refused), the patience
+    kept, no average over the user's momentum (``input_size`` and ``monitor`` come in through
+    the candidate sizes and ``work``). The optimizer, learning rate and batch are never
+    planned: a recipe that cannot fit is refused, not trained with another optimizer."""
     fixed = dict(fixed or {})
     fixed_epochs = fixed.get("epochs")
     if not rates:
         raise ValueError("plan() needs the rates of at least one input size.")
-    usable = budget_s * PLAN_FRACTION
+    usable = max(0.0, budget_s - spent_s) * PLAN_FRACTION
+    asked = _Asked(budget_s, spent_s)
     least = (int(fixed_epochs) if fixed_epochs
              else least_epochs(math.ceil(work.epoch_images(work.n_train)), batch_size))
     most = int(fixed_epochs) if fixed_epochs else max(MAX_PLANNED_EPOCHS, least)
@@ -251,10 +252,11 @@ def plan(budget_s: float, work: Workload, rates: Mapping[int, Rates], *,
             chosen = _made(budget_s, work, rates[size], size, epochs, work.n_train, (why,))
             break
     if chosen is None and not fixed_epochs and least > MIN_EPOCHS:
-        chosen = _short_of_updates_plan(budget_s, work, rates, usable, least)
+        chosen = _short_of_updates_plan(asked, work, rates, usable, least)
     if chosen is None:
-        chosen = _smallest_size_plan(budget_s, work, rates, usable,
-                                     MIN_EPOCHS if not fixed_epochs else least)
+        chosen = _smallest_size_plan(asked, work, rates, usable,
+                                     MIN_EPOCHS if not fixed_epochs else least,
+                                     epochs_fixed=bool(fixed_epochs))
     warm_up = fixed.get("early_stopping_start")
     if warm_up is None:  # the updates a network needs to leave its initialisation (planner 6)
         warm_up = min(least_epochs(math.ceil(work.epoch_images(chosen.train_images)),
@@ -307,7 +309,29 @@ def _averaged(chosen: BudgetPlan, work: Workload, batch_size: int | None) -> Bud
     return dataclasses.replace(chosen, ema_momentum=momentum, reasons=chosen.reasons + (why,))
 
 
-def _short_of_updates_plan(budget_s: float, work: Workload, rates: Mapping[int, Rates],
+@dataclass(frozen=True)
+class _Asked:
+    """The budget the user asked for and the seconds of it spent before planning: what a
+    refusal or a hint is worded from."""
+
+    budget_s: float
+    spent_s: float = 0.0
+
+    def minutes_for(self, seconds: float) -> float:
+        """The budget, in minutes, that would plan ``seconds`` of training."""
+        return (seconds / PLAN_FRACTION + self.spent_s) / 60
+
+    def words(self) -> str:
+        """"A budget of 2 min 00 s" (and what was left of it when something was spent)."""
+        from core.training.eta import took  # eta imports this module
+
+        left = max(0.0, self.budget_s - self.spent_s)
+        spent = (f" ({took(left)} of it left after reading the images and timing the "
+                 "model)" if self.spent_s > 0 else "")
+        return f"A budget of {took(self.budget_s)}{spent}"
+
+
+def _short_of_updates_plan(asked: _Asked, work: Workload, rates: Mapping[int, Rates],
                            usable: float, least: int) -> BudgetPlan | None:
     """``least`` epochs (the ``MIN_UPDATES`` count) fit at no size: the smallest size, all
     images, as many epochs as fit if that is at least ``MIN_EPOCHS``. A subset would make the
@@ -316,18 +340,19 @@ def _short_of_updates_plan(budget_s: float, work: Workload, rates: Mapping[int, 
     fit = _epochs_that_fit(work, rates[size], usable, work.n_train)
     if fit < MIN_EPOCHS:
         return None
+    wanted = asked.minutes_for(expected_seconds(work, rates[size], least, work.n_train))
     why = (f"all {work.n_train} training images at {size} px, {fit} epochs fit: fewer than "
            f"the {least} ({MIN_UPDATES} updates) a from-scratch network wants; expect a weaker "
-           f"model, or give a budget of about "
-           f"{expected_seconds(work, rates[size], least, work.n_train) / PLAN_FRACTION / 60:.0f}"
-           " min")
-    return _made(budget_s, work, rates[size], size, fit, work.n_train, (why,))
+           f"model, or give a budget of about {wanted:.0f} min")
+    return _made(asked.budget_s, work, rates[size], size, fit, work.n_train, (why,))
 
 
-def _smallest_size_plan(budget_s: float, work: Workload, rates: Mapping[int, Rates],
-                        usable: float, least: int = MIN_EPOCHS) -> BudgetPlan:
+def _smallest_size_plan(asked: _Asked, work: Workload, rates: Mapping[int, Rates],
+                        usable: float, least: int = MIN_EPOCHS, *,
+                        epochs_fixed: bool = False) -> BudgetPlan:
     """No size fits all images for ``least`` epochs: the smallest size, fewer images, then
-    fewer epochs; refused when not even one epoch of the smallest useful subset fits."""
+    fewer epochs; refused when not even one epoch of the smallest useful subset fits, or when
+    ``least`` is the user's own epochs (``epochs_fixed``) and they do not fit."""
     size = min(rates)
     rate = rates[size]
     floor_images = min(work.n_train, MIN_TRAIN_IMAGES)
@@ -337,20 +362,26 @@ def _smallest_size_plan(budget_s: float, work: Workload, rates: Mapping[int, Rat
     if images >= floor_images:
         why = (f"{least} epochs of all {work.n_train} images do not fit at any size; "
                f"{images} of them per epoch at {size} px do")
-        return _made(budget_s, work, rate, size, least, min(images, work.n_train), (why,))
+        return _made(asked.budget_s, work, rate, size, least, min(images, work.n_train), (why,))
     epochs = _epochs_that_fit(work, rate, usable, floor_images)
+    if epochs_fixed:  # the user's epochs do not fit even the smallest useful subset
+        wanted = asked.minutes_for(expected_seconds(work, rate, least, floor_images))
+        raise BudgetError(
+            f"{asked.words()} cannot train the {least} epochs asked for (the epochs override) "
+            f"on {floor_images} images at {size} px on this machine: that needs a budget of "
+            f"about {math.ceil(wanted)} min at {rate.train:.0f} images/s.",
+            fix="give a larger budget, or fewer epochs (or none: the plan then fits them)")
     if epochs < 1:
         one = expected_seconds(work, rate, 1, floor_images)
         raise BudgetError(
-            f"A budget of {budget_s / 60:.1f} min cannot train even one epoch of "
-            f"{floor_images} images at {size} px on this machine (that takes about "
-            f"{one / 60:.1f} min at {rate.train:.0f} images/s).",
+            f"{asked.words()} cannot train even one epoch of {floor_images} images at {size} "
+            f"px on this machine (that takes about {one / 60:.1f} min at "
+            f"{rate.train:.0f} images/s).",
             fix="give a larger budget, or use the quick profile")
+    wanted = asked.minutes_for(expected_seconds(work, rate, least, floor_images))
     why = (f"only {epochs} epoch(s) of {floor_images} images at {size} px fit: expect a "
-           f"weak model; a budget of "
-           f"{expected_seconds(work, rate, least, floor_images) / PLAN_FRACTION / 60:.0f} min "
-           f"would buy {least} epochs")
-    return _made(budget_s, work, rate, size, epochs, floor_images, (why,))
+           f"weak model; a budget of {wanted:.0f} min would buy {least} epochs")
+    return _made(asked.budget_s, work, rate, size, epochs, floor_images, (why,))
 
 
 def _made(budget_s: float, work: Workload, rate: Rates, size: int, epochs: int, images: int,

@@ -38,9 +38,10 @@ from core.training.budget import (
 from core.training.budget_sizes import candidate_sizes, interpolate
 from core.training.budget_guard import BudgetGuard
 from core.training.events import BudgetPlanned, MeasuringSpeed
-from core.training.monitors import (check_budget_override, plateau_watches_val_auc,
+from core.training.monitors import (check_before_work, plateau_watches_val_auc,
                                    run_val_auc_problem)
 from core.training.resolve import ResolvedRun
+from core.training.spec import BUDGET_BASE_PROFILE
 from core.training.throughput import device_label, probe, remember, remembered
 
 
@@ -121,7 +122,7 @@ def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
     or, when an interrupted attempt of the run kept its plan in its scratch folder under
     ``work_root`` (the store's), resume with that plan and the budget it left."""
     spec, entry = resolved.spec, resolved.entry
-    check_budget_override(resolved)  # before minutes of measuring speed
+    check_before_work(resolved)  # before minutes of measuring speed
     for folder in _scratch_folders(work_root, resolved):
         kept = _kept_plan(folder)
         if kept is not None:
@@ -155,12 +156,23 @@ def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
                     epoch_factor=epoch_size(train, sampling=resolved.recipe.sampling,
                                             seed=spec.seed) / max(1, len(train)))
     spent = time.perf_counter() - started
-    chosen = plan(spec.budget_s - spent, work, rates, batch_size=batch,
-                  fixed=users_planned_fields(overrides))
-    chosen = dataclasses.replace(chosen, budget_s=float(spec.budget_s))
+    chosen = plan(float(spec.budget_s), work, rates, batch_size=batch,
+                  fixed=users_planned_fields(overrides), spent_s=spent)
+    chosen = dataclasses.replace(chosen, reasons=(*chosen.reasons,
+                                                  optimizer_kept(resolved.recipe)))
     recipe = resolved.recipe.replace(**chosen.recipe_changes(len(train)))
     return PlannedRun(dataclasses.replace(resolved, recipe=recipe), chosen, started=started,
                       probe_s=spent)
+
+
+def optimizer_kept(recipe) -> str:
+    """The plan's reason line for what it did not choose: the optimizer, its learning rate and
+    schedule, the batch and the loss stay the recipe's (the quick profile's, or the user's
+    overrides), whatever the budget; a budget that cannot fit them is refused instead."""
+    return (f"optimizer {recipe.optimizer} at learning rate {recipe.learning_rate:g} "
+            f"({recipe.schedule} schedule), batch {recipe.batch_size}, loss {recipe.loss}: "
+            f"the {BUDGET_BASE_PROFILE} recipe's with the overrides given, kept (the planner "
+            "sizes a run, it never changes its optimizer)")
 
 
 def _scratch_folders(work_root: Path | None, resolved: ResolvedRun) -> list[Path]:
@@ -213,4 +225,5 @@ def _native_side(resolved: ResolvedRun) -> float | None:
     return float(statistics.median(sides)) if sides else None
 
 
-__all__ = ["PlannedRun", "Rates", "plan_budget_run", "remember_rates", "stopping_monitor"]
+__all__ = ["PlannedRun", "Rates", "optimizer_kept", "plan_budget_run", "remember_rates",
+           "stopping_monitor"]

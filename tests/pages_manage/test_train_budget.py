@@ -5,6 +5,7 @@ whose label names the budget, and the grid check's own words for a missing or ze
 from __future__ import annotations
 
 from core.jobs import CANCELLED
+from core.training.validate import MAX_EPOCHS
 from tests.pages_manage.conftest import button, open_page, texts
 
 NEEDS_BUDGET = ("the budget profile needs a time budget (Budget (minutes per run), --budget), "
@@ -43,6 +44,19 @@ def test_a_two_minute_budget_grid_validates_says_its_time_and_starts(app_env, ru
     assert "budget 2 min per run" in snap.label
     (run,) = runner.get(snap.id).snapshot().runs
     assert run.spec.budget_s == 120.0 and run.status == CANCELLED
+
+
+def test_the_sizes_a_user_fixed_are_shown_the_rest_chosen_at_run_time(app_env):
+    at = open_page("pages/train.py")
+    at.radio(key="train_profile").set_value("budget").run()
+    at.number_input(key="train_budget").set_value(2).run()
+    at.text_area(key="train_overrides").input("input_size = 64\nepochs = 3").run()
+    assert not at.exception, at.exception
+    row = _grid_table(at).iloc[0]
+    assert [row["train images"], row["epochs"], row["input px"]] == \
+        ["chosen at run time", 3, 64]
+    # the Epochs field takes what --epochs takes
+    assert at.number_input(key="train_epochs").max == MAX_EPOCHS == 10_000
 
 
 def test_a_missing_or_zero_budget_shows_the_grid_checks_message(app_env):

@@ -48,6 +48,9 @@ def test_details_say_what_the_budget_chose_and_why(budget_run):
     assert plan.early_stopping_start == budget_run.record["recipe"]["early_stopping_start"]
     assert plan.monitor == "val_auc"
     assert facts["budget: why"] == "; ".join(budget_run.record["budget"]["reasons"])
+    recipe = budget_run.record["recipe"]  # the optimizer is the recipe's, and said to be
+    assert (f"optimizer {recipe['optimizer']} at learning rate {recipe['learning_rate']:g}"
+            in facts["budget: why"]) and "never changes its optimizer" in facts["budget: why"]
     assert facts["budget: time"].endswith(f"took {plan.actual_s:.0f} s: within its budget")
     assert facts["budget: guard"] == "did not stop training"
     assert facts["input size"] == f"{plan.input_size} px"

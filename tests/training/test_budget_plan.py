@@ -43,14 +43,17 @@ def test_a_generous_budget_buys_the_largest_size_with_all_images():
     assert chosen.recipe_changes(1000)["max_train_images"] is None
 
 
-def test_ten_minutes_step_down_to_the_largest_size_that_fits_ten_epochs():
+def test_a_shorter_budget_steps_down_to_the_largest_size_that_fits_ten_epochs():
     chosen = plan(600.0, WORK, RATES)
-    # usable 510 s - 20 s overhead - final predictions; at 128 px an epoch is
-    # 1000/100 + 200/300 = 10.67 s -> 45 epochs fit; at 224 px only 13
-    # (35.6 s each): 224 px fits 13 >= 10 epochs, so it is taken.
+    # usable 510 s - 20 s overhead - final predictions: at 224 px (35.6 s an epoch) 13 fit,
+    # at least the 10 wanted, so 224 px is kept
     assert chosen.input_size == 224
     assert chosen.epochs == 13
     assert expected_seconds(WORK, RATES[224], chosen.epochs, 1000) <= 510
+    # five minutes: usable 255 s; at 224 px only 6 epochs fit; at 128 px an epoch is
+    # 1000/100 + 200/300 = 10.67 s and (255 - 20 - 400/300) / 10.67 = 21.9 -> 21 epochs
+    shorter = plan(300.0, WORK, RATES)
+    assert (shorter.input_size, shorter.epochs, shorter.train_images) == (128, 21, 1000)
 
 
 def test_a_tight_budget_takes_the_smallest_size_and_fewer_images():
@@ -122,6 +125,32 @@ def test_an_epochs_override_is_planned_as_given_even_below_the_minimum():
     # at 64 px (34 - 20 - 0.33) / 2.67 = 5.1 do
     tight = plan(40.0, WORK, RATES, fixed={"epochs": 3})
     assert tight.epochs == 3 and tight.input_size == 64
+
+
+def test_an_epochs_override_that_cannot_fit_is_refused_not_shortened():
+    """The user's epochs are planned as given: when even 500 images at the smallest size do
+    not fit them, the budget is refused with what it would need (planners 1-6 quietly trained
+    fewer epochs)."""
+    # 51 s usable at 64 px: 40 epochs leave (51 - 20 - 0.33) / 40 = 0.77 s an epoch, 240
+    # images; 500 images need 20 + 40 * (500/400 + 200/1200) + 0.33 = 77 s: a 1.5 min budget
+    with pytest.raises(BudgetError, match="cannot train the 40 epochs asked for") as caught:
+        plan(60.0, WORK, RATES, fixed={"epochs": 40})
+    assert "about 2 min" in str(caught.value)
+    fitted = plan(60.0, WORK, RATES, fixed={"epochs": 20})  # 546 images an epoch fit
+    assert fitted.epochs == 20 and 500 <= fitted.train_images < 1000
+
+
+def test_time_spent_before_planning_is_planned_around_and_named_in_a_refusal():
+    """What reading the images and measuring the speed took is gone from the budget: the plan
+    fits the rest, keeps the budget asked for, and a refusal speaks of both."""
+    later = plan(90.0, WORK, RATES, spent_s=30.0)
+    now = plan(60.0, WORK, RATES)
+    assert (later.input_size, later.epochs, later.train_images) == \
+        (now.input_size, now.epochs, now.train_images)
+    assert later.budget_s == 90.0
+    with pytest.raises(BudgetError, match="cannot train even one epoch") as caught:
+        plan(60.0, WORK, RATES, spent_s=42.0)
+    assert "A budget of 1 min 00 s (18 s of it left after" in str(caught.value)
 
 
 def test_a_small_dataset_buys_updates_before_pixels():
