@@ -364,8 +364,8 @@ def _smallest_size_plan(asked: _Asked, work: Workload, rates: Mapping[int, Rates
                f"{images} of them per epoch at {size} px do")
         return _made(asked.budget_s, work, rate, size, least, min(images, work.n_train), (why,))
     epochs = _epochs_that_fit(work, rate, usable, floor_images)
+    wanted = asked.minutes_for(expected_seconds(work, rate, least, floor_images))
     if epochs_fixed:  # the user's epochs do not fit even the smallest useful subset
-        wanted = asked.minutes_for(expected_seconds(work, rate, least, floor_images))
         raise BudgetError(
             f"{asked.words()} cannot train the {least} epochs asked for (the epochs override) "
             f"on {floor_images} images at {size} px on this machine: that needs a budget of "
@@ -378,7 +378,6 @@ def _smallest_size_plan(asked: _Asked, work: Workload, rates: Mapping[int, Rates
             f"px on this machine (that takes about {one / 60:.1f} min at "
             f"{rate.train:.0f} images/s).",
             fix="give a larger budget, or use the quick profile")
-    wanted = asked.minutes_for(expected_seconds(work, rate, least, floor_images))
     why = (f"only {epochs} epoch(s) of {floor_images} images at {size} px fit: expect a "
            f"weak model; a budget of {wanted:.0f} min would buy {least} epochs")
     return _made(asked.budget_s, work, rate, size, epochs, floor_images, (why,))

@@ -277,17 +277,23 @@ def _resolve(spec_json: str, registry_key: str, weights_key: str) -> dict:
     """Resolve one spec (loads its dataset table; no model is built). An error is raised, not
     returned, so it is not cached: a user who fixes the folder sees the fix on the next rerun.
     A recipe watching a validation AUC the run cannot have is refused here, as the CLI refuses
-    it, not after the job has started (:func:`core.training.monitors.check_before_work`)."""
-    from core.training import RunSpec, resolve
+    it, not after the job has started (:func:`core.training.monitors.check_before_work`); that
+    refusal is returned (and cached): another recipe is another spec, so no rerun of the page
+    resolves the refused runs again."""
+    from core.training import RunSpec, RunSpecError, resolve
     from core.training.monitors import check_before_work
 
     resolved = resolve(RunSpec(**json.loads(spec_json)))
-    check_before_work(resolved)
+    try:
+        check_before_work(resolved)
+        refused = None
+    except RunSpecError as exc:
+        refused = str(exc)
     recipe = resolved.recipe
     n_train = int((resolved.splits == "train").sum())
     if recipe.max_train_images:
         n_train = min(n_train, recipe.max_train_images)
-    return {"run_id": resolved.run_id, "error": None, "note": resolved.weights.note or "",
+    return {"run_id": resolved.run_id, "error": refused, "note": resolved.weights.note or "",
             "train_images": n_train, "epochs": recipe.epochs, "input_size": recipe.input_size}
 
 
