@@ -123,6 +123,16 @@ class Workload:
     #: (undersampling the majority class makes an epoch smaller, oversampling larger), so
     #: time and optimizer updates are counted on the epoch, images on the distinct ones.
     epoch_factor: float = 1.0
+    #: The training split's images when the user's ``max_train_images`` override kept fewer
+    #: (``n_train`` is then the override): the reasons must not call the override "all".
+    in_split: int | None = None
+
+    def images_words(self) -> str:
+        """"all 545 training images", or the user's cap when an override set ``n_train``."""
+        if self.in_split is None or self.in_split <= self.n_train:
+            return f"all {self.n_train} training images"
+        return (f"the {self.n_train} training images asked for (max_train_images; "
+                f"{self.in_split} in the split)")
 
     def epoch_images(self, images: int) -> float:
         """Images one epoch goes through when ``images`` distinct ones are trained on."""
@@ -247,7 +257,7 @@ def plan(budget_s: float, work: Workload, rates: Mapping[int, Rates], *,
         fit = _epochs_that_fit(work, rates[size], usable, work.n_train)
         if fit >= least:
             epochs = min(fit, most)
-            why = (f"all {work.n_train} training images at {size} px, {epochs} epochs fit "
+            why = (f"{work.images_words()} at {size} px, {epochs} epochs fit "
                    f"({_largest_note(size, rates)})")
             chosen = _made(budget_s, work, rates[size], size, epochs, work.n_train, (why,))
             break
@@ -341,7 +351,7 @@ def _short_of_updates_plan(asked: _Asked, work: Workload, rates: Mapping[int, Ra
     if fit < MIN_EPOCHS:
         return None
     wanted = asked.minutes_for(expected_seconds(work, rates[size], least, work.n_train))
-    why = (f"all {work.n_train} training images at {size} px, {fit} epochs fit: fewer than "
+    why = (f"{work.images_words()} at {size} px, {fit} epochs fit: fewer than "
            f"the {least} ({MIN_UPDATES} updates) a from-scratch network wants; expect a weaker "
            f"model, or give a budget of about {wanted:.0f} min")
     return _made(asked.budget_s, work, rates[size], size, fit, work.n_train, (why,))
@@ -360,7 +370,7 @@ def _smallest_size_plan(asked: _Asked, work: Workload, rates: Mapping[int, Rates
     images = math.floor((per_epoch - work.val_per_epoch / rate.predict) * rate.train
                         / work.epoch_factor)
     if images >= floor_images:
-        why = (f"{least} epochs of all {work.n_train} images do not fit at any size; "
+        why = (f"{least} epochs of {work.images_words()} do not fit at any size; "
                f"{images} of them per epoch at {size} px do")
         return _made(asked.budget_s, work, rate, size, least, min(images, work.n_train), (why,))
     epochs = _epochs_that_fit(work, rate, usable, floor_images)

@@ -149,7 +149,8 @@ def plan_budget_run(resolved: ResolvedRun, device, strategy, store_root: Path,
     rates = interpolate(rates, sizes)
     train = resolved.rows("train")
     work = Workload(n_train=min(len(train), overrides.get("max_train_images") or len(train)),
-                    n_val=len(resolved.rows("val")), n_test=len(resolved.rows("test")),
+                    in_split=len(train), n_val=len(resolved.rows("val")),
+                    n_test=len(resolved.rows("test")),
                     overhead_s=overhead,
                     monitor=overrides.get("monitor") or stopping_monitor(resolved),
                     plateau_auc=plateau_watches_val_auc(resolved.recipe),

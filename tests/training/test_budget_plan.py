@@ -68,6 +68,22 @@ def test_a_tight_budget_takes_the_smallest_size_and_fewer_images():
     assert chosen.recipe_changes(1000)["max_train_images"] == chosen.train_images
 
 
+def test_a_users_image_cap_is_planned_and_said_as_the_cap_not_as_all_images():
+    """``max_train_images`` = 600 of 1,000: the plan works on the 600 and its reason says they
+    are the user's cap (before, it said "all 600 training images")."""
+    capped = dataclasses.replace(WORK, n_train=600, in_split=1000)
+    chosen = plan(3600.0, capped, RATES, fixed={"max_train_images": 600})
+    assert chosen.train_images == 600 and chosen.input_size == 224
+    assert chosen.recipe_changes(1000)["max_train_images"] == 600
+    assert chosen.reasons[0].startswith(
+        "the 600 training images asked for (max_train_images; 1000 in the split) at 224 px")
+    # a tight budget takes fewer still, and says of how many
+    tight = plan(42.0, capped, RATES, fixed={"max_train_images": 600})
+    assert tight.train_images < 600 and "of the 600 training images asked for" in \
+        tight.reasons[0]
+    assert "all 1000 training images" in plan(3600.0, WORK, RATES).reasons[0]
+
+
 def test_too_small_a_budget_is_refused_with_the_time_one_epoch_takes():
     with pytest.raises(BudgetError, match="cannot train even one epoch") as caught:
         plan(20.0, WORK, RATES)

@@ -114,6 +114,24 @@ def test_a_stored_budget_run_is_planned_as_found_not_as_its_whole_budget(budget_
     assert plan_run(other, store, squares_registry) is None  # sized only when it runs
 
 
+def test_a_users_image_cap_trains_on_that_many_images_and_says_so(budget_store,
+                                                                 squares_registry):
+    """``max_train_images`` on a budget run: the plan keeps it (planned field), the epochs go
+    through that many images, and Run details' reasons name the cap."""
+    store, full, _ = budget_store
+    overrides = {**BUDGET["overrides"], "epochs": 3, "max_train_images": 20}
+    run = train_run(RunSpec("squares", "idc_own", profile="budget", budget_s=300.0,
+                            overrides=overrides), store, registry_path=squares_registry)
+    in_split = full.record["budget"]["train_images"]
+    assert in_split > 20
+    plan = run.record["budget"]
+    assert plan["train_images"] == 20 == run.record["data"]["images_per_epoch"]
+    assert run.record["recipe"]["max_train_images"] == 20 and plan["epochs"] == 3
+    assert plan["reasons"][0].startswith(
+        f"the 20 training images asked for (max_train_images; {in_split} in the split)")
+    assert run.record["training"]["epochs_run"] <= 3
+
+
 def test_an_override_the_planner_keeps_makes_another_run_even_at_the_recipes_value(
         squares_registry):
     """``monitor=val_loss`` is the quick recipe's own value, so the recipe is unchanged; but
