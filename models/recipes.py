@@ -162,6 +162,13 @@ class Recipe:
         _check_field_names(changes)
         return dataclasses.replace(self, **changes)
 
+    def images_per_epoch(self, n_train: int) -> int:
+        """The training images an epoch is planned on: the split's, or fewer where
+        ``max_train_images`` caps them (the pipeline draws that many, stratified). Time
+        estimates, the demo's promise and the Train page's grid ask here, so that the rule is
+        written once."""
+        return min(n_train, self.max_train_images or n_train)
+
 
 def _check_field_names(data: dict[str, Any]) -> None:
     known = {f.name for f in fields(Recipe)}

@@ -36,8 +36,7 @@ def plan_run(spec, store, registry_path: Path | None = None) -> RunPlan | None:
         if spec.profile == "budget":
             return None
         recipe = resolved.recipe
-        n_train = len(resolved.rows("train"))
-        images = min(n_train, recipe.max_train_images or n_train)
+        images = recipe.images_per_epoch(len(resolved.rows("train")))
         rates = remembered(store.root, device_label(configure_device()), resolved.entry.name,
                            [recipe.input_size], recipe.batch_size,
                            recipe.augmentation).get(recipe.input_size)

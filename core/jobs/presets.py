@@ -110,7 +110,7 @@ def _demo_plans(store_root: Path | None) -> dict[str, RunPlan]:
     plans = {}
     for model in DEMO_MODELS:
         recipe = get_entry(model).recipe("quick", DEMO_OVERRIDES[model])
-        images = min(DEMO_SPLIT["train"], recipe.max_train_images or DEMO_SPLIT["train"])
+        images = recipe.images_per_epoch(DEMO_SPLIT["train"])
         rates = (newest_rates(table, model, recipe.input_size, recipe.batch_size,
                               recipe.augmentation)
                  or MEASURED_RATES[model])

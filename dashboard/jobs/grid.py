@@ -290,9 +290,7 @@ def _resolve(spec_json: str, registry_key: str, weights_key: str) -> dict:
     except RunSpecError as exc:
         refused = str(exc)
     recipe = resolved.recipe
-    n_train = int((resolved.splits == "train").sum())
-    if recipe.max_train_images:
-        n_train = min(n_train, recipe.max_train_images)
+    n_train = recipe.images_per_epoch(int((resolved.splits == "train").sum()))
     return {"run_id": resolved.run_id, "error": refused, "note": resolved.weights.note or "",
             "train_images": n_train, "epochs": recipe.epochs, "input_size": recipe.input_size}
 

@@ -60,6 +60,12 @@ def test_recipe_round_trips_through_a_dict_and_replace_leaves_the_original_alone
         Recipe.from_dict({**recipe.to_dict(), "epoch": 3})
 
 
+def test_images_per_epoch_is_the_split_unless_max_train_images_caps_it():
+    assert BASE.images_per_epoch(600) == 600
+    assert BASE.replace(max_train_images=128).images_per_epoch(600) == 128
+    assert BASE.replace(max_train_images=900).images_per_epoch(600) == 600
+
+
 def test_recipe_samplings_are_the_trainers_strategy_names():
     from core.training.spec import STRATEGIES
 
