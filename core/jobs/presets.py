@@ -31,7 +31,8 @@ DEMO_STRATEGIES = ("none", "class_weight")
 #: (check_demo_learnability.py, 2026-12-02, test AUC with 3 epochs instead of 5: idc_initial
 #: 0.928, idc_own 0.935, both in the band; MobileNetV2 with 3 epochs of 1000 images fell to
 #: 0.833, outside it, so it keeps its quick recipe: 0.927 with 5 epochs of 1400 images);
-#: a rerun on 2026-12-03 gave idc_initial 0.879, below the band: README, Known limitations).
+#: on the 2026-12-03 machine the same run gives idc_initial 0.879 every time, below the
+#: band: README, Known limitations).
 DEMO_OVERRIDES: dict[str, dict] = {
     "idc_initial": {"epochs": 3},
     "idc_own": {"epochs": 3},
