@@ -12,8 +12,11 @@ CPU seconds per run (the machine is often shared: CPU time is the steadier figur
 (recipe override ``batchnorm_momentum=None``), the setting the quick recipes had before: the
 difference between the two rows is the effect of the quick profile's BN momentum of 0.9.
 
+``--seeds 1,2,3,4`` trains each run with those seeds (default 0, the demo's): how the demo's
+runs would land with other random initialisations, e.g. whether fewer epochs stay in the band.
+
     python benchmarks/check_demo_learnability.py [--models a,b] [--strategies none,class_weight]
-        [--epochs N] [--compare-bn]
+        [--epochs N] [--seeds 0,1] [--compare-bn]
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ def main() -> None:
     parser.add_argument("--strategies", default="none")
     parser.add_argument("--epochs", type=int, default=None,
                         help="override the quick recipes' epochs (default: unchanged)")
+    parser.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
     parser.add_argument("--compare-bn", action="store_true",
                         help="also train with the architecture's own BatchNorm momentum")
     args = parser.parse_args()
@@ -56,10 +60,11 @@ def main() -> None:
         variants = [(f"{name}, {args.epochs} ep", {**ov, "epochs": args.epochs})
                     for name, ov in variants]
     print(f"load average at start: {os.getloadavg()[0]:.1f}", flush=True)
+    seeds = [int(seed) for seed in args.seeds.split(",")]
     for model in args.models.split(","):
-        for strategy in args.strategies.split(","):
+        for strategy, seed in ((s, seed) for seed in seeds for s in args.strategies.split(",")):
             for name, overrides in variants:
-                spec = RunSpec("demo", model, strategy, profile="quick",
+                spec = RunSpec("demo", model, strategy, profile="quick", seed=seed,
                                overrides={**DEMO_OVERRIDES.get(model, {}), **overrides})
                 wall, cpu = time.perf_counter(), time.process_time()
                 run = train_run(spec, store)
@@ -67,7 +72,7 @@ def main() -> None:
                 auc, low, high, acc = auc_with_ci(run)
                 inside = BAND[0] < auc < BAND[1]
                 verdict = "OK" if inside else f"OUTSIDE the intended {BAND[0]}-{BAND[1]} band"
-                print(f"{model:14s} [{strategy}, {name}] test AUC {auc:.3f} "
+                print(f"{model:14s} [{strategy}, {name}, seed {seed}] test AUC {auc:.3f} "
                       f"(95% CI {low:.3f}-{high:.3f}) ACC@0.5 {acc:.3f} [{verdict}] "
                       f"wall {wall:.0f} s, CPU {cpu:.0f} s", flush=True)
     print(f"load average at end: {os.getloadavg()[0]:.1f}", flush=True)

@@ -142,7 +142,7 @@ def run_job(job: Job, store=None, registry_path: Path | None = None) -> None:
             job.run_failed(i, exc, traceback.format_exc())
         else:
             if job.snapshot().runs[i].epoch_seconds:  # trained now, not found in the store
-                remember_run_rates(stored, store.root)
+                remember_run_rates(stored, store.root, job.snapshot().runs[i].plan)
                 _plan(job, _unmeasured_like(job, i), store, registry_path)
             job.run_finished(i, stored.run_id, dict(stored.view.summary))
     job.close()

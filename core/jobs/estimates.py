@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.training.eta import RUN_OVERHEAD_S, RunPlan
+from core.training.budget import Rates
+from core.training.eta import RunPlan, overhead_of, overhead_or_default
 
 
 def plan_run(spec, store, registry_path: Path | None = None) -> RunPlan | None:
@@ -28,7 +29,7 @@ def plan_run(spec, store, registry_path: Path | None = None) -> RunPlan | None:
         from core.training import resolve
         from core.training.device import configure_device
         from core.training.monitors import watches_val_auc
-        from core.training.throughput import device_label, remembered
+        from core.training.throughput import device_label, remembered, remembered_overhead_s
 
         resolved = resolve(spec, registry_path)
         if store.has(resolved.run_id):
@@ -37,20 +38,23 @@ def plan_run(spec, store, registry_path: Path | None = None) -> RunPlan | None:
             return None
         recipe = resolved.recipe
         images = recipe.images_per_epoch(len(resolved.rows("train")))
-        rates = remembered(store.root, device_label(configure_device()), resolved.entry.name,
-                           [recipe.input_size], recipe.batch_size,
+        key = (store.root, device_label(configure_device()), resolved.entry.name)
+        rates = remembered(*key, [recipe.input_size], recipe.batch_size,
                            recipe.augmentation).get(recipe.input_size)
+        overhead = remembered_overhead_s(*key, recipe.input_size, recipe.batch_size,
+                                         recipe.augmentation) if rates else None
         return RunPlan(images_per_epoch=images, epochs=int(recipe.epochs),
                        n_val=len(resolved.rows("val")), n_test=len(resolved.rows("test")),
-                       rates=rates, overhead_s=RUN_OVERHEAD_S,
+                       rates=rates, overhead_s=overhead_or_default(overhead),
                        val_passes=2 if watches_val_auc(recipe) else 1)
     except Exception:  # noqa: BLE001 - the run itself will say what is wrong with it
         return None
 
 
-def remember_run_rates(stored, store_root: Path) -> None:
-    """Keep the rates a just-trained run's real epochs achieved (not for budget runs: the
-    engine keeps theirs)."""
+def remember_run_rates(stored, store_root: Path, plan: RunPlan | None = None) -> None:
+    """Keep the rates a just-trained run's real epochs achieved, and, given the ``plan`` it was
+    trained by, its fixed seconds outside them (:func:`core.training.eta.overhead_of`; not for
+    budget runs: the engine keeps theirs)."""
     view = stored.view
     if view.spec.profile == "budget":
         return
@@ -60,6 +64,21 @@ def remember_run_rates(stored, store_root: Path) -> None:
 
         remember(store_root, device_label(configure_device()), view.model.name,
                  view.recipe.input_size, view.recipe.batch_size, view.recipe.augmentation,
-                 view.images_per_s, view.predict_images_per_s)
+                 view.images_per_s, view.predict_images_per_s, run_overhead_s(view, plan))
     except Exception:  # noqa: BLE001 - a run is stored; its speed is a nicety
         return
+
+
+def run_overhead_s(view, plan: RunPlan | None) -> float | None:
+    """A trained run's seconds outside its epochs and final predictions, from its record and
+    the plan it was trained by; ``None`` when either cannot say: no plan, a run found stored,
+    a run resumed after an interruption (its wall time covers only the last attempt), or a
+    timing missing from the record."""
+    training = view.training
+    if (plan is None or plan.stored or training.resumed_from_epoch or not training.epochs_run
+            or not view.wall_time_s or not view.images_per_s or not view.predict_images_per_s):
+        return None
+    rates = Rates(train=view.images_per_s, predict=view.predict_images_per_s,
+                  source="this run")
+    return overhead_of(plan, wall_s=view.wall_time_s, epochs_run=training.epochs_run,
+                       rates=rates)

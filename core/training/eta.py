@@ -19,17 +19,19 @@ an upper bound when early stopping ends a run before its planned epochs. This mo
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import fmean
 from typing import Iterable, Mapping, Sequence
 
 from core.training.budget import Rates
 
 
-#: Seconds of a quick run outside its steady epochs, measured (2026-12-02, 2-core x86_64 CPU
-#: shared with other work, load average 3-5, nice 10) on the demo's idc_initial run: 33.7 s of
-#: wall time, of which 4 steady epochs of about 3.5 s and a first epoch of 12.2 s (tracing):
-#: 33.7 - 5 * 3.5 = 16 s. A larger graph (MobileNetV2) takes longer to build and trace.
+#: Seconds of a run outside its steady epochs, where this machine has not yet measured the
+#: run's own (:func:`overhead_of`, kept in ``throughput.json`` beside its rates): measured
+#: (2026-12-02, 2-core x86_64 CPU shared with other work, load average 3-5, nice 10) on the
+#: demo's idc_initial run: 33.7 s of wall time, of which 4 steady epochs of about 3.5 s and a
+#: first epoch of 12.2 s (tracing): 33.7 - 5 * 3.5 = 16 s. On a quiet machine a small CNN's is
+#: 2-8 s and MobileNetV2's about 15 s (2026-12-04): a default for no model in particular.
 RUN_OVERHEAD_S = 16.0
 
 
@@ -165,6 +167,19 @@ def newest_rates(table: Mapping[str, Mapping], model: str, size: int,
     For pages that must not start TensorFlow to learn the device's name (the Home page of a
     fresh install): one store usually lives on one machine, so its newest entry is this one's.
     Training code uses the exact key (:func:`core.training.throughput.remembered`)."""
+    found = _newest_entry(table, model, size, batch, augmentation)
+    return found[0] if found else None
+
+
+def newest_overhead_s(table: Mapping[str, Mapping], model: str, size: int, batch: int,
+                      augmentation: str | None = None) -> float | None:
+    """The fixed seconds (:func:`overhead_of`) kept with :func:`newest_rates`' entry; ``None``
+    when that entry has none (written by a budget run, or before overheads were kept)."""
+    found = _newest_entry(table, model, size, batch, augmentation)
+    return found[1] if found else None
+
+
+def _newest_entry(table, model, size, batch, augmentation) -> tuple[Rates, float | None] | None:
     best = None
     for key, entry in table.items():
         parts = str(key).split("|")
@@ -174,8 +189,37 @@ def newest_rates(table: Mapping[str, Mapping], model: str, size: int,
             rates = Rates(train=float(entry["train"]), predict=float(entry["predict"]),
                           source="earlier runs")
             rank = (f"aug={augmentation}" in parts[4:], float(entry.get("at", 0.0)))
+            overhead = read_overhead(entry)
         except (KeyError, TypeError, ValueError, AttributeError):
             continue  # a damaged entry is no measurement
         if rates.train > 0 and rates.predict > 0 and (best is None or rank > best[0]):
-            best = (rank, rates)
+            best = (rank, (rates, overhead))
     return best[1] if best else None
+
+
+def read_overhead(entry: Mapping) -> float | None:
+    """An entry's kept overhead (``overhead_s``), ``None`` when absent or not a non-negative
+    number (a damaged value is no measurement)."""
+    try:
+        value = float(entry["overhead_s"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def overhead_or_default(overhead_s: float | None) -> float:
+    """A run's fixed seconds for its plan: this machine's measurement of the same run when
+    there is one, else :data:`RUN_OVERHEAD_S`."""
+    return RUN_OVERHEAD_S if overhead_s is None else float(overhead_s)
+
+
+def overhead_of(plan: RunPlan, *, wall_s: float, epochs_run: int, rates: Rates) -> float:
+    """The seconds a finished run spent outside what :class:`RunPlan` counts (reading the data,
+    building the model, the first epoch's graph tracing, saving): its wall time less its
+    epochs and final predictions at the rates it achieved itself. Kept with those rates, it
+    makes the next estimate of the same run on this machine come out at this run's time; a
+    single constant cannot, since the overhead grows with the graph (2-8 s for the small IDC
+    CNNs, about 15 s for MobileNetV2 on the same quiet 2-core machine)."""
+    counted = replace(plan, epochs=int(epochs_run), rates=rates, overhead_s=0.0,
+                      stored=False).total_s
+    return max(float(wall_s) - counted, 0.0)

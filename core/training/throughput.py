@@ -9,8 +9,11 @@ sources, the better first:
   that warps and recolours every image costs a CPU pipeline more than a flip does); a later
   plan (or job estimate, :mod:`core.jobs.estimates`) on the same machine with the same preset
   uses them. Keys written before the preset was part of them are not used there: the next plan
-  probes again. Only the Home page's promise of the demo's time reads any entry of the model
-  and size (:func:`core.training.eta.newest_rates`: it must not start TensorFlow).
+  probes again. Other runs the job runner trains keep theirs too, with the run's fixed seconds
+  outside its epochs (``overhead_s``, :func:`core.training.eta.overhead_of`) for the next job
+  estimate; the budget planner measures its own with its probe. Only the Home page's promise
+  of the demo's time reads any entry of the model and size
+  (:func:`core.training.eta.newest_rates`: it must not start TensorFlow).
 - **probed**: otherwise the model is built at the smallest and the largest candidate size and
   timed on a few random batches (``train_on_batch`` after one untimed step that traces the
   graph); sizes between are interpolated (:func:`core.training.budget_sizes.interpolate`). A probe
@@ -32,6 +35,7 @@ import numpy as np
 
 from core.store.fsutil import write_durable
 from core.training.budget import Rates
+from core.training.eta import read_overhead
 
 FILE_NAME = "throughput.json"
 #: Timed steps per probed size (after one untimed tracing step).
@@ -58,14 +62,26 @@ def remembered(store_root: Path, device: str, model: str, sizes: Iterable[int],
     return out
 
 
+def remembered_overhead_s(store_root: Path, device: str, model: str, size: int, batch: int,
+                          augmentation: str) -> float | None:
+    """The fixed seconds an earlier run of this model and size kept beside its rates
+    (:func:`core.training.eta.overhead_of`); ``None`` when it kept none."""
+    entry = _read(store_root).get(_key(device, model, size, batch, augmentation))
+    return read_overhead(entry) if isinstance(entry, dict) else None
+
+
 def remember(store_root: Path, device: str, model: str, size: int, batch: int,
-             augmentation: str, train: float | None, predict: float | None) -> None:
-    """Keep a finished run's real rates (ignored when either is unknown)."""
+             augmentation: str, train: float | None, predict: float | None,
+             overhead_s: float | None = None) -> None:
+    """Keep a finished run's real rates (ignored when either is unknown), and its fixed
+    seconds outside the epochs when known (the newest run's replace an older entry's)."""
     if not train or not predict:
         return
     table = _read(store_root)
-    table[_key(device, model, size, batch, augmentation)] = {
-        "train": float(train), "predict": float(predict), "at": time.time()}
+    entry = {"train": float(train), "predict": float(predict), "at": time.time()}
+    if overhead_s is not None:
+        entry["overhead_s"] = float(overhead_s)
+    table[_key(device, model, size, batch, augmentation)] = entry
     target = store_root / FILE_NAME
     scratch = target.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
     scratch.unlink(missing_ok=True)

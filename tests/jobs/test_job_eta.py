@@ -127,6 +127,37 @@ def test_a_trained_runs_rates_time_the_next_job_of_the_same_run(trained_store, t
     assert rates.predict == pytest.approx(stored.view.predict_images_per_s)
 
 
+def test_a_trained_runs_fixed_seconds_make_the_next_estimate_come_out_at_its_time(
+        trained_store, tmp_path):
+    """Kept with its rates, a run's overhead (wall time less what the plan counts) replaces the
+    one-size default, so the next estimate of the same run on this machine is its time."""
+    import dataclasses
+
+    from core.jobs.estimates import plan_run, remember_run_rates, run_overhead_s
+    from core.store import RunRecord
+    from core.training.eta import RUN_OVERHEAD_S
+    from tests.support.trained import DEMO_GRID
+
+    spec = DEMO_GRID[0]
+    stored = next(trained_store.get(r.run_id) for r in trained_store.list_runs().itertuples()
+                  if (r.model, r.strategy) == (spec.model, spec.strategy))
+    view, fresh = stored.view, ResultsStore(tmp_path)
+    planned = plan_run(spec, fresh)  # what the job runner plans before the run trains
+    remember_run_rates(stored, tmp_path)  # no plan: rates kept, no overhead
+    assert plan_run(spec, fresh).overhead_s == RUN_OVERHEAD_S
+    remember_run_rates(stored, tmp_path, planned)
+    again = plan_run(spec, fresh)
+    overhead = run_overhead_s(view, planned)
+    assert overhead > 0 and again.overhead_s == pytest.approx(overhead) != RUN_OVERHEAD_S
+    ran = dataclasses.replace(again, epochs=view.training.epochs_run)
+    assert ran.total_s == pytest.approx(view.wall_time_s)
+    # a resumed run's wall time covers only its last attempt: no overhead from it
+    record = view.as_dict()
+    record["training"] = {**record["training"], "resumed_from_epoch": 1}
+    assert run_overhead_s(RunRecord.from_dict(record), planned) is None
+    assert run_overhead_s(view, None) is None
+
+
 def test_a_run_the_store_holds_is_planned_as_found_there_not_trained(trained_store):
     """Queued behind others, a run already stored takes no time: its training time (or a
     budget run's whole budget) must not count in the job's time left."""

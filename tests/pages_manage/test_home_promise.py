@@ -5,41 +5,46 @@ from __future__ import annotations
 
 import pytest
 
-from core.jobs.presets import (DEMO_OVERRIDES, DEMO_SPLIT, MEASURED_RATES, START_S,
-                               demo_estimate, demo_grid)
+from core.jobs.presets import (DEMO_OVERRIDES, DEMO_SPLIT, MEASURED_OVERHEAD_S,
+                               MEASURED_RATES, START_S, demo_estimate, demo_grid)
 from core.training.eta import RUN_OVERHEAD_S
 from core.training.throughput import remember
 from tests.pages_manage.conftest import open_page, texts
 
 
-def _measure_everything_at(store, train: float, predict: float) -> None:
-    """This machine's rates for every demo model at its demo size (batch 32)."""
+def _measure_everything_at(store, train: float, predict: float,
+                           overhead_s: float | None = None) -> None:
+    """This machine's rates for every demo model at its demo size (batch 32), and the runs'
+    fixed seconds when given."""
     from models.registry import get_entry
 
     for model, overrides in DEMO_OVERRIDES.items():
         recipe = get_entry(model).recipe("quick", overrides)
         remember(store, "cpu:testx2r1", model, recipe.input_size, recipe.batch_size,
-                 recipe.augmentation, train, predict)
+                 recipe.augmentation, train, predict, overhead_s)
 
 
 def test_the_estimate_follows_throughput_json(tmp_path):
     fallback = demo_estimate(tmp_path)  # nothing measured here yet
-    assert fallback == demo_estimate(None) and fallback.source.endswith("2026-12-02")
+    assert fallback == demo_estimate(None) and fallback.source.endswith("2026-12-04")
     _measure_everything_at(tmp_path, train=200.0, predict=300.0)
     own = demo_estimate(tmp_path)
-    # By hand, per run: 16 s overhead + epochs * (images / 200 + 300 val / 300) + (300 + 300)
-    # / 300 = 2 s. idc CNNs: 3 epochs of (7 + 1) s = 24 s; MobileNetV2: 5 epochs = 40 s.
-    idc, mobilenet = RUN_OVERHEAD_S + 24 + 2, RUN_OVERHEAD_S + 40 + 2
+    # By hand, per run: the default overhead (these entries kept none) + 5 epochs of
+    # (1400 images / 200 + 300 val / 300) = 40 s + (300 + 300) / 300 = 2 s of final predictions.
+    run = RUN_OVERHEAD_S + 40 + 2
     assert own.source == "on this machine by its earlier runs" and own.runs == 6
-    assert own.first_s == pytest.approx(START_S + idc)  # the cheapest run comes first
-    assert own.total_s == pytest.approx(START_S + 2 * (2 * idc + mobilenet))
+    assert own.first_s == pytest.approx(START_S + run)
+    assert own.total_s == pytest.approx(START_S + 6 * run)
     assert own != fallback
+    _measure_everything_at(tmp_path, train=200.0, predict=300.0, overhead_s=3.0)
+    kept = demo_estimate(tmp_path)  # the runs' own fixed seconds replace the default
+    assert kept.total_s == pytest.approx(START_S + 6 * (3.0 + 40 + 2))
 
 
 def test_the_measured_fallback_is_what_the_constants_say():
     rates = MEASURED_RATES["idc_initial"]
-    idc = (RUN_OVERHEAD_S
-           + 3 * (DEMO_SPLIT["train"] / rates.train + DEMO_SPLIT["val"] / rates.predict)
+    idc = (MEASURED_OVERHEAD_S["idc_initial"]
+           + 5 * (DEMO_SPLIT["train"] / rates.train + DEMO_SPLIT["val"] / rates.predict)
            + (DEMO_SPLIT["val"] + DEMO_SPLIT["test"]) / rates.predict)
     assert demo_estimate(None).first_s == pytest.approx(START_S + idc)
     assert demo_grid()[0].model == "idc_initial"  # the cheapest by the same measurement

@@ -12,8 +12,9 @@ from __future__ import annotations
 import pytest
 
 from core.training.budget import Rates
-from core.training.eta import (JobRemaining, RunPlan, about, job_remaining, newest_rates,
-                               run_remaining_s, took, typical_epoch_s)
+from core.training.eta import (RUN_OVERHEAD_S, JobRemaining, RunPlan, about, job_remaining,
+                               newest_overhead_s, newest_rates, overhead_of,
+                               overhead_or_default, run_remaining_s, took, typical_epoch_s)
 
 RATES = Rates(train=400.0, predict=300.0, source="earlier runs")
 PLAN = RunPlan(images_per_epoch=1400, epochs=5, n_val=300, n_test=300, rates=RATES)
@@ -108,3 +109,32 @@ def test_a_recipe_watching_the_validation_auc_predicts_the_val_images_twice_per_
 
     twice = dataclasses.replace(PLAN, val_passes=2)
     assert twice.epoch_s - PLAN.epoch_s == pytest.approx(PLAN.n_val / PLAN.rates.predict)
+
+
+def test_a_runs_overhead_is_its_wall_time_less_what_the_plan_counts():
+    # by hand: 3 epochs that ran (not the 5 planned) of 1400/700 + 300/600 = 2.5 s, then
+    # (300 + 300)/600 = 1 s of final predictions: 8.5 s counted; the run took 20 s.
+    own = Rates(train=700.0, predict=600.0, source="this run")
+    assert overhead_of(PLAN, wall_s=20.0, epochs_run=3, rates=own) == pytest.approx(11.5)
+    # the next plan of the same run, with that overhead, comes out at the run's time
+    again = RunPlan(1400, 3, 300, 300, own, overhead_s=11.5)
+    assert again.total_s == pytest.approx(20.0)
+    # never negative: a run faster than its own rates say is no negative cost
+    assert overhead_of(PLAN, wall_s=5.0, epochs_run=3, rates=own) == 0.0
+
+
+def test_the_overhead_kept_beside_the_newest_rates_is_read_with_them():
+    table = {
+        "cpu:x|idc_own|64|32|tf2.21|aug=light": {"train": 400, "predict": 300, "at": 2.0,
+                                                 "overhead_s": 6.5},
+        "cpu:x|idc_own|64|32|tf2.20|aug=light": {"train": 90, "predict": 90, "at": 1.0,
+                                                 "overhead_s": 30.0},
+        "cpu:x|idc_own|50|32|tf2.21|aug=light": {"train": 400, "predict": 300, "at": 3.0},
+        "cpu:x|idc_own|96|32|tf2.21|aug=light": {"train": 400, "predict": 300, "at": 3.0,
+                                                 "overhead_s": "slow"},  # damaged
+    }
+    assert newest_overhead_s(table, "idc_own", 64, 32, "light") == 6.5  # the newest entry's
+    assert newest_overhead_s(table, "idc_own", 50, 32, "light") is None  # kept none
+    assert newest_overhead_s(table, "idc_own", 96, 32, "light") is None
+    assert newest_rates(table, "idc_own", 96, 32, "light").train == 400  # rates still count
+    assert overhead_or_default(None) == RUN_OVERHEAD_S and overhead_or_default(0.0) == 0.0
