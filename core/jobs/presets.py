@@ -32,9 +32,10 @@ DEMO_STRATEGIES = ("none", "class_weight")
 #: stayed in the band), but a sweep over seeds 1-4 on 2026-12-04 (``check_demo_learnability.py``
 #: runs, none and class_weight) put 3 of 8 idc_initial and 2 of 8 idc_own runs below the 0.9
 #: test AUC band (lowest 0.874) and none of the 16 with 5 epochs (lowest 0.909); seed 0's
-#: idc_initial also fell below it on another machine (0.879). Two more epochs cost ~30 s of
-#: the demo. MobileNetV2 with 3 epochs of 1000 images fell to 0.833. A model's entry here is the
-#: place to make the demo smaller again, measured the same way.
+#: idc_initial also fell below it on another machine (0.879). With 5 epochs the demo took
+#: 228 s where the 3-epoch one had taken 182 s (demo_time.py, two days, quiet machine).
+#: MobileNetV2 with 3 epochs of 1000 images fell to 0.833. A model's entry here is the place
+#: to make the demo smaller again, measured the same way.
 DEMO_OVERRIDES: dict[str, dict] = {
     "idc_initial": {},
     "idc_own": {},
@@ -46,12 +47,14 @@ TINY_OVERRIDES = {"epochs": 1, "max_train_images": 128, "batch_size": 32}
 DEMO_SPLIT = {"train": 1400, "val": 300, "test": 300}
 _MEASURED = "on a 2-core x86_64 CPU at load 1-2, 2026-12-04"
 #: Train (steady epochs, training steps alone) and predict images/s of each demo model at its
-#: demo size and batch 32, and each run's seconds outside its epochs
-#: (:func:`core.training.eta.overhead_of`), as the demo's own runs kept them in
-#: ``throughput.json`` (the later of each model's two runs) when ``benchmarks/demo_time.py``
-#: ran on the 2-core development machine at load 0.9-1.9 (first result after 37 s, all 6 runs
-#: in 228 s): the promise's fallback until this machine has measured its own (every run the
-#: server trains writes throughput.json).
+#: demo size and batch 32, as the demo's own runs recorded them in ``throughput.json`` (the
+#: later of each model's two runs) when ``benchmarks/demo_time.py`` ran on the 2-core
+#: development machine at load 0.9-1.9 (first result after 37 s, all 6 runs in 228 s), and
+#: those runs' seconds outside their epochs, computed from their records with
+#: :func:`core.training.eta.overhead_of`: the promise's fallback until this machine has
+#: measured its own (every run the server trains writes throughput.json). From these the
+#: promise is 30 s and 230 s; the next demo_time.py run, at load 1.0-1.7, took 30 s and 227 s
+#: (and kept overheads of 3.9, 1.3 and 21.3 s: they move from run to run by seconds).
 MEASURED_RATES = {
     "idc_initial": Rates(train=667.0, predict=697.0, source=_MEASURED),
     "idc_own": Rates(train=384.0, predict=569.0, source=_MEASURED),
