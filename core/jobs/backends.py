@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -133,6 +134,7 @@ def run_job(job: Job, store=None, registry_path: Path | None = None) -> None:
         if i == 0:  # every run's time, before the first starts (after a cancel: never)
             _plan(job, range(len(job.specs)), store, registry_path)
         job.run_started(i)
+        started = time.monotonic()
         try:
             stored = train_run(spec, store, progress=lambda e, i=i: job.run_event(i, e),
                                cancel=job.cancel_event, registry_path=registry_path)
@@ -142,8 +144,9 @@ def run_job(job: Job, store=None, registry_path: Path | None = None) -> None:
             job.run_failed(i, exc, traceback.format_exc())
         else:
             if job.snapshot().runs[i].epoch_seconds:  # trained now, not found in the store
-                remember_run_rates(stored, store.root, job.snapshot().runs[i].plan)
-                _plan(job, _unmeasured_like(job, i), store, registry_path)
+                remember_run_rates(stored, store.root, job.snapshot().runs[i].plan,
+                                   time.monotonic() - started)
+                _plan(job, _later_like(job, i), store, registry_path)
             job.run_finished(i, stored.run_id, dict(stored.view.summary))
     job.close()
 
@@ -154,9 +157,9 @@ def _plan(job: Job, indices, store, registry_path: Path | None) -> None:
         job.run_planned(j, plan_run(job.specs[j], store, registry_path))
 
 
-def _unmeasured_like(job: Job, index: int) -> list[int]:
-    """Runs after ``index`` of the same model that had no measured rates: the run just
-    trained has measured them."""
+def _later_like(job: Job, index: int) -> list[int]:
+    """Runs after ``index`` of the same model, planned and still to train: the run just
+    trained has measured its rates and its fixed seconds, which they plan with now."""
     runs, model = job.snapshot().runs, job.specs[index].model
     return [r.index for r in runs[index + 1:] if r.spec.model == model
-            and r.plan is not None and r.plan.rates is None and not r.plan.stored]
+            and r.plan is not None and not r.plan.stored]

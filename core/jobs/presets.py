@@ -4,11 +4,11 @@ time it takes, from measurements.
 The demo grid is the comparison the tool exists for, kept to what a 2-core CPU finishes while the
 user explores the app: two of the IDC study's small CNNs (50 px patches) and MobileNetV2 (64 px),
 each trained without and with class weighting, on the SYNTHETIC demo dataset, with the quick
-profile (``DEMO_OVERRIDES``: none for now; every model lands in the test AUC band
-``benchmarks/check_demo_learnability.py`` checks). The runs are
-ordered cheapest first by their estimated time, so the first result lands within a minute and
-the job panel reports it at once. ``LESIONLAB_DEMO_GRID=tiny`` shrinks it to one very short
-run, for tests and smoke checks of a fresh install.
+profile (``DEMO_OVERRIDES``: none for now; every run landed in the test AUC band
+``benchmarks/check_demo_learnability.py`` checks, seed 0, and the IDC CNNs over seeds 1-4).
+The runs are ordered cheapest first by their estimated time, so the first result lands within
+a minute and the job panel reports it at once. ``LESIONLAB_DEMO_GRID=tiny`` shrinks it to one
+very short run, for tests and smoke checks of a fresh install.
 
 The Home page promises the demo's time from :func:`demo_estimate`: measured rates of this
 machine (``throughput.json``, written after every run the server trains) when it has them, else
@@ -18,12 +18,12 @@ the rates in ``MEASURED_RATES``, measured on a stated machine and date. Never a 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.training.budget import Rates
 from core.training.eta import (RunPlan, about, newest_overhead_s, newest_rates,
-                               overhead_or_default)
+                               overhead_or_default, overhead_sizes)
 
 DEMO_GRID_ENV = "LESIONLAB_DEMO_GRID"
 DEMO_MODELS = ("idc_initial", "idc_own", "mobilenet_v2")
@@ -122,14 +122,15 @@ def _demo_plans(store_root: Path | None) -> dict[str, RunPlan]:
     for model in DEMO_MODELS:
         recipe = get_entry(model).recipe("quick", DEMO_OVERRIDES[model])
         images = recipe.images_per_epoch(DEMO_SPLIT["train"])
+        plan = RunPlan(images_per_epoch=images, epochs=int(recipe.epochs),
+                       n_val=DEMO_SPLIT["val"], n_test=DEMO_SPLIT["test"],
+                       val_passes=2 if watches_val_auc(recipe) else 1)
         found = (recipe.input_size, recipe.batch_size, recipe.augmentation)
         rates = newest_rates(table, model, *found)
-        overhead = (overhead_or_default(newest_overhead_s(table, model, *found)) if rates
-                    else MEASURED_OVERHEAD_S[model])
-        plans[model] = RunPlan(images_per_epoch=images, epochs=int(recipe.epochs),
-                               n_val=DEMO_SPLIT["val"], n_test=DEMO_SPLIT["test"],
-                               rates=rates or MEASURED_RATES[model], overhead_s=overhead,
-                               val_passes=2 if watches_val_auc(recipe) else 1)
+        overhead = (overhead_or_default(newest_overhead_s(table, model, *found,
+                                                          sizes=overhead_sizes(plan)))
+                    if rates else MEASURED_OVERHEAD_S[model])
+        plans[model] = replace(plan, rates=rates or MEASURED_RATES[model], overhead_s=overhead)
     return plans
 
 

@@ -54,7 +54,7 @@ from core.training.padding import UnpaddedValidation, compile_metrics
 from core.training.progress import ProgressCallback, ProgressFn
 from core.training.resolve import ResolvedRun, resolve, weights_label, with_usable_data
 from core.training.resume import epochs_to_fit, read_history, resume_callbacks
-from core.training.spec import RunSpec, parse_strategy
+from core.training.spec import RunSpec, parse_strategy, sampling_of
 from core.training.summary import summarize
 from core.training.val_auc import val_auc_callbacks
 from models.outputs import class_probabilities
@@ -193,7 +193,7 @@ def _plan_data(resolved: ResolvedRun, device: DeviceInfo) -> _DataPlan:
     """The tf.data pipelines and batch plans for the run's strategy (sampling or weights)."""
     recipe, spec, ds = resolved.recipe, resolved.spec, resolved.dataset
     kind, user_weights = parse_strategy(spec.strategy)
-    sampling = kind if kind in ("oversample", "undersample") else "none"
+    sampling = sampling_of(spec.strategy)
     target_format = "binary" if resolved.entry.head == "sigmoid" else "onehot"
     train_rows = resolved.rows("train")
     # Again for training: shuffles, augmentation and dropout then start from the seed itself,

@@ -27,7 +27,8 @@ from core.training.budget import Rates
 
 
 #: Seconds of a run outside its steady epochs, where this machine has not yet measured the
-#: run's own (:func:`overhead_of`, kept in ``throughput.json`` beside its rates): measured
+#: run's own (:func:`overhead_of`, kept in ``throughput.json`` beside its rates by the
+#: in-process job runner, for runs of the same sizes): measured
 #: (2026-12-02, 2-core x86_64 CPU shared with other work, load average 3-5, nice 10) on the
 #: demo's idc_initial run: 33.7 s of wall time, of which 4 steady epochs of about 3.5 s and a
 #: first epoch of 12.2 s (tracing): 33.7 - 5 * 3.5 = 16 s. On a quiet machine a small CNN's is
@@ -172,14 +173,17 @@ def newest_rates(table: Mapping[str, Mapping], model: str, size: int,
 
 
 def newest_overhead_s(table: Mapping[str, Mapping], model: str, size: int, batch: int,
-                      augmentation: str | None = None) -> float | None:
-    """The fixed seconds (:func:`overhead_of`) kept with :func:`newest_rates`' entry; ``None``
-    when that entry has none (written by a budget run, or before overheads were kept)."""
+                      augmentation: str | None = None, *,
+                      sizes: Sequence[int] | None = None) -> float | None:
+    """The fixed seconds (:func:`overhead_of`) kept with :func:`newest_rates`' entry, when
+    they were measured on a run of the same ``sizes`` (:func:`overhead_sizes`); ``None`` when
+    that entry has none (written by a budget run, or before overheads were kept) or has
+    another run's."""
     found = _newest_entry(table, model, size, batch, augmentation)
-    return found[1] if found else None
+    return read_overhead(found[1], sizes) if found else None
 
 
-def _newest_entry(table, model, size, batch, augmentation) -> tuple[Rates, float | None] | None:
+def _newest_entry(table, model, size, batch, augmentation) -> tuple[Rates, Mapping] | None:
     best = None
     for key, entry in table.items():
         parts = str(key).split("|")
@@ -189,19 +193,29 @@ def _newest_entry(table, model, size, batch, augmentation) -> tuple[Rates, float
             rates = Rates(train=float(entry["train"]), predict=float(entry["predict"]),
                           source="earlier runs")
             rank = (f"aug={augmentation}" in parts[4:], float(entry.get("at", 0.0)))
-            overhead = read_overhead(entry)
         except (KeyError, TypeError, ValueError, AttributeError):
             continue  # a damaged entry is no measurement
         if rates.train > 0 and rates.predict > 0 and (best is None or rank > best[0]):
-            best = (rank, (rates, overhead))
+            best = (rank, (rates, entry))
     return best[1] if best else None
 
 
-def read_overhead(entry: Mapping) -> float | None:
-    """An entry's kept overhead (``overhead_s``), ``None`` when absent or not a non-negative
-    number (a damaged value is no measurement)."""
+def overhead_sizes(plan: RunPlan) -> list[int]:
+    """What a run's overhead depends on besides the model: the images it reads in an epoch,
+    and its validation and test images (the first, uncached pass over the data, the
+    predictions it saves). A kept overhead is used only for a run of the same sizes: a real
+    dataset's must not be promised to the demo, nor the demo's to a real dataset."""
+    return [int(plan.images_per_epoch), int(plan.n_val), int(plan.n_test)]
+
+
+def read_overhead(entry: Mapping, sizes: Sequence[int] | None = None) -> float | None:
+    """An entry's kept overhead (``overhead_s``) when it was measured on a run of ``sizes``
+    (any, when ``None``); ``None`` when absent, another run's, or not a non-negative number
+    (a damaged value is no measurement)."""
     try:
         value = float(entry["overhead_s"])
+        if sizes is not None and [int(n) for n in entry["overhead_sizes"]] != list(sizes):
+            return None
     except (KeyError, TypeError, ValueError):
         return None
     return value if math.isfinite(value) and value >= 0 else None
@@ -214,9 +228,10 @@ def overhead_or_default(overhead_s: float | None) -> float:
 
 
 def overhead_of(plan: RunPlan, *, wall_s: float, epochs_run: int, rates: Rates) -> float:
-    """The seconds a finished run spent outside what :class:`RunPlan` counts (reading the data,
-    building the model, the first epoch's graph tracing, saving): its wall time less its
-    epochs and final predictions at the rates it achieved itself. Kept with those rates, it
+    """The seconds a finished run spent outside what :class:`RunPlan` counts (resolving and
+    reading the data, building the model, the first epoch's graph tracing, saving): its time
+    from start to stored (``wall_s``) less its epochs and final predictions at the rates it
+    achieved itself. Kept with those rates, it
     makes the next estimate of the same run on this machine come out at this run's time; a
     single constant cannot, since the overhead grows with the graph (2-8 s for the small IDC
     CNNs, about 15 s for MobileNetV2 on the same quiet 2-core machine)."""

@@ -95,6 +95,13 @@ class RunSpec:
         return asdict(self)
 
 
+def sampling_of(strategy: str) -> str:
+    """The resampling a strategy trains with (``"oversample"``, ``"undersample"``) or
+    ``"none"`` (weighting strategies keep the images as they are)."""
+    kind, _ = parse_strategy(strategy)
+    return kind if kind in ("oversample", "undersample") else "none"
+
+
 def parse_strategy(strategy: str) -> tuple[str, dict[int, float] | None]:
     """Split a strategy string into its kind and (for user-given class weights) the weights."""
     kind, _, arg = str(strategy).partition(":")

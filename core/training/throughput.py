@@ -29,7 +29,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -63,25 +63,31 @@ def remembered(store_root: Path, device: str, model: str, sizes: Iterable[int],
 
 
 def remembered_overhead_s(store_root: Path, device: str, model: str, size: int, batch: int,
-                          augmentation: str) -> float | None:
-    """The fixed seconds an earlier run of this model and size kept beside its rates
+                          augmentation: str, sizes: Sequence[int]) -> float | None:
+    """The fixed seconds an earlier run of this model, input size and run ``sizes``
+    (:func:`core.training.eta.overhead_sizes`) kept beside its rates
     (:func:`core.training.eta.overhead_of`); ``None`` when it kept none."""
     entry = _read(store_root).get(_key(device, model, size, batch, augmentation))
-    return read_overhead(entry) if isinstance(entry, dict) else None
+    return read_overhead(entry, sizes) if isinstance(entry, dict) else None
 
 
 def remember(store_root: Path, device: str, model: str, size: int, batch: int,
              augmentation: str, train: float | None, predict: float | None,
-             overhead_s: float | None = None) -> None:
+             overhead: tuple[float, Sequence[int]] | None = None) -> None:
     """Keep a finished run's real rates (ignored when either is unknown), and its fixed
-    seconds outside the epochs when known (the newest run's replace an older entry's)."""
+    seconds outside the epochs with the run sizes they were measured on, when known; a run
+    that cannot say (a budget run, a resumed one) leaves the entry's earlier overhead."""
     if not train or not predict:
         return
     table = _read(store_root)
+    key = _key(device, model, size, batch, augmentation)
     entry = {"train": float(train), "predict": float(predict), "at": time.time()}
-    if overhead_s is not None:
-        entry["overhead_s"] = float(overhead_s)
-    table[_key(device, model, size, batch, augmentation)] = entry
+    earlier = table.get(key)
+    if overhead is not None:
+        entry.update(overhead_s=float(overhead[0]), overhead_sizes=[int(n) for n in overhead[1]])
+    elif isinstance(earlier, dict) and "overhead_s" in earlier:
+        entry.update({k: earlier[k] for k in ("overhead_s", "overhead_sizes") if k in earlier})
+    table[key] = entry
     target = store_root / FILE_NAME
     scratch = target.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
     scratch.unlink(missing_ok=True)

@@ -129,8 +129,9 @@ def test_a_trained_runs_rates_time_the_next_job_of_the_same_run(trained_store, t
 
 def test_a_trained_runs_fixed_seconds_make_the_next_estimate_come_out_at_its_time(
         trained_store, tmp_path):
-    """Kept with its rates, a run's overhead (wall time less what the plan counts) replaces the
-    one-size default, so the next estimate of the same run on this machine is its time."""
+    """Kept with its rates, a run's overhead (the seconds the job saw it take less what the
+    plan counts at its own rates) replaces the one-size default, so the next estimate of the
+    same run on this machine is its time."""
     import dataclasses
 
     from core.jobs.estimates import plan_run, remember_run_rates, run_overhead_s
@@ -143,19 +144,34 @@ def test_a_trained_runs_fixed_seconds_make_the_next_estimate_come_out_at_its_tim
                   if (r.model, r.strategy) == (spec.model, spec.strategy))
     view, fresh = stored.view, ResultsStore(tmp_path)
     planned = plan_run(spec, fresh)  # what the job runner plans before the run trains
-    remember_run_rates(stored, tmp_path)  # no plan: rates kept, no overhead
+    assert planned.images_per_epoch == view.data.images_per_epoch  # the engine's count
+    remember_run_rates(stored, tmp_path, planned)  # no time seen: rates kept, no overhead
     assert plan_run(spec, fresh).overhead_s == RUN_OVERHEAD_S
-    remember_run_rates(stored, tmp_path, planned)
+    took = 60.0  # as if the job saw it take a minute (a tiny run's epochs count far less)
+    remember_run_rates(stored, tmp_path, planned, took)
     again = plan_run(spec, fresh)
-    overhead = run_overhead_s(view, planned)
-    assert overhead > 0 and again.overhead_s == pytest.approx(overhead) != RUN_OVERHEAD_S
+    assert again.overhead_s == pytest.approx(run_overhead_s(view, planned, took))
+    assert 0 < again.overhead_s < took and again.overhead_s != RUN_OVERHEAD_S
     ran = dataclasses.replace(again, epochs=view.training.epochs_run)
-    assert ran.total_s == pytest.approx(view.wall_time_s)
-    # a resumed run's wall time covers only its last attempt: no overhead from it
+    assert ran.total_s == pytest.approx(took)
+    # a resumed run's time covers only its last attempt: no overhead from it
     record = view.as_dict()
     record["training"] = {**record["training"], "resumed_from_epoch": 1}
-    assert run_overhead_s(RunRecord.from_dict(record), planned) is None
-    assert run_overhead_s(view, None) is None
+    assert run_overhead_s(RunRecord.from_dict(record), planned, took) is None
+    assert run_overhead_s(view, None, took) is None and run_overhead_s(view, planned, None) is None
+
+
+def test_a_resampled_run_is_planned_with_the_images_its_epochs_hold(tmp_path):
+    """Oversampling adds minority images to every epoch and undersampling drops majority
+    ones (the demo is ~1:3): the plan counts what the engine's epochs will hold."""
+    from core.jobs.estimates import plan_run
+
+    from core.training import RunSpec
+
+    fresh = ResultsStore(tmp_path)  # the demo's whole training split: no max_train_images
+    sizes = {s: plan_run(RunSpec("demo", "idc_initial", s), fresh).images_per_epoch
+             for s in ("none", "class_weight", "oversample", "undersample")}
+    assert sizes["undersample"] < sizes["none"] == sizes["class_weight"] < sizes["oversample"]
 
 
 def test_a_run_the_store_holds_is_planned_as_found_there_not_trained(trained_store):

@@ -39,6 +39,15 @@ def test_two_runs_complete_and_land_in_the_store(runner, store):
     assert snap.log[-1].endswith("job finished: 2 of 2 run(s) stored, 0 failed")
     # the snapshot taken at the start is frozen in time, not a view of the live job
     assert not early.done and early.version < snap.version
+    # each run kept its rates and fixed seconds (for runs of its sizes) in throughput.json,
+    # and the second was planned again with the first's instead of the one-size default
+    from core.training.eta import RUN_OVERHEAD_S, overhead_sizes
+    from core.training.throughput import read_table
+
+    entry = next(v for k, v in read_table(store.root).items() if "|idc_initial|" in k)
+    assert entry["overhead_sizes"] == overhead_sizes(snap.runs[0].plan) == [96, 300, 300]
+    assert entry["overhead_s"] >= 0
+    assert snap.runs[1].plan.overhead_s != RUN_OVERHEAD_S
 
     again = runner.submit(specs, label="again")
     assert again.wait(120)

@@ -20,8 +20,10 @@ def _measure_everything_at(store, train: float, predict: float,
 
     for model, overrides in DEMO_OVERRIDES.items():
         recipe = get_entry(model).recipe("quick", overrides)
+        sizes = [DEMO_SPLIT["train"], DEMO_SPLIT["val"], DEMO_SPLIT["test"]]
         remember(store, "cpu:testx2r1", model, recipe.input_size, recipe.batch_size,
-                 recipe.augmentation, train, predict, overhead_s)
+                 recipe.augmentation, train, predict,
+                 None if overhead_s is None else (overhead_s, sizes))
 
 
 def test_the_estimate_follows_throughput_json(tmp_path):
@@ -39,6 +41,8 @@ def test_the_estimate_follows_throughput_json(tmp_path):
     _measure_everything_at(tmp_path, train=200.0, predict=300.0, overhead_s=3.0)
     kept = demo_estimate(tmp_path)  # the runs' own fixed seconds replace the default
     assert kept.total_s == pytest.approx(START_S + 6 * (3.0 + 40 + 2))
+    _measure_everything_at(tmp_path, train=200.0, predict=300.0)  # rates only: kept stays
+    assert demo_estimate(tmp_path).total_s == pytest.approx(kept.total_s)
 
 
 def test_the_measured_fallback_is_what_the_constants_say():

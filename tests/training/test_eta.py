@@ -113,28 +113,49 @@ def test_a_recipe_watching_the_validation_auc_predicts_the_val_images_twice_per_
 
 def test_a_runs_overhead_is_its_wall_time_less_what_the_plan_counts():
     # by hand: 3 epochs that ran (not the 5 planned) of 1400/700 + 300/600 = 2.5 s, then
-    # (300 + 300)/600 = 1 s of final predictions: 8.5 s counted; the run took 20 s.
+    # (300 + 300)/600 = 1 s of final predictions: 8.5 s counted; the run took 20 s. The
+    # plan's own overhead (16 s here) is what is being measured, so it is not counted.
     own = Rates(train=700.0, predict=600.0, source="this run")
-    assert overhead_of(PLAN, wall_s=20.0, epochs_run=3, rates=own) == pytest.approx(11.5)
+    planned = RunPlan(1400, 5, 300, 300, RATES, overhead_s=16.0)
+    assert overhead_of(planned, wall_s=20.0, epochs_run=3, rates=own) == pytest.approx(11.5)
     # the next plan of the same run, with that overhead, comes out at the run's time
     again = RunPlan(1400, 3, 300, 300, own, overhead_s=11.5)
     assert again.total_s == pytest.approx(20.0)
     # never negative: a run faster than its own rates say is no negative cost
-    assert overhead_of(PLAN, wall_s=5.0, epochs_run=3, rates=own) == 0.0
+    assert overhead_of(planned, wall_s=5.0, epochs_run=3, rates=own) == 0.0
 
 
-def test_the_overhead_kept_beside_the_newest_rates_is_read_with_them():
+def test_a_kept_overhead_is_read_from_the_entry_newest_rates_chose_and_for_its_sizes_only():
+    sizes = [1400, 300, 300]
     table = {
-        "cpu:x|idc_own|64|32|tf2.21|aug=light": {"train": 400, "predict": 300, "at": 2.0,
-                                                 "overhead_s": 6.5},
         "cpu:x|idc_own|64|32|tf2.20|aug=light": {"train": 90, "predict": 90, "at": 1.0,
-                                                 "overhead_s": 30.0},
+                                                 "overhead_s": 30.0, "overhead_sizes": sizes},
+        "cpu:x|idc_own|64|32|tf2.21|aug=light": {"train": 400, "predict": 300, "at": 2.0,
+                                                 "overhead_s": 6.5, "overhead_sizes": sizes},
+        "cpu:x|idc_own|64|32|tf2.21|aug=none": {"train": 400, "predict": 300, "at": 9.0,
+                                                "overhead_s": 1.0, "overhead_sizes": sizes},
         "cpu:x|idc_own|50|32|tf2.21|aug=light": {"train": 400, "predict": 300, "at": 3.0},
         "cpu:x|idc_own|96|32|tf2.21|aug=light": {"train": 400, "predict": 300, "at": 3.0,
-                                                 "overhead_s": "slow"},  # damaged
+                                                 "overhead_s": "slow", "overhead_sizes": sizes},
     }
-    assert newest_overhead_s(table, "idc_own", 64, 32, "light") == 6.5  # the newest entry's
-    assert newest_overhead_s(table, "idc_own", 50, 32, "light") is None  # kept none
-    assert newest_overhead_s(table, "idc_own", 96, 32, "light") is None
+    # the newest entry of the same augmentation, not the first listed nor the newest of all
+    assert newest_overhead_s(table, "idc_own", 64, 32, "light", sizes=sizes) == 6.5
+    assert newest_overhead_s(table, "idc_own", 64, 32, "none", sizes=sizes) == 1.0
+    # measured on a run of other sizes (another dataset): not this run's
+    assert newest_overhead_s(table, "idc_own", 64, 32, "light", sizes=[96, 300, 300]) is None
+    assert newest_overhead_s(table, "idc_own", 50, 32, "light", sizes=sizes) is None  # none
+    assert newest_overhead_s(table, "idc_own", 96, 32, "light", sizes=sizes) is None  # damaged
     assert newest_rates(table, "idc_own", 96, 32, "light").train == 400  # rates still count
     assert overhead_or_default(None) == RUN_OVERHEAD_S and overhead_or_default(0.0) == 0.0
+
+
+def test_a_run_that_cannot_measure_its_overhead_leaves_the_kept_one(tmp_path):
+    from core.training.throughput import remember, remembered_overhead_s
+
+    where = (tmp_path, "cpu:x", "idc_own", 50, 32, "histology")
+    remember(*where, 400.0, 300.0, (4.0, [1400, 300, 300]))
+    remember(*where, 410.0, 310.0)  # e.g. a resumed run: rates only
+    assert remembered_overhead_s(*where, [1400, 300, 300]) == 4.0
+    remember(*where, 420.0, 320.0, (9.0, [96, 300, 300]))  # another dataset's run
+    assert remembered_overhead_s(*where, [1400, 300, 300]) is None
+    assert remembered_overhead_s(*where, [96, 300, 300]) == 9.0
