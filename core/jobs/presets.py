@@ -45,22 +45,22 @@ DEMO_OVERRIDES: dict[str, dict] = {
 TINY_OVERRIDES = {"epochs": 1, "max_train_images": 128, "batch_size": 32}
 #: The demo dataset's grouped split (40 synthetic patients x 50 patches), as resolved.
 DEMO_SPLIT = {"train": 1400, "val": 300, "test": 300}
-_MEASURED = "on a 2-core x86_64 CPU at load 1-2, 2026-12-04"
+_MEASURED = "on a 2-core x86_64 CPU at load 0-2, 2026-12-04"
 #: Train (steady epochs, training steps alone) and predict images/s of each demo model at its
-#: demo size and batch 32, as the demo's own runs recorded them in ``throughput.json`` (the
-#: later of each model's two runs) when ``benchmarks/demo_time.py`` ran on the 2-core
-#: development machine at load 0.9-1.9 (first result after 37 s, all 6 runs in 228 s), and
-#: those runs' seconds outside their epochs, computed from their records with
-#: :func:`core.training.eta.overhead_of`: the promise's fallback until this machine has
-#: measured its own (every run the server trains writes throughput.json). From these the
-#: promise is 30 s and 230 s; the next demo_time.py run, at load 1.0-1.7, took 30 s and 227 s
-#: (and kept overheads of 3.9, 1.3 and 21.3 s: they move from run to run by seconds).
+#: demo size and batch 32, and each run's seconds outside its epochs
+#: (:func:`core.training.eta.overhead_of`, measured by the job runner), as the demo's own runs
+#: kept them in ``throughput.json`` (the later of each model's two runs) when
+#: ``benchmarks/demo_time.py`` ran on the 2-core development machine at load 0.1-2.0 (first
+#: result after 36 s, all 6 runs in 219 s): the promise's fallback until this machine has
+#: measured its own (every run the server trains writes throughput.json). They move from run
+#: to run: the three demo_time.py runs that day measured idc_initial at 494-667 and idc_own at
+#: 384-499 training images/s.
 MEASURED_RATES = {
-    "idc_initial": Rates(train=667.0, predict=697.0, source=_MEASURED),
-    "idc_own": Rates(train=384.0, predict=569.0, source=_MEASURED),
-    "mobilenet_v2": Rates(train=178.0, predict=229.0, source=_MEASURED),
+    "idc_initial": Rates(train=559.0, predict=484.0, source=_MEASURED),
+    "idc_own": Rates(train=499.0, predict=653.0, source=_MEASURED),
+    "mobilenet_v2": Rates(train=241.0, predict=258.0, source=_MEASURED),
 }
-MEASURED_OVERHEAD_S = {"idc_initial": 1.9, "idc_own": 7.2, "mobilenet_v2": 14.7}
+MEASURED_OVERHEAD_S = {"idc_initial": 4.2, "idc_own": 4.0, "mobilenet_v2": 17.4}
 #: Once per demo, before its first run: TensorFlow's import and generating the demo dataset.
 START_S = 15.0
 
