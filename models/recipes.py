@@ -164,9 +164,10 @@ class Recipe:
 
     def images_per_epoch(self, n_train: int) -> int:
         """The training images an epoch is planned on: the split's, or fewer where
-        ``max_train_images`` caps them (the pipeline draws that many, stratified). Time
-        estimates, the demo's promise and the Train page's grid ask here, so that the rule is
-        written once."""
+        ``max_train_images`` caps them (the pipeline draws that many, stratified). The demo's
+        promise and the Train page's grid ask here, so that the rule is written once; a job's
+        time estimate counts what a resampling strategy adds or drops as well
+        (:func:`core.datasets.pipeline.epoch_size`, which applies the same cap)."""
         return min(n_train, self.max_train_images or n_train)
 
 
