@@ -46,10 +46,11 @@ def plan_run(spec, store, registry_path: Path | None = None) -> RunPlan | None:
         plan = RunPlan(images_per_epoch=images, epochs=int(recipe.epochs),
                        n_val=len(resolved.rows("val")), n_test=len(resolved.rows("test")),
                        val_passes=2 if watches_val_auc(recipe) else 1)
-        key = (store.root, device_label(configure_device()), resolved.entry.name,
-               recipe.input_size, recipe.batch_size, recipe.augmentation)
-        rates = remembered(key[0], key[1], key[2], [key[3]], *key[4:]).get(recipe.input_size)
-        overhead = remembered_overhead_s(*key, overhead_sizes(plan)) if rates else None
+        device, model = device_label(configure_device()), resolved.entry.name
+        size, batch, augmentation = recipe.input_size, recipe.batch_size, recipe.augmentation
+        rates = remembered(store.root, device, model, [size], batch, augmentation).get(size)
+        overhead = (remembered_overhead_s(store.root, device, model, size, batch, augmentation,
+                                          overhead_sizes(plan)) if rates else None)
         return replace(plan, rates=rates, overhead_s=overhead_or_default(overhead))
     except Exception:  # noqa: BLE001 - the run itself will say what is wrong with it
         return None

@@ -28,11 +28,11 @@ from core.training.budget import Rates
 
 #: Seconds of a run outside its steady epochs, where this machine has not yet measured the
 #: run's own (:func:`overhead_of`, kept in ``throughput.json`` beside its rates by the
-#: in-process job runner, for runs of the same sizes): measured
-#: (2026-12-02, 2-core x86_64 CPU shared with other work, load average 3-5, nice 10) on the
-#: demo's idc_initial run: 33.7 s of wall time, of which 4 steady epochs of about 3.5 s and a
-#: first epoch of 12.2 s (tracing): 33.7 - 5 * 3.5 = 16 s. On a quiet machine a small CNN's is
-#: 2-8 s and MobileNetV2's about 15 s (2026-12-04): a default for no model in particular.
+#: in-process job runner, for runs of the same sizes): measured (2026-12-02, 2-core x86_64
+#: CPU shared with other work, load average 3-5, nice 10) on the demo's idc_initial run:
+#: 33.7 s of wall time, of which 4 steady epochs of about 3.5 s and a first epoch of 12.2 s
+#: (tracing): 33.7 - 5 * 3.5 = 16 s. On a quiet machine a small CNN's is 2-8 s and
+#: MobileNetV2's about 15 s (2026-12-04): a default for no model in particular.
 RUN_OVERHEAD_S = 16.0
 
 
@@ -173,8 +173,7 @@ def newest_rates(table: Mapping[str, Mapping], model: str, size: int,
 
 
 def newest_overhead_s(table: Mapping[str, Mapping], model: str, size: int, batch: int,
-                      augmentation: str | None = None, *,
-                      sizes: Sequence[int] | None = None) -> float | None:
+                      augmentation: str | None = None, *, sizes: Sequence[int]) -> float | None:
     """The fixed seconds (:func:`overhead_of`) kept with :func:`newest_rates`' entry, when
     they were measured on a run of the same ``sizes`` (:func:`overhead_sizes`); ``None`` when
     that entry has none (written by a budget run, or before overheads were kept) or has
@@ -208,13 +207,13 @@ def overhead_sizes(plan: RunPlan) -> list[int]:
     return [int(plan.images_per_epoch), int(plan.n_val), int(plan.n_test)]
 
 
-def read_overhead(entry: Mapping, sizes: Sequence[int] | None = None) -> float | None:
-    """An entry's kept overhead (``overhead_s``) when it was measured on a run of ``sizes``
-    (any, when ``None``); ``None`` when absent, another run's, or not a non-negative number
-    (a damaged value is no measurement)."""
+def read_overhead(entry: Mapping, sizes: Sequence[int]) -> float | None:
+    """An entry's kept overhead (``overhead_s``) when it was measured on a run of ``sizes``;
+    ``None`` when absent, another run's, or not a non-negative number (a damaged value is no
+    measurement)."""
     try:
         value = float(entry["overhead_s"])
-        if sizes is not None and [int(n) for n in entry["overhead_sizes"]] != list(sizes):
+        if [int(n) for n in entry["overhead_sizes"]] != list(sizes):
             return None
     except (KeyError, TypeError, ValueError):
         return None
@@ -231,10 +230,10 @@ def overhead_of(plan: RunPlan, *, wall_s: float, epochs_run: int, rates: Rates) 
     """The seconds a finished run spent outside what :class:`RunPlan` counts (resolving and
     reading the data, building the model, the first epoch's graph tracing, saving): its time
     from start to stored (``wall_s``) less its epochs and final predictions at the rates it
-    achieved itself. Kept with those rates, it
-    makes the next estimate of the same run on this machine come out at this run's time; a
-    single constant cannot, since the overhead grows with the graph (2-8 s for the small IDC
-    CNNs, about 15 s for MobileNetV2 on the same quiet 2-core machine)."""
+    achieved itself. Kept with those rates, it makes the next estimate of the same run on
+    this machine come out at this run's time; a single constant cannot, since the overhead
+    grows with the graph (2-8 s for the small IDC CNNs, about 15 s for MobileNetV2 on the
+    same quiet 2-core machine)."""
     counted = replace(plan, epochs=int(epochs_run), rates=rates, overhead_s=0.0,
                       stored=False).total_s
     return max(float(wall_s) - counted, 0.0)

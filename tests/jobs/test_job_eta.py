@@ -165,7 +165,6 @@ def test_a_resampled_run_is_planned_with_the_images_its_epochs_hold(tmp_path):
     """Oversampling adds minority images to every epoch and undersampling drops majority
     ones (the demo is ~1:3): the plan counts what the engine's epochs will hold."""
     from core.jobs.estimates import plan_run
-
     from core.training import RunSpec
 
     fresh = ResultsStore(tmp_path)  # the demo's whole training split: no max_train_images
