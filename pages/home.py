@@ -31,7 +31,8 @@ if runs.empty:
             "The store is empty. Train the demo comparison to see every page at work: three "
             "models (two small CNNs of the IDC study and MobileNetV2), each without and with "
             "class weighting, on the built-in **SYNTHETIC** dataset (generated histology-like "
-            "patches, not patient data), with a shortened quick profile: "
+            "patches, not patient data), with the quick profile (a few epochs, not the "
+            "studies' full training): "
             + literal(demo_estimate(config.store_root()).words())
             + ". A busy machine takes longer; the job panel shows the time left as it goes.")
         if st.button("Train the demo comparison", type="primary", icon=":material/play_arrow:"):
